@@ -1,0 +1,130 @@
+"""The one way the window edits a pipeline: every change is an undoable command.
+
+`PipelineEditor` owns the open document, its undo stack, the selection and the latest
+diagnostics. Views (graph, inspector, problems, YAML pane) listen to its signals and call
+`apply` with a model operation; none of them edits the model or the YAML directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from release_manager.core.environments_file import load_environments, save_environments
+from release_manager.core.model import ModelError, Pipeline
+from release_manager.core.pipeline_yaml import PipelineDocument
+from release_manager.core.validation import Diagnostic, validate_pipeline
+
+
+class SnapshotCommand(QUndoCommand):
+    """An edit recorded as the pipeline before and after it: undo and redo restore one of
+    the two. Simple and always right, whatever the operation did."""
+
+    def __init__(self, editor: PipelineEditor, text: str, before: Pipeline, after: Pipeline):
+        super().__init__(text)
+        self._editor = editor
+        self._before = before
+        self._after = after
+        self._first_redo = True
+
+    def redo(self) -> None:
+        if self._first_redo:  # the edit has just been made by `apply`
+            self._first_redo = False
+            return
+        self._editor._restore(self._after)
+
+    def undo(self) -> None:
+        self._editor._restore(self._before)
+
+
+class PipelineEditor(QObject):
+    changed = Signal()
+    selectionChanged = Signal(list)
+    editRefused = Signal(str)
+    diagnosticsChanged = Signal(list)
+
+    def __init__(self, document: PipelineDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.undo_stack = QUndoStack(self)
+        self._selected: list[str] = []
+        self._diagnostics: list[Diagnostic] = []
+        self.focus_field = ""
+        """The inspector field to focus with the selection ("condition", …)."""
+        if self.workspace_dir is not None:
+            self.pipeline.environments = load_environments(self.workspace_dir)
+        self._revalidate()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.document.pipeline
+
+    @property
+    def workspace_dir(self) -> Path | None:
+        path = self.document.path
+        return Path(path).resolve().parent if path else None
+
+    # ----------------------------------------------------------------- editing
+
+    def apply(self, text: str, mutate: Callable[[Pipeline], object]) -> bool:
+        """Run `mutate` on the pipeline as one undoable command named `text`. A refused
+        operation (ModelError) changes nothing and is reported through `editRefused`."""
+        before = self.pipeline.snapshot()
+        try:
+            mutate(self.pipeline)
+        except ModelError as refusal:
+            self.pipeline.restore(before)
+            self.editRefused.emit(str(refusal))
+            return False
+        after = self.pipeline.snapshot()
+        if after == before:
+            return False
+        self.undo_stack.push(SnapshotCommand(self, text, before, after))
+        self._after_change()
+        return True
+
+    def _restore(self, snapshot: Pipeline) -> None:
+        self.pipeline.restore(snapshot)
+        self._after_change()
+
+    def _after_change(self) -> None:
+        self._selected = [name for name in self._selected if self.pipeline.has_stage(name)]
+        self._revalidate()
+        self.changed.emit()
+
+    # ----------------------------------------------------------------- selection
+
+    def select(self, names: list[str], field: str = "") -> None:
+        """Select stages (the graph and the inspector follow); `field` names the inspector
+        field to focus, e.g. "condition", when a problem was clicked."""
+        names = [name for name in names if self.pipeline.has_stage(name)]
+        self.focus_field = field
+        if names != self._selected or field:
+            self._selected = names
+            self.selectionChanged.emit(list(names))
+
+    def selected(self) -> list[str]:
+        return list(self._selected)
+
+    # ----------------------------------------------------------------- state
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return list(self._diagnostics)
+
+    def _revalidate(self) -> None:
+        self._diagnostics = validate_pipeline(self.pipeline)
+        self.diagnosticsChanged.emit(list(self._diagnostics))
+
+    def is_modified(self) -> bool:
+        """Environments' policies are part of the pipeline, so the stack covers them."""
+        return not self.undo_stack.isClean()
+
+    def save(self, path: Path | None = None) -> None:
+        """Write the YAML (only the edited parts change) and the environments' policies."""
+        self.document.save(path)
+        if self.workspace_dir is not None:
+            save_environments(self.workspace_dir, self.pipeline.environments)
+        self.undo_stack.setClean()
