@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Set up and run Release Manager, or its tests, on a fresh machine.
+
+    python3 dev.py run [ARGS...]   create .venv, install, start the app (the demo workspace)
+    python3 dev.py test [PYTEST ARGS...]   create .venv, install, lint, run every test
+
+Only the Python standard library is used here, so this runs before anything is installed.
+On Linux, the system libraries Qt needs (and a Secret Service for the keyring tests) are
+installed with apt-get when missing and this runs as root; otherwise the command to run is
+printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+# Debian packages: what Qt's xcb/offscreen platforms load, fonts, git (workspaces are
+# repositories), and gnome-keyring + dbus so the keyring tests use a real Secret Service.
+APT_PACKAGES = [
+    "libegl1", "libgl1", "libglib2.0-0", "libfontconfig1", "libdbus-1-3", "libxkbcommon0",
+    "libxkbcommon-x11-0", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0",
+    "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0",
+    "libxcb-xinerama0", "libxcb-xkb1", "fonts-dejavu-core", "git", "dbus",
+    "gnome-keyring",
+]
+
+
+def ensure_system_packages() -> None:
+    if not sys.platform.startswith("linux") or not shutil.which("dpkg-query"):
+        return
+    status = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${Status}\\n", *APT_PACKAGES],
+        capture_output=True, text=True,
+    ).stdout
+    installed = {line.split()[0] for line in status.splitlines() if "ok installed" in line}
+    missing = [name for name in APT_PACKAGES if name not in installed]
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+    else:
+        print("Some system libraries may be missing; install them with:\n"
+              f"  sudo apt-get install {' '.join(missing)}", file=sys.stderr)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project (with test tools) when pyproject changed."""
+    if not PYTHON.exists():
+        venv.create(VENV, with_pip=True)
+    stamp = VENV / ".installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
+    stamp.write_text(digest)
+
+
+def with_keyring_session(command: list[str]) -> list[str]:
+    """Run `command` in a private D-Bus session with an unlocked gnome-keyring, so the
+    keyring tests talk to a real Secret Service; unchanged where those are missing."""
+    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
+        return command
+    script = (
+        'printf "test-session" | gnome-keyring-daemon --unlock --components=secrets '
+        '>/dev/null 2>&1; exec "$@"'
+    )
+    return ["dbus-run-session", "--", "sh", "-c", script, "sh", *command]
+
+
+def run_tests(extra: list[str]) -> int:
+    ensure_system_packages()
+    ensure_venv()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    lint = subprocess.run([str(BIN / "ruff"), "check", "release_manager", "tests",
+                           "benchmarks", "dev.py"], cwd=ROOT)
+    if lint.returncode != 0:
+        return lint.returncode
+    command = with_keyring_session([str(PYTHON), "-m", "pytest", *extra])
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def run_app(extra: list[str]) -> int:
+    ensure_system_packages()
+    ensure_venv()
+    return subprocess.run([str(PYTHON), "-m", "release_manager", *extra], cwd=ROOT).returncode
+
+
+def main() -> int:
+    verb, *extra = sys.argv[1:] or ["run"]
+    if verb == "test":
+        return run_tests(extra)
+    if verb == "run":
+        return run_app(extra)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
