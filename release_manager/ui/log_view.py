@@ -1,0 +1,784 @@
+"""The streaming deployment log: a view that paints only its visible lines, and a panel.
+
+Lines reach :class:`LogView` in batches, either through :meth:`LogView.append_lines`
+(connected to a worker's signal) or from a :class:`~release_manager.engine.log_buffer.
+LogSink` that worker threads write to and the view drains on a short timer. The view
+keeps the newest lines in a :class:`~release_manager.engine.log_buffer.LineRing` and
+paints the rows in sight with QPainter, so ingest costs next to nothing per line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from release_manager.engine.log_buffer import DEFAULT_CAPACITY, LineRing, LogSink
+from release_manager.ui.log_buffer import (
+    LineKind,
+    LogSearch,
+    Match,
+    StyledLine,
+    dropped_note,
+    parse_line,
+    plain_text,
+    save_lines,
+)
+
+DRAIN_INTERVAL_MS = 40
+MARGIN = 4.0
+
+# ANSI colours 0–15 (normal, then bright), tuned for a dark and for a light background.
+_ANSI_ON_DARK = (
+    "#6e6e6e", "#f14c4c", "#23d18b", "#e5e510", "#3b8eea", "#d670d6", "#29b8db", "#e5e5e5",
+    "#8a8a8a", "#ff6b6b", "#4ee6a0", "#f5f543", "#5ea5f0", "#e28ae2", "#4cc9e6", "#ffffff",
+)  # fmt: skip
+_ANSI_ON_LIGHT = (
+    "#000000", "#c41a1a", "#00881f", "#8a6d00", "#0451a5", "#a4009e", "#007f9c", "#555555",
+    "#666666", "#d42020", "#14a314", "#9a8a00", "#1f6fc5", "#bc05bc", "#0598bc", "#7a7a7a",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Colors:
+    """Colours for one palette: text, selection, ANSI table and logging commands."""
+
+    base: QColor
+    text: QColor
+    muted: QColor
+    highlight: QColor
+    highlighted_text: QColor
+    ansi: tuple[QColor, ...]
+    error: QColor
+    warning: QColor
+    command: QColor
+    accent: QColor
+    match: QColor
+    current_match: QColor
+    error_band: QColor
+    warning_band: QColor
+
+    @classmethod
+    def from_palette(cls, palette: QPalette) -> _Colors:
+        dark = palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5
+        ansi = tuple(QColor(c) for c in (_ANSI_ON_DARK if dark else _ANSI_ON_LIGHT))
+        warning = QColor("#e0a82e" if dark else "#a86400")
+        error_band, warning_band = QColor(ansi[1]), QColor(warning)
+        error_band.setAlpha(40 if dark else 28)
+        warning_band.setAlpha(40 if dark else 28)
+        return cls(
+            base=palette.color(QPalette.ColorRole.Base),
+            text=palette.color(QPalette.ColorRole.Text),
+            muted=palette.color(QPalette.ColorRole.PlaceholderText),
+            highlight=palette.color(QPalette.ColorRole.Highlight),
+            highlighted_text=palette.color(QPalette.ColorRole.HighlightedText),
+            ansi=ansi,
+            error=ansi[9] if dark else ansi[1],
+            warning=warning,
+            command=ansi[12] if dark else ansi[4],
+            accent=palette.color(QPalette.ColorRole.Accent),
+            match=QColor(255, 200, 0, 110 if dark else 130),
+            current_match=QColor(255, 120, 0, 190 if dark else 170),
+            error_band=error_band,
+            warning_band=warning_band,
+        )
+
+    def line_color(self, kind: LineKind) -> QColor:
+        """The default text colour of a line of this kind."""
+        return {
+            LineKind.ERROR: self.error,
+            LineKind.WARNING: self.warning,
+            LineKind.SECTION: self.accent,
+            LineKind.COMMAND: self.command,
+            LineKind.DEBUG: self.muted,
+        }.get(kind, self.text)
+
+
+class LogView(QAbstractScrollArea):
+    """A read-only log of the newest ``capacity`` lines, painted row by row.
+
+    Follows the tail until the user scrolls up; resumes at the bottom, on End or
+    :meth:`set_following`. Selection is by whole lines.
+    """
+
+    followChanged = Signal(bool)
+    searchChanged = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        full_log_path: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ring = LineRing(capacity)
+        self._search = LogSearch(self._ring)
+        self._full_log_path = full_log_path
+        self._following = True
+        self._adjusting = False  # True while the view moves its own scroll bars
+        self._anchor: int | None = None  # selection: sequence numbers of both ends
+        self._cursor: int | None = None
+        self._max_columns = 0
+        self._sink: LogSink | None = None
+        self._colors_key: int | None = None
+        self._colors: _Colors | None = None
+
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
+        self._drain_timer.timeout.connect(self._drain_sink)
+        self._search_timer = QTimer(self)
+        self._search_timer.setInterval(0)
+        self._search_timer.timeout.connect(self._search_step)
+
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._update_metrics()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
+        self.setAccessibleName("Deployment log")
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
+        self._make_actions()
+        self._update_scroll_bars()
+
+    # ----------------------------------------------------------------- actions
+
+    def _make_actions(self) -> None:
+        self.copy_action = QAction("&Copy", self)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.triggered.connect(self.copy)
+        self.select_all_action = QAction("Select &All", self)
+        self.select_all_action.setShortcut(QKeySequence.StandardKey.SelectAll)
+        self.select_all_action.triggered.connect(self.select_all)
+        self.save_action = QAction("&Save Log As…", self)
+        self.save_action.triggered.connect(self.save_as)
+        self.clear_action = QAction("C&lear", self)
+        self.clear_action.triggered.connect(self.clear)
+        self.follow_action = QAction("&Follow", self)
+        self.follow_action.setCheckable(True)
+        self.follow_action.setChecked(True)
+        self.follow_action.setShortcut(QKeySequence(Qt.Key.Key_End))
+        self.follow_action.toggled.connect(self.set_following)
+        self.followChanged.connect(self.follow_action.setChecked)
+        for action in (self.copy_action, self.select_all_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.addAction(action)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.copy_action.setEnabled(self.has_selection())
+        menu = QMenu(self)
+        menu.addAction(self.copy_action)
+        menu.addAction(self.select_all_action)
+        menu.addSeparator()
+        menu.addAction(self.follow_action)
+        menu.addAction(self.save_action)
+        menu.addAction(self.clear_action)
+        menu.exec(event.globalPos())
+        self.copy_action.setEnabled(True)
+
+    # ------------------------------------------------------------------ ingest
+
+    def attach_sink(self, sink: LogSink | None) -> None:
+        """Drain ``sink`` every few milliseconds into this view (None detaches)."""
+        self._sink = sink
+        if sink is None:
+            self._drain_timer.stop()
+        else:
+            self._drain_timer.start()
+
+    def _drain_sink(self) -> None:
+        if self._sink is None:
+            return
+        drained = self._sink.drain()
+        if drained.lines or drained.skipped:
+            self.append_lines(drained.lines, skipped=drained.skipped)
+
+    def append_lines(self, lines: list[str], skipped: int = 0) -> None:
+        """Add a batch of lines (already masked) at the bottom.
+
+        ``skipped`` counts lines lost upstream just before this batch.
+        """
+        if not lines and not skipped:
+            return
+        top_seq = self._row_to_seq(self.verticalScrollBar().value())
+        had_note = self._note_rows()
+        dropped = self._ring.extend(lines, skipped)
+        if lines:
+            self._max_columns = max(self._max_columns, max(map(len, lines)))
+        if dropped:
+            self._forget_dropped()
+        self._update_scroll_bars()
+        if self._following:
+            self._scroll_to(self.verticalScrollBar().maximum())
+        elif dropped or had_note != self._note_rows():
+            # Keep the lines the user is reading in place while old ones leave.
+            self._scroll_to(max(0, top_seq - self._ring.first_seq) + self._note_rows())
+        if self._search.active and not self._search.done:
+            self._search_timer.start()
+        self.viewport().update()
+
+    def _forget_dropped(self) -> None:
+        first = self._ring.first_seq
+        if self._cursor is not None and self._anchor is not None:
+            if max(self._anchor, self._cursor) < first:
+                self._anchor = self._cursor = None
+            else:
+                self._anchor, self._cursor = max(self._anchor, first), max(self._cursor, first)
+        if self._search.active:
+            self._search.prune()
+            self.searchChanged.emit()
+
+    def clear(self) -> None:
+        """Forget every line in the view (the full log file is untouched)."""
+        self._ring.clear()
+        self._anchor = self._cursor = None
+        self._max_columns = 0
+        self._search.set_query(self._search.query)
+        self._update_scroll_bars()
+        self.viewport().update()
+        self.searchChanged.emit()
+
+    # ------------------------------------------------------------------- state
+
+    @property
+    def line_count(self) -> int:
+        """Lines held in the view."""
+        return len(self._ring)
+
+    @property
+    def total_lines(self) -> int:
+        """Lines ever appended (including dropped and cleared ones)."""
+        return self._ring.total
+
+    @property
+    def dropped_lines(self) -> int:
+        """Older lines that left the buffer since it was last cleared."""
+        return self._ring.dropped
+
+    @property
+    def capacity(self) -> int:
+        return self._ring.capacity
+
+    def lines(self) -> list[str]:
+        """The raw lines held, oldest first."""
+        return self._ring.slice(self._ring.first_seq, self._ring.total)
+
+    def set_full_log_path(self, path: Path | None) -> None:
+        """The file that keeps the whole log, named in the note about dropped lines."""
+        self._full_log_path = path
+        self.viewport().update()
+
+    def note_text(self) -> str | None:
+        """The note shown above the buffer, when older lines were dropped."""
+        if not self._ring.dropped:
+            return None
+        return dropped_note(self._ring.dropped, self._full_log_path)
+
+    def is_following(self) -> bool:
+        return self._following
+
+    def set_following(self, following: bool) -> None:
+        """Keep the last line in sight (True) or stay where the user scrolled."""
+        if following:
+            self._scroll_to(self.verticalScrollBar().maximum())
+        self._set_following(following)
+
+    def _set_following(self, following: bool) -> None:
+        if following != self._following:
+            self._following = following
+            self.followChanged.emit(following)
+
+    def visible_lines(self) -> range:
+        """Sequence numbers of the lines in sight (fully or partly)."""
+        top = self.verticalScrollBar().value()
+        rows = math.ceil(self.viewport().height() / self._row_height)
+        first = self._row_to_seq(max(top, self._note_rows()))
+        last = self._row_to_seq(min(top + rows, self._row_count()))
+        return range(first, max(first, last))
+
+    def first_line_seq(self) -> int:
+        """Sequence number of the oldest line held."""
+        return self._ring.first_seq
+
+    # ------------------------------------------------------------------ search
+
+    def set_search_text(self, text: str) -> None:
+        """Search the buffer for ``text`` (case-insensitive); empty clears the search."""
+        self._search.set_query(text)
+        if self._search.active:
+            self._search_timer.start()
+        else:
+            self._search_timer.stop()
+        self.searchChanged.emit()
+        self.viewport().update()
+
+    def _search_step(self) -> None:
+        self._search.step()
+        if self._search.done:
+            self._search_timer.stop()
+        self.searchChanged.emit()
+        self.viewport().update()
+
+    def search_status(self) -> tuple[int | None, int, bool]:
+        """(1-based current match or None, matches found, scan finished)."""
+        current = self._search.current_index
+        return (
+            None if current is None else current + 1,
+            self._search.count,
+            self._search.done,
+        )
+
+    def search_truncated(self) -> bool:
+        return self._search.truncated
+
+    def find_next(self) -> None:
+        self._go_to_match(self._search.next(self._from_seq()))
+
+    def find_previous(self) -> None:
+        self._go_to_match(self._search.previous(self._from_seq()))
+
+    def current_match(self) -> Match | None:
+        return self._search.current
+
+    def _from_seq(self) -> int:
+        visible = self.visible_lines()
+        return visible.start if visible else self._ring.first_seq
+
+    def _go_to_match(self, match: Match | None) -> None:
+        if match is None:
+            return
+        self.reveal_line(match.seq)
+        hbar = self.horizontalScrollBar()
+        left = MARGIN + match.start * self._char_width
+        right = MARGIN + match.end * self._char_width
+        width = self.viewport().width()
+        if left < hbar.value() or right > hbar.value() + width:
+            hbar.setValue(int(max(0.0, left - width / 3)))
+        self.searchChanged.emit()
+        self.viewport().update()
+
+    def reveal_line(self, seq: int) -> None:
+        """Scroll so that line ``seq`` is in sight (centred if it was not); stops following."""
+        if seq not in self.visible_lines():
+            rows = self.viewport().height() // self._row_height
+            row = seq - self._ring.first_seq + self._note_rows()
+            self._scroll_to(max(0, row - rows // 2))
+        self._set_following(
+            self.verticalScrollBar().value() >= self.verticalScrollBar().maximum()
+        )
+
+    # --------------------------------------------------------------- selection
+
+    def has_selection(self) -> bool:
+        return self._anchor is not None and self._cursor is not None
+
+    def selected_range(self) -> range:
+        """Sequence numbers of the selected lines (empty without a selection)."""
+        if self._anchor is None or self._cursor is None:
+            return range(0)
+        lo, hi = sorted((self._anchor, self._cursor))
+        return range(max(lo, self._ring.first_seq), min(hi + 1, self._ring.total))
+
+    def select_lines(self, first_seq: int, last_seq: int) -> None:
+        self._anchor, self._cursor = first_seq, last_seq
+        self.viewport().update()
+
+    def select_all(self) -> None:
+        if self._ring:
+            self.select_lines(self._ring.first_seq, self._ring.total - 1)
+
+    def selected_text(self) -> str:
+        """The selected lines as plain text (no escape codes)."""
+        chosen = self.selected_range()
+        return "\n".join(map(plain_text, self._ring.slice(chosen.start, chosen.stop)))
+
+    def copy(self) -> None:
+        """Put the selected lines on the clipboard as plain text."""
+        if self.has_selection():
+            QGuiApplication.clipboard().setText(self.selected_text())
+
+    def copy_all_or_selection(self) -> None:
+        """Copy the selection, or every line held when nothing is selected."""
+        if not self.has_selection():
+            self.select_all()
+        self.copy()
+
+    # -------------------------------------------------------------------- save
+
+    def save_to(self, path: Path) -> None:
+        """Write the note (if any) and the held lines as plain text, atomically."""
+        note = self.note_text()
+        lines = map(plain_text, self.lines())
+        save_lines(path, [note, *lines] if note else lines)
+
+    def save_as(self) -> None:
+        """Ask where to save the held lines, then write them."""
+        start = str(self._full_log_path.with_suffix(".view.log")) if self._full_log_path else ""
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save Log As", start, "Log files (*.log *.txt);;All files (*)"
+        )
+        if not name:
+            return
+        try:
+            self.save_to(Path(name))
+        except OSError as error:
+            QMessageBox.warning(
+                self, "Save Log As", f"Could not save the log to {name}:\n{error.strerror}"
+            )
+
+    # ---------------------------------------------------------------- geometry
+
+    def _update_metrics(self) -> None:
+        metrics = QFontMetricsF(self.font())
+        self._row_height = max(1, math.ceil(metrics.lineSpacing()))
+        self._ascent = metrics.ascent() + (self._row_height - metrics.height()) / 2
+        self._char_width = metrics.horizontalAdvance("M")
+        self._bold_font = QFont(self.font())
+        self._bold_font.setBold(True)
+        self._note_font = QFont(self.font())
+        self._note_font.setItalic(True)
+
+    def _note_rows(self) -> int:
+        return 1 if self._ring.dropped else 0
+
+    def _row_count(self) -> int:
+        return len(self._ring) + self._note_rows()
+
+    def _row_to_seq(self, row: int) -> int:
+        return self._ring.first_seq + row - self._note_rows()
+
+    def _page_rows(self) -> int:
+        return max(1, self.viewport().height() // self._row_height)
+
+    def _update_scroll_bars(self) -> None:
+        self._adjusting = True
+        try:
+            vbar, hbar = self.verticalScrollBar(), self.horizontalScrollBar()
+            page = self._page_rows()
+            vbar.setRange(0, max(0, self._row_count() - page))
+            vbar.setPageStep(page)
+            vbar.setSingleStep(1)
+            width = self.viewport().width()
+            content = 2 * MARGIN + self._max_columns * self._char_width
+            hbar.setRange(0, max(0, math.ceil(content - width)))
+            hbar.setPageStep(width)
+            hbar.setSingleStep(max(1, round(self._char_width * 4)))
+        finally:
+            self._adjusting = False
+
+    def _scroll_to(self, row: int) -> None:
+        self._adjusting = True
+        try:
+            self.verticalScrollBar().setValue(row)
+        finally:
+            self._adjusting = False
+        self.viewport().update()
+
+    def _on_scrolled(self, value: int) -> None:
+        if not self._adjusting:
+            self._set_following(value >= self.verticalScrollBar().maximum())
+        self.viewport().update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._update_scroll_bars()
+        if self._following:
+            self._scroll_to(self.verticalScrollBar().maximum())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._update_metrics()
+            self._update_scroll_bars()
+        self.viewport().update()
+
+    # ------------------------------------------------------------------- input
+
+    def _seq_at(self, y: float) -> int | None:
+        if not self._ring:
+            return None
+        row = self.verticalScrollBar().value() + int(y // self._row_height)
+        row = min(max(row, self._note_rows()), self._row_count() - 1)
+        return self._row_to_seq(row)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton:
+            seq = self._seq_at(event.position().y())
+            shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            if seq is not None:
+                if shift and self._anchor is not None:
+                    self._cursor = seq
+                else:
+                    self._anchor = self._cursor = seq
+            self.viewport().update()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.buttons() & Qt.MouseButton.LeftButton and self._anchor is not None:
+            y = event.position().y()
+            vbar = self.verticalScrollBar()
+            if y < 0:
+                vbar.triggerAction(vbar.SliderAction.SliderSingleStepSub)
+            elif y > self.viewport().height():
+                vbar.triggerAction(vbar.SliderAction.SliderSingleStepAdd)
+            self._cursor = self._seq_at(min(max(y, 0.0), self.viewport().height() - 1.0))
+            self.viewport().update()
+        super().mouseMoveEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        vbar = self.verticalScrollBar()
+        key = event.key()
+        if key == Qt.Key.Key_End:
+            self.set_following(True)
+        elif key == Qt.Key.Key_Home:
+            vbar.triggerAction(vbar.SliderAction.SliderToMinimum)
+        elif key == Qt.Key.Key_Escape and self.has_selection():
+            self._anchor = self._cursor = None
+            self.viewport().update()
+        else:
+            super().keyPressEvent(event)  # arrows and page keys move the scroll bars
+
+    # ------------------------------------------------------------------- paint
+
+    def _palette_colors(self) -> _Colors:
+        key = self.palette().cacheKey()
+        if self._colors is None or key != self._colors_key:
+            self._colors = _Colors.from_palette(self.palette())
+            self._colors_key = key
+        return self._colors
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        colors = self._palette_colors()
+        painter = QPainter(self.viewport())
+        painter.fillRect(event.rect(), colors.base)
+        rows = self.visible_lines()
+        top_row = self.verticalScrollBar().value()
+        x0 = MARGIN - self.horizontalScrollBar().value()
+        y = 0.0
+        if top_row < self._note_rows():
+            self._paint_note(painter, colors, x0)
+            y += self._row_height
+        selected = self.selected_range()
+        matches: dict[int, list[Match]] = {}
+        for match in self._search.matches_between(rows.start, rows.stop):
+            matches.setdefault(match.seq, []).append(match)
+        current = self._search.current
+        width = float(self.viewport().width())
+        first_col = max(0, int(-x0 // self._char_width))
+        last_col = first_col + int(width // self._char_width) + 2
+        for seq in rows:
+            line = parse_line(self._ring[seq])
+            is_selected = seq in selected
+            self._paint_background(painter, colors, line.kind, is_selected, y, width)
+            for match in matches.get(seq, ()):
+                color = colors.current_match if match == current else colors.match
+                left = x0 + match.start * self._char_width
+                span = (match.end - match.start) * self._char_width
+                painter.fillRect(QRectF(left, y, span, self._row_height), color)
+            self._paint_text(painter, colors, line, is_selected, x0, y, first_col, last_col)
+            y += self._row_height
+        painter.end()
+
+    def _paint_note(self, painter: QPainter, colors: _Colors, x0: float) -> None:
+        painter.setFont(self._note_font)
+        painter.setPen(colors.muted)
+        painter.drawText(QPointF(x0, self._ascent), self.note_text() or "")
+        painter.drawLine(
+            QPointF(0, self._row_height - 0.5),
+            QPointF(self.viewport().width(), self._row_height - 0.5),
+        )
+
+    def _paint_background(
+        self,
+        painter: QPainter,
+        colors: _Colors,
+        kind: LineKind,
+        is_selected: bool,
+        y: float,
+        width: float,
+    ) -> None:
+        row = QRectF(0, y, width, self._row_height)
+        if is_selected:
+            painter.fillRect(row, colors.highlight)
+        elif kind is LineKind.ERROR:
+            painter.fillRect(row, colors.error_band)
+        elif kind is LineKind.WARNING:
+            painter.fillRect(row, colors.warning_band)
+
+    def _paint_text(
+        self,
+        painter: QPainter,
+        colors: _Colors,
+        line: StyledLine,
+        is_selected: bool,
+        x0: float,
+        y: float,
+        first_col: int,
+        last_col: int,
+    ) -> None:
+        default = colors.highlighted_text if is_selected else colors.line_color(line.kind)
+        heading = line.kind in (LineKind.SECTION, LineKind.GROUP)
+        baseline = y + self._ascent
+        for span in line.spans:
+            start, end = max(span.start, first_col), min(span.end, last_col)
+            if start >= end:
+                continue
+            bold = span.bold or heading
+            painter.setFont(self._bold_font if bold else self.font())
+            color = default if span.color is None or is_selected else colors.ansi[span.color]
+            painter.setPen(color)
+            painter.drawText(
+                QPointF(x0 + start * self._char_width, baseline), line.text[start:end]
+            )
+
+
+class _SearchField(QLineEdit):
+    """The search box: Enter finds the next match, Shift+Enter the previous one."""
+
+    nextRequested = Signal()
+    previousRequested = Signal()
+    escapePressed = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.previousRequested.emit()
+            else:
+                self.nextRequested.emit()
+        elif event.key() == Qt.Key.Key_Escape:
+            self.escapePressed.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+class LogPanel(QWidget):
+    """A toolbar (search, previous/next, match count, Follow, Save, Copy) over a LogView."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        full_log_path: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = LogView(self, capacity=capacity, full_log_path=full_log_path)
+
+        self.search_field = _SearchField(self)
+        self.search_field.setPlaceholderText("Search log (Ctrl+F)")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.setAccessibleName("Search log")
+        self.previous_button = self._tool_button(
+            "Previous match (Shift+Enter, Shift+F3)", arrow=Qt.ArrowType.UpArrow
+        )
+        self.next_button = self._tool_button("Next match (Enter, F3)", arrow=Qt.ArrowType.DownArrow)
+        self.match_label = QLabel(self)
+        self.match_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("00000 of 00000+"))
+        self.follow_button = self._tool_button("Keep the newest line in sight (End)", "Follow")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setChecked(self.view.is_following())
+        self.save_button = self._tool_button("Save the lines shown here to a file", "Save…")
+        self.copy_button = self._tool_button(
+            "Copy the selected lines (every line when none is selected)", "Copy"
+        )
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.setSpacing(4)
+        bar.addWidget(self.search_field, 1)
+        for widget in (self.previous_button, self.next_button, self.match_label):
+            bar.addWidget(widget)
+        bar.addStretch(0)
+        for widget in (self.follow_button, self.save_button, self.copy_button):
+            bar.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+        self.search_field.textChanged.connect(self.view.set_search_text)
+        self.search_field.nextRequested.connect(self.view.find_next)
+        self.search_field.previousRequested.connect(self.view.find_previous)
+        self.search_field.escapePressed.connect(self._leave_search)
+        self.previous_button.clicked.connect(self.view.find_previous)
+        self.next_button.clicked.connect(self.view.find_next)
+        self.follow_button.toggled.connect(self.view.set_following)
+        self.view.followChanged.connect(self.follow_button.setChecked)
+        self.save_button.clicked.connect(self.view.save_as)
+        self.copy_button.clicked.connect(self.view.copy_all_or_selection)
+        self.view.searchChanged.connect(self._show_search_status)
+
+        self._panel_action("Find", QKeySequence.StandardKey.Find, self._focus_search)
+        self._panel_action("Find Next", QKeySequence.StandardKey.FindNext, self.view.find_next)
+        self._panel_action(
+            "Find Previous", QKeySequence.StandardKey.FindPrevious, self.view.find_previous
+        )
+        self._show_search_status()
+
+    def _tool_button(
+        self, tip: str, text: str = "", arrow: Qt.ArrowType = Qt.ArrowType.NoArrow
+    ) -> QToolButton:
+        button = QToolButton(self)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        if text:
+            button.setText(text)
+        button.setArrowType(arrow)
+        button.setAutoRaise(True)
+        return button
+
+    def _panel_action(self, text: str, keys: QKeySequence.StandardKey, slot) -> None:
+        action = QAction(text, self)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    def _focus_search(self) -> None:
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def _leave_search(self) -> None:
+        self.search_field.clear()
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_search_status(self) -> None:
+        current, count, done = self.view.search_status()
+        more = "+" if self.view.search_truncated() else "" if done else "…"
+        if not self.search_field.text():
+            text = ""
+        elif count == 0:
+            text = "No matches" if done else "Searching…"
+        elif current is None:
+            text = f"{count} match{'es' if count != 1 else ''}{more}"
+        else:
+            text = f"{current} of {count}{more}"
+        self.match_label.setText(text)
+        self.previous_button.setEnabled(count > 0)
+        self.next_button.setEnabled(count > 0)
