@@ -1,0 +1,299 @@
+"""Environments' approvals and checks, kept beside the pipeline.
+
+Azure keeps approvals, business hours and the exclusive lock in the project's Environment
+settings, never in azure-pipelines.yml. Release Manager keeps them in
+`.release-manager/environments.yml` next to the pipeline file: plain YAML with a fixed key
+order, so a change of approvers is a small, reviewable diff in git.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
+
+FOLDER = ".release-manager"
+FILE_NAME = "environments.yml"
+VERSION = 1
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+HEADER = """\
+# Approvals and checks of this pipeline's environments, kept by Release Manager.
+# Azure keeps these in the project's Environment settings, not in azure-pipelines.yml,
+# so they live here beside the pipeline, to be reviewed and versioned with it.
+# timeoutMinutes: how long an approval waits (43200 = 30 days); order: any | sequential.
+"""
+
+
+class EnvironmentsFileError(ValueError):
+    """A bad environments file; `str()` is `file:line:col: message` (1-based)."""
+
+    def __init__(self, message: str, path: Path, line: int, column: int) -> None:
+        super().__init__(f"{path}:{line}:{column}: {message}")
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+def environments_path(workspace_dir: Path) -> Path:
+    return Path(workspace_dir) / FOLDER / FILE_NAME
+
+
+def _has_settings(environment: Environment) -> bool:
+    return bool(
+        environment.approval is not None
+        or environment.business_hours is not None
+        or environment.exclusive_lock
+        or environment.health_check_url
+    )
+
+
+# --------------------------------------------------------------------- writing
+
+
+def dumps(environments: dict[str, Environment]) -> str:
+    """The file's text: environments by name, each key in a fixed order. Environments
+    without any setting are left out (they exist in the pipeline already)."""
+    body: dict[str, Any] = {}
+    for name in sorted(environments, key=str.lower):
+        environment = environments[name]
+        if _has_settings(environment):
+            body[name] = _environment_data(environment)
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    stream = io.StringIO()
+    yaml.dump({"version": VERSION, "environments": body}, stream)
+    return HEADER + stream.getvalue()
+
+
+def _environment_data(environment: Environment) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if environment.approval is not None:
+        policy = environment.approval
+        data["approval"] = {
+            "approvers": list(policy.approvers),
+            "minimumApprovers": policy.minimum_approvers,
+            "requesterCannotApprove": policy.requester_cannot_approve,
+            "order": policy.order,
+            "timeoutMinutes": policy.timeout_minutes,
+            "instructions": _text(policy.instructions),
+        }
+    if environment.business_hours is not None:
+        hours = environment.business_hours
+        data["businessHours"] = {
+            "days": list(hours.days),
+            # Quoted: YAML 1.1 readers take an unquoted 09:00 for a number.
+            "start": DoubleQuotedScalarString(hours.start),
+            "end": DoubleQuotedScalarString(hours.end),
+            "timeZone": hours.time_zone,
+        }
+    data["exclusiveLock"] = environment.exclusive_lock
+    if environment.health_check_url:
+        data["healthCheckUrl"] = environment.health_check_url
+    return data
+
+
+def _text(text: str) -> str:
+    """Several lines as a literal block, which reads (and diffs) as the lines it holds."""
+    return LiteralScalarString(text) if "\n" in text.strip("\n") else text
+
+
+def save_environments(workspace_dir: Path, environments: dict[str, Environment]) -> None:
+    """Write the file atomically (temp file in the same folder, fsync, rename). Nothing
+    is created when there is no file yet and no environment has a setting."""
+    path = environments_path(workspace_dir)
+    if not path.exists() and not any(map(_has_settings, environments.values())):
+        return
+    text = dumps(environments)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------- reading
+
+
+def load_environments(workspace_dir: Path) -> dict[str, Environment]:
+    """The environments in `<workspace_dir>/.release-manager/environments.yml`, {} when
+    the file is absent. A bad file raises EnvironmentsFileError with line and column."""
+    path = environments_path(workspace_dir)
+    if not path.exists():
+        return {}
+    return loads(path.read_text(encoding="utf-8"), path)
+
+
+def loads(text: str, path: Path) -> dict[str, Environment]:
+    try:
+        root = YAML().load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise EnvironmentsFileError(error.problem or str(error), path, line, column) from None
+    except YAMLError as error:
+        raise EnvironmentsFileError(str(error), path, 1, 1) from None
+    if root is None:
+        return {}
+    reader = _Reader(path)
+    top = reader.mapping(root, None, "the file")
+    reader.known_keys(top, {"version", "environments"}, "the file")
+    version = top.get("version", VERSION)
+    if version != VERSION:
+        reader.fail(f"unsupported version {version!r} (this release reads {VERSION})",
+                    top, "version")
+    section = top.get("environments")
+    if section is None:
+        return {}
+    section = reader.mapping(section, top, "environments", key="environments")
+    return {
+        str(name): reader.environment(str(name), section[name], section)
+        for name in section
+    }
+
+
+class _Reader:
+    """Reads the parsed file into model objects, failing at the offending key's position."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, message: str, parent: Any, key: Any = None) -> None:
+        line, column = 1, 1
+        if isinstance(parent, CommentedMap) and key is not None and key in parent:
+            line, column = (number + 1 for number in parent.lc.value(key))
+        elif isinstance(parent, CommentedSeq) and isinstance(key, int):
+            line, column = (number + 1 for number in parent.lc.item(key))
+        elif parent is not None and hasattr(parent, "lc"):
+            line, column = parent.lc.line + 1, parent.lc.col + 1
+        raise EnvironmentsFileError(message, self.path, line, column)
+
+    def mapping(self, value: Any, parent: Any, what: str, key: Any = None) -> CommentedMap:
+        if not isinstance(value, CommentedMap):
+            self.fail(f"{what} must be a mapping of keys to values", parent, key)
+        return value
+
+    def known_keys(self, mapping: CommentedMap, known: set[str], what: str) -> None:
+        for key in mapping:
+            if key not in known:
+                expected = ", ".join(sorted(known))
+                line, column = mapping.lc.key(key)
+                raise EnvironmentsFileError(
+                    f"unknown key {key!r} in {what} (expected one of: {expected})",
+                    self.path, line + 1, column + 1,
+                )
+
+    def typed(self, mapping: CommentedMap, key: str, kind: type, default: Any, what: str) -> Any:
+        if key not in mapping or mapping[key] is None:
+            return default
+        value = mapping[key]
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            self.fail(f"{what}.{key} must be a whole number, not {value!r}", mapping, key)
+        if kind is bool and not isinstance(value, bool):
+            self.fail(f"{what}.{key} must be true or false, not {value!r}", mapping, key)
+        if kind is str and not isinstance(value, str):
+            self.fail(f"{what}.{key} must be text, not {value!r}", mapping, key)
+        return value
+
+    def strings(self, mapping: CommentedMap, key: str, what: str) -> list[str]:
+        if key not in mapping or mapping[key] is None:
+            return []
+        items = mapping[key]
+        if not isinstance(items, CommentedSeq):
+            self.fail(f"{what}.{key} must be a list", mapping, key)
+        for index, item in enumerate(items):
+            if not isinstance(item, str):
+                self.fail(f"{what}.{key} holds {item!r}, which is not text", items, index)
+        return [str(item) for item in items]
+
+    def environment(self, name: str, value: Any, section: CommentedMap) -> Environment:
+        data = self.mapping(value, section, f"environment {name!r}", key=name)
+        what = name
+        self.known_keys(
+            data, {"approval", "businessHours", "exclusiveLock", "healthCheckUrl"},
+            f"environment {name!r}",
+        )
+        environment = Environment(
+            name,
+            exclusive_lock=self.typed(data, "exclusiveLock", bool, False, what),
+            health_check_url=self.typed(data, "healthCheckUrl", str, "", what),
+        )
+        if data.get("approval") is not None:
+            environment.approval = self.approval(data, f"{what}.approval")
+        if data.get("businessHours") is not None:
+            environment.business_hours = self.business_hours(data, f"{what}.businessHours")
+        return environment
+
+    def approval(self, parent: CommentedMap, what: str) -> ApprovalPolicy:
+        data = self.mapping(parent["approval"], parent, what, key="approval")
+        self.known_keys(
+            data,
+            {"approvers", "minimumApprovers", "requesterCannotApprove", "order",
+             "timeoutMinutes", "instructions"},
+            what,
+        )
+        default = ApprovalPolicy()
+        policy = ApprovalPolicy(
+            approvers=self.strings(data, "approvers", what),
+            minimum_approvers=self.typed(
+                data, "minimumApprovers", int, default.minimum_approvers, what
+            ),
+            requester_cannot_approve=self.typed(
+                data, "requesterCannotApprove", bool, default.requester_cannot_approve, what
+            ),
+            order=self.typed(data, "order", str, default.order, what),
+            timeout_minutes=self.typed(
+                data, "timeoutMinutes", int, default.timeout_minutes, what
+            ),
+            instructions=self.typed(data, "instructions", str, default.instructions, what),
+        )
+        if policy.order not in ("any", "sequential"):
+            self.fail(f"{what}.order must be 'any' or 'sequential', not {policy.order!r}",
+                      data, "order")
+        if policy.minimum_approvers < 1:
+            self.fail(f"{what}.minimumApprovers must be at least 1", data, "minimumApprovers")
+        if policy.timeout_minutes < 1:
+            self.fail(f"{what}.timeoutMinutes must be at least 1", data, "timeoutMinutes")
+        return policy
+
+    def business_hours(self, parent: CommentedMap, what: str) -> BusinessHours:
+        data = self.mapping(parent["businessHours"], parent, what, key="businessHours")
+        self.known_keys(data, {"days", "start", "end", "timeZone"}, what)
+        default = BusinessHours()
+        days = self.strings(data, "days", what) if "days" in data else default.days
+        for index, day in enumerate(days):
+            if day not in WEEKDAYS:
+                self.fail(f"{what}.days: {day!r} is not a day (Monday … Sunday)",
+                          data["days"], index)
+        hours = BusinessHours(
+            days=days,
+            start=self.typed(data, "start", str, default.start, what),
+            end=self.typed(data, "end", str, default.end, what),
+            time_zone=self.typed(data, "timeZone", str, default.time_zone, what),
+        )
+        for key in ("start", "end"):
+            text = getattr(hours, key)
+            hour, colon, minute = text.partition(":")
+            if not (colon and hour.isdigit() and minute.isdigit() and len(minute) == 2
+                    and int(hour) < 24 and int(minute) < 60):
+                self.fail(f"{what}.{key} must be a time like \"09:00\", not {text!r}",
+                          data, key)
+        return hours

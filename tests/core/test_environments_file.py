@@ -1,0 +1,157 @@
+"""Environments' approvals file: round trip, reviewable text, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from release_manager.core.environments_file import (
+    EnvironmentsFileError,
+    environments_path,
+    load_environments,
+    save_environments,
+)
+from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
+
+
+def sample() -> dict[str, Environment]:
+    return {
+        "production": Environment(
+            "production",
+            approval=ApprovalPolicy(
+                approvers=["alice@contoso.com", "[Contoso]\\Release Managers"],
+                minimum_approvers=2,
+                requester_cannot_approve=True,
+                order="sequential",
+                timeout_minutes=2 * 24 * 60,
+                instructions="Check the dashboard first.\nThen: approve.",
+            ),
+            business_hours=BusinessHours(["Monday", "Friday"], "08:30", "18:00", "Europe/Paris"),
+            exclusive_lock=True,
+            health_check_url="https://contoso.example/health",
+        ),
+        "dev": Environment("dev", exclusive_lock=True),
+    }
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    save_environments(tmp_path, sample())
+    assert environments_path(tmp_path) == tmp_path / ".release-manager" / "environments.yml"
+    assert load_environments(tmp_path) == sample()
+
+
+def test_file_is_reviewable_yaml_with_header(tmp_path: Path) -> None:
+    save_environments(tmp_path, sample())
+    text = environments_path(tmp_path).read_text()
+    assert text.startswith("# ")
+    assert "not in azure-pipelines.yml" in text.splitlines()[1]
+    lines = text.splitlines()
+    # Sorted by name, each setting on a line of its own; times quoted for YAML 1.1 readers.
+    assert lines.index("  dev:") < lines.index("  production:")
+    assert "        - alice@contoso.com" in lines
+    assert "      minimumApprovers: 2" in lines
+    assert '      start: "08:30"' in lines
+    assert "      instructions: |-" in lines
+    assert "        Then: approve." in lines
+
+
+def test_saving_twice_gives_the_same_bytes(tmp_path: Path) -> None:
+    save_environments(tmp_path, sample())
+    first = environments_path(tmp_path).read_bytes()
+    save_environments(tmp_path, load_environments(tmp_path))
+    assert environments_path(tmp_path).read_bytes() == first
+    assert [p.name for p in environments_path(tmp_path).parent.iterdir()] == ["environments.yml"]
+
+
+def test_environments_without_settings_are_not_written(tmp_path: Path) -> None:
+    save_environments(tmp_path, {"qa": Environment("qa")})
+    assert not environments_path(tmp_path).exists()
+    save_environments(tmp_path, sample() | {"qa": Environment("qa")})
+    assert set(load_environments(tmp_path)) == {"dev", "production"}
+    save_environments(tmp_path, {})  # an existing file is emptied, not left stale
+    assert load_environments(tmp_path) == {}
+
+
+def test_absent_file_is_empty(tmp_path: Path) -> None:
+    assert load_environments(tmp_path) == {}
+
+
+def write(tmp_path: Path, text: str) -> None:
+    path = environments_path(tmp_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("environments:\n  prod:\n    approval: [a\n", 4, 1, "expected ',' or ']'"),
+        ("environments:\n  prod:\n    approvel: {}\n", 3, 5, "unknown key 'approvel'"),
+        (
+            "environments:\n  prod:\n    approval:\n      minimumApprovers: two\n",
+            4, 25, "minimumApprovers must be a whole number",
+        ),
+        (
+            "environments:\n  prod:\n    approval:\n      order: random\n",
+            4, 14, "order must be 'any' or 'sequential'",
+        ),
+        (
+            "environments:\n  prod:\n    approval:\n      approvers:\n        - bob\n        - 3\n",
+            6, 11, "holds 3, which is not text",
+        ),
+        (
+            "environments:\n  prod:\n    businessHours:\n      days: [Monday, Funday]\n",
+            4, 22, "'Funday' is not a day",
+        ),
+        (
+            "environments:\n  prod:\n    businessHours:\n      start: '25:00'\n",
+            4, 14, 'must be a time like "09:00"',
+        ),
+        ("environments:\n  prod:\n    exclusiveLock: yes please\n", 3, 20, "true or false"),
+        ("environments: [prod]\n", 1, 15, "must be a mapping"),
+        ("version: 7\n", 1, 10, "unsupported version 7"),
+    ],
+)
+def test_bad_file_names_line_and_column(
+    tmp_path: Path, text: str, line: int, column: int, words: str
+) -> None:
+    write(tmp_path, text)
+    with pytest.raises(EnvironmentsFileError) as caught:
+        load_environments(tmp_path)
+    error = caught.value
+    assert words in error.message
+    assert (error.line, error.column) == (line, column)
+    assert str(error) == f"{environments_path(tmp_path)}:{line}:{column}: {error.message}"
+
+
+names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
+                min_size=1, max_size=20)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    approvers=st.lists(names, max_size=4),
+    instructions=st.text(max_size=60),
+    minimum=st.integers(1, 9),
+    lock=st.booleans(),
+)
+def test_round_trip_of_any_text(
+    tmp_path_factory: pytest.TempPathFactory,
+    approvers: list[str],
+    instructions: str,
+    minimum: int,
+    lock: bool,
+) -> None:
+    folder = tmp_path_factory.mktemp("env")
+    environments = {
+        "prod": Environment(
+            "prod",
+            approval=ApprovalPolicy(approvers, minimum, instructions=instructions),
+            exclusive_lock=lock,
+        )
+    }
+    save_environments(folder, environments)
+    assert load_environments(folder) == environments
