@@ -1,0 +1,82 @@
+"""One deployment per environment at a time, across threads and processes: an exclusive
+lock on `.release-manager/locks/<environment>.lock`, as Azure's Exclusive Lock check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from release_manager.engine.backend import CancelToken
+
+if os.name == "nt":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class EnvironmentBusy(Exception):
+    """The environment is being deployed by someone else and the caller would not wait."""
+
+
+class EnvironmentLock:
+    """Each instance opens the lock file anew: the lock belongs to that open file, so two
+    threads of one process exclude each other as two processes do."""
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self, locks_dir: Path, environment: str) -> None:
+        self.path = locks_dir / f"{environment}.lock"
+        self._fd: int | None = None
+
+    def acquire(self, *, wait: bool, cancel: CancelToken | None = None,
+                on_wait: Callable[[], None] | None = None) -> bool:
+        """Take the lock. With `wait`, block until it is free (polling `cancel`; False
+        if cancelled); without, raise EnvironmentBusy when it is held. `on_wait` is called
+        once (no arguments) if the caller has to wait."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        told = False
+        while not _try_lock(fd):
+            if not wait:
+                os.close(fd)
+                raise EnvironmentBusy(
+                    f"a deployment to {self.path.stem} is in progress; try again when it ends"
+                )
+            if not told and on_wait is not None:
+                on_wait()
+                told = True
+            token = cancel or CancelToken()
+            if token.wait(self.POLL_SECONDS):
+                os.close(fd)
+                return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        _unlock(self._fd)
+        os.close(self._fd)
+        self._fd = None

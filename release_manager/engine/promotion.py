@@ -1,0 +1,570 @@
+"""Moving a build from stage to stage: dependencies → condition → approvals → exclusive
+lock → deploy → health check → record. Every transition is committed to the store before
+the next begins; the backend does the work.
+
+The same `Promoter` serves the CLI (one call, blocking) and the window (each call inside
+a worker thread, with a log sink and a cancel token).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from release_manager.core import expressions
+from release_manager.core.model import ModelError, Pipeline, Stage, Variable
+from release_manager.engine import approval_policy
+from release_manager.engine.approval_policy import ApprovalRefused
+from release_manager.engine.backend import (
+    CancelToken,
+    LogWriter,
+    RunContext,
+    StageOutcome,
+)
+from release_manager.engine.locks import EnvironmentBusy, EnvironmentLock
+from release_manager.engine.run_log import RunLog
+from release_manager.engine.store import (
+    ApprovalRecord,
+    DecisionRecord,
+    RunRecord,
+    StageRunRecord,
+    now,
+)
+from release_manager.engine.workspace import Workspace
+
+RESULT_STATES = {
+    "Succeeded": "succeeded",
+    "SucceededWithIssues": "succeeded",
+    "Failed": "failed",
+    "Canceled": "canceled",
+    "Skipped": "skipped",
+}
+
+
+@dataclass
+class PromotionResult:
+    """What became of a request. `state`: succeeded, failed, canceled, skipped (condition
+    false), waiting (for approval), rejected, refused (the request itself was not
+    allowed: nothing ran). `message` says why in plain words."""
+
+    state: str
+    message: str
+    stage_run: StageRunRecord | None = None
+    explanation: str = ""
+    """For a skipped stage: the value of every part of its condition."""
+
+    @property
+    def exit_code(self) -> int:
+        """0 done, 3 waiting for approval, 1 refused or failed."""
+        return {"succeeded": 0, "waiting": 3}.get(self.state, 1)
+
+
+@dataclass
+class PendingApproval:
+    approval: ApprovalRecord
+    decisions: list[DecisionRecord]
+    required: int
+
+    @property
+    def approvers(self) -> list[str]:
+        return list(self.approval.policy["approvers"])
+
+    @property
+    def instructions(self) -> str:
+        return str(self.approval.policy.get("instructions", ""))
+
+    def time_left(self, moment: datetime | None = None) -> float:
+        """Seconds until the approval times out."""
+        end = datetime.fromisoformat(self.approval.timeout_at)
+        return (end - (moment or datetime.now(UTC))).total_seconds()
+
+
+@dataclass
+class PromotionPlan:
+    """What a promotion would do, for the confirmation sheet: nothing is run."""
+
+    run: RunRecord
+    stage: str
+    environments: list[str]
+    current_builds: dict[str, int | None]
+    commits: list[str]
+    """One line per commit since the environment's current build (newest first)."""
+    approvals: list[str]
+    checks: list[str]
+    condition: str
+    condition_met: bool | None
+    explanation: str
+    blockers: list[str] = field(default_factory=list)
+
+
+class Promoter:
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.store = workspace.store
+        self._tokens: dict[int, CancelToken] = {}
+        self._tokens_guard = threading.Lock()
+        self.recover_interrupted()
+
+    # ----------------------------------------------------------------- runs
+
+    def queue_run(
+        self, actor: str, branch: str | None = None, variables: dict[str, str] | None = None,
+        reason: str = "Manual",
+    ) -> RunRecord:
+        ref, commit = self.workspace.backend.source_info(branch)
+        run = self.store.add_run(ref, commit, reason, actor, dict(variables or {}))
+        self.store.audit(actor, "queue run", f"build {run.id}", branch=ref, reason=reason,
+                         variables=sorted(run.variables))
+        return run
+
+    def run_pipeline(
+        self, actor: str, branch: str | None = None, variables: dict[str, str] | None = None,
+        reason: str = "Manual", log: LogWriter | None = None,
+        cancel: CancelToken | None = None,
+    ) -> tuple[RunRecord, list[PromotionResult]]:
+        """Queue a run and run the stages that depend on nothing (the build). Later stages
+        are promoted to, one click each."""
+        pipeline = self.workspace.load_pipeline()
+        run = self.queue_run(actor, branch, variables, reason)
+        results = []
+        for stage in pipeline.stages:
+            if stage.kind == "stage" and not pipeline.dependencies(stage.name):
+                results.append(self.promote(run.id, stage.name, actor, log=log, cancel=cancel))
+        return run, results
+
+    # ----------------------------------------------------------------- promotion
+
+    def promote(
+        self, run_id: int, stage_name: str, actor: str, *, log: LogWriter | None = None,
+        cancel: CancelToken | None = None, wait_for_lock: bool = True,
+    ) -> PromotionResult:
+        pipeline = self.workspace.load_pipeline()
+        try:
+            stage = pipeline.stage(stage_name)
+            run = self.store.run(run_id)
+        except (ModelError, KeyError) as missing:
+            return PromotionResult("refused", str(missing).strip("'\""))
+        blocker = self._blocker(pipeline, stage, run)
+        if blocker:
+            return PromotionResult("refused", blocker)
+
+        met, explanation = self._evaluate_condition(pipeline, stage, run)
+        environments = stage.environments
+        kind = "deploy" if environments else "build"
+        stage_run = self.store.add_stage_run(
+            run.id, stage.name, kind, ", ".join(environments) or None, actor
+        )
+        self.store.audit(actor, "promote", f"build {run.id} → {stage.name}")
+        if not met:
+            message = f"{stage.name} was skipped: its condition is false for build {run.id}"
+            stage_run = self.store.update_stage_run(
+                stage_run.id, state="skipped", result="Skipped", message=message,
+                finished_at=now(),
+            )
+            return PromotionResult("skipped", message, stage_run, explanation)
+
+        approvals = self._request_approvals(pipeline, stage_run, environments)
+        if approvals:
+            who = "; ".join(
+                f"{a.environment}: {', '.join(a.policy['approvers'])} "
+                f"({approval_policy.required_approvals(a.policy)} needed)"
+                for a in approvals
+            )
+            message = f"build {run.id} waits for approval to deploy to {stage.name} — {who}"
+            stage_run = self.store.update_stage_run(
+                stage_run.id, state="waiting", message=message
+            )
+            return PromotionResult("waiting", message, stage_run)
+        return self._execute(pipeline, stage, run, stage_run, actor, log, cancel,
+                             wait_for_lock)
+
+    def _blocker(self, pipeline: Pipeline, stage: Stage, run: RunRecord) -> str:
+        """Why build `run` cannot be promoted to `stage` now ("" when it can)."""
+        if stage.kind != "stage":
+            return f"{stage.name} is a template or an expression block; it cannot run here"
+        latest = self.store.latest_stage_run(run.id, stage.name)
+        if latest is not None and latest.state == "waiting":
+            return f"build {run.id} is already waiting for approval to {stage.name}"
+        if latest is not None and latest.state in ("queued", "running"):
+            return f"build {run.id} is already running in {stage.name}"
+        for dependency in pipeline.dependencies(stage.name):
+            record = self.store.latest_stage_run(run.id, dependency)
+            if record is None or not record.finished:
+                return (
+                    f"build {run.id} has not been through {dependency} yet; "
+                    f"promote it to {dependency} first"
+                )
+        return ""
+
+    def _evaluate_condition(
+        self, pipeline: Pipeline, stage: Stage, run: RunRecord
+    ) -> tuple[bool, str]:
+        variables = condition_variables(pipeline, run)
+        dependencies = {}
+        for name in pipeline.dependencies(stage.name):
+            record = self.store.latest_stage_run(run.id, name)
+            if record is not None:
+                dependencies[name] = {"result": record.result or "Skipped",
+                                      "outputs": record.outputs}
+        ancestors = {}
+        for name in pipeline.ancestors(stage.name):
+            record = self.store.latest_stage_run(run.id, name)
+            if name not in dependencies and record is not None:
+                ancestors[name] = record.result or "Skipped"
+        condition = stage.condition or "succeeded()"
+        kwargs = dict(variables=variables, dependencies=dependencies, ancestors=ancestors)
+        try:
+            met = expressions.evaluate_condition(condition, **kwargs)
+        except expressions.ExpressionError as error:
+            return False, f"the condition cannot be evaluated: {error}"
+        return met, expressions.explain_text(condition, **kwargs)
+
+    def _request_approvals(
+        self, pipeline: Pipeline, stage_run: StageRunRecord, environments: list[str]
+    ) -> list[ApprovalRecord]:
+        records = []
+        for name in environments:
+            environment = pipeline.environments.get(name)
+            policy = environment.approval if environment else None
+            if policy is None or not policy.approvers:
+                continue
+            record = self.store.add_approval(
+                stage_run, name, approval_policy.timeout_at(policy),
+                approval_policy.policy_record(policy),
+            )
+            records.append(record)
+        return records
+
+    # ----------------------------------------------------------------- approvals
+
+    def pending_approvals(self) -> list[PendingApproval]:
+        """Open approvals, oldest first; expired ones are closed as timed out on the way."""
+        pending = []
+        for approval in self.store.approvals("pending"):
+            if approval_policy.is_expired(approval.timeout_at):
+                self._time_out(approval)
+                continue
+            pending.append(PendingApproval(
+                approval, self.store.decisions(approval.id),
+                approval_policy.required_approvals(approval.policy),
+            ))
+        return pending
+
+    def _time_out(self, approval: ApprovalRecord) -> None:
+        self.store.set_approval_status(approval.id, "timed_out")
+        message = (f"the approval to deploy build {approval.run_id} to "
+                   f"{approval.environment} timed out at {approval.timeout_at}")
+        self.store.update_stage_run(approval.stage_run_id, state="rejected", result="Skipped",
+                                    message=message, finished_at=now())
+        self.store.audit("system", "approval timed out", f"build {approval.run_id} → "
+                         f"{approval.stage}", environment=approval.environment)
+
+    def approve(
+        self, run_id: int, stage_name: str, actor: str, comment: str = "", *,
+        log: LogWriter | None = None, cancel: CancelToken | None = None,
+    ) -> PromotionResult:
+        """Approve; when the policy is then satisfied the deployment runs at once."""
+        return self._decide(run_id, stage_name, actor, "approved", comment, log, cancel)
+
+    def reject(self, run_id: int, stage_name: str, actor: str,
+               comment: str = "") -> PromotionResult:
+        return self._decide(run_id, stage_name, actor, "rejected", comment, None, None)
+
+    def _decide(
+        self, run_id: int, stage_name: str, actor: str, decision: str, comment: str,
+        log: LogWriter | None, cancel: CancelToken | None,
+    ) -> PromotionResult:
+        self.pending_approvals()  # close what has timed out before deciding
+        stage_run = self.store.latest_stage_run(run_id, stage_name)
+        if stage_run is None or stage_run.state != "waiting":
+            state = f" (it is {stage_run.state})" if stage_run else ""
+            return PromotionResult(
+                "refused", f"build {run_id} is not waiting for approval to {stage_name}{state}"
+            )
+        open_approvals = [a for a in self.store.approvals_for(stage_run.id)
+                          if a.status == "pending"]
+        refusals = []
+        decided = 0
+        for approval in open_approvals:
+            earlier = [(d.approver, d.decision) for d in self.store.decisions(approval.id)]
+            try:
+                approval_policy.check_decision(
+                    approval.policy, approval.environment, approval.requested_by, earlier, actor
+                )
+            except ApprovalRefused as refusal:
+                refusals.append(str(refusal))
+                continue
+            self.store.add_decision(approval.id, actor, decision, comment)
+            decided += 1
+            self.store.audit(actor, "approve" if decision == "approved" else "reject",
+                             f"build {run_id} → {stage_name}",
+                             environment=approval.environment, comment=comment)
+            status = approval_policy.outcome(approval.policy, [*earlier, (actor, decision)])
+            if status != "pending":
+                self.store.set_approval_status(approval.id, status)
+        if not decided:
+            self.store.audit(actor, f"{decision} refused", f"build {run_id} → {stage_name}",
+                             reasons=refusals)
+            return PromotionResult("refused", "; ".join(refusals), stage_run)
+
+        statuses = [a.status for a in self.store.approvals_for(stage_run.id)]
+        if "rejected" in statuses:
+            message = f"{actor} rejected deploying build {run_id} to {stage_name}" + (
+                f": {comment}" if comment else "")
+            stage_run = self.store.update_stage_run(
+                stage_run.id, state="rejected", result="Skipped", message=message,
+                finished_at=now(),
+            )
+            return PromotionResult("rejected", message, stage_run)
+        if "pending" in statuses:
+            return PromotionResult(
+                "waiting", f"approval recorded; build {run_id} still waits for more approvals "
+                f"to deploy to {stage_name}", stage_run,
+            )
+        pipeline = self.workspace.load_pipeline()
+        stage = pipeline.stage(stage_name)
+        run = self.store.run(run_id)
+        return self._execute(pipeline, stage, run, stage_run, actor, log, cancel, True)
+
+    # ----------------------------------------------------------------- running
+
+    def _execute(
+        self, pipeline: Pipeline, stage: Stage, run: RunRecord, stage_run: StageRunRecord,
+        actor: str, log: LogWriter | None, cancel: CancelToken | None, wait_for_lock: bool,
+    ) -> PromotionResult:
+        token = cancel or CancelToken()
+        log_path = (self.workspace.logs_dir / str(run.id)
+                    / f"{stage.name}.{stage_run.attempt}.log")
+        environments = stage.environments
+        locks = [EnvironmentLock(self.workspace.locks_dir, name) for name in environments]
+        with self._tokens_guard:
+            self._tokens[stage_run.id] = token
+        with RunLog(log_path, log) as run_log:
+            self.store.update_stage_run(stage_run.id, log_path=str(log_path), pid=os.getpid())
+            try:
+                for lock in locks:
+                    waiting = f"##[section]Waiting for the deployment to {lock.path.stem} " \
+                              "in progress to end (one deployment per environment at a time)"
+                    if not lock.acquire(wait=wait_for_lock, cancel=token,
+                                        on_wait=lambda w=waiting: run_log.write(w)):
+                        return self._finish(stage_run, [], StageOutcome(
+                            "Canceled", "cancelled while waiting for the environment"), actor)
+            except EnvironmentBusy as busy:
+                for lock in locks:
+                    lock.release()
+                return self._finish(stage_run, [], StageOutcome("Canceled", str(busy)), actor,
+                                    refused=True)
+            try:
+                return self._deploy(pipeline, stage, run, stage_run, actor, run_log, token)
+            finally:
+                for lock in locks:
+                    lock.release()
+                with self._tokens_guard:
+                    self._tokens.pop(stage_run.id, None)
+
+    def _deploy(
+        self, pipeline: Pipeline, stage: Stage, run: RunRecord, stage_run: StageRunRecord,
+        actor: str, run_log: RunLog, token: CancelToken,
+    ) -> PromotionResult:
+        self.store.update_stage_run(stage_run.id, state="running", started_at=now())
+        deployments = [
+            self.store.add_deployment(name, run.id, stage_run.id, "deploy", actor)
+            for name in stage.environments
+        ]
+        context = RunContext(
+            run_id=run.id, branch=run.branch, commit=run.commit_id, reason=run.reason,
+            requested_by=run.requested_by, variables=dict(run.variables),
+            output_variables=self._earlier_outputs(run.id),
+        )
+        try:
+            outcome = self.workspace.backend.run_stage(pipeline, stage, context, run_log,
+                                                       token)
+        except Exception as error:  # a backend fault must still end in a recorded state
+            run_log.write(f"##[error]{type(error).__name__}: {error}")
+            outcome = StageOutcome("Failed", f"the backend failed: {error}")
+        if outcome.result in ("Succeeded", "SucceededWithIssues"):
+            outcome = self._health_checks(pipeline, stage, outcome, run_log)
+        return self._finish(stage_run, deployments, outcome, actor)
+
+    def _health_checks(self, pipeline: Pipeline, stage: Stage, outcome: StageOutcome,
+                       run_log: RunLog) -> StageOutcome:
+        for name in stage.environments:
+            environment = pipeline.environments.get(name)
+            if environment is None or not environment.health_check_url:
+                continue
+            healthy, seen = self.workspace.backend.health_check(name)
+            run_log.write(f"##[section]Health check of {name}: {seen}")
+            if not healthy:
+                return StageOutcome("Failed", f"the health check of {name} failed: {seen}",
+                                    outcome.steps, outcome.outputs, outcome.release_path)
+        return outcome
+
+    def _finish(
+        self, stage_run: StageRunRecord, deployments: list, outcome: StageOutcome,
+        actor: str, refused: bool = False,
+    ) -> PromotionResult:
+        state = RESULT_STATES.get(outcome.result, "failed")
+        record = self.store.update_stage_run(
+            stage_run.id, state=state, result=outcome.result, message=outcome.message,
+            outputs=outcome.outputs, finished_at=now(),
+        )
+        for deployment in deployments:
+            self.store.finish_deployment(deployment.id, state, outcome.message)
+        self.store.audit(actor, "finished", f"build {stage_run.run_id} → {stage_run.stage}",
+                         result=outcome.result)
+        message = outcome.message or f"{stage_run.stage}: {outcome.result}"
+        return PromotionResult("refused" if refused else state, message, record)
+
+    def cancel(self, stage_run_id: int, actor: str) -> bool:
+        """Ask a running stage to stop; False when it is not running in this process."""
+        with self._tokens_guard:
+            token = self._tokens.get(stage_run_id)
+        if token is None:
+            return False
+        self.store.audit(actor, "cancel", f"stage run {stage_run_id}")
+        token.cancel()
+        return True
+
+    # ----------------------------------------------------------------- rollback
+
+    def rollback(self, environment: str, actor: str,
+                 log: LogWriter | None = None) -> PromotionResult:
+        """Switch `environment` back to its previous good release."""
+        releases = {r.run_id: r for r in self.workspace.backend.releases(environment)}
+        current = next((r for r in releases.values() if r.current), None)
+        target = None
+        if current is not None:
+            target = next(
+                (releases[d.run_id] for d in self.store.deployments(environment)
+                 if d.state == "succeeded" and d.run_id != current.run_id
+                 and d.run_id in releases),
+                None,
+            )
+        if current is None or target is None:
+            return PromotionResult(
+                "refused", f"{environment} has no earlier good release to roll back to"
+            )
+        deployment = self.store.add_deployment(environment, target.run_id, None, "rollback",
+                                               actor)
+        self.store.audit(actor, "rollback", environment, to_build=target.run_id,
+                         from_build=current.run_id)
+        log_path = self.workspace.logs_dir / "rollbacks" / f"{environment}.{deployment.id}.log"
+        with RunLog(log_path, log) as run_log:
+            try:
+                self.workspace.backend.activate(environment, target.run_id, run_log)
+            except Exception as error:  # recorded, then reported
+                self.store.finish_deployment(deployment.id, "failed", str(error))
+                return PromotionResult("failed", f"rollback of {environment} failed: {error}")
+        message = (f"{environment} rolled back from build {current.run_id} to build "
+                   f"{target.run_id}")
+        self.store.finish_deployment(deployment.id, "succeeded", message)
+        return PromotionResult("succeeded", message)
+
+    # ----------------------------------------------------------------- reading
+
+    def current_build(self, environment: str) -> int | None:
+        release = next((r for r in self.workspace.backend.releases(environment) if r.current),
+                       None)
+        return release.run_id if release else None
+
+    def plan(self, run_id: int, stage_name: str) -> PromotionPlan:
+        pipeline = self.workspace.load_pipeline()
+        stage = pipeline.stage(stage_name)
+        run = self.store.run(run_id)
+        environments = stage.environments
+        current = {name: self.current_build(name) for name in environments}
+        approvals, checks = [], []
+        for name in environments:
+            environment = pipeline.environments.get(name)
+            if environment and environment.approval and environment.approval.approvers:
+                policy = environment.approval
+                approvals.append(
+                    f"{name}: approval by {', '.join(policy.approvers)} "
+                    f"({policy.minimum_approvers} needed"
+                    + (", not by the requester" if policy.requester_cannot_approve else "")
+                    + ")"
+                )
+            checks.append(f"{name}: exclusive lock (one deployment at a time)")
+            if environment and environment.health_check_url:
+                checks.append(f"{name}: health check after deployment")
+        blocker = self._blocker(pipeline, stage, run)
+        met, explanation = (None, "") if blocker else self._evaluate_condition(
+            pipeline, stage, run)
+        previous = [self.store.run(b).commit_id for b in current.values() if b is not None]
+        return PromotionPlan(
+            run=run, stage=stage_name, environments=environments, current_builds=current,
+            commits=self._commits_between(previous[0] if previous else "", run.commit_id),
+            approvals=approvals, checks=checks, condition=stage.condition or "succeeded()",
+            condition_met=met, explanation=explanation,
+            blockers=[blocker] if blocker else [],
+        )
+
+    def _commits_between(self, old: str, new: str) -> list[str]:
+        if not new or old == new:
+            return []
+        span = f"{old}..{new}" if old else new
+        result = subprocess.run(
+            ["git", "log", "--format=%h %s (%an)", "-n", "50", span],
+            cwd=self.workspace.root, capture_output=True, text=True,
+        )
+        return result.stdout.splitlines() if result.returncode == 0 else []
+
+    def _earlier_outputs(self, run_id: int) -> dict[str, str]:
+        outputs = {}
+        for record in self.store.stage_runs(run_id):
+            for name, value in record.outputs.items():
+                outputs[f"{record.stage}.{name}"] = value
+        return outputs
+
+    # ----------------------------------------------------------------- recovery
+
+    def recover_interrupted(self) -> list[StageRunRecord]:
+        """Mark as interrupted the stage runs whose process is gone (the app was closed or
+        crashed mid-deployment). Waiting approvals have no process and stay waiting."""
+        interrupted = []
+        for record in self.store.active_stage_runs():
+            if record.state == "waiting" or (record.pid and _process_alive(record.pid)):
+                continue
+            message = (f"interrupted: the process running {record.stage} for build "
+                       f"{record.run_id} ended before it finished; the environment keeps "
+                       "its last complete release")
+            interrupted.append(self.store.update_stage_run(
+                record.id, state="interrupted", result="Canceled", message=message,
+                finished_at=now(),
+            ))
+            for deployment in self.store.deployments():
+                if deployment.stage_run_id == record.id and deployment.state == "running":
+                    self.store.finish_deployment(deployment.id, "interrupted", message)
+        return interrupted
+
+
+def condition_variables(pipeline: Pipeline, run: RunRecord) -> dict[str, str]:
+    """The variables a stage condition sees: the pipeline's, the run's, and Azure's
+    predefined build variables."""
+    variables = {v.name: v.value for v in pipeline.variables if isinstance(v, Variable)}
+    variables.update(run.variables)
+    variables.update({
+        "Build.BuildId": str(run.id),
+        "Build.BuildNumber": str(run.id),
+        "Build.SourceBranch": run.branch,
+        "Build.SourceBranchName": run.branch.rsplit("/", 1)[-1],
+        "Build.SourceVersion": run.commit_id,
+        "Build.Reason": run.reason,
+        "Build.RequestedFor": run.requested_by,
+    })
+    return variables
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,494 @@
+"""The record of releases: SQLite (WAL) in the workspace's `.release-manager/state.db`.
+
+Runs, the result of every stage of every run, deployments per environment, approvals with
+each decision, and an append-only audit trail of every human action. Each transition is
+committed before the next begins, so a crash leaves a true record. The schema carries its
+version (`PRAGMA user_version`) and is brought up to date by `MIGRATIONS` on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        branch TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        variables TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE stage_runs (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        stage TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        environment TEXT,
+        state TEXT NOT NULL,
+        result TEXT,
+        message TEXT NOT NULL DEFAULT '',
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        outputs TEXT NOT NULL DEFAULT '{}',
+        log_path TEXT,
+        pid INTEGER,
+        UNIQUE (run_id, stage, attempt)
+    );
+    CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY,
+        environment TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        stage_run_id INTEGER REFERENCES stage_runs(id),
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        by TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        message TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY,
+        stage_run_id INTEGER NOT NULL REFERENCES stage_runs(id),
+        run_id INTEGER NOT NULL,
+        stage TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        timeout_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        policy TEXT NOT NULL
+    );
+    CREATE TABLE approval_decisions (
+        id INTEGER PRIMARY KEY,
+        approval_id INTEGER NOT NULL REFERENCES approvals(id),
+        approver TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        decided_at TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE INDEX stage_runs_by_run ON stage_runs(run_id, stage);
+    CREATE INDEX deployments_by_environment ON deployments(environment, id);
+    """,
+)
+
+FINISHED_STATES = ("succeeded", "failed", "canceled", "skipped", "rejected", "interrupted")
+ACTIVE_STATES = ("queued", "waiting", "running")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    branch: str
+    commit_id: str
+    reason: str
+    requested_by: str
+    variables: dict[str, str]
+    created_at: str
+
+
+@dataclass(frozen=True)
+class StageRunRecord:
+    """One attempt at one stage of one run. `state` is the app's view (queued, waiting,
+    running, succeeded, failed, canceled, skipped, rejected, interrupted); `result` is
+    Azure's (Succeeded, SucceededWithIssues, Failed, Canceled, Skipped) once finished."""
+
+    id: int
+    run_id: int
+    stage: str
+    attempt: int
+    kind: str
+    environment: str | None
+    state: str
+    result: str | None
+    message: str
+    requested_by: str
+    requested_at: str
+    started_at: str | None
+    finished_at: str | None
+    outputs: dict[str, str]
+    log_path: str | None
+    pid: int | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    id: int
+    environment: str
+    run_id: int
+    stage_run_id: int | None
+    kind: str
+    state: str
+    by: str
+    started_at: str
+    finished_at: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    id: int
+    stage_run_id: int
+    run_id: int
+    stage: str
+    environment: str
+    requested_by: str
+    requested_at: str
+    timeout_at: str
+    status: str
+    policy: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    id: int
+    approval_id: int
+    approver: str
+    decision: str
+    comment: str
+    decided_at: str
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, Any]
+
+
+class Store:
+    """One connection per thread (SQLite's rule); every write is its own transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._migrate()
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=30000")
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"{self.path} was written by a newer Release Manager (schema {version}); "
+                    "update the app to open this workspace"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._connection().execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    # ----------------------------------------------------------------- runs
+
+    def add_run(
+        self, branch: str, commit_id: str, reason: str, requested_by: str,
+        variables: dict[str, str],
+    ) -> RunRecord:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (branch, commit_id, reason, requested_by, variables, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (branch, commit_id, reason, requested_by, json.dumps(variables), now()),
+            )
+        return self.run(int(cursor.lastrowid or 0))
+
+    def run(self, run_id: int) -> RunRecord:
+        row = self._connection().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"there is no build {run_id}")
+        return _run(row)
+
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        rows = self._connection().execute(
+            "SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [_run(row) for row in rows]
+
+    # ----------------------------------------------------------------- stage runs
+
+    def add_stage_run(
+        self, run_id: int, stage: str, kind: str, environment: str | None,
+        requested_by: str, state: str = "queued",
+    ) -> StageRunRecord:
+        with self._transaction() as db:
+            attempt = db.execute(
+                "SELECT COALESCE(MAX(attempt), 0) + 1 FROM stage_runs WHERE run_id = ? "
+                "AND stage = ?", (run_id, stage),
+            ).fetchone()[0]
+            cursor = db.execute(
+                "INSERT INTO stage_runs (run_id, stage, attempt, kind, environment, state, "
+                "requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, stage, attempt, kind, environment, state, requested_by, now()),
+            )
+        return self.stage_run(int(cursor.lastrowid or 0))
+
+    def update_stage_run(self, stage_run_id: int, **fields: Any) -> StageRunRecord:
+        """Set columns of a stage run (state, result, message, started_at, finished_at,
+        outputs, log_path, pid) in one transaction."""
+        allowed = {"state", "result", "message", "started_at", "finished_at", "outputs",
+                   "log_path", "pid"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"not stage-run fields: {sorted(unknown)}")
+        if "outputs" in fields:
+            fields["outputs"] = json.dumps(fields["outputs"])
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._transaction() as db:
+            db.execute(
+                f"UPDATE stage_runs SET {assignments} WHERE id = ?",
+                (*fields.values(), stage_run_id),
+            )
+        return self.stage_run(stage_run_id)
+
+    def stage_run(self, stage_run_id: int) -> StageRunRecord:
+        row = self._connection().execute(
+            "SELECT * FROM stage_runs WHERE id = ?", (stage_run_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"there is no stage run {stage_run_id}")
+        return _stage_run(row)
+
+    def stage_runs(self, run_id: int | None = None) -> list[StageRunRecord]:
+        if run_id is None:
+            rows = self._connection().execute("SELECT * FROM stage_runs ORDER BY id").fetchall()
+        else:
+            rows = self._connection().execute(
+                "SELECT * FROM stage_runs WHERE run_id = ? ORDER BY id", (run_id,)
+            ).fetchall()
+        return [_stage_run(row) for row in rows]
+
+    def latest_stage_run(self, run_id: int, stage: str) -> StageRunRecord | None:
+        row = self._connection().execute(
+            "SELECT * FROM stage_runs WHERE run_id = ? AND stage = ? ORDER BY attempt DESC "
+            "LIMIT 1", (run_id, stage),
+        ).fetchone()
+        return _stage_run(row) if row else None
+
+    def active_stage_runs(self) -> list[StageRunRecord]:
+        marks = ", ".join("?" for _ in ACTIVE_STATES)
+        rows = self._connection().execute(
+            f"SELECT * FROM stage_runs WHERE state IN ({marks}) ORDER BY id", ACTIVE_STATES
+        ).fetchall()
+        return [_stage_run(row) for row in rows]
+
+    # ----------------------------------------------------------------- deployments
+
+    def add_deployment(
+        self, environment: str, run_id: int, stage_run_id: int | None, kind: str, by: str,
+    ) -> DeploymentRecord:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO deployments (environment, run_id, stage_run_id, kind, state, by, "
+                "started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                (environment, run_id, stage_run_id, kind, by, now()),
+            )
+        return self.deployment(int(cursor.lastrowid or 0))
+
+    def finish_deployment(self, deployment_id: int, state: str, message: str = "") -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE deployments SET state = ?, message = ?, finished_at = ? WHERE id = ?",
+                (state, message, now(), deployment_id),
+            )
+
+    def deployment(self, deployment_id: int) -> DeploymentRecord:
+        row = self._connection().execute(
+            "SELECT * FROM deployments WHERE id = ?", (deployment_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"there is no deployment {deployment_id}")
+        return DeploymentRecord(**dict(row))
+
+    def deployments(self, environment: str | None = None) -> list[DeploymentRecord]:
+        """Newest first."""
+        if environment is None:
+            rows = self._connection().execute(
+                "SELECT * FROM deployments ORDER BY id DESC"
+            ).fetchall()
+        else:
+            rows = self._connection().execute(
+                "SELECT * FROM deployments WHERE environment = ? ORDER BY id DESC",
+                (environment,),
+            ).fetchall()
+        return [DeploymentRecord(**dict(row)) for row in rows]
+
+    # ----------------------------------------------------------------- approvals
+
+    def add_approval(
+        self, stage_run: StageRunRecord, environment: str, timeout_at: str,
+        policy: dict[str, Any],
+    ) -> ApprovalRecord:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO approvals (stage_run_id, run_id, stage, environment, requested_by,"
+                " requested_at, timeout_at, status, policy) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                "'pending', ?)",
+                (stage_run.id, stage_run.run_id, stage_run.stage, environment,
+                 stage_run.requested_by, now(), timeout_at, json.dumps(policy)),
+            )
+        return self.approval(int(cursor.lastrowid or 0))
+
+    def approval(self, approval_id: int) -> ApprovalRecord:
+        row = self._connection().execute(
+            "SELECT * FROM approvals WHERE id = ?", (approval_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"there is no approval {approval_id}")
+        return _approval(row)
+
+    def approvals(self, status: str | None = None) -> list[ApprovalRecord]:
+        if status is None:
+            rows = self._connection().execute("SELECT * FROM approvals ORDER BY id").fetchall()
+        else:
+            rows = self._connection().execute(
+                "SELECT * FROM approvals WHERE status = ? ORDER BY id", (status,)
+            ).fetchall()
+        return [_approval(row) for row in rows]
+
+    def approvals_for(self, stage_run_id: int) -> list[ApprovalRecord]:
+        rows = self._connection().execute(
+            "SELECT * FROM approvals WHERE stage_run_id = ? ORDER BY id", (stage_run_id,)
+        ).fetchall()
+        return [_approval(row) for row in rows]
+
+    def set_approval_status(self, approval_id: int, status: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE approvals SET status = ? WHERE id = ?", (status, approval_id))
+
+    def add_decision(
+        self, approval_id: int, approver: str, decision: str, comment: str,
+    ) -> DecisionRecord:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO approval_decisions (approval_id, approver, decision, comment, "
+                "decided_at) VALUES (?, ?, ?, ?, ?)",
+                (approval_id, approver, decision, comment, now()),
+            )
+            row = db.execute(
+                "SELECT * FROM approval_decisions WHERE id = ?", (cursor.lastrowid,)
+            ).fetchone()
+        return DecisionRecord(**dict(row))
+
+    def decisions(self, approval_id: int) -> list[DecisionRecord]:
+        rows = self._connection().execute(
+            "SELECT * FROM approval_decisions WHERE approval_id = ? ORDER BY id", (approval_id,)
+        ).fetchall()
+        return [DecisionRecord(**dict(row)) for row in rows]
+
+    # ----------------------------------------------------------------- audit
+
+    def audit(self, actor: str, action: str, subject: str, **detail: Any) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+                (now(), actor, action, subject, json.dumps(detail, sort_keys=True)),
+            )
+
+    def audit_trail(self) -> list[AuditRecord]:
+        rows = self._connection().execute("SELECT * FROM audit ORDER BY id").fetchall()
+        return [
+            AuditRecord(row["id"], row["at"], row["actor"], row["action"], row["subject"],
+                        json.loads(row["detail"]))
+            for row in rows
+        ]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    current = ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements
+
+
+def _run(row: sqlite3.Row) -> RunRecord:
+    values = dict(row)
+    values["variables"] = json.loads(values["variables"])
+    return RunRecord(**values)
+
+
+def _stage_run(row: sqlite3.Row) -> StageRunRecord:
+    values = dict(row)
+    values["outputs"] = json.loads(values["outputs"])
+    return StageRunRecord(**values)
+
+
+def _approval(row: sqlite3.Row) -> ApprovalRecord:
+    values = dict(row)
+    values["policy"] = json.loads(values["policy"])
+    return ApprovalRecord(**values)

@@ -1,0 +1,68 @@
+"""A workspace: a folder with an azure-pipelines.yml, its sources and `.release-manager/`
+(the store, artifacts, environments, logs, locks)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from release_manager.core.environments_file import load_environments
+from release_manager.core.model import Pipeline
+from release_manager.core.pipeline_yaml import load
+from release_manager.engine.backend import Backend
+from release_manager.engine.store import Store
+
+PIPELINE_NAMES = ("azure-pipelines.yml", "azure-pipelines.yaml", ".azure-pipelines.yml")
+STATE_DIR = ".release-manager"
+
+
+class WorkspaceError(Exception):
+    """The folder is not a usable workspace; the message says what is missing."""
+
+
+class Workspace:
+    def __init__(self, root: Path, backend: Backend | None = None) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise WorkspaceError(f"{self.root} is not a folder")
+        self.pipeline_path = self._find_pipeline()
+        self._backend = backend
+
+    def _find_pipeline(self) -> Path:
+        for name in PIPELINE_NAMES:
+            if (self.root / name).is_file():
+                return self.root / name
+        raise WorkspaceError(
+            f"{self.root} has no azure-pipelines.yml; run this in a workspace folder or give "
+            "--workspace (`release-manager demo PATH` creates one)"
+        )
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def locks_dir(self) -> Path:
+        return self.state_dir / "locks"
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.state_dir / "state.db")
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            from release_manager.engine.local.backend import LocalBackend
+
+            self._backend = LocalBackend(self.root)
+        return self._backend
+
+    def load_pipeline(self) -> Pipeline:
+        """The pipeline as it is on disk now, with its environments' policies."""
+        pipeline = load(self.pipeline_path).pipeline
+        pipeline.environments = load_environments(self.root)
+        return pipeline
