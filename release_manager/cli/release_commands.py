@@ -1,9 +1,250 @@
-"""Verbs on a workspace's releases: demo, run, status, promote, approvals, approve, …"""
+"""Verbs on a workspace's releases: demo, run, status, promote, approvals, approve, reject,
+rollback, logs. Exit codes a script can use: 0 done, 1 refused or failed, 3 waiting for
+approval (2: the workspace or the arguments are unusable)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import threading
+from dataclasses import asdict
+from pathlib import Path
+
+from release_manager.core.pipeline_yaml import PipelineLoadError
+from release_manager.engine.identity import current_identity
+from release_manager.engine.promotion import Promoter, PromotionResult
+from release_manager.engine.release_status import workspace_status
+from release_manager.engine.workspace import Workspace, WorkspaceError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
-    """Filled in with the engine."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", default=".", help="the workspace folder (default: .)")
+    common.add_argument("--as", dest="identity", metavar="NAME",
+                        help="act as NAME (default: $RELEASE_MANAGER_USER or the OS user)")
+    common.add_argument("--json", action="store_true", help="print state as JSON")
+
+    demo = subparsers.add_parser("demo", help="create the demo workspace at PATH")
+    demo.add_argument("path", type=Path)
+    demo.set_defaults(func=cmd_demo)
+
+    run = subparsers.add_parser("run", parents=[common], help="queue a run and build it")
+    run.add_argument("--branch", help="branch to build (default: the workspace's branch)")
+    run.add_argument("--var", action="append", default=[], metavar="K=V",
+                     help="a variable for this run (repeatable)")
+    run.set_defaults(func=cmd_run)
+
+    status = subparsers.add_parser("status", parents=[common],
+                                   help="what is deployed where, builds, pending approvals")
+    status.set_defaults(func=cmd_status)
+
+    promote = subparsers.add_parser("promote", parents=[common],
+                                    help="promote build BUILD to stage STAGE")
+    promote.add_argument("build", type=int)
+    promote.add_argument("--to", dest="stage", required=True, metavar="STAGE")
+    promote.add_argument("--no-wait", action="store_true",
+                         help="refuse instead of waiting when the environment is busy")
+    promote.set_defaults(func=cmd_promote)
+
+    approvals = subparsers.add_parser("approvals", parents=[common],
+                                      help="pending approvals")
+    approvals.set_defaults(func=cmd_approvals)
+
+    for verb in ("approve", "reject"):
+        decide = subparsers.add_parser(verb, parents=[common],
+                                       help=f"{verb} deploying BUILD to STAGE")
+        decide.add_argument("build", type=int)
+        decide.add_argument("--stage", required=True)
+        decide.add_argument("--comment", default="")
+        decide.set_defaults(func=cmd_decide, decision=verb)
+
+    rollback = subparsers.add_parser("rollback", parents=[common],
+                                     help="switch ENV back to its previous good release")
+    rollback.add_argument("environment")
+    rollback.set_defaults(func=cmd_rollback)
+
+    logs = subparsers.add_parser("logs", parents=[common], help="print a build's logs")
+    logs.add_argument("build", type=int)
+    logs.add_argument("--stage", help="only this stage")
+    logs.add_argument("--follow", action="store_true",
+                      help="keep printing while the stage runs")
+    logs.set_defaults(func=cmd_logs)
+
+
+class PrintLog:
+    """Streams a running stage's log to the terminal."""
+
+    def write(self, line: str) -> None:
+        print(line, flush=True)
+
+
+def _open(args: argparse.Namespace) -> tuple[Workspace, Promoter] | None:
+    try:
+        workspace = Workspace(Path(args.workspace))
+        workspace.load_pipeline()
+    except (WorkspaceError, PipelineLoadError) as problem:
+        print(f"release-manager: {problem}", file=sys.stderr)
+        return None
+    return workspace, Promoter(workspace)
+
+
+def _report(result: PromotionResult, as_json: bool) -> int:
+    if as_json:
+        record = asdict(result.stage_run) if result.stage_run else None
+        print(json.dumps({"state": result.state, "message": result.message,
+                          "explanation": result.explanation, "stageRun": record}, indent=2))
+    else:
+        print(f"{result.state}: {result.message}")
+        if result.explanation:
+            print("why:\n" + result.explanation)
+    return result.exit_code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from release_manager.engine.demo import create_demo
+
+    pipeline = create_demo(args.path)
+    print(f"demo workspace ready: {pipeline.parent}\n"
+          f"  release-manager run --workspace {pipeline.parent}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return 2
+    _, promoter = opened
+    try:
+        variables = dict(item.split("=", 1) for item in args.var)
+    except ValueError:
+        print("release-manager: --var takes NAME=VALUE", file=sys.stderr)
+        return 2
+    run, results = promoter.run_pipeline(
+        current_identity(args.identity), branch=args.branch, variables=variables,
+        log=None if args.json else PrintLog(),
+    )
+    if args.json:
+        print(json.dumps({"build": run.id, "branch": run.branch, "commit": run.commit_id,
+                          "stages": [{"state": r.state, "message": r.message}
+                                     for r in results]}, indent=2))
+    else:
+        for result in results:
+            print(f"build {run.id}: {result.state}: {result.message}")
+    return max((r.exit_code for r in results), default=0)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return 2
+    workspace, promoter = opened
+    status = workspace_status(workspace, promoter)
+    if args.json:
+        print(json.dumps(status.to_json(), indent=2))
+        return 0
+    print(status.to_text())
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return 2
+    _, promoter = opened
+    result = promoter.promote(args.build, args.stage, current_identity(args.identity),
+                              log=None if args.json else PrintLog(),
+                              wait_for_lock=not args.no_wait)
+    return _report(result, args.json)
+
+
+def cmd_approvals(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return 2
+    _, promoter = opened
+    pending = promoter.pending_approvals()
+    if args.json:
+        print(json.dumps([{
+            "build": p.approval.run_id, "stage": p.approval.stage,
+            "environment": p.approval.environment, "requestedBy": p.approval.requested_by,
+            "requestedAt": p.approval.requested_at, "approvers": p.approvers,
+            "required": p.required, "instructions": p.instructions,
+            "secondsLeft": int(p.time_left()),
+            "decisions": [{"approver": d.approver, "decision": d.decision,
+                           "comment": d.comment} for d in p.decisions],
+        } for p in pending], indent=2))
+        return 0
+    if not pending:
+        print("no pending approvals")
+    for p in pending:
+        hours = int(p.time_left() // 3600)
+        print(f"build {p.approval.run_id} → {p.approval.stage} ({p.approval.environment}): "
+              f"asked by {p.approval.requested_by}; approvers {', '.join(p.approvers)} "
+              f"({p.required} needed); {hours} h left")
+        if p.instructions:
+            print(f"    {p.instructions}")
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return 2
+    _, promoter = opened
+    actor = current_identity(args.identity)
+    if args.decision == "approve":
+        result = promoter.approve(args.build, args.stage, actor, args.comment,
+                                  log=None if args.json else PrintLog())
+    else:
+        result = promoter.reject(args.build, args.stage, actor, args.comment)
+    return _report(result, args.json)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return 2
+    _, promoter = opened
+    result = promoter.rollback(args.environment, current_identity(args.identity),
+                               log=None if args.json else PrintLog())
+    return _report(result, args.json)
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if opened is None:
+        return 2
+    workspace, _ = opened
+    records = [r for r in workspace.store.stage_runs(args.build)
+               if args.stage is None or r.stage == args.stage]
+    if not records:
+        print(f"release-manager: no logs for build {args.build}"
+              + (f" in {args.stage}" if args.stage else ""), file=sys.stderr)
+        return 1
+    for record in records:
+        print(f"===== {record.stage} (attempt {record.attempt}): {record.state}")
+        if record.log_path:
+            _print_log(workspace, record.id, Path(record.log_path), args.follow)
+    return 0
+
+
+def _print_log(workspace: Workspace, stage_run_id: int, path: Path, follow: bool) -> None:
+    """Print the log; with `follow`, keep printing new lines until the stage finishes."""
+    position = 0
+    stop = threading.Event()
+    while True:
+        if path.exists():
+            with open(path, encoding="utf-8", errors="replace") as log:
+                log.seek(position)
+                chunk = log.read()
+                position = log.tell()
+            sys.stdout.write(chunk)
+            sys.stdout.flush()
+        if not follow or workspace.store.stage_run(stage_run_id).finished:
+            if follow and path.exists():  # the last lines written before it finished
+                with open(path, encoding="utf-8", errors="replace") as log:
+                    log.seek(position)
+                    sys.stdout.write(log.read())
+            return
+        stop.wait(0.25)

@@ -1,0 +1,133 @@
+"""What is deployed where: the state the releases dashboard and `release-manager status`
+show, read from the store and the backend in one place."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from release_manager.engine.promotion import PendingApproval, Promoter
+from release_manager.engine.workspace import Workspace
+
+
+@dataclass
+class EnvironmentStatus:
+    name: str
+    stage: str
+    upstream: list[str]
+    """Environments of the stages this stage depends on, directly or not (nearest first)."""
+    current_build: int | None = None
+    commit: str = ""
+    deployed_at: str = ""
+    deployed_by: str = ""
+    last_state: str = ""
+    """State of the newest deployment (succeeded, failed, running, interrupted, …)."""
+    last_message: str = ""
+    behind: bool = False
+    """An upstream environment runs a newer build than this one."""
+
+
+@dataclass
+class StageCell:
+    stage: str
+    state: str
+    result: str | None
+    message: str
+    stage_run_id: int
+
+
+@dataclass
+class BuildStatus:
+    id: int
+    branch: str
+    commit: str
+    reason: str
+    requested_by: str
+    created_at: str
+    stages: dict[str, StageCell] = field(default_factory=dict)
+
+
+@dataclass
+class WorkspaceStatus:
+    stages: list[str]
+    environments: list[EnvironmentStatus]
+    builds: list[BuildStatus]
+    approvals: list[PendingApproval]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stages": self.stages,
+            "environments": [asdict(e) for e in self.environments],
+            "builds": [asdict(b) for b in self.builds],
+            "approvals": [{
+                "build": p.approval.run_id, "stage": p.approval.stage,
+                "environment": p.approval.environment,
+                "requestedBy": p.approval.requested_by, "approvers": p.approvers,
+                "required": p.required,
+            } for p in self.approvals],
+        }
+
+    def to_text(self) -> str:
+        lines = ["Environments:"]
+        for env in self.environments:
+            build = f"build {env.current_build}" if env.current_build else "nothing deployed"
+            extra = f" ({env.commit[:8]}, {env.deployed_at} by {env.deployed_by})" \
+                if env.current_build else ""
+            note = "  ← behind upstream" if env.behind else ""
+            state = f" [last: {env.last_state}]" if env.last_state else ""
+            lines.append(f"  {env.name:<12} {build}{extra}{state}{note}")
+        lines.append("Builds:")
+        for build in self.builds:
+            cells = ", ".join(f"{name}: {cell.state}" for name, cell in build.stages.items())
+            lines.append(f"  {build.id:>4} {build.branch} {build.commit[:8]} "
+                         f"{build.reason} by {build.requested_by}  {cells}")
+        if self.approvals:
+            lines.append("Pending approvals:")
+            for p in self.approvals:
+                lines.append(f"  build {p.approval.run_id} → {p.approval.stage} "
+                             f"({p.approval.environment}), asked by "
+                             f"{p.approval.requested_by}; approvers {', '.join(p.approvers)}")
+        return "\n".join(lines)
+
+
+def workspace_status(workspace: Workspace, promoter: Promoter,
+                     build_limit: int = 20) -> WorkspaceStatus:
+    pipeline = workspace.load_pipeline()
+    store = workspace.store
+    env_of_stage = {stage.name: stage.environments for stage in pipeline.stages}
+    environments: list[EnvironmentStatus] = []
+    for stage in pipeline.stages:
+        upstream = [env for name in pipeline.ancestors(stage.name)
+                    for env in env_of_stage.get(name, [])]
+        for name in stage.environments:
+            status = EnvironmentStatus(name=name, stage=stage.name, upstream=upstream)
+            status.current_build = promoter.current_build(name)
+            deployments = store.deployments(name)
+            if deployments:
+                status.last_state = deployments[0].state
+                status.last_message = deployments[0].message
+            current = next((d for d in deployments if d.run_id == status.current_build
+                            and d.state == "succeeded"), None)
+            if current is not None:
+                status.deployed_at = current.finished_at or current.started_at
+                status.deployed_by = current.by
+                status.commit = store.run(current.run_id).commit_id
+            environments.append(status)
+    by_name = {env.name: env for env in environments}
+    for env in environments:
+        nearest = next((by_name[u] for u in env.upstream if u in by_name), None)
+        env.behind = bool(nearest and nearest.current_build and (
+            env.current_build is None or nearest.current_build > env.current_build))
+
+    builds = []
+    for run in store.runs(build_limit):
+        build = BuildStatus(run.id, run.branch, run.commit_id, run.reason, run.requested_by,
+                            run.created_at)
+        for record in store.stage_runs(run.id):  # oldest first: the latest attempt wins
+            build.stages[record.stage] = StageCell(record.stage, record.state, record.result,
+                                                   record.message, record.id)
+        builds.append(build)
+    return WorkspaceStatus(
+        stages=[s.name for s in pipeline.stages if s.kind == "stage"],
+        environments=environments, builds=builds, approvals=promoter.pending_approvals(),
+    )
