@@ -215,9 +215,7 @@ class LogSearch:
     ring are forgotten by :meth:`prune`. At most ``max_matches`` are kept.
     """
 
-    def __init__(
-        self, ring: LineRing, step_lines: int = 5_000, max_matches: int = 100_000
-    ) -> None:
+    def __init__(self, ring: LineRing, step_lines: int = 5_000, max_matches: int = 100_000) -> None:
         self._ring = ring
         self._step_lines = step_lines
         self._max_matches = max_matches

@@ -321,6 +321,11 @@ class LogView(QAbstractScrollArea):
         last = self._row_to_seq(min(top + rows, self._row_count()))
         return range(first, max(first, last))
 
+    def line_rect(self, seq: int) -> QRectF:
+        """Where line ``seq`` is drawn, in viewport coordinates (may be out of sight)."""
+        row = seq - self._ring.first_seq + self._note_rows() - self.verticalScrollBar().value()
+        return QRectF(0, row * self._row_height, self.viewport().width(), self._row_height)
+
     def first_line_seq(self) -> int:
         """Sequence number of the oldest line held."""
         return self._ring.first_seq
@@ -388,9 +393,7 @@ class LogView(QAbstractScrollArea):
             rows = self.viewport().height() // self._row_height
             row = seq - self._ring.first_seq + self._note_rows()
             self._scroll_to(max(0, row - rows // 2))
-        self._set_following(
-            self.verticalScrollBar().value() >= self.verticalScrollBar().maximum()
-        )
+        self._set_following(self.verticalScrollBar().value() >= self.verticalScrollBar().maximum())
 
     # --------------------------------------------------------------- selection
 
@@ -652,9 +655,7 @@ class LogView(QAbstractScrollArea):
             painter.setFont(self._bold_font if bold else self.font())
             color = default if span.color is None or is_selected else colors.ansi[span.color]
             painter.setPen(color)
-            painter.drawText(
-                QPointF(x0 + start * self._char_width, baseline), line.text[start:end]
-            )
+            painter.drawText(QPointF(x0 + start * self._char_width, baseline), line.text[start:end])
 
 
 class _SearchField(QLineEdit):

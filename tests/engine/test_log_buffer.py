@@ -1,0 +1,115 @@
+"""The line ring and the thread-safe sink behind the log view."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from release_manager.engine.log_buffer import LineRing, LogSink
+
+batches = st.lists(st.lists(st.text(max_size=5), max_size=12), max_size=20)
+
+
+@given(capacity=st.integers(min_value=1, max_value=9), batches=batches)
+def test_ring_keeps_the_newest_lines_with_their_numbers(
+    capacity: int, batches: list[list[str]]
+) -> None:
+    ring = LineRing(capacity)
+    everything: list[str] = []
+    for batch in batches:
+        first_before = ring.first_seq
+        dropped = ring.extend(batch)
+        everything += batch
+        assert dropped == ring.first_seq - first_before
+    kept = everything[-capacity:] if everything else []
+    assert len(ring) == len(kept)
+    assert ring.total == len(everything)
+    assert ring.first_seq == ring.dropped == len(everything) - len(kept)
+    assert ring.slice(0, ring.total) == kept
+    assert [ring[seq] for seq in range(ring.first_seq, ring.total)] == kept
+
+
+@given(
+    capacity=st.integers(min_value=1, max_value=9),
+    count=st.integers(min_value=0, max_value=30),
+    start=st.integers(min_value=-3, max_value=33),
+    stop=st.integers(min_value=-3, max_value=33),
+)
+def test_ring_slices_clamp_to_what_is_kept(
+    capacity: int, count: int, start: int, stop: int
+) -> None:
+    ring = LineRing(capacity)
+    lines = [str(i) for i in range(count)]
+    for line in lines:
+        ring.extend([line])
+    first = ring.first_seq
+    assert ring.slice(start, stop) == lines[max(start, first) : max(stop, max(start, first))]
+
+
+def test_ring_refuses_lines_it_no_longer_has() -> None:
+    ring = LineRing(2)
+    ring.extend(["a", "b", "c"])
+    with pytest.raises(IndexError):
+        ring[0]
+    assert ring[1] == "b"
+
+
+def test_clearing_forgets_lines_but_keeps_counting() -> None:
+    ring = LineRing(3)
+    ring.extend(["a", "b", "c", "d"])
+    ring.clear()
+    assert len(ring) == 0 and ring.dropped == 0 and ring.total == 4
+    ring.extend(["e"])
+    assert ring.slice(0, 10) == ["e"] and ring[4] == "e"
+
+
+def test_a_gap_before_a_batch_drops_everything_older() -> None:
+    ring = LineRing(5)
+    ring.extend(["a", "b"])
+    assert ring.extend(["x", "y"], skipped=10) == 12
+    assert ring.slice(0, ring.total) == ["x", "y"] and ring.first_seq == 12
+
+
+def test_sink_delivers_every_line_from_many_threads_in_order() -> None:
+    sink = LogSink()
+    received: list[str] = []
+    start = threading.Barrier(4)
+
+    def worker(name: str) -> None:
+        start.wait()
+        for i in range(20_000):
+            sink.write(f"{name} {i}")
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in "abc"]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    while any(thread.is_alive() for thread in threads):
+        received += sink.drain().lines
+    for thread in threads:
+        thread.join()
+    drained = sink.drain()
+    received += drained.lines
+
+    assert drained.skipped == 0 and sink.pending == 0
+    for name in "abc":
+        assert [line for line in received if line[0] == name] == [
+            f"{name} {i}" for i in range(20_000)
+        ]
+
+
+def test_sink_keeps_only_the_newest_lines_between_drains() -> None:
+    sink = LogSink(max_pending=3)
+    sink.write_lines(["1", "2", "3", "4", "5"])
+    drained = sink.drain()
+    assert drained.lines == ["3", "4", "5"] and drained.skipped == 2
+    assert sink.drain().lines == []
+
+
+@pytest.mark.parametrize("make", [lambda: LineRing(0), lambda: LogSink(max_pending=0)])
+def test_sizes_below_one_are_refused(make) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        make()
