@@ -1,0 +1,88 @@
+"""The SQLite record: schema versioned, transitions committed, the audit trail
+append-only, and the file shared by two connections (the window and the CLI)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from release_manager.engine.store import MIGRATIONS, Store
+
+
+def test_a_new_store_is_at_the_latest_schema_and_uses_wal(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    assert store.schema_version == len(MIGRATIONS)
+    mode = sqlite3.connect(tmp_path / "state.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_reopening_keeps_the_data_and_does_not_migrate_twice(tmp_path: Path) -> None:
+    Store(tmp_path / "state.db").add_run("refs/heads/main", "abc", "Manual", "lead", {})
+    again = Store(tmp_path / "state.db")
+    assert [run.requested_by for run in again.runs()] == ["lead"]
+    assert again.schema_version == len(MIGRATIONS)
+
+
+def test_a_store_from_a_newer_app_is_refused_with_a_reason(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "state.db")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(RuntimeError, match="newer Release Manager"):
+        Store(tmp_path / "state.db")
+
+
+def test_stage_runs_count_attempts_and_keep_outputs(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    run = store.add_run("refs/heads/release", "abc", "Manual", "lead", {"x": "1"})
+    first = store.add_stage_run(run.id, "Dev", "deploy", "dev", "lead")
+    second = store.add_stage_run(run.id, "Dev", "deploy", "dev", "lead")
+    assert (first.attempt, second.attempt) == (1, 2)
+    store.update_stage_run(second.id, state="succeeded", result="Succeeded",
+                           outputs={"Deploy.step.url": "http://x"})
+    latest = store.latest_stage_run(run.id, "Dev")
+    assert latest is not None and latest.id == second.id
+    assert latest.outputs == {"Deploy.step.url": "http://x"}
+    assert latest.finished
+    assert [r.id for r in store.active_stage_runs()] == [first.id]
+    with pytest.raises(ValueError, match="not stage-run fields"):
+        store.update_stage_run(first.id, run_id=99)
+
+
+def test_the_audit_trail_cannot_be_changed_or_deleted(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    store.audit("qa", "approve", "build 1 → Staging", comment="looks good")
+    db = sqlite3.connect(tmp_path / "state.db")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE audit SET actor = 'mallory'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM audit")
+    [entry] = store.audit_trail()
+    assert (entry.actor, entry.action, entry.detail) == ("qa", "approve",
+                                                         {"comment": "looks good"})
+
+
+def test_approvals_and_decisions_are_recorded(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    run = store.add_run("refs/heads/release", "abc", "Manual", "lead", {})
+    stage_run = store.add_stage_run(run.id, "Staging", "deploy", "staging", "lead", "waiting")
+    approval = store.add_approval(stage_run, "staging", "2030-01-01T00:00:00+00:00",
+                                  {"approvers": ["qa", "ops"]})
+    store.add_decision(approval.id, "qa", "approved", "ok")
+    store.set_approval_status(approval.id, "approved")
+    assert store.approval(approval.id).status == "approved"
+    assert [(d.approver, d.decision) for d in store.decisions(approval.id)] == [
+        ("qa", "approved")]
+    assert store.approvals("pending") == []
+
+
+def test_deployments_are_listed_newest_first_per_environment(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    run = store.add_run("refs/heads/release", "abc", "Manual", "lead", {})
+    first = store.add_deployment("dev", run.id, None, "deploy", "lead")
+    store.finish_deployment(first.id, "succeeded")
+    second = store.add_deployment("dev", run.id, None, "rollback", "ops")
+    store.add_deployment("test", run.id, None, "deploy", "lead")
+    assert [d.id for d in store.deployments("dev")] == [second.id, first.id]
+    assert store.deployment(first.id).state == "succeeded"
