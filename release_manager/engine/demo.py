@@ -1,0 +1,101 @@
+"""The demo workspace: Space Game's site and pipeline, as a git repository on `release`
+with an approval policy on staging, ready to build and promote on this machine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from release_manager.core.environments_file import environments_path, save_environments
+from release_manager.core.model import ApprovalPolicy, Environment
+
+SOURCE = Path(__file__).resolve().parent.parent / "resources" / "demo"
+PIPELINE = "azure-pipelines.yml"
+BRANCH = "release"
+
+TEAM = """\
+# Who works on Space Game: identities to act as (`--as NAME`).
+team:
+  - name: lead
+    role: release manager
+  - name: dev
+    role: developer
+  - name: qa
+    role: tester
+  - name: ops
+    role: operations
+"""
+
+GITIGNORE = """\
+# Release Manager's run state; the environments' policies and the team are shared.
+.release-manager/*
+!.release-manager/environments.yml
+!.release-manager/team.yml
+__pycache__/
+"""
+
+
+class DemoError(RuntimeError):
+    """The demo workspace cannot be made at that place; the message says why."""
+
+
+def default_demo_dir() -> Path:
+    return Path(user_data_dir("release-manager", appauthor=False)) / "demo"
+
+
+def demo_environments() -> dict[str, Environment]:
+    return {
+        "dev": Environment("dev"),
+        "test": Environment("test"),
+        "staging": Environment("staging", approval=ApprovalPolicy(
+            approvers=["qa", "ops"],
+            minimum_approvers=1,
+            requester_cannot_approve=True,
+            instructions="Check the test environment's smoke run first.",
+        )),
+    }
+
+
+def _git(path: Path, *args: str) -> None:
+    done = subprocess.run(["git", *args], cwd=path, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise DemoError(f"git {' '.join(args)} failed in {path}: {done.stderr.strip()}")
+
+
+def create_demo(path: Path) -> Path:
+    """Make the demo workspace at `path` and return its pipeline file. An existing demo
+    is left as it is (the user's work is never overwritten); any other non-empty folder
+    is refused."""
+    path = Path(path).expanduser().resolve()
+    pipeline = path / PIPELINE
+    if pipeline.is_file():
+        return pipeline
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise DemoError(f"{path} already exists and is not a demo workspace; "
+                        "choose an empty or new folder")
+    if shutil.which("git") is None:
+        raise DemoError("git is not installed on this machine; the demo workspace is a git "
+                        "repository")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.parent / f".{path.name}.creating"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        shutil.copytree(SOURCE, partial, ignore=shutil.ignore_patterns("__pycache__"))
+        (partial / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+        save_environments(partial, demo_environments())
+        (environments_path(partial).parent / "team.yml").write_text(TEAM, encoding="utf-8")
+        _git(partial, "init", "--quiet", "--initial-branch", BRANCH)
+        _git(partial, "config", "user.name", "Space Game Team")
+        _git(partial, "config", "user.email", "team@spacegame.invalid")
+        _git(partial, "add", "--all")
+        _git(partial, "commit", "--quiet", "--message", "Space Game: site, tests and pipeline")
+        if path.exists():
+            path.rmdir()
+        partial.replace(path)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return pipeline

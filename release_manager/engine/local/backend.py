@@ -1,0 +1,220 @@
+"""The embedded backend: a stage's jobs run on this machine, in the workspace's
+`.release-manager/` folder (work folders, artifacts, environment folders)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from release_manager.core.model import Job, Pipeline, Stage
+from release_manager.engine.backend import (
+    CancelToken,
+    LogWriter,
+    Release,
+    RunContext,
+    StageOutcome,
+    StepOutcome,
+)
+from release_manager.engine.local import variables as predefined_variables
+from release_manager.engine.local.artifacts import ArtifactStore
+from release_manager.engine.local.conditions import job_condition
+from release_manager.engine.local.context import (
+    CANCELED,
+    FAILED,
+    SKIPPED,
+    SUCCEEDED,
+    JobContext,
+    worst,
+)
+from release_manager.engine.local.deploy import DeploymentError, EnvironmentFolders
+from release_manager.engine.local.jobs import JobRun
+from release_manager.engine.local.masking import MaskedLog, Masker
+from release_manager.engine.local.site_server import SiteServer, health_check
+from release_manager.engine.local.variables import Variables
+from release_manager.engine.local.workdir import (
+    STATE_DIR,
+    RunFolders,
+    prepare_run_folders,
+    source_info,
+)
+
+
+def job_order(jobs: list[Job]) -> list[Job]:
+    """Jobs in an order that respects `dependsOn` (file order otherwise); a job whose
+    dependencies never resolve keeps its place at the end (it will be skipped)."""
+    ordered: list[Job] = []
+    placed: set[str] = set()
+    pending = list(jobs)
+    while pending:
+        ready = [j for j in pending if all(d in placed for d in (j.depends_on or []))]
+        if not ready:
+            ordered += pending
+            break
+        for job in ready:
+            ordered.append(job)
+            placed.add(job.name)
+            pending.remove(job)
+    return ordered
+
+
+def _ancestors(job: Job, by_name: dict[str, Job]) -> list[str]:
+    seen: list[str] = []
+    frontier = list(job.depends_on or [])
+    while frontier:
+        name = frontier.pop(0)
+        if name in seen or name not in by_name:
+            continue
+        seen.append(name)
+        frontier += by_name[name].depends_on or []
+    return seen
+
+
+class LocalBackend:
+    """Runs stages here and keeps each environment's releases in its folder."""
+
+    name = "local"
+
+    def __init__(self, workspace: Path, *, minute: float = 60.0, kill_grace: float = 5.0) -> None:
+        """`minute` is the number of seconds in a minute of `timeoutInMinutes` and
+        `kill_grace` how long a stopped process has between SIGTERM and SIGKILL."""
+        self.workspace = Path(workspace).resolve()
+        self.state_dir = self.workspace / STATE_DIR
+        self.artifacts = ArtifactStore(self.state_dir / "artifacts")
+        self.environments = EnvironmentFolders(self.state_dir / "environments")
+        self.sites = SiteServer(self.state_dir, self.environments)
+        self.minute = minute
+        self.kill_grace = kill_grace
+
+    # ----------------------------------------------------------------- runs
+
+    def source_info(self, branch: str | None) -> tuple[str, str]:
+        return source_info(self.workspace, branch)
+
+    def run_stage(
+        self,
+        pipeline: Pipeline,
+        stage: Stage,
+        run: RunContext,
+        log: LogWriter,
+        cancel: CancelToken,
+    ) -> StageOutcome:
+        masker = Masker([run.variables[n] for n in run.secrets if n in run.variables])
+        out = MaskedLog(log, masker)
+        if stage.kind != "stage":
+            message = f"Stage '{stage.name}' is a {stage.kind} that only Azure can expand; skipped"
+            out.write(f"##[warning]{message}")
+            return StageOutcome(SKIPPED, message)
+        out.write(f"##[section]Stage {stage.label} of run {run.run_id} on this machine")
+        try:
+            folders, how = prepare_run_folders(self.workspace, run.run_id, run.commit)
+        except OSError as error:
+            out.write(f"##[error]Could not prepare the run's work folder: {error}")
+            return StageOutcome(FAILED, f"could not prepare the work folder: {error}")
+        out.write(how)
+        results: dict[str, str] = {}
+        outputs: dict[str, str] = {}
+        step_outcomes: list[StepOutcome] = []
+        message = ""
+        release_path: Path | None = None
+        by_name = {job.name: job for job in stage.jobs}
+        for job in job_order(stage.jobs):
+            variables = self._variables(pipeline, stage, job, run, folders, out, masker)
+            dependencies = {
+                name: {"result": results.get(name, SKIPPED),
+                       "outputs": {k.split(".", 1)[1]: v for k, v in outputs.items()
+                                   if k.split(".", 1)[0] == name}}
+                for name in job.depends_on or []
+            }
+            ancestors = {name: results.get(name, SKIPPED) for name in _ancestors(job, by_name)}
+            runs, why = job_condition(job.condition, variables.as_dict(), dependencies,
+                                      ancestors, cancel.cancelled)
+            label = job.display_name or job.name
+            if job.kind in ("template", "expression"):
+                runs, why = False, f"a job {job.kind} only Azure can expand"
+            if not runs:
+                reason = why or f"condition not met: {job.condition or 'succeeded()'}"
+                out.write(f"##[section]Skipping job {label}: {reason}")
+                results[job.name] = SKIPPED
+                continue
+            ctx = JobContext(
+                workspace=self.workspace, pipeline=pipeline, stage=stage, job=job, run=run,
+                folders=folders, variables=variables, log=out, cancel=cancel,
+                artifacts=self.artifacts, environments=self.environments,
+                environment=job.environment if job.kind == "deployment" else None,
+                minute=self.minute, kill_grace=self.kill_grace,
+            )
+            out.write(f"##[section]Starting job: {label}")
+            if ctx.environment:
+                out.write(f"Environment: {ctx.environment}")
+            job_run = JobRun(ctx)
+            results[job.name] = job_run.run()
+            out.write(f"##[section]Finishing job: {label} ({results[job.name]})")
+            step_outcomes += job_run.outcomes
+            outputs.update(ctx.outputs)
+            message = message or job_run.message
+            if ctx.deployed:
+                release_path = ctx.deployed[-1].path
+        result = self._stage_result(list(results.values()), cancel.cancelled)
+        if result == CANCELED and not message:
+            message = "canceled"
+        out.write(f"##[section]Stage {stage.label}: {result}")
+        return StageOutcome(result, message, step_outcomes, outputs, release_path)
+
+    @staticmethod
+    def _stage_result(results: list[str], cancelled: bool) -> str:
+        if cancelled:
+            return CANCELED
+        ran = [r for r in results if r != SKIPPED]
+        if not ran:
+            return SKIPPED
+        return worst(*ran) if any(r != SUCCEEDED for r in ran) else SUCCEEDED
+
+    def _variables(
+        self, pipeline: Pipeline, stage: Stage, job: Job, run: RunContext,
+        folders: RunFolders, out: MaskedLog, masker: Masker,
+    ) -> Variables:
+        variables = Variables()
+        for name, value in predefined_variables.predefined(
+            run_id=run.run_id, branch=run.branch, commit=run.commit, reason=run.reason,
+            requested_by=run.requested_by, definition=pipeline.name or self.workspace.name,
+            pipeline_workspace=str(folders.root), sources=str(folders.sources),
+            staging=str(folders.staging), binaries=str(folders.binaries),
+            temp=str(folders.temp), stage=stage.name, stage_display=stage.display_name,
+            job=job.name, job_display=job.display_name,
+            environment=job.environment if job.kind == "deployment" else None,
+        ).items():
+            variables.set(name, value)
+        note = out.write
+        for entries in (pipeline.variables, stage.variables, job.variables):
+            variables.add_entries(entries, run.variables, lambda m: note(f"##[warning]{m}"))
+        for name, value in run.variables.items():
+            variables.set(name, value, secret=name in run.secrets)
+        for value in variables.secret_values():
+            masker.add(value)
+        return variables
+
+    # ----------------------------------------------------------------- releases
+
+    def releases(self, environment: str) -> list[Release]:
+        return self.environments.releases(environment)
+
+    def activate(self, environment: str, run_id: int, log: LogWriter) -> Release:
+        """Switch `environment` back (or forward) to installed release `run_id`; raises
+        DeploymentError with a clear message when that release is gone."""
+        previous = self.environments.current_run(environment)
+        release = self.environments.switch(environment, run_id)
+        before = f"release {previous}" if previous is not None else "no release"
+        log.write(f"Release {run_id} is now current in {environment} (was {before}).")
+        return release
+
+    def health_check(self, environment: str) -> tuple[bool, str]:
+        if self.environments.current_run(environment) is None:
+            return False, f"{environment} has no release in service"
+        url = self.sites.serve(environment)
+        return health_check(url, self.environments.current_run(environment))
+
+    def close(self) -> None:
+        """Stop the site servers this backend started."""
+        self.sites.stop()
+
+
+__all__ = ["DeploymentError", "LocalBackend"]

@@ -1,0 +1,40 @@
+"""Secret values never reach a log line: each is replaced by `***`."""
+
+from __future__ import annotations
+
+MASK = "***"
+
+
+class Masker:
+    """The secret values known so far (queue-time secrets, `issecret` variables)."""
+
+    def __init__(self, values: list[str] | None = None) -> None:
+        self._values: list[str] = []
+        for value in values or []:
+            self.add(value)
+
+    def add(self, value: str) -> None:
+        """Register a secret; a multi-line value is also masked line by line, since
+        output arrives one line at a time."""
+        parts = [value, *value.splitlines()]
+        for part in parts:
+            if part.strip() and part not in self._values:
+                self._values.append(part)
+        self._values.sort(key=len, reverse=True)
+
+    def mask(self, line: str) -> str:
+        for value in self._values:
+            if value in line:
+                line = line.replace(value, MASK)
+        return line
+
+
+class MaskedLog:
+    """A log writer that masks every line before passing it on."""
+
+    def __init__(self, sink: object, masker: Masker) -> None:
+        self._write = sink.write  # type: ignore[attr-defined]
+        self.masker = masker
+
+    def write(self, line: str) -> None:
+        self._write(self.masker.mask(line))

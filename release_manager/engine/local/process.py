@@ -1,0 +1,133 @@
+"""One step's process: its own process group, output streamed line by line, killed as a
+group on timeout or cancel (SIGTERM, then SIGKILL after a grace period)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_manager.engine.backend import CancelToken
+
+MAX_LINE = 64 * 1024
+"""Longer lines are cut here and marked, so one endless line cannot fill memory."""
+TRUNCATED = " … (truncated)"
+
+
+@dataclass
+class ProcessResult:
+    exit_code: int | None
+    """None when the process was killed by us (timeout or cancel)."""
+    timed_out: bool = False
+    canceled: bool = False
+    error: str = ""
+    """Why the process could not start at all (no such program, bad directory)."""
+
+
+def _read_lines(stream, on_line: Callable[[str], None]) -> None:
+    """Hand each line to `on_line` as it arrives; memory stays at one line."""
+    cutting = False
+    while True:
+        chunk = stream.readline(MAX_LINE)
+        if not chunk:
+            break
+        complete = chunk.endswith(b"\n")
+        if cutting:
+            cutting = not complete
+            continue
+        text = chunk.decode("utf-8", errors="replace").rstrip("\r\n")
+        if not complete and len(chunk) >= MAX_LINE:
+            on_line(text + TRUNCATED)
+            cutting = True
+        else:
+            on_line(text)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> bool:
+    """Send `sig` to the process's group; False when no process of it is left."""
+    if os.name == "nt":
+        if sig == signal.SIGTERM:
+            process.send_signal(signal.CTRL_BREAK_EVENT)
+        else:
+            subprocess.run(["taskkill", "/T", "/F", "/PID", str(process.pid)],
+                           capture_output=True, check=False)
+        return process.poll() is None
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _group_alive(process: subprocess.Popen) -> bool:
+    if os.name == "nt":
+        return process.poll() is None
+    try:
+        os.killpg(process.pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _stop_group(process: subprocess.Popen, grace: float) -> None:
+    """SIGTERM the whole group, then SIGKILL what is still there after `grace` seconds."""
+    if not _signal_group(process, signal.SIGTERM):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if process.poll() is not None and not _group_alive(process):
+            return
+        time.sleep(0.05)
+    _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    on_line: Callable[[str], None],
+    cancel: CancelToken,
+    timeout: float | None = None,
+    grace: float = 5.0,
+) -> ProcessResult:
+    """Run `argv`, streaming stdout and stderr (merged, as the agent shows them) to
+    `on_line` from a reader thread. Blocks until the process ends, `timeout` seconds pass
+    or `cancel` is set; orphans the step left behind in its group are stopped too."""
+    options: dict[str, object] = {}
+    if os.name == "nt":
+        options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+    else:
+        options["start_new_session"] = True
+    try:
+        process = subprocess.Popen(
+            list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **options,
+        )
+    except OSError as error:
+        return ProcessResult(None, error=f"{argv[0]}: {error.strerror or error}")
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, on_line), daemon=True)
+    reader.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    result = ProcessResult(None)
+    while process.poll() is None:
+        wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
+        if cancel.wait(wait):
+            result.canceled = True
+            break
+        if deadline is not None and time.monotonic() >= deadline:
+            result.timed_out = True
+            break
+    # Whether it ended or not, nothing of its group may outlive the step.
+    _stop_group(process, grace)
+    process.wait()
+    reader.join()
+    process.stdout.close()
+    if not (result.canceled or result.timed_out):
+        result.exit_code = process.returncode
+    return result

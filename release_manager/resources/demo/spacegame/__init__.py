@@ -1,0 +1,1 @@
+"""Space Game's site helpers."""
