@@ -1,0 +1,611 @@
+"""What is wrong with a pipeline, each finding with its line and column in the file.
+
+`validate_pipeline` holds the rules of the model (stage graph, names, deployment jobs, stage
+conditions): cheap enough to run after every edit. `validate` adds what needs the loaded
+document: job and step conditions found in the YAML tree and the official JSON schema
+(`core.schema_check`, compiled on first use). `validate_file` turns a file that cannot be
+loaded into diagnostics too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from release_manager.core import expressions
+from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage
+
+if TYPE_CHECKING:
+    from release_manager.core.pipeline_yaml import PipelineDocument
+
+Severity = Literal["error", "warning", "info"]
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_NAME_RULE = "use letters, digits and underscores, not starting with a digit"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding. `line`/`column` are 1-based; 0 when the object is not in the file yet
+    (a stage added in the editor). `stage` and `field` say what the GUI should mark."""
+
+    severity: Severity
+    message: str
+    line: int
+    column: int
+    file: str = ""
+    stage: str | None = None
+    field: str | None = None
+    code: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
+    return (
+        diagnostic.file,
+        diagnostic.line,
+        diagnostic.column,
+        _SEVERITY_ORDER[diagnostic.severity],
+        diagnostic.message,
+    )
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def validate_file(path: str | Path) -> list[Diagnostic]:
+    """Load and validate a file; a file that cannot be loaded gives its load problems."""
+    from release_manager.core import pipeline_yaml
+
+    try:
+        document = pipeline_yaml.load(Path(path))
+    except pipeline_yaml.PipelineLoadError as error:
+        return sorted(
+            (
+                Diagnostic("error", p.message, p.line, p.column, str(path), code="load")
+                for p in error.problems
+            ),
+            key=sort_key,
+        )
+    return validate(document)
+
+
+def validate(document: PipelineDocument) -> list[Diagnostic]:
+    """Every rule: the model's, the conditions of jobs and steps, and the schema's."""
+    from release_manager.core import schema_check
+
+    file = str(document.path) if document.path else ""
+    source = Source(document.text)
+    found = _pipeline_rules(document.pipeline, source, file)
+    found += _nested_conditions(document.root, source, file)
+    for finding in schema_check.check(document.root):
+        severity: Severity = "error" if finding.is_error else "warning"
+        found.append(
+            Diagnostic(severity, finding.message, finding.line, finding.column, file,
+                       code="schema")
+        )
+    return sorted(set(found), key=sort_key)
+
+
+def validate_pipeline(
+    pipeline: Pipeline, *, text: str | None = None, file: str = ""
+) -> list[Diagnostic]:
+    """The model's rules, fast and without the schema (the GUI runs it after each edit).
+
+    `text` is the file the pipeline was loaded from; with it, condition errors point at
+    their exact column inside the YAML scalar.
+    """
+    source = Source(text) if text is not None else None
+    return sorted(set(_pipeline_rules(pipeline, source, file)), key=sort_key)
+
+
+def _pipeline_rules(pipeline: Pipeline, source: Source | None, file: str) -> list[Diagnostic]:
+    rules = _Rules(pipeline, source, file)
+    return [*rules.names(), *rules.dependencies(), *rules.cycles(), *rules.jobs(),
+            *rules.conditions()]
+
+
+# ---------------------------------------------------------------- source positions
+
+
+class Source:
+    """The file's text, to turn ruamel's 0-based (line, column) into offsets and back."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        for index, char in enumerate(text):
+            if char == "\n":
+                self.starts.append(index + 1)
+
+    def offset(self, line0: int, column0: int) -> int:
+        return self.starts[line0] + column0
+
+    def pos(self, offset: int) -> Pos:
+        """1-based line and column of `offset`."""
+        low, high = 0, len(self.starts) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.starts[middle] <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return Pos(low + 1, offset - self.starts[low] + 1)
+
+    def scalar_offsets(self, line0: int, column0: int, value: str) -> list[int]:
+        """The file offset of each character of the scalar `value` that starts at
+        (`line0`, `column0`), through its style: plain, '' or "" quoted, | or > block."""
+        text = self.text
+        cursor = self.offset(line0, column0)
+        style = text[cursor : cursor + 1]
+        if style in ("'", '"'):
+            cursor += 1
+        elif style in ("|", ">"):
+            newline = text.find("\n", cursor)
+            cursor = len(text) if newline < 0 else newline + 1
+        offsets: list[int] = []
+        for char in value:
+            cursor = _skip_to(text, cursor, char, style)
+            offsets.append(cursor)
+            cursor += _source_length(text, cursor, char, style)
+        return offsets
+
+    def expression_pos(self, line0: int, column0: int, value: str, column: int) -> Pos:
+        """File position of the 1-based `column` of the expression `value` (a scalar)."""
+        offsets = self.scalar_offsets(line0, column0, value)
+        if not offsets:
+            return self.pos(self.offset(line0, column0))
+        if column - 1 < len(offsets):
+            return self.pos(offsets[max(column - 1, 0)])
+        return self.pos(offsets[-1] + 1)
+
+
+def _skip_to(text: str, cursor: int, char: str, style: str) -> int:
+    """Move past what the scalar's style drops (indentation, folded line breaks, escaped
+    line breaks) until the source character that produces `char`."""
+    while cursor < len(text):
+        here = text[cursor]
+        if style == '"' and here == "\\" and text[cursor + 1 : cursor + 2] == "\n":
+            cursor += 2
+            continue
+        if here == char or (char in " \n" and here == "\n"):
+            return cursor
+        if style == '"' and here == "\\":
+            return cursor
+        if here in " \t\r\n":
+            cursor += 1
+            continue
+        return cursor
+    return cursor
+
+
+def _source_length(text: str, cursor: int, char: str, style: str) -> int:
+    """How many source characters make the value character at `cursor`."""
+    if style == "'" and char == "'" and text[cursor : cursor + 2] == "''":
+        return 2
+    if style == '"' and text[cursor : cursor + 1] == "\\" and char != "\\":
+        code = text[cursor + 1 : cursor + 2]
+        return {"x": 4, "u": 6, "U": 10}.get(code, 2)
+    if style == '"' and text[cursor : cursor + 2] == "\\\\":
+        return 2
+    return 1
+
+
+def _plus_one(position: tuple[int, int]) -> Pos:
+    return Pos(position[0] + 1, position[1] + 1)
+
+
+def _value_pos(node: Any, key: str) -> Pos | None:
+    try:
+        return _plus_one(node.lc.value(key))
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def _is_template(text: str) -> bool:
+    return "${{" in text
+
+
+# ---------------------------------------------------------------- model rules
+
+
+class _Rules:
+    def __init__(self, pipeline: Pipeline, source: Source | None, file: str) -> None:
+        self.pipeline = pipeline
+        self.source = source
+        self.file = file
+        self.stages = [stage for stage in pipeline.stages if stage.kind == "stage"]
+        self.first_index: dict[str, int] = {}
+        for index, stage in enumerate(pipeline.stages):
+            self.first_index.setdefault(stage.name, index)
+        self.inner = {name for stage in pipeline.stages for name in stage.inner}
+        self.opaque = [stage for stage in pipeline.stages if stage.kind != "stage"]
+
+    def diagnostic(
+        self, severity: Severity, message: str, pos: Pos | None, stage: Stage | None,
+        field: str | None, code: str,
+    ) -> Diagnostic:
+        pos = pos or Pos(0, 0)
+        return Diagnostic(severity, message, pos.line, pos.column, self.file,
+                          stage.name if stage else None, field, code)
+
+    def dependencies(self) -> Iterator[Diagnostic]:
+        """`dependsOn` entries naming no stage of the file (Azure matches names without
+        regard to case)."""
+        known = {name.lower() for name in [*self.first_index, *self.inner]}
+        for stage in self.pipeline.stages:
+            for position, upstream in enumerate(stage.depends_on or []):
+                if _is_template(upstream) or "$(" in upstream or upstream.lower() in known:
+                    continue
+                pos = self.depends_on_pos(stage, position, upstream)
+                if self.opaque:
+                    origin = ", ".join(s.template or s.name for s in self.opaque)
+                    yield self.diagnostic(
+                        "warning",
+                        f"stage {stage.name!r} depends on {upstream!r}, which is not a stage "
+                        f"of this file (it may come from {origin})",
+                        pos, stage, "dependsOn", "unknown-dependency",
+                    )
+                else:
+                    yield self.diagnostic(
+                        "error", f"stage {stage.name!r} depends on unknown stage {upstream!r}",
+                        pos, stage, "dependsOn", "unknown-dependency",
+                    )
+
+    def depends_on_pos(self, stage: Stage, position: int, upstream: str) -> Pos | None:
+        """Where the `dependsOn` entry naming `upstream` is (the key if it was edited)."""
+        node = stage.source.node if stage.source else None
+        value = node.get("dependsOn") if isinstance(node, Mapping) else None
+        if isinstance(value, str) and value == upstream:
+            return _value_pos(node, "dependsOn")
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            for index, item in enumerate(value):
+                if item == upstream:
+                    try:
+                        return _plus_one(value.lc.item(index))
+                    except (AttributeError, KeyError):
+                        break
+        return stage.key_pos.get("dependsOn") or stage.pos
+
+    def direct(self, index: int) -> list[str]:
+        stage = self.pipeline.stages[index]
+        if stage.depends_on is not None:
+            return list(stage.depends_on)
+        return [self.pipeline.stages[index - 1].name] if index > 0 else []
+
+    def cycles(self) -> Iterator[Diagnostic]:
+        """Every cycle of the stage graph, named in run order, reported at the dependency
+        of its first stage in the file that closes it."""
+        stages = self.pipeline.stages
+        graph = {
+            index: [self.first_index[dep] for dep in self.direct(index)
+                    if dep in self.first_index]
+            for index in range(len(stages))
+        }
+        for component in _strongly_connected(graph):
+            first = min(component)
+            if len(component) == 1 and first not in graph[first]:
+                continue
+            path = _cycle_through(first, graph, set(component))
+            stage = stages[first]
+            names = [stages[i].name for i in [first, *reversed(path[1:])]]
+            upstream = stages[path[1]].name if len(path) > 1 else stage.name
+            position = self.direct(first).index(upstream)
+            pos = self.depends_on_pos(stage, position, upstream)
+            if len(path) == 1:
+                message = f"stage {stage.name!r} depends on itself"
+            else:
+                message = "stages " + " → ".join([*names, names[0]]) + " form a cycle"
+            yield self.diagnostic("error", message, pos, stage, "dependsOn", "cycle")
+
+    def names(self) -> Iterator[Diagnostic]:
+        seen: dict[str, list[Stage]] = {}
+        all_names = {stage.name for stage in self.stages}
+        for stage in self.stages:
+            name = _declared_name(stage.name, _source_name(stage, "stage"), all_names)
+            seen.setdefault(name, []).append(stage)
+            if not _is_template(name) and not NAME_PATTERN.match(name):
+                yield self.diagnostic(
+                    "error", f"invalid stage name {name!r}: {_NAME_RULE}",
+                    self.name_pos(stage), stage, "stage", "invalid-name",
+                )
+        for name, same in seen.items():
+            if len(same) < 2:
+                continue
+            for stage in same:
+                others = ", ".join(
+                    f"line {other.pos.line}" if other.pos else "another stage"
+                    for other in same if other is not stage
+                )
+                yield self.diagnostic(
+                    "error", f"duplicate stage name {name!r} (also at {others})",
+                    self.name_pos(stage), stage, "stage", "duplicate-stage",
+                )
+
+    def name_pos(self, stage: Stage) -> Pos | None:
+        node = stage.source.node if stage.source else None
+        if _source_name(stage, "stage") is not None:
+            return _value_pos(node, "stage")
+        return stage.pos
+
+    def jobs(self) -> Iterator[Diagnostic]:
+        for stage in self.pipeline.stages:
+            seen: dict[str, list[Job]] = {}
+            written = _written_job_names(stage)
+            all_names = {job.name for job in stage.jobs}
+            for job in stage.jobs:
+                if job.kind not in ("job", "deployment"):
+                    continue
+                name = _declared_name(job.name, written.get(job.pos), all_names)
+                if not name:
+                    continue
+                seen.setdefault(name, []).append(job)
+                if not _is_template(name) and not NAME_PATTERN.match(name):
+                    yield self.diagnostic(
+                        "error", f"invalid job name {name!r}: {_NAME_RULE}",
+                        job.pos, stage, "jobs", "invalid-name",
+                    )
+                if job.kind == "deployment" and not (job.environment or job.environment_resource):
+                    yield self.diagnostic(
+                        "error", f"deployment job {job.name!r} has no environment",
+                        job.pos, stage, "environment", "deployment-environment",
+                    )
+            for name, same in seen.items():
+                if len(same) < 2:
+                    continue
+                for job in same:
+                    others = ", ".join(
+                        f"line {other.pos.line}" if other.pos else "another job"
+                        for other in same if other is not job
+                    )
+                    yield self.diagnostic(
+                        "error",
+                        f"duplicate job name {name!r} in stage {stage.name!r} (also at {others})",
+                        job.pos, stage, "jobs", "duplicate-job",
+                    )
+
+    def conditions(self) -> Iterator[Diagnostic]:
+        for index, stage in enumerate(self.pipeline.stages):
+            if stage.kind != "stage" or not stage.condition or _is_template(stage.condition):
+                continue
+            locate = self.condition_locator(stage)
+            try:
+                expressions.parse(locate.text)
+            except expressions.ExpressionError as error:
+                yield self.diagnostic(
+                    "error", _syntax_message(error) + locate.suffix(error.column),
+                    locate(error.column), stage, "condition", "condition-syntax",
+                )
+                continue
+            referenced = expressions.referenced_stages(locate.text)
+            yield from self.condition_references(index, stage, referenced, locate)
+
+    def condition_references(
+        self, index: int, stage: Stage, referenced: set[str], locate: _ConditionLocator
+    ) -> Iterator[Diagnostic]:
+        """Azure's `dependencies.X` (and `succeeded('X')`, …) only see direct dependencies."""
+        direct = self.direct(index)
+        visible = set(direct)
+        for dep in direct:
+            upstream = self.first_index.get(dep)
+            if upstream is not None and self.pipeline.stages[upstream].kind != "stage":
+                visible.update(self.pipeline.stages[upstream].inner)
+                visible.update(self.direct(upstream))
+        visible_lower = {name.lower() for name in visible}
+        known = {name.lower() for name in [*(s.name for s in self.stages), *self.inner]}
+        for name in sorted(referenced):
+            if name.lower() in visible_lower or _is_template(name):
+                continue
+            column = _reference_column(locate.text, name)
+            if name.lower() in known:
+                message = (
+                    f"the condition of stage {stage.name!r} refers to stage {name!r}, which "
+                    "is not one of its dependencies (conditions only see the stages in "
+                    "dependsOn)"
+                )
+            elif self.opaque:
+                continue
+            else:
+                message = f"the condition of stage {stage.name!r} refers to unknown stage {name!r}"
+            yield self.diagnostic(
+                "warning", message, locate(column), stage, "condition", "condition-reference"
+            )
+
+    def condition_locator(self, stage: Stage) -> _ConditionLocator:
+        node = stage.source.node if stage.source else None
+        value = node.get("condition") if isinstance(node, Mapping) else None
+        if (
+            self.source is not None
+            and isinstance(value, str)
+            and value.strip() == (stage.condition or "").strip()
+        ):
+            try:
+                line0, column0 = node.lc.value("condition")
+                return _ConditionLocator(value, self.source, (line0, column0), None)
+            except (AttributeError, KeyError, TypeError):
+                pass
+        fallback = stage.key_pos.get("condition") or stage.pos
+        return _ConditionLocator(stage.condition or "", None, None, fallback)
+
+
+_UNIQUE_SUFFIX = re.compile(r"(.+)-\d+")
+
+
+def _source_name(stage: Stage, key: str) -> str | None:
+    """The name as written in the file, when the stage still has it (not renamed since)."""
+    node = stage.source.node if stage.source else None
+    if not isinstance(node, Mapping) or not isinstance(node.get(key), str):
+        return None
+    written = str(node[key])
+    unique = _UNIQUE_SUFFIX.fullmatch(stage.name)
+    return written if stage.name == written or (unique and unique[1] == written) else None
+
+
+def _declared_name(name: str, written: str | None, names: set[str]) -> str:
+    """The name as the author wrote it. The loader gives duplicates unique names
+    (`Build`, `Build-2`); the file, or failing that the suffix, tells the real one."""
+    if written is not None:
+        return written
+    match = _UNIQUE_SUFFIX.fullmatch(name)
+    return match[1] if match and match[1] in names else name
+
+
+def _written_job_names(stage: Stage) -> dict[Pos | None, str]:
+    """Job names as written in the stage's `jobs:` list, by the position of each job."""
+    node = stage.source.node if stage.source else None
+    items = node.get("jobs") if isinstance(node, Mapping) else None
+    if not isinstance(items, list):
+        return {}
+    written: dict[Pos | None, str] = {}
+    for item in items:
+        lc = getattr(item, "lc", None)
+        if not isinstance(item, Mapping) or lc is None or lc.line is None:
+            continue
+        value = item.get("job", item.get("deployment", item.get("phase")))
+        if isinstance(value, str):
+            written[Pos(lc.line + 1, lc.col + 1)] = value
+    return written
+
+
+@dataclass
+class _ConditionLocator:
+    """Maps a column of a condition's text to the file: exactly when the text is the
+    file's scalar, else to the `condition:` key (an edit not saved yet)."""
+
+    text: str
+    source: Source | None
+    start: tuple[int, int] | None
+    fallback: Pos | None
+
+    def __call__(self, column: int) -> Pos | None:
+        if self.source is not None and self.start is not None:
+            return self.source.expression_pos(*self.start, self.text, column)
+        return self.fallback
+
+    def suffix(self, column: int) -> str:
+        return "" if self.source is not None else f" (column {column} of the condition)"
+
+
+def _syntax_message(error: expressions.ExpressionError) -> str:
+    """The engine's message without its "Located at column …" tail: the diagnostic has the
+    position in the file."""
+    return "invalid condition: " + error.message.split(". Located at column")[0]
+
+
+def _reference_column(text: str, name: str) -> int:
+    """1-based column of the first token naming stage `name` in a condition."""
+    for token in expressions.tokenize(text):
+        if token.text in (name, f"'{name}'") or token.text.lower() == name.lower():
+            return token.start + 1
+    found = text.find(name)
+    return found + 1 if found >= 0 else 1
+
+
+def _strongly_connected(graph: dict[int, list[int]]) -> list[list[int]]:
+    """Tarjan's strongly connected components, iterative (pipelines can be long)."""
+    index_of: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    components: list[list[int]] = []
+    counter = 0
+    for root in graph:
+        if root in index_of:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index_of[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            successors = graph[node]
+            if child < len(successors):
+                work.append((node, child + 1))
+                nxt = successors[child]
+                if nxt not in index_of:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index_of[nxt])
+                continue
+            if low[node] == index_of[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
+
+
+def _cycle_through(start: int, graph: dict[int, list[int]], members: set[int]) -> list[int]:
+    """A shortest dependency path from `start` back to itself inside one component,
+    as [start, its upstream, that one's upstream, …]."""
+    previous: dict[int, int] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for upstream in graph[node]:
+                if upstream not in members:
+                    continue
+                if upstream == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return list(reversed(path))
+                if upstream not in previous:
+                    previous[upstream] = node
+                    following.append(upstream)
+        frontier = following
+    return [start]
+
+
+# ---------------------------------------------------------------- conditions in the tree
+
+
+def _nested_conditions(root: Any, source: Source, file: str) -> list[Diagnostic]:
+    """Syntax errors in the conditions of jobs and steps, at their column in the file."""
+    found: list[Diagnostic] = []
+    for node in _job_and_step_mappings(root, ""):
+        value = node.get("condition")
+        if not isinstance(value, str) or not value.strip() or _is_template(value):
+            continue
+        try:
+            expressions.parse(value)
+        except expressions.ExpressionError as error:
+            try:
+                start = node.lc.value("condition")
+            except (AttributeError, KeyError, TypeError):
+                continue
+            pos = source.expression_pos(start[0], start[1], value, error.column)
+            found.append(
+                Diagnostic("error", _syntax_message(error), pos.line,
+                           pos.column, file, field="condition", code="condition-syntax")
+            )
+    return found
+
+
+def _job_and_step_mappings(node: Any, section: str) -> Iterator[Mapping[str, Any]]:
+    """Every mapping that is an item of a `jobs:` or `steps:` list, also inside `${{ }}`
+    blocks of those lists and inside deployment strategies."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            inner = section if isinstance(key, str) and _is_template(key) else str(key)
+            yield from _job_and_step_mappings(value, inner)
+    elif isinstance(node, Sequence) and not isinstance(node, str):
+        for item in node:
+            if section in ("jobs", "steps") and isinstance(item, Mapping):
+                if "condition" in item:
+                    yield item
+            yield from _job_and_step_mappings(item, section)
