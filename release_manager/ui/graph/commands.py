@@ -1,0 +1,30 @@
+"""Undo commands of the graph that are not edits of the pipeline model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QUndoCommand
+
+if TYPE_CHECKING:
+    from release_manager.ui.graph.scene import GraphScene
+
+Placement = dict[str, QPointF | None]
+"""Stage name → position set by hand, or None for the automatic layout."""
+
+
+class MoveStagesCommand(QUndoCommand):
+    """Stages moved by hand (one drag, or back to the automatic layout)."""
+
+    def __init__(self, scene: GraphScene, before: Placement, after: Placement, text: str) -> None:
+        super().__init__(text)
+        self._scene = scene
+        self._before = dict(before)
+        self._after = dict(after)
+
+    def redo(self) -> None:
+        self._scene.set_manual_positions(self._after)
+
+    def undo(self) -> None:
+        self._scene.set_manual_positions(self._before)

@@ -1,0 +1,359 @@
+"""The stage graph scene: mirrors `editor.pipeline` and turns mouse gestures (connect by
+dragging from a port, move, double-click to add) into editor operations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import (
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QToolTip,
+)
+
+from release_manager.core.layout import compute_layout
+from release_manager.core.model import Pipeline
+from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.graph.card import describe_stage
+from release_manager.ui.graph.clipboard import unique_name
+from release_manager.ui.graph.commands import MoveStagesCommand, Placement
+from release_manager.ui.graph.edge_item import ConnectionArrow, EdgeItem
+from release_manager.ui.graph.overlays import NameEditor, NoticeItem
+from release_manager.ui.graph.positions import PositionStore
+from release_manager.ui.graph.stage_item import PortItem, StageItem
+from release_manager.ui.graph.style import (
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    FOOTER_HEIGHT,
+    LAYER_SPACING,
+    NODE_SPACING,
+    GraphStyle,
+)
+
+
+class GraphScene(QGraphicsScene):
+    def __init__(
+        self,
+        editor: PipelineEditor,
+        positions: PositionStore | None = None,
+        parent=None,
+    ) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.graph_style = GraphStyle.from_palette()
+        self.setBackgroundBrush(self.graph_style.background)
+        self._store = positions if positions is not None else PositionStore()
+        self.manual: dict[str, QPointF] = self._store.load(editor.document.path)
+        self._items: dict[int, StageItem] = {}
+        self._edges: dict[tuple[int, int], EdgeItem] = {}
+        self._auto: dict[str, QPointF] = {}
+        self._bends: dict[tuple[str, str], list[QPointF]] = {}
+        self._structure: tuple = ()
+        self._syncing_selection = False
+        self._arrow: ConnectionArrow | None = None
+        self._drag_start: dict[str, QPointF] = {}
+        self._name_editor: NameEditor | None = None
+        self.notice: NoticeItem | None = None
+        editor.changed.connect(self.sync)
+        editor.selectionChanged.connect(self._select_from_editor)
+        self.selectionChanged.connect(self._selection_to_editor)
+        self.sync()
+
+    # ----------------------------------------------------------------- reading
+
+    def stage_items(self) -> list[StageItem]:
+        return list(self._items.values())
+
+    def edge_items(self) -> list[EdgeItem]:
+        return list(self._edges.values())
+
+    def stage_item(self, name: str) -> StageItem | None:
+        for item in self._items.values():
+            if item.name == name:
+                return item
+        return None
+
+    def edge_item(self, upstream: str, downstream: str) -> EdgeItem | None:
+        for edge in self._edges.values():
+            if edge.names == (upstream, downstream):
+                return edge
+        return None
+
+    def selected_stage_names(self) -> list[str]:
+        return [item.name for item in self.selectedItems() if isinstance(item, StageItem)]
+
+    def selected_edges(self) -> list[EdgeItem]:
+        return [item for item in self.selectedItems() if isinstance(item, EdgeItem)]
+
+    # ----------------------------------------------------------------- mirroring
+
+    def sync(self) -> None:
+        """Bring the items in line with the pipeline: new, changed and removed stages and
+        dependencies; the layout is recomputed only when the graph's shape changed."""
+        pipeline = self.editor.pipeline
+        about: dict[str, list[tuple[str, str]]] = {}
+        for diagnostic in self.editor.diagnostics():
+            if diagnostic.stage:
+                about.setdefault(diagnostic.stage, []).append(
+                    (diagnostic.severity, diagnostic.message)
+                )
+        items: dict[int, StageItem] = {}
+        for stage in pipeline.stages:
+            card = describe_stage(pipeline, stage, about.get(stage.name, []))
+            item = self._items.get(stage.uid)
+            if item is None:
+                item = StageItem(card, self.graph_style)
+                self.addItem(item)
+            elif item.card != card:
+                if item.name != card.name and item.name in self.manual:
+                    self.manual[card.name] = self.manual.pop(item.name)
+                    self._store.save(self.editor.document.path, self.manual)
+                item.set_card(card)
+            items[stage.uid] = item
+        for uid, item in self._items.items():
+            if uid not in items:
+                for edge in list(item.edges):
+                    self._remove_edge(edge)
+                self.removeItem(item)
+        self._items = items
+        self._sync_edges(pipeline)
+        structure = (
+            tuple(pipeline.stage_names),
+            tuple(edge.names for edge in self._edges.values()),
+        )
+        if structure != self._structure:
+            self._structure = structure
+            self._relayout(pipeline)
+        self._select_from_editor(self.editor.selected())
+
+    def _sync_edges(self, pipeline: Pipeline) -> None:
+        by_name: dict[str, StageItem] = {}
+        for stage in pipeline.stages:
+            by_name.setdefault(stage.name, self._items[stage.uid])
+        wanted: dict[tuple[int, int], tuple[StageItem, StageItem]] = {}
+        for upstream, downstream in pipeline.edges():
+            up, down = by_name[upstream], by_name[downstream]
+            wanted[(id(up), id(down))] = (up, down)
+        for key, edge in list(self._edges.items()):
+            if key not in wanted:
+                self._remove_edge(edge)
+        for key, (up, down) in wanted.items():
+            if key not in self._edges:
+                edge = EdgeItem(up, down, self.graph_style)
+                self._edges[key] = edge
+                self.addItem(edge)
+
+    def _remove_edge(self, edge: EdgeItem) -> None:
+        edge.detach()
+        self._edges.pop((id(edge.upstream), id(edge.downstream)), None)
+        if edge.scene() is self:
+            self.removeItem(edge)
+
+    def _relayout(self, pipeline: Pipeline) -> None:
+        layout = compute_layout(
+            pipeline.stage_names,
+            pipeline.edges(),
+            layer_spacing=LAYER_SPACING,
+            node_spacing=NODE_SPACING,
+        )
+        self._auto = {name: QPointF(x, y) for name, (x, y) in layout.positions.items()}
+        port_y = CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2
+        self._bends = {
+            edge: [QPointF(x + CARD_WIDTH / 2, y + port_y) for x, y in points]
+            for edge, points in layout.bends.items()
+        }
+        self._place()
+
+    def _place(self) -> None:
+        for item in self._items.values():
+            target = self.manual.get(item.name, self._auto.get(item.name, QPointF()))
+            if item.pos() != target:
+                item.setPos(target)
+        for edge in self._edges.values():
+            by_hand = any(name in self.manual for name in edge.names)
+            edge.set_bends([] if by_hand else self._bends.get(edge.names, []))
+
+    def set_manual_positions(self, changes: Placement) -> None:
+        """Pin stages where the user put them (None: back to the automatic layout)."""
+        for name, point in changes.items():
+            if point is None:
+                self.manual.pop(name, None)
+            else:
+                self.manual[name] = QPointF(point)
+        self._store.save(self.editor.document.path, self.manual)
+        self._place()
+
+    def auto_layout(self) -> None:
+        """Forget the hand-made positions, as one undoable step."""
+        if not self.manual:
+            return
+        before: Placement = dict(self.manual)
+        after: Placement = {name: None for name in self.manual}
+        self.editor.undo_stack.push(MoveStagesCommand(self, before, after, "Automatic layout"))
+
+    # ----------------------------------------------------------------- selection
+
+    def _select_from_editor(self, names: list[str]) -> None:
+        if self._syncing_selection:
+            return
+        self._syncing_selection = True
+        try:
+            wanted = set(names)
+            for item in self._items.values():
+                if item.isSelected() != (item.name in wanted):
+                    item.setSelected(item.name in wanted)
+        finally:
+            self._syncing_selection = False
+
+    def _selection_to_editor(self) -> None:
+        if self._syncing_selection:
+            return
+        self._syncing_selection = True
+        try:
+            self.editor.select(self.selected_stage_names())
+        finally:
+            self._syncing_selection = False
+
+    # ----------------------------------------------------------------- editing
+
+    def apply_at(self, text: str, mutate: Callable[[Pipeline], object], point: QPointF) -> bool:
+        """`editor.apply`, showing a refusal as a notice at `point` (scene coordinates)."""
+        refusals: list[str] = []
+        self.editor.editRefused.connect(refusals.append)
+        try:
+            done = self.editor.apply(text, mutate)
+        finally:
+            self.editor.editRefused.disconnect(refusals.append)
+        if refusals:
+            self.show_notice(refusals[-1], point)
+        return done
+
+    def show_notice(self, text: str, point: QPointF) -> None:
+        if self.notice is not None and self.notice.scene() is self:
+            self.removeItem(self.notice)
+        self.notice = NoticeItem(text, self.graph_style)
+        self.addItem(self.notice)
+        self.notice.setPos(point + QPointF(12, 12))
+        for view in self.views():
+            QToolTip.showText(view.viewport().mapToGlobal(view.mapFromScene(point)), text, view)
+
+    def add_stage_at(self, point: QPointF, depends_on: list[str] | None = None) -> str | None:
+        """Add a stage named Stage1, Stage2, … whose card is centred at `point`."""
+        name = unique_name(set(self.editor.pipeline.stage_names), "Stage")
+        deps = list(depends_on or [])
+        if not self.apply_at(
+            f"Add stage {name}", lambda p: p.add_stage(name, depends_on=deps), point
+        ):
+            return None
+        self.set_manual_positions({name: point - QPointF(CARD_WIDTH / 2, CARD_HEIGHT / 2)})
+        self.editor.select([name])
+        return name
+
+    def connect_stages(self, upstream: str, downstream: str, point: QPointF) -> bool:
+        return self.apply_at(
+            f"Connect {upstream} → {downstream}",
+            lambda p: p.connect(upstream, downstream),
+            point,
+        )
+
+    def start_rename(self, name: str) -> NameEditor | None:
+        item = self.stage_item(name)
+        if item is None or not item.card.editable:
+            return None
+        self.close_name_editor()
+        rect = item.title_rect()
+
+        def commit(new: str) -> bool:
+            point = item.pos() + rect.bottomLeft()
+            return new == name or self.apply_at(
+                f"Rename {name} to {new}", lambda p: p.rename_stage(name, new), point
+            )
+
+        self._name_editor = NameEditor(name, self.graph_style, commit, self.close_name_editor)
+        self._name_editor.setTextWidth(rect.width())
+        self.addItem(self._name_editor)
+        self._name_editor.setPos(item.pos() + rect.topLeft() - QPointF(4, 2))
+        self._name_editor.start()
+        return self._name_editor
+
+    @property
+    def name_editor(self) -> NameEditor | None:
+        return self._name_editor
+
+    def close_name_editor(self) -> None:
+        editor, self._name_editor = self._name_editor, None
+        if editor is not None:
+            # Removing the item inside its own focus-out handler is not safe.
+            QTimer.singleShot(0, lambda: editor.scene() is self and self.removeItem(editor))
+            editor.hide()
+
+    # ----------------------------------------------------------------- mouse
+
+    def _stage_at(self, point: QPointF, exclude: StageItem | None = None) -> StageItem | None:
+        for item in self.items(point):
+            while item is not None and not isinstance(item, StageItem):
+                item = item.parentItem()
+            if item is not None and item is not exclude:
+                return item
+        return None
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        item = self.itemAt(event.scenePos(), QTransform())
+        if event.button() == Qt.MouseButton.LeftButton and isinstance(item, PortItem):
+            self._arrow = ConnectionArrow(item.stage_item, self.graph_style)
+            self.addItem(self._arrow)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and isinstance(
+            self.mouseGrabberItem(), StageItem
+        ):
+            self._drag_start = {
+                item.name: item.pos()
+                for item in self.selectedItems()
+                if isinstance(item, StageItem)
+            }
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._arrow is not None:
+            self._arrow.follow(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._arrow is not None:
+            source = self._arrow.source
+            self.removeItem(self._arrow)
+            self._arrow = None
+            target = self._stage_at(event.scenePos(), exclude=None)
+            if target is not None:
+                self.connect_stages(source.name, target.name, event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        start, self._drag_start = self._drag_start, {}
+        moved = {
+            name: item.pos()
+            for name in start
+            if (item := self.stage_item(name)) is not None and item.pos() != start[name]
+        }
+        if moved:
+            before: Placement = {name: self.manual.get(name) for name in moved}
+            after: Placement = dict(moved)
+            text = "Move " + (next(iter(moved)) if len(moved) == 1 else f"{len(moved)} stages")
+            self.editor.undo_stack.push(MoveStagesCommand(self, before, after, text))
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self.itemAt(event.scenePos(), QTransform()) is None:
+            self.add_stage_at(event.scenePos())
+            event.accept()
+            return
+        item = self._stage_at(event.scenePos())
+        if item is not None and item.title_rect().contains(event.scenePos() - item.pos()):
+            self.start_rename(item.name)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
