@@ -1,0 +1,153 @@
+"""azure-pipelines.yml ⇄ the pipeline model, round trip.
+
+`load` keeps the file's text next to the model; `PipelineDocument.dumps` gives that text
+back with only the edited parts spliced in, so a save with no edits is byte-identical and
+an edit changes only the lines it must (comments, quoting, `${{ }}` blocks and every
+untouched line survive). Bad input raises `PipelineLoadError` listing each problem with
+its line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+from release_manager.core.model import Pipeline
+from release_manager.core.yaml_guard import (
+    Encoding,
+    ParsedYaml,
+    PipelineLoadError,
+    Problem,
+    decode,
+    parse,
+)
+from release_manager.core.yaml_reader import read_pipeline
+from release_manager.core.yaml_splice import PipelineWriteError, SourceText, SpliceWriter
+from release_manager.core.yaml_style import detect_style
+
+__all__ = [
+    "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem", "load", "loads",
+]
+
+
+def load(path: Path | str) -> PipelineDocument:
+    """Read a pipeline file; raises `PipelineLoadError` (never another exception for bad
+    content; an unreadable file is one problem too)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PipelineLoadError([Problem(f"cannot read the file: {error.strerror}")],
+                                path) from None
+    text, encoding = decode(data, path)
+    return PipelineDocument(text, path, encoding)
+
+
+def loads(text: str, path: Path | str | None = None) -> PipelineDocument:
+    """Read a pipeline from text; `path` names it in messages and locates its templates."""
+    decoded, encoding = decode(text.encode("utf-8", errors="surrogatepass"), path)
+    return PipelineDocument(decoded, Path(path) if path is not None else None, encoding)
+
+
+def _newline(text: str) -> str:
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+
+
+class PipelineDocument:
+    """A pipeline with the text it came from. Edit `pipeline` with the model's operations;
+    `dumps()` is what `save()` writes."""
+
+    def __init__(self, text: str, path: Path | None, encoding: Encoding | None = None) -> None:
+        self.path = path
+        self.encoding = encoding or Encoding()
+        self.text = text
+        parsed = parse(text, path)
+        self.pipeline: Pipeline = self._read(parsed, text)
+        self._use(parsed, text)
+
+    @property
+    def root(self) -> object:
+        """The ruamel round-trip tree of `text` (every scalar a string)."""
+        return self._parsed.root
+
+    def _read(self, parsed: ParsedYaml, text: str) -> Pipeline:
+        base_dir = self.path.parent if self.path is not None else None
+        return read_pipeline(parsed.root, text.split("\n"), base_dir)
+
+    def _use(self, parsed: ParsedYaml, text: str) -> None:
+        self._parsed = parsed
+        self._original = self.pipeline.snapshot()
+        source = SourceText(text)
+        style = detect_style(parsed.root, source.lines, _newline(text))
+        self._writer = SpliceWriter(text, parsed.root, parsed.ends, style)
+
+    def dumps(self) -> str:
+        """The original text with every edit of the model spliced in."""
+        return self._writer.write(self._original, self.pipeline)
+
+    def is_modified(self) -> bool:
+        return self.dumps() != self.text
+
+    def changed_lines(self) -> set[int]:
+        """1-based numbers of the lines of `dumps()` that differ from the original."""
+        new = self.dumps().splitlines()
+        matcher = difflib.SequenceMatcher(a=self.text.splitlines(), b=new, autojunk=False)
+        return {
+            number + 1
+            for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"
+            for number in range(j1, j2)
+        }
+
+    def save(self, path: Path | str | None = None) -> Path:
+        """Write `dumps()` atomically, in the file's encoding, BOM and newlines; the saved
+        text becomes the new original."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("this pipeline has no file yet: give a path to save it to")
+        text = self.dumps()
+        data = self.encoding.bom + text.encode(self.encoding.codec)
+        _atomic_write(target, data)
+        self._rebase(text)
+        self.path = target
+        return target
+
+    def _rebase(self, text: str) -> None:
+        """Make `text` (just saved) the original, keeping the model objects (and their
+        uids, which undo snapshots refer to) and taking the new positions."""
+        parsed = parse(text, self.path)
+        fresh = self._read(parsed, text)
+        current = self.pipeline
+        if len(fresh.stages) == len(current.stages):
+            for stage, new in zip(current.stages, fresh.stages, strict=True):
+                stage.pos, stage.key_pos, stage.source = new.pos, new.key_pos, new.source
+                for job, new_job in zip(stage.jobs, new.jobs, strict=False):
+                    job.pos = new_job.pos
+            for schedule, new_schedule in zip(current.schedules, fresh.schedules, strict=False):
+                schedule.pos = new_schedule.pos
+        else:
+            environments = current.environments
+            current.restore(fresh)
+            current.environments = environments
+        self.text = text
+        self._use(parsed, text)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    target = target.resolve()
+    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if mode is not None:
+            os.chmod(temp_name, mode)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

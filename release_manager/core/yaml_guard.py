@@ -1,0 +1,245 @@
+"""Reading an azure-pipelines.yml safely: bytes → text → ruamel round-trip tree.
+
+Every way a file can be unusable becomes a `Problem` with its position, collected in one
+`PipelineLoadError`: too big, empty, binary, not UTF-8, not YAML, tabs for indentation,
+nesting too deep, anchors/aliases (Azure rejects them, and expanding them is how
+"billion laughs" files exhaust memory), duplicate keys, a top that is not a mapping.
+
+The parser is ruamel.yaml's round-trip parser with two changes: every scalar resolves to a
+string (Azure's parser works on strings: `false`, `1.0` and `~` stay as written), and a
+composer that checks depth, anchors and duplicate keys while it builds the node tree and
+records where each node ends (ruamel keeps only where nodes start).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+
+MAX_BYTES = 2 * 1024 * 1024
+"""Refuse bigger files: real pipelines are tens of KB (the largest we know is 45 KB), and
+the pure-Python round-trip parser needs seconds per MB."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences accepted (real pipelines stay under 20)."""
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file cannot be read; `line` and `column` are 1-based (0 when unknown)."""
+
+    message: str
+    line: int = 0
+    column: int = 0
+
+
+class PipelineLoadError(Exception):
+    """A pipeline file that cannot be read; `problems` lists every reason found."""
+
+    def __init__(self, problems: list[Problem], path: Path | str | None = None) -> None:
+        self.problems = list(problems)
+        self.path = Path(path) if path is not None else None
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        name = str(self.path) if self.path is not None else "<text>"
+        return "\n".join(f"{name}:{p.line}:{p.column}: {p.message}" for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How the file's bytes were written, so a save writes them the same way."""
+
+    codec: str = "utf-8"
+    bom: bytes = b""
+
+
+@dataclass
+class ParsedYaml:
+    """The round-trip tree and where every node ends, keyed by where it starts."""
+
+    root: Any
+    ends: dict[tuple[int, int, str], tuple[int, int]] = field(default_factory=dict)
+    """(line, column, kind) of a node's start (0-based, kind "scalar"/"seq"/"map") →
+    (line, column) just after its last character (trailing blank lines and comments of
+    block collections excluded)."""
+
+
+class _Fatal(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def decode(data: bytes, path: Path | str | None = None) -> tuple[str, Encoding]:
+    """The text of a pipeline file, refusing sizes, binary data and bad encodings."""
+    if len(data) > MAX_BYTES:
+        raise PipelineLoadError(
+            [Problem(f"the file is {_size(len(data))}; pipelines larger than "
+                     f"{_size(MAX_BYTES)} are refused")], path)
+    encoding = Encoding()
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            encoding = Encoding(codec, bom)
+            break
+    body = data[len(encoding.bom):]
+    if encoding.codec == "utf-8" and b"\x00" in body:
+        offset = body.index(b"\x00")
+        line, column = _byte_position(body, offset)
+        raise PipelineLoadError(
+            [Problem("the file is binary, not text (a NUL byte)", line, column)], path)
+    try:
+        text = body.decode(encoding.codec)
+    except UnicodeDecodeError as error:
+        line, column = _byte_position(body, error.start)
+        raise PipelineLoadError(
+            [Problem(f"the file is not valid {encoding.codec.upper()}: byte "
+                     f"0x{body[error.start]:02x} cannot be decoded", line, column)], path
+        ) from None
+    return text, encoding
+
+
+def parse(text: str, path: Path | str | None = None) -> ParsedYaml:
+    """The round-trip tree of `text`, which must be one YAML mapping."""
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise PipelineLoadError([Problem("the file is empty", 1, 1)], path)
+    yaml = YAML(typ="rt")
+    yaml.Resolver = StringResolver
+    yaml.Composer = _GuardedComposer
+    yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = True  # reported below, every one with both lines
+    try:
+        root = yaml.load(text)
+    except _Fatal as fatal:
+        raise PipelineLoadError([fatal.problem], path) from None
+    except MarkedYAMLError as error:
+        raise PipelineLoadError([_syntax_problem(error)], path) from None
+    except (YAMLError, RecursionError) as error:
+        raise PipelineLoadError([Problem(f"not valid YAML: {error}")], path) from None
+    composer: _GuardedComposer = yaml.composer
+    if composer.duplicates:
+        raise PipelineLoadError(composer.duplicates[:MAX_PROBLEMS], path)
+    if not hasattr(root, "items"):
+        what = "a list" if isinstance(root, list) else "a single value"
+        raise PipelineLoadError(
+            [Problem(f"the top of an azure-pipelines.yml must be a mapping (keys like "
+                     f"trigger:, stages:), not {what}", 1, 1)], path)
+    return ParsedYaml(root, composer.ends)
+
+
+class StringResolver(VersionedResolver):
+    """Every untagged scalar is a string, as in Azure's own parser."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+
+class _GuardedComposer(Composer):
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.depth = 0
+        self.duplicates: list[Problem] = []
+        self.ends: dict[tuple[int, int, str], tuple[int, int]] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            what = "alias *" if isinstance(event, AliasEvent) else "anchor &"
+            mark = event.start_mark
+            raise _Fatal(Problem(
+                f"YAML {what}{event.anchor} is not supported: Azure Pipelines rejects "
+                "anchors and aliases", mark.line + 1, mark.column + 1))
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise _Fatal(Problem(
+                    f"the nesting is deeper than {MAX_DEPTH} levels", mark.line + 1,
+                    mark.column + 1))
+        node = super().compose_node(parent, index)
+        if isinstance(node, (MappingNode, SequenceNode)):
+            self.depth -= 1
+        self._record_end(node)
+        if isinstance(node, MappingNode):
+            self._check_duplicates(node)
+        return node
+
+    def _record_end(self, node: Any) -> None:
+        kind = _KINDS[type(node)]
+        start = node.start_mark
+        if isinstance(node, ScalarNode) or node.flow_style or not node.value:
+            end = (node.end_mark.line, node.end_mark.column)
+            if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+                end = self._block_scalar_end(node)
+        else:
+            last = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+            end = self.ends[(last.start_mark.line, last.start_mark.column, _KINDS[type(last)])]
+        self.ends[(start.line, start.column, kind)] = end
+
+    def _block_scalar_end(self, node: Any) -> tuple[int, int]:
+        """The end of a block scalar's last non-blank line (ruamel's end mark lies past
+        the trailing blank lines)."""
+        buffer = node.end_mark.buffer
+        pointer = node.end_mark.pointer
+        line = node.end_mark.line
+        if buffer is None:
+            return node.end_mark.line, node.end_mark.column
+        start_pointer = node.start_mark.pointer
+        while pointer > start_pointer and buffer[pointer - 1] in " \t\r\n":
+            if buffer[pointer - 1] == "\n":
+                line -= 1
+            pointer -= 1
+        line_start = buffer.rfind("\n", 0, pointer) + 1
+        return line, pointer - line_start
+
+    def _check_duplicates(self, node: MappingNode) -> None:
+        seen: dict[str, Any] = {}
+        for key, _ in node.value:
+            if not isinstance(key, ScalarNode):
+                continue
+            first = seen.setdefault(key.value, key)
+            if first is not key and len(self.duplicates) < MAX_PROBLEMS:
+                self.duplicates.append(Problem(
+                    f"duplicate key {key.value!r}: first on line {first.start_mark.line + 1}, "
+                    f"again on line {key.start_mark.line + 1}",
+                    key.start_mark.line + 1, key.start_mark.column + 1))
+
+
+_KINDS = {ScalarNode: "scalar", SequenceNode: "seq", MappingNode: "map"}
+
+
+def _syntax_problem(error: MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    problem = error.problem or error.context or "invalid YAML"
+    if "'\\t'" in problem:
+        return Problem("a tab is used for indentation; YAML allows only spaces", line, column)
+    context = f" {error.context}" if error.context and error.problem else ""
+    return Problem(f"not valid YAML:{context} {problem}".replace(":  ", ": "), line, column)
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte `offset`."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[line_start:offset].decode("utf-8", errors="replace")
+    return data.count(b"\n", 0, offset) + 1, len(prefix) + 1
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MB" if count >= 1024 * 1024 else f"{count} bytes"

@@ -1,0 +1,675 @@
+"""Writing an edited pipeline back: the original text with only the edited parts spliced in.
+
+`SpliceWriter` compares the model as loaded with the model now, field by field, stage by
+stage (stages matched by `Stage.uid`), and turns each difference into a text splice at the
+positions ruamel reported at load time. New nodes are rendered with ruamel.yaml in the
+file's own indentation (`yaml_style`); nothing the model cannot have changed is touched.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from release_manager.core import yaml_style
+from release_manager.core.model import Filter, Job, Pipeline, Schedule, Stage, Step, Trigger
+from release_manager.core.yaml_reader import jobs_owner, stages_node
+from release_manager.core.yaml_style import Style
+
+
+class PipelineWriteError(ValueError):
+    """An edit that cannot be written into this file's layout."""
+
+
+@dataclass(order=True)
+class Splice:
+    start: int
+    end: int
+    order: int
+    text: str = field(compare=False)
+
+
+@dataclass
+class _Chunk:
+    """One item of a block sequence: its own comments above it, its lines, and the blank
+    lines that separate it from the next item."""
+
+    start: int
+    content_end: int
+    end: int
+
+
+class SourceText:
+    """Offsets of a text's lines, for turning ruamel's (line, column) into offsets."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self.starts = [0]
+        for line in self.lines[:-1]:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+
+    def offset(self, line: int, column: int) -> int:
+        if line >= len(self.starts):
+            return len(self.text)
+        return min(self.starts[line] + column, len(self.text))
+
+    def line_start(self, line: int) -> int:
+        return self.starts[line] if line < len(self.starts) else len(self.text)
+
+    def next_line_start(self, line: int) -> int:
+        return self.line_start(line + 1)
+
+    def line(self, number: int) -> str:
+        return self.lines[number].rstrip("\r") if number < len(self.lines) else ""
+
+    def is_blank(self, number: int) -> bool:
+        return not self.line(number).strip()
+
+    def is_comment(self, number: int) -> bool:
+        return self.line(number).lstrip().startswith("#")
+
+    def indent(self, number: int) -> int:
+        line = self.line(number)
+        return len(line) - len(line.lstrip(" "))
+
+
+class SpliceWriter:
+    def __init__(self, text: str, root: Any, ends: dict[tuple[int, int, str], tuple[int, int]],
+                 style: Style) -> None:
+        # Work on "\n" text: offsets of "\r\n" files are those of the text without "\r"
+        # only when nothing else differs, so the splices are made on the original text.
+        self.source = SourceText(text)
+        self.root = root
+        self.ends = ends
+        self.style = style
+        self.splices: list[Splice] = []
+        self.regions: list[_Region] = []
+
+    # ------------------------------------------------------------- entry point
+
+    def write(self, original: Pipeline, current: Pipeline) -> str:
+        self.splices, self.regions = [], []
+        self._top_level(original, current)
+        self._stages(original, current)
+        return self._apply()
+
+    # ------------------------------------------------------------- positions
+
+    def _kind(self, value: Any) -> str:
+        if hasattr(value, "items"):
+            return "map"
+        return "seq" if isinstance(value, list) else "scalar"
+
+    def _value_start(self, mapping: Any, key: Any) -> tuple[int, int]:
+        line, column = mapping.lc.value(key)
+        return line, column
+
+    def _value_end(self, mapping: Any, key: Any) -> tuple[int, int]:
+        line, column = self._value_start(mapping, key)
+        return self.ends.get((line, column, self._kind(mapping[key])), (line, column))
+
+    def _node_end(self, node: Any) -> tuple[int, int]:
+        return self.ends[(node.lc.line, node.lc.col, self._kind(node))]
+
+    def _item_end(self, seq: Any, index: int) -> tuple[int, int]:
+        line, column = seq.lc.item(index)
+        return self.ends.get((line, column, self._kind(seq[index])), (line, column))
+
+    def _value_text(self, mapping: Any, key: Any) -> str:
+        start, end = self._value_start(mapping, key), self._value_end(mapping, key)
+        return self.source.text[self.source.offset(*start):self.source.offset(*end)]
+
+    def _add(self, start: int, end: int, text: str) -> None:
+        text = text.replace("\n", self.style.newline) if self.style.newline != "\n" else text
+        self.splices.append(Splice(start, end, len(self.splices), text))
+
+    def _line_after(self, end: tuple[int, int], floor: int) -> int:
+        """Offset of the line after the one holding position `end`."""
+        line, column = end
+        if column == 0 and line > floor:
+            return self.source.line_start(line)
+        return self.source.next_line_start(line)
+
+    def _insert_lines(self, offset: int, text: str) -> None:
+        if offset >= len(self.source.text) and not self.source.text.endswith("\n"):
+            text = "\n" + text
+        self._add(offset, offset, text)
+
+    # ------------------------------------------------------------- mapping keys
+
+    def set_key(self, mapping: Any, key: str, value: Any, after: tuple[str, ...] = (),
+                fragment: str | None = None) -> None:
+        """Replace, insert (after the last present key of `after`, else after the first
+        key) or remove (`value` None) `key` in a block mapping of the file."""
+        if fragment is not None and not fragment.endswith("\n"):
+            fragment += "\n"
+        if value is None:
+            if key in mapping:
+                self._remove_key(mapping, key)
+            return
+        if key in mapping:
+            self._replace_key(mapping, key, value, fragment)
+        else:
+            self._insert_key(mapping, key, value, after, fragment)
+
+    def _replace_key(self, mapping: Any, key: str, value: Any, fragment: str | None) -> None:
+        old = mapping[key]
+        key_line, key_col = mapping.lc.key(key)
+        old_text = self._value_text(mapping, key)
+        if fragment is None and isinstance(value, str) and "\n" not in value \
+                and self._kind(old) == "scalar" and not old_text.startswith(("|", ">")):
+            start = self.source.offset(*self._value_start(mapping, key))
+            end = self.source.offset(*self._value_end(mapping, key))
+            new_text = yaml_style.scalar(value, old_text)
+            if start == end:  # `key:` with no value: write it after the colon
+                colon = self.source.line(key_line).find(":", key_col)
+                start = end = self.source.offset(key_line, colon + 1)
+                new_text = " " + new_text
+            self._add(start, end, new_text)
+            return
+        text = fragment or self._key_text(key, value, key_col)
+        start = self.source.offset(key_line, key_col)
+        end = self.source.offset(*self._value_end(mapping, key))
+        self._add(start, end, text.rstrip("\n"))
+
+    def _insert_key(self, mapping: Any, key: str, value: Any, after: tuple[str, ...],
+                    fragment: str | None) -> None:
+        keys = [k for k in mapping if isinstance(k, str)]
+        anchor = next((k for k in reversed(after) if k in mapping), keys[0] if keys else None)
+        if anchor is None:
+            raise PipelineWriteError(f"cannot add {key!r} to an empty mapping")
+        column = mapping.lc.key(keys[0])[1]
+        text = fragment or self._key_text(key, value, column)
+        offset = self._line_after(self._value_end(mapping, anchor), mapping.lc.key(anchor)[0])
+        self._insert_lines(offset, " " * column + text)
+
+    def _remove_key(self, mapping: Any, key: str) -> None:
+        key_line, key_col = mapping.lc.key(key)
+        keys = [k for k in mapping if isinstance(k, str)]
+        if self.source.line(key_line)[:key_col].strip():  # `- key:` on an item's dash line
+            following = keys[keys.index(key) + 1] if keys.index(key) + 1 < len(keys) else None
+            if following is None:
+                raise PipelineWriteError(f"cannot remove the only key {key!r} of an item")
+            start = self.source.offset(key_line, key_col)
+            self._add(start, self.source.offset(*mapping.lc.key(following)), "")
+            return
+        end = self._value_end(mapping, key)
+        self._add(self.source.line_start(key_line), self._line_after(end, key_line), "")
+
+    def _key_text(self, key: str, value: Any, column: int) -> str:
+        """`key: value` lines for a key at `column`, ending with "\\n"."""
+        if isinstance(value, str) and "\n" in value:
+            block = yaml_style.block_scalar(value, column + self.style.map_indent)
+            if block is not None:
+                return f"{key}: {block}\n"
+            return f"{key}: {yaml_style.scalar(value, chr(34))}\n"
+        if isinstance(value, str):
+            return f"{key}: {yaml_style.scalar(value)}\n"
+        return yaml_style.key_fragment(key, value, self.style, column)
+
+    # ------------------------------------------------------------- top level
+
+    def _top_level(self, original: Pipeline, current: Pipeline) -> None:
+        for key, after in (("trigger", ("name",)), ("pr", ("name", "trigger"))):
+            old, new = getattr(original, key), getattr(current, key)
+            if old != new:
+                self._set_top_key(key, _trigger_value(new), after)
+        if [_schedule_value(s) for s in original.schedules] != \
+                [_schedule_value(s) for s in current.schedules]:
+            self._schedules(original.schedules, current.schedules)
+
+    def _set_top_key(self, key: str, value: Any, after: tuple[str, ...]) -> None:
+        root = self.root
+        if value is None or key in root or any(k in root for k in after):
+            self.set_key(root, key, value, after)
+            return
+        first = next(k for k in root if isinstance(k, str))
+        line, column = root.lc.key(first)
+        self._insert_lines(self.source.line_start(line),
+                           " " * column + self._key_text(key, value, column))
+
+    def _schedules(self, old: list[Schedule], new: list[Schedule]) -> None:
+        root = self.root
+        items = root.get("schedules")
+        values = [_schedule_value(schedule) for schedule in new]
+        if not new:
+            self.set_key(root, "schedules", None)
+            return
+        if not isinstance(items, list) or not items or items.fa.flow_style() \
+                or len(items) != len(old):
+            if "schedules" in root:
+                self.set_key(root, "schedules", values)
+            else:
+                self._insert_top_block("schedules", values)
+            return
+        dash, content = self._item_columns(items)
+        matcher = difflib.SequenceMatcher(
+            a=[repr(_schedule_value(s)) for s in old], b=[repr(v) for v in values],
+            autojunk=False)
+        plan: list[int | str] = []
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                plan += range(i1, i2)
+                continue
+            paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+            for k in range(paired):  # edited in place, in the item's own style
+                self._edit_schedule(items[i1 + k], old[i1 + k], new[j1 + k])
+                plan.append(i1 + k)
+            plan += [yaml_style.item_fragment(values[j], self.style, dash, content)
+                     for j in range(j1 + paired, j2)]
+        if plan != list(range(len(old))):
+            self._rewrite_sequence(items, plan)
+
+    def _edit_schedule(self, item: Any, old: Schedule, new: Schedule) -> None:
+        if old.cron != new.cron:
+            self.set_key(item, "cron", new.cron)
+        if old.display_name != new.display_name:
+            self.set_key(item, "displayName", new.display_name or None, ("cron",))
+        if old.branches != new.branches:
+            self.set_key(item, "branches", _filter_value(new.branches) or None,
+                         ("cron", "displayName"))
+        for key, attr in (("always", "always"), ("batch", "batch")):
+            if getattr(old, attr) != getattr(new, attr):
+                value = "true" if getattr(new, attr) else ("false" if key in item else None)
+                self.set_key(item, key, value, ("cron", "displayName", "branches"))
+
+    def _insert_top_block(self, key: str, value: Any) -> None:
+        """A new top-level key, placed before the stages (or jobs/steps) or at the end."""
+        root = self.root
+        before = next((k for k in ("stages", "jobs", "steps", "extends") if k in root), None)
+        text = self._key_text(key, value, 0)
+        if before is None:
+            self._insert_lines(len(self.source.text), text)
+            return
+        line = root.lc.key(before)[0]
+        blank = line > 0 and self.source.is_blank(line - 1)
+        self._insert_lines(self.source.line_start(line), text + ("\n" if blank else ""))
+
+    # ------------------------------------------------------------- stages
+
+    def _stages(self, original: Pipeline, current: Pipeline) -> None:
+        if original.implicit_stage:
+            self._implicit(original, current)
+            return
+        items = stages_node(self.root)
+        old_by_uid = {stage.uid: (index, stage) for index, stage in enumerate(original.stages)}
+        for stage in current.stages:
+            if stage.uid in old_by_uid:
+                index, old = old_by_uid[stage.uid]
+                self._edit_stage(items[index], old, stage)
+        plan = [old_by_uid[s.uid][0] if s.uid in old_by_uid else s for s in current.stages]
+        if plan == list(range(len(original.stages))):
+            return
+        if not isinstance(items, list) or not items or items.fa.flow_style():
+            self._new_stages_list(current)
+            return
+        dash, content = self._item_columns(items)
+        self._rewrite_sequence(items, [
+            entry if isinstance(entry, int) else yaml_style.item_fragment(
+                _stage_value(entry), self.style, dash, content)
+            for entry in plan
+        ])
+
+    def _implicit(self, original: Pipeline, current: Pipeline) -> None:
+        if [s.uid for s in original.stages] != [s.uid for s in current.stages]:
+            raise PipelineWriteError(
+                "this pipeline has no stages: list (only jobs or steps); adding, removing "
+                "or moving stages is not supported for it yet")
+        owner = jobs_owner(self.root)
+        old, new = original.stages[0], current.stages[0]
+        if owner is not None and "jobs" in owner:
+            self._edit_jobs(owner, old, new)
+        elif old.jobs != new.jobs:
+            raise PipelineWriteError("jobs cannot be added to a pipeline made of steps only")
+
+    def _new_stages_list(self, current: Pipeline) -> None:
+        """Re-emit an empty or flow `stages:` value, or add the key at the end."""
+        value = [_stage_value(stage) for stage in current.stages]
+        extends = self.root.get("extends")
+        parameters = extends.get("parameters") if hasattr(extends, "get") else None
+        if "stages" in self.root:
+            self.set_key(self.root, "stages", value)
+        elif hasattr(parameters, "items") and "stages" in parameters:
+            self.set_key(parameters, "stages", value)
+        else:
+            self._insert_lines(len(self.source.text), self._key_text("stages", value, 0))
+
+    def _edit_stage(self, item: Any, old: Stage, new: Stage) -> None:
+        if old.kind != "stage" or not hasattr(item, "items"):
+            return
+        head = ("stage",)
+        if old.name != new.name:
+            self.set_key(item, "stage", new.name)
+        if old.display_name != new.display_name:
+            self.set_key(item, "displayName", new.display_name or None, head)
+        if old.depends_on != new.depends_on:
+            self._set_depends_on(item, new.depends_on)
+        if old.condition != new.condition:
+            self.set_key(item, "condition", new.condition,
+                         ("stage", "displayName", "dependsOn"))
+        if old.lock_behavior != new.lock_behavior:
+            self.set_key(item, "lockBehavior", new.lock_behavior or None,
+                         ("stage", "displayName", "dependsOn", "condition"))
+        if old.is_skippable != new.is_skippable:
+            value = None if new.is_skippable is None else str(new.is_skippable).lower()
+            self.set_key(item, "isSkippable", value,
+                         ("stage", "displayName", "dependsOn", "condition", "lockBehavior"))
+        if old.jobs != new.jobs:
+            self._edit_jobs(item, old, new)
+
+    def _set_depends_on(self, item: Any, names: list[str] | None) -> None:
+        after = ("stage", "displayName")
+        if names is None:
+            self.set_key(item, "dependsOn", None)
+            return
+        old = item.get("dependsOn")
+        like = ""
+        if isinstance(old, list) and old:
+            like = self._item_text(old, 0)
+        elif "dependsOn" in item:
+            like = self._value_text(item, "dependsOn")
+        flow = isinstance(old, list) and old.fa.flow_style()
+        if not names:
+            self.set_key(item, "dependsOn", "[]", after, fragment="dependsOn: []")
+        elif len(names) == 1 and not isinstance(old, list):
+            self.set_key(item, "dependsOn", names[0], after)
+        elif flow or (old is None and self._file_uses_flow_depends()):
+            text = "dependsOn: " + yaml_style.flow_list(names, like)
+            self.set_key(item, "dependsOn", names, after, fragment=text)
+        else:
+            self._set_block_list(item, "dependsOn", names, after, like)
+
+    def _set_block_list(self, mapping: Any, key: str, names: list[str], after: tuple[str, ...],
+                        like: str) -> None:
+        """A block list written like the existing one (or the file's usual offset)."""
+        old = mapping.get(key)
+        column = mapping.lc.key(next(k for k in mapping if isinstance(k, str)))[1]
+        offset = self.style.seq_offset
+        if isinstance(old, list) and old and not old.fa.flow_style():
+            dash = yaml_style.dash_column(old, 0, self.source.lines)
+            offset = offset if dash is None else dash - column
+        lines = [f"{key}:"] + [
+            " " * (column + offset) + "- " + yaml_style.scalar(name, like) for name in names
+        ]
+        self.set_key(mapping, key, names, after, fragment="\n".join(lines) + "\n")
+
+    def _file_uses_flow_depends(self) -> bool:
+        items = stages_node(self.root)
+        for item in items if isinstance(items, list) else []:
+            value = item.get("dependsOn") if hasattr(item, "get") else None
+            if isinstance(value, list) and value:
+                return bool(value.fa.flow_style())
+        return False
+
+    def _item_text(self, seq: Any, index: int) -> str:
+        start = self.source.offset(*seq.lc.item(index))
+        return self.source.text[start:self.source.offset(*self._item_end(seq, index))]
+
+    # ------------------------------------------------------------- jobs
+
+    def _edit_jobs(self, item: Any, old: Stage, new: Stage) -> None:
+        jobs = item.get("jobs")
+        count = len(old.jobs)
+        if [j.name for j in new.jobs[:count]] != [j.name for j in old.jobs]:
+            raise PipelineWriteError(f"stage {new.name!r}: only adding jobs is supported")
+        for index, (before, after) in enumerate(zip(old.jobs, new.jobs, strict=False)):
+            node = jobs[index] if isinstance(jobs, list) and index < len(jobs) else None
+            if hasattr(node, "items") and (before.environment, before.environment_resource) \
+                    != (after.environment, after.environment_resource):
+                self._set_environment(node, after)
+        added = new.jobs[count:]
+        if not added:
+            return
+        values = [_job_value(job) for job in added]
+        if isinstance(jobs, list) and jobs and not jobs.fa.flow_style():
+            dash, content = self._item_columns(jobs)
+            text = "".join(yaml_style.item_fragment(v, self.style, dash, content)
+                           for v in values)
+            end = self._item_end(jobs, len(jobs) - 1)
+            self._insert_lines(self._line_after(end, jobs.lc.item(len(jobs) - 1)[0]), text)
+        else:
+            all_jobs = [_job_value(job) for job in new.jobs] if jobs else values
+            self.set_key(item, "jobs", all_jobs, tuple(k for k in item if isinstance(k, str)))
+
+    def _set_environment(self, job: Any, new: Job) -> None:
+        value = job.get("environment")
+        if new.environment is None:
+            self.set_key(job, "environment", None)
+        elif hasattr(value, "items") and "name" in value:
+            self.set_key(value, "name", new.environment)
+        else:
+            resource = f".{new.environment_resource}" if new.environment_resource else ""
+            self.set_key(job, "environment", new.environment + resource,
+                         ("deployment", "displayName", "dependsOn", "condition"))
+
+    # ------------------------------------------------------------- sequences
+
+    def _item_columns(self, seq: Any) -> tuple[int, int]:
+        line, content = seq.lc.item(0)
+        dash = yaml_style.dash_column(seq, 0, self.source.lines)
+        return (content - 2 if dash is None else dash), content
+
+    def _chunks(self, seq: Any) -> list[_Chunk]:
+        src = self.source
+        starts: list[int] = []
+        for index in range(len(seq)):
+            line = seq.lc.item(index)[0]
+            dash = yaml_style.dash_column(seq, index, src.lines)
+            floor = self._item_end(seq, index - 1)[0] if index else -1
+            lead = line
+            while lead - 1 > floor and src.is_comment(lead - 1) and \
+                    src.indent(lead - 1) <= (dash if dash is not None else src.indent(line)):
+                lead -= 1
+            starts.append(lead)
+        chunks = []
+        for index, start in enumerate(starts):
+            end_line = self._item_end(seq, index)[0]
+            if index + 1 < len(starts):
+                end = starts[index + 1]
+            else:
+                dash = yaml_style.dash_column(seq, index, src.lines) or 0
+                end = end_line + 1
+                probe = end
+                while probe < len(src.lines) and (src.is_blank(probe) or (
+                        src.is_comment(probe) and src.indent(probe) > dash)):
+                    probe += 1
+                    if not src.is_blank(probe - 1):
+                        end = probe
+            content_end = end
+            while content_end - 1 > end_line and src.is_blank(content_end - 1):
+                content_end -= 1
+            chunks.append(_Chunk(src.line_start(start), src.line_start(content_end),
+                                 src.line_start(end)))
+        return chunks
+
+    def _rewrite_sequence(self, seq: Any, plan: list[int | str]) -> None:
+        """Rebuild a block sequence from its original items (by index, with their own
+        splices) and new item texts, keeping the separators between positions."""
+        chunks = self._chunks(seq)
+        separators = [
+            self.source.text[chunk.content_end:chunk.end] for chunk in chunks[:-1]
+        ]
+        usual = max(set(separators), key=separators.count) if separators else ""
+        region = _Region(chunks[0].start, chunks[-1].end, chunks, plan, separators, usual)
+        self.regions.append(region)
+
+    # ------------------------------------------------------------- applying
+
+    def _apply(self) -> str:
+        """The text with every splice applied; rewritten sequences take the splices that
+        fall inside them (a pure insertion at a region's end belongs to its last item)."""
+        pieces: list[str] = []
+        cursor = 0
+        splices = sorted(self.splices)
+        for region in sorted(self.regions, key=lambda r: r.start):
+            inside = [s for s in splices if region.start <= s.start < region.end
+                      or s.start == s.end == region.end]
+            before = [s for s in splices if s.end <= region.start and s not in inside]
+            pieces.append(self._spliced(cursor, region.start, before))
+            pieces.append(region.render(self, inside))
+            splices = [s for s in splices if s not in inside and s not in before]
+            cursor = region.end
+        pieces.append(self._spliced(cursor, len(self.source.text), splices))
+        return "".join(pieces)
+
+    def _spliced(self, start: int, end: int, splices: list[Splice]) -> str:
+        text = self.source.text
+        pieces, cursor = [], start
+        for splice in sorted(splices):
+            if splice.start < cursor or splice.end > end:
+                raise PipelineWriteError("overlapping edits")
+            pieces.append(text[cursor:splice.start])
+            pieces.append(splice.text)
+            cursor = splice.end
+        pieces.append(text[cursor:end])
+        return "".join(pieces)
+
+
+@dataclass
+class _Region:
+    start: int
+    end: int
+    chunks: list[_Chunk]
+    plan: list[int | str]
+    separators: list[str]
+    usual: str
+
+    def render(self, writer: SpliceWriter, splices: list[Splice]) -> str:
+        parts: list[str] = []
+        newline = writer.style.newline
+        owned: dict[int, list[Splice]] = {}
+        remaining = list(splices)
+        for index, chunk in enumerate(self.chunks):
+            owned[index] = [s for s in remaining if chunk.start <= s.start <= chunk.content_end
+                            and s.end <= chunk.content_end]
+            remaining = [s for s in remaining if s not in owned[index]]
+        for position, entry in enumerate(self.plan):
+            if isinstance(entry, int):
+                chunk = self.chunks[entry]
+                body = writer._spliced(chunk.start, chunk.content_end, owned[entry])
+            else:
+                body = entry.replace("\n", newline) if newline != "\n" else entry
+            if not body.endswith(("\n", "\r")):
+                body += newline
+            parts.append(body)
+            if position < len(self.plan) - 1:
+                parts.append(self.separators[position] if position < len(self.separators)
+                             else self.usual)
+        return "".join(parts)
+
+
+# ----------------------------------------------------------------- model → YAML values
+
+def _filter_value(value: Filter) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    if value.include:
+        result["include"] = list(value.include)
+    if value.exclude:
+        result["exclude"] = list(value.exclude)
+    return result
+
+
+def _trigger_value(trigger: Trigger) -> Any:
+    if trigger.expression is not None:
+        return trigger.expression
+    if trigger.mode == "default":
+        return None
+    if trigger.mode == "none":
+        return "none"
+    if trigger.mode == "list":
+        return list(trigger.branches.include)
+    value: dict[str, Any] = {}
+    if trigger.batch:
+        value["batch"] = True
+    if trigger.auto_cancel is not None:
+        value["autoCancel"] = trigger.auto_cancel
+    if trigger.drafts is not None:
+        value["drafts"] = trigger.drafts
+    for key in ("branches", "paths", "tags"):
+        if not getattr(trigger, key).is_empty():
+            value[key] = _filter_value(getattr(trigger, key))
+    return value
+
+
+def _schedule_value(schedule: Schedule) -> dict[str, Any]:
+    value: dict[str, Any] = {"cron": schedule.cron}
+    if schedule.display_name:
+        value["displayName"] = schedule.display_name
+    if not schedule.branches.is_empty():
+        value["branches"] = _filter_value(schedule.branches)
+    if schedule.always:
+        value["always"] = True
+    if schedule.batch:
+        value["batch"] = True
+    return value
+
+
+def _step_value(step: Step) -> dict[str, Any]:
+    value: dict[str, Any] = {step.kind: step.value}
+    for key, attr in (("displayName", "display_name"), ("name", "name"),
+                      ("condition", "condition"), ("workingDirectory", "working_directory")):
+        if getattr(step, attr):
+            value[key] = getattr(step, attr)
+    if step.kind == "task" and step.inputs:
+        value["inputs"] = dict(step.inputs)
+    elif step.inputs:
+        value.update(step.inputs)
+    if step.env:
+        value["env"] = dict(step.env)
+    return value
+
+
+def _job_value(job: Job) -> dict[str, Any]:
+    if job.kind == "template":
+        return {"template": job.template, **({"parameters": job.parameters}
+                                             if job.parameters else {})}
+    value: dict[str, Any] = {"deployment" if job.kind == "deployment" else "job": job.name}
+    if job.display_name:
+        value["displayName"] = job.display_name
+    if job.depends_on is not None:
+        value["dependsOn"] = list(job.depends_on)
+    if job.condition:
+        value["condition"] = job.condition
+    if job.pool is not None:
+        value["pool"] = job.pool
+    if job.kind == "deployment":
+        if job.environment:
+            resource = f".{job.environment_resource}" if job.environment_resource else ""
+            value["environment"] = job.environment + resource
+        strategy = job.strategy
+        hooks = strategy.hooks if strategy and strategy.hooks else {"deploy": []}
+        body: dict[str, Any] = {}
+        for hook, steps in hooks.items():
+            target = body.setdefault("on", {}) if hook.startswith("on.") else body
+            target[hook.removeprefix("on.")] = {"steps": [_step_value(s) for s in steps]}
+        value["strategy"] = {strategy.kind if strategy else "runOnce": body}
+    elif job.steps:
+        value["steps"] = [_step_value(step) for step in job.steps]
+    return value
+
+
+def _stage_value(stage: Stage) -> dict[str, Any]:
+    if stage.kind == "template":
+        value: dict[str, Any] = {"template": stage.template}
+        if stage.parameters:
+            value["parameters"] = stage.parameters
+        return value
+    value = {"stage": stage.name}
+    if stage.display_name:
+        value["displayName"] = stage.display_name
+    if stage.depends_on is not None:
+        deps = stage.depends_on
+        value["dependsOn"] = deps[0] if len(deps) == 1 else list(deps)
+    if stage.condition:
+        value["condition"] = stage.condition
+    if stage.lock_behavior:
+        value["lockBehavior"] = stage.lock_behavior
+    if stage.is_skippable is not None:
+        value["isSkippable"] = stage.is_skippable
+    if stage.pool is not None:
+        value["pool"] = stage.pool
+    if stage.jobs:
+        value["jobs"] = [_job_value(job) for job in stage.jobs]
+    return value
