@@ -101,6 +101,7 @@ def _widen(schema: dict[str, Any]) -> dict[str, Any]:
             for key in ("timeoutInMinutes", "cancelTimeoutInMinutes"):
                 form["properties"].setdefault(key, job[key])
     definitions["branchFilter"] = {"type": "string", "minLength": 1}
+    definitions["boolean"] = dict(_BOOLEAN)
     definitions["repositoryResource"]["properties"]["repository"] = {"type": "string"}
     return schema
 

@@ -165,7 +165,9 @@ def test_condition_referring_to_a_stage_that_is_not_a_dependency_warns() -> None
 
 
 def test_condition_referring_to_an_unknown_stage_warns() -> None:
-    pipeline = Pipeline(stages=[stage("Build", 1), stage("Prod", 4, condition="succeeded('Bulid')")])
+    pipeline = Pipeline(
+        stages=[stage("Build", 1), stage("Prod", 4, condition="succeeded('Bulid')")]
+    )
     [found] = validate_pipeline(pipeline)
     assert found.message == "the condition of stage 'Prod' refers to unknown stage 'Bulid'"
 
