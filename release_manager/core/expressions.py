@@ -81,7 +81,8 @@ _KEYWORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 class ExpressionError(Exception):
     """An expression Azure would reject. `kind` is the engine's error kind, `column` the
-    1-based character position of the fault within the expression, `token` its text."""
+    1-based position of the fault counted from the start of the expression (line breaks
+    included, as Azure's "position"), `token` the offending text."""
 
     def __init__(
         self, kind: str, description: str, column: int, token: str, expression: str
