@@ -117,11 +117,17 @@ def number(value: Any) -> int | None:
 
 
 def names(value: Any) -> list[str]:
-    """A name or list of names (`dependsOn`, branch lists); `${{ }}` kept as one string."""
+    """A name or list of names (`dependsOn`, branch lists); a `${{ }}` value, or item of
+    the list, is kept as its text."""
     if value is None:
         return []
     if isinstance(value, list):
-        return [text(item) for item in value if not hasattr(item, "items")]
+        return [
+            next((str(k) for k in item if is_expression(k)), "") if hasattr(item, "items")
+            else text(item)
+            for item in value
+            if not hasattr(item, "items") or any(is_expression(k) for k in item)
+        ]
     return [text(value)] if text(value) != "" else []
 
 

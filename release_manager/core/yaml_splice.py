@@ -14,7 +14,7 @@ from typing import Any
 
 from release_manager.core import yaml_style
 from release_manager.core.model import Filter, Job, Pipeline, Schedule, Stage, Step, Trigger
-from release_manager.core.yaml_reader import jobs_owner, stages_node
+from release_manager.core.yaml_reader import jobs_owner, names, stages_node
 from release_manager.core.yaml_style import Style
 
 
@@ -359,9 +359,9 @@ class SpliceWriter:
         if old.jobs != new.jobs:
             self._edit_jobs(item, old, new)
 
-    def _set_depends_on(self, item: Any, names: list[str] | None) -> None:
+    def _set_depends_on(self, item: Any, wanted: list[str] | None) -> None:
         after = ("stage", "displayName")
-        if names is None:
+        if wanted is None:
             self.set_key(item, "dependsOn", None)
             return
         old = item.get("dependsOn")
@@ -371,17 +371,48 @@ class SpliceWriter:
         elif "dependsOn" in item:
             like = self._value_text(item, "dependsOn")
         flow = isinstance(old, list) and old.fa.flow_style()
-        if not names:
+        if not wanted:
             self.set_key(item, "dependsOn", "[]", after, fragment="dependsOn: []")
-        elif len(names) == 1 and not isinstance(old, list):
-            self.set_key(item, "dependsOn", names[0], after)
+        elif len(wanted) == 1 and not isinstance(old, list):
+            self.set_key(item, "dependsOn", wanted[0], after)
         elif flow or (old is None and self._file_uses_flow_depends()):
-            text = "dependsOn: " + yaml_style.flow_list(names, like)
-            self.set_key(item, "dependsOn", names, after, fragment=text)
+            text = "dependsOn: " + yaml_style.flow_list(wanted, like)
+            self.set_key(item, "dependsOn", wanted, after, fragment=text)
+        elif isinstance(old, list) and old and len(old) == len(names(old)):
+            self._edit_block_list(old, names(old), wanted, like)
         else:
-            self._set_block_list(item, "dependsOn", names, after, like)
+            self._set_block_list(item, "dependsOn", wanted, after, like)
 
-    def _set_block_list(self, mapping: Any, key: str, names: list[str], after: tuple[str, ...],
+    def _edit_block_list(self, seq: Any, old: list[str], new: list[str], like: str) -> None:
+        """Edit a block list item by item, so items the model keeps (`${{ each }}` blocks
+        included) stay as written."""
+        dash = yaml_style.dash_column(seq, 0, self.source.lines)
+        dash = seq.lc.item(0)[1] - 2 if dash is None else dash
+        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if tag == "replace" and i2 - i1 == j2 - j1 and not any(
+                    hasattr(seq[i], "items") for i in range(i1, i2)):
+                for index, name in zip(range(i1, i2), new[j1:j2], strict=True):
+                    start = self.source.offset(*seq.lc.item(index))
+                    end = self.source.offset(*self._item_end(seq, index))
+                    self._add(start, end, yaml_style.scalar(name, self._item_text(seq, index)))
+                continue
+            if i1 == 0:
+                offset = self.source.line_start(seq.lc.item(0)[0])
+            else:
+                offset = self._line_after(self._item_end(seq, i1 - 1), seq.lc.item(i1 - 1)[0])
+            if j2 > j1:
+                lines = "".join(" " * dash + "- " + yaml_style.scalar(name, like) + "\n"
+                                for name in new[j1:j2])
+                self._insert_lines(offset, lines)
+            for index in range(i1, i2):
+                line = seq.lc.item(index)[0]
+                end = self._line_after(self._item_end(seq, index), line)
+                self._add(self.source.line_start(line), end, "")
+
+    def _set_block_list(self, mapping: Any, key: str, values: list[str], after: tuple[str, ...],
                         like: str) -> None:
         """A block list written like the existing one (or the file's usual offset)."""
         old = mapping.get(key)
@@ -391,9 +422,9 @@ class SpliceWriter:
             dash = yaml_style.dash_column(old, 0, self.source.lines)
             offset = offset if dash is None else dash - column
         lines = [f"{key}:"] + [
-            " " * (column + offset) + "- " + yaml_style.scalar(name, like) for name in names
+            " " * (column + offset) + "- " + yaml_style.scalar(name, like) for name in values
         ]
-        self.set_key(mapping, key, names, after, fragment="\n".join(lines) + "\n")
+        self.set_key(mapping, key, values, after, fragment="\n".join(lines) + "\n")
 
     def _file_uses_flow_depends(self) -> bool:
         items = stages_node(self.root)
