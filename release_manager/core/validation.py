@@ -224,6 +224,9 @@ class _Rules:
             self.first_index.setdefault(stage.name, index)
         self.inner = {name for stage in pipeline.stages for name in stage.inner}
         self.opaque = [stage for stage in pipeline.stages if stage.kind != "stage"]
+        # Stage names built from `${{ parameters }}`: a template, whose stages may depend
+        # on the stages of the pipeline that includes it.
+        self.is_template_file = any(_is_template(stage.name) for stage in self.stages)
 
     def diagnostic(
         self, severity: Severity, message: str, pos: Pos | None, stage: Stage | None,
@@ -242,7 +245,14 @@ class _Rules:
                 if _is_template(upstream) or "$(" in upstream or upstream.lower() in known:
                     continue
                 pos = self.depends_on_pos(stage, position, upstream)
-                if self.opaque:
+                if self.is_template_file:
+                    yield self.diagnostic(
+                        "info",
+                        f"stage {stage.name!r} depends on {upstream!r}, which is not a stage "
+                        "of this template: the pipeline that uses it must define it",
+                        pos, stage, "dependsOn", "unknown-dependency",
+                    )
+                elif self.opaque:
                     origin = ", ".join(s.template or s.name for s in self.opaque)
                     yield self.diagnostic(
                         "warning",
