@@ -46,7 +46,8 @@ class JobRun:
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
         self.status = SUCCEEDED
-        self.message = ""
+        self.failure = ""
+        self.issue = ""
         self.outcomes: list[StepOutcome] = []
         self._index = 0
 
@@ -112,10 +113,20 @@ class JobRun:
             result = StepResult(WITH_ISSUES, result.message)
         ctx.log.write(f"##[section]Finishing: {name}")
         self._record(name, result.result, result.message)
-        if result.result != SKIPPED:
-            self.status = worst(self.status, result.result)
-        if result.result in (FAILED, CANCELED, WITH_ISSUES) and not self.message:
-            self.message = f"{name}: {result.message}" if result.message else name
+        # A step skipped for having no local meaning was not done: the job cannot claim a
+        # clean success, so it ends with issues.
+        effect = WITH_ISSUES if result.result == SKIPPED else result.result
+        self.status = worst(self.status, effect)
+        text = f"{name}: {result.message}" if result.message else name
+        if effect in (FAILED, CANCELED) and not self.failure:
+            self.failure = text
+        elif effect == WITH_ISSUES and not self.issue:
+            self.issue = text
+
+    @property
+    def message(self) -> str:
+        """The first failure, else the first issue."""
+        return self.failure or self.issue
 
     def _record(self, name: str, result: str, message: str) -> None:
         self.outcomes.append(StepOutcome(self.ctx.job.name, name, result, message))
