@@ -195,8 +195,13 @@ class SpliceWriter:
             start = self.source.offset(key_line, key_col)
             self._add(start, self.source.offset(*mapping.lc.key(following)), "")
             return
-        end = self._value_end(mapping, key)
-        self._add(self.source.line_start(key_line), self._line_after(end, key_line), "")
+        start = self.source.line_start(key_line)
+        end = self._line_after(self._value_end(mapping, key), key_line)
+        after = self.source.text[end:end + 2]
+        if key_line > 0 and self.source.is_blank(key_line - 1) and (
+                end >= len(self.source.text) or after.startswith(("\n", "\r"))):
+            start = self.source.line_start(key_line - 1)  # no double blank line left
+        self._add(start, end, "")
 
     def _key_text(self, key: str, value: Any, column: int) -> str:
         """`key: value` lines for a key at `column`, ending with "\\n"."""
