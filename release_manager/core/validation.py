@@ -64,14 +64,42 @@ def validate_file(path: str | Path) -> list[Diagnostic]:
     try:
         document = pipeline_yaml.load(Path(path))
     except pipeline_yaml.PipelineLoadError as error:
-        return sorted(
-            (
-                Diagnostic("error", p.message, p.line, p.column, str(path), code="load")
-                for p in error.problems
-            ),
-            key=sort_key,
-        )
+        found = [
+            Diagnostic("error", p.message, p.line, p.column, str(path), code="load")
+            for p in error.problems
+        ]
+        anchors = []
+        if any(p.message.startswith(_ANCHOR_PROBLEM) for p in error.problems):
+            anchors = _anchors_and_aliases(Path(path))
+        if anchors:
+            found = [d for d in found if not d.message.startswith(_ANCHOR_PROBLEM)] + anchors
+        return sorted(set(found), key=sort_key)
     return validate(document)
+
+
+_ANCHOR_PROBLEM = "YAML a"
+
+
+def _anchors_and_aliases(path: Path) -> list[Diagnostic]:
+    """Every anchor and alias of the file (the loader stops at the first one)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.tokens import AliasToken, AnchorToken
+
+    found = []
+    try:
+        for token in YAML(typ="rt").scan(path.read_text(encoding="utf-8-sig")):
+            if isinstance(token, AnchorToken | AliasToken):
+                what = "alias *" if isinstance(token, AliasToken) else "anchor &"
+                mark = token.start_mark
+                found.append(Diagnostic(
+                    "error", f"YAML {what}{token.value} is not supported: Azure Pipelines "
+                    "rejects anchors and aliases", mark.line + 1, mark.column + 1, str(path),
+                    code="load",
+                ))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        pass
+    return found
 
 
 def validate(document: PipelineDocument) -> list[Diagnostic]:
@@ -345,12 +373,21 @@ class _Rules:
     def jobs(self) -> Iterator[Diagnostic]:
         for stage in self.pipeline.stages:
             seen: dict[str, list[Job]] = {}
-            written = _written_job_names(stage)
+            items = _job_items(stage)
             all_names = {job.name for job in stage.jobs}
             for job in stage.jobs:
                 if job.kind not in ("job", "deployment"):
                     continue
-                name = _declared_name(job.name, written.get(job.pos), all_names)
+                item = items.get(job.pos)
+                written = item.get(job.kind) if item is not None else None
+                name = _declared_name(
+                    job.name, written if isinstance(written, str) else None, all_names
+                )
+                if job.kind == "deployment" and not _has_environment(job, item):
+                    yield self.diagnostic(
+                        "error", f"deployment job {name or job.name!r} has no environment",
+                        job.pos, stage, "environment", "deployment-environment",
+                    )
                 if not name:
                     continue
                 seen.setdefault(name, []).append(job)
@@ -358,11 +395,6 @@ class _Rules:
                     yield self.diagnostic(
                         "error", f"invalid job name {name!r}: {_NAME_RULE}",
                         job.pos, stage, "jobs", "invalid-name",
-                    )
-                if job.kind == "deployment" and not (job.environment or job.environment_resource):
-                    yield self.diagnostic(
-                        "error", f"deployment job {job.name!r} has no environment",
-                        job.pos, stage, "environment", "deployment-environment",
                     )
             for name, same in seen.items():
                 if len(same) < 2:
@@ -464,21 +496,25 @@ def _declared_name(name: str, written: str | None, names: set[str]) -> str:
     return match[1] if match and match[1] in names else name
 
 
-def _written_job_names(stage: Stage) -> dict[Pos | None, str]:
-    """Job names as written in the stage's `jobs:` list, by the position of each job."""
+def _job_items(stage: Stage) -> dict[Pos | None, Mapping[str, Any]]:
+    """The YAML mappings of the stage's jobs, by the position of each job."""
     node = stage.source.node if stage.source else None
     items = node.get("jobs") if isinstance(node, Mapping) else None
     if not isinstance(items, list):
         return {}
-    written: dict[Pos | None, str] = {}
+    found: dict[Pos | None, Mapping[str, Any]] = {}
     for item in items:
         lc = getattr(item, "lc", None)
-        if not isinstance(item, Mapping) or lc is None or lc.line is None:
-            continue
-        value = item.get("job", item.get("deployment", item.get("phase")))
-        if isinstance(value, str):
-            written[Pos(lc.line + 1, lc.col + 1)] = value
-    return written
+        if isinstance(item, Mapping) and lc is not None and lc.line is not None:
+            found[Pos(lc.line + 1, lc.col + 1)] = item
+    return found
+
+
+def _has_environment(job: Job, item: Mapping[str, Any] | None) -> bool:
+    """A deployment job's environment, possibly set inside a `${{ if }}` block."""
+    if job.environment or job.environment_resource:
+        return True
+    return item is not None and any(_is_template(str(key)) for key in item)
 
 
 @dataclass
