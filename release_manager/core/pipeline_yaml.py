@@ -16,12 +16,14 @@ from pathlib import Path
 
 from release_manager.core.model import Pipeline
 from release_manager.core.yaml_guard import (
+    MAX_BYTES,
     Encoding,
     ParsedYaml,
     PipelineLoadError,
     Problem,
     decode,
     parse,
+    too_big,
 )
 from release_manager.core.yaml_reader import read_pipeline
 from release_manager.core.yaml_splice import PipelineWriteError, SourceText, SpliceWriter
@@ -37,6 +39,9 @@ def load(path: Path | str) -> PipelineDocument:
     content; an unreadable file is one problem too)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:  # refused before reading it into memory
+            raise PipelineLoadError([too_big(size)], path)
         data = path.read_bytes()
     except OSError as error:
         raise PipelineLoadError([Problem(f"cannot read the file: {error.strerror}")],

@@ -85,9 +85,7 @@ class _Fatal(Exception):
 def decode(data: bytes, path: Path | str | None = None) -> tuple[str, Encoding]:
     """The text of a pipeline file, refusing sizes, binary data and bad encodings."""
     if len(data) > MAX_BYTES:
-        raise PipelineLoadError(
-            [Problem(f"the file is {_size(len(data))}; pipelines larger than "
-                     f"{_size(MAX_BYTES)} are refused")], path)
+        raise PipelineLoadError([too_big(len(data))], path)
     encoding = Encoding()
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                        (codecs.BOM_UTF16_BE, "utf-16-be")):
@@ -109,6 +107,11 @@ def decode(data: bytes, path: Path | str | None = None) -> tuple[str, Encoding]:
                      f"0x{body[error.start]:02x} cannot be decoded", line, column)], path
         ) from None
     return text, encoding
+
+
+def too_big(size: int) -> Problem:
+    return Problem(f"the file is {_size(size)}; pipelines larger than {_size(MAX_BYTES)} "
+                   "are refused", 1, 1)
 
 
 def parse(text: str, path: Path | str | None = None) -> ParsedYaml:
