@@ -993,27 +993,17 @@ def _evaluate(node: Node, context: _Context) -> object:
 
 
 class _Key:
-    """An indexer's key, evaluated only once the target turns out to be a collection."""
+    """An indexer's key, evaluated once the target has turned out to be a collection."""
 
     def __init__(self, node: Node | None, context: _Context) -> None:
         self.wildcard = isinstance(node, Wildcard)
-        self._node = node
-        self._context = context
-        self._value: object = None
-        self._done = False
-
-    def _get(self) -> object:
-        if not self._done:
-            assert self._node is not None
-            self._value = _evaluate(self._node, self._context)
-            self._done = True
-        return self._value
+        self._value = None if node is None or self.wildcard else _evaluate(node, context)
 
     def text(self) -> str | None:
-        return _try_string(self._get())
+        return _try_string(self._value)
 
     def position(self) -> int | None:
-        number = _try_number(self._get())
+        number = _try_number(self._value)
         if number is None or number < 0:
             return None
         position = int(number)
@@ -1022,6 +1012,8 @@ class _Key:
 
 def _index(node: Index, context: _Context) -> object:
     target = _evaluate(node.target, context)
+    if not isinstance(target, (list, _Object)):
+        return _FilteredArray() if isinstance(node.key, Wildcard) else None
     key = _Key(node.key, context)
     if isinstance(target, _FilteredArray):
         hits = _FilteredArray()
@@ -1039,17 +1031,13 @@ def _index(node: Index, context: _Context) -> object:
                 elif (position := key.position()) is not None and position < len(item):
                     hits.append(item[position])
         return hits
+    if key.wildcard:
+        return _FilteredArray(target.values() if isinstance(target, _Object) else target)
     if isinstance(target, _Object):
-        if key.wildcard:
-            return _FilteredArray(target.values())
         name = key.text()
         return None if name is None else target.get(name)
-    if isinstance(target, list):
-        if key.wildcard:
-            return _FilteredArray(target)
-        position = key.position()
-        return target[position] if position is not None and position < len(target) else None
-    return _FilteredArray() if key.wildcard else None
+    position = key.position()
+    return target[position] if position is not None and position < len(target) else None
 
 
 _Args = Sequence[Node]
@@ -1220,53 +1208,64 @@ def _read_placeholder(fmt: str, start: int) -> tuple[int, str, int] | None:
     return None
 
 
-def _format(args: _Args, context: _Context) -> str:
-    fmt = _string_arg(args[0], context)
-    evaluated: dict[int, object] = {}
-
-    def argument(number: int, spec: str) -> str:
-        if number not in evaluated:
-            evaluated[number] = _evaluate(args[number + 1], context)
-        value = evaluated[number]
-        if not spec:
-            return _to_string(value)
-        if not isinstance(value, datetime):
-            raise _Failure(
-                "Format",
-                f"The format specifiers '{spec}' are not valid for objects of type "
-                f"'{_kind(value)}'",
-            )
-        return _format_with_specifiers(value, spec)
-
+def _format_segments(fmt: str, arguments: int) -> list[str | tuple[int, str]]:
+    """Split a format string into text and `(argument, specifiers)` placeholders; the
+    whole string is checked before any argument is evaluated, as in the engine."""
     invalid = _Failure("Format", f"The format string is invalid: {fmt}")
-    out: list[str] = []
+    segments: list[str | tuple[int, str]] = []
     index = 0
     while index < len(fmt):
         left, right = fmt.find("{", index), fmt.find("}", index)
         if left >= 0 and (right < 0 or right > left):
             if fmt[left + 1 : left + 2] == "{":
-                out.append(fmt[index : left + 1])
+                segments.append(fmt[index : left + 1])
                 index = left + 2
                 continue
             placeholder = _read_placeholder(fmt, left + 1) if right > left + 1 else None
             if placeholder is None:
                 raise invalid
             number, spec, close = placeholder
-            if number > len(args) - 2:
+            if number >= arguments:
                 raise _Failure(
                     "Format", f"The format string references more arguments than given: {fmt}"
                 )
-            out.append(fmt[index:left])
-            out.append(argument(number, spec))
+            segments.append(fmt[index:left])
+            segments.append((number, spec))
             index = close + 1
         elif right >= 0:
             if fmt[right + 1 : right + 2] != "}":
                 raise invalid
-            out.append(fmt[index : right + 1])
+            segments.append(fmt[index : right + 1])
             index = right + 2
         else:
-            out.append(fmt[index:])
+            segments.append(fmt[index:])
             break
+    return segments
+
+
+def _format(args: _Args, context: _Context) -> str:
+    segments = _format_segments(_string_arg(args[0], context), len(args) - 1)
+    evaluated: dict[int, tuple[object, str]] = {}
+    out: list[str] = []
+    for segment in segments:
+        if isinstance(segment, str):
+            out.append(segment)
+            continue
+        number, spec = segment
+        if number not in evaluated:
+            value = _evaluate(args[number + 1], context)
+            evaluated[number] = (value, _to_string(value))
+        value, text = evaluated[number]
+        if not spec:
+            out.append(text)
+        elif isinstance(value, datetime):
+            out.append(_format_with_specifiers(value, spec))
+        else:
+            raise _Failure(
+                "Format",
+                f"The format specifiers '{spec}' are not valid for objects of type "
+                f"'{_kind(value)}'",
+            )
     return "".join(out)
 
 
@@ -1325,15 +1324,17 @@ def _convert_to_json(args: _Args, context: _Context) -> str:
     return _json(_evaluate(args[0], context))
 
 
-def _records(args: _Args, context: _Context) -> list[str | None]:
-    """Results of the named dependencies (None where unknown), or of all of them."""
+def _records(args: _Args, context: _Context) -> Iterator[str | None]:
+    """Folded results of the named dependencies (None where unknown), or of all of them.
+    Lazy, as in the engine: a status function that stops early leaves later names
+    unevaluated."""
     if not args:
-        return [result for _, result in context.results.values()]
-    records: list[str | None] = []
+        for _, result in context.results.values():
+            yield _fold(result)
+        return
     for arg in args:
         record = context.results.get(_fold(_string_arg(arg, context)))
-        records.append(None if record is None else record[1])
-    return records
+        yield None if record is None else _fold(record[1])
 
 
 def _always(args: _Args, context: _Context) -> bool:
@@ -1347,8 +1348,12 @@ def _canceled(args: _Args, context: _Context) -> bool:
 def _succeeded(args: _Args, context: _Context) -> bool:
     if context.canceling:
         return False
-    records = _records(args, context)
-    return all(record is not None and _fold(record) in _SUCCEEDED_RESULTS for record in records)
+    all_succeeded = True
+    for record in _records(args, context):
+        if not all_succeeded or record is None:
+            return False
+        all_succeeded = record in _SUCCEEDED_RESULTS
+    return all_succeeded
 
 
 def _failed(args: _Args, context: _Context) -> bool:
@@ -1357,19 +1362,24 @@ def _failed(args: _Args, context: _Context) -> bool:
     for record in _records(args, context):
         if record is None:
             return False
-        if _fold(record) == "FAILED":
+        if record == "FAILED":
             return True
     return False
 
 
 def _succeeded_or_failed(args: _Args, context: _Context) -> bool:
+    """Unlike the 2019 engine, which kept only the last record's success (§9.1), every
+    record that did not fail must have succeeded: a Skipped dependency makes it false."""
     if context.canceling:
         return False
-    records = _records(args, context)
-    if any(record is None for record in records):
-        return False
-    folded = [_fold(record) for record in records if record is not None]
-    return "FAILED" in folded or all(result in _SUCCEEDED_RESULTS for result in folded)
+    all_succeeded = True
+    for record in _records(args, context):
+        if record is None:
+            return False
+        if record == "FAILED":
+            return True
+        all_succeeded = all_succeeded and record in _SUCCEEDED_RESULTS
+    return all_succeeded
 
 
 _IMPLEMENTATIONS: dict[str, Callable[[_Args, _Context], object]] = {

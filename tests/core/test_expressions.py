@@ -364,6 +364,9 @@ FORMAT_ERRORS = [
     case("format('{0:yyyy-MM-dd}', pipeline.startTime)", "Format"),
     case("format('{0:yyy}', pipeline.startTime)", "Format"),
     case("format('{0:hh}', pipeline.startTime)", "Format"),
+    case(f"format('{{0}}}}', {FAIL})", "Format"),
+    case("format('{0:yyyy}', 1)", "Format"),
+    case("format('{0:yyyy}', split('a', ','))", "TypeCast"),
     case("length(variables.undefined)", "NotSupported"),
     case("length(true)", "NotSupported"),
     case("length(1)", "NotSupported"),
@@ -412,6 +415,9 @@ NOT_SHORT_CIRCUIT = [
     f"format('{{0}}', {FAIL})",
     f"join({FAIL}, split('a;b', ';'))",
     f"variables[{FAIL}]",
+    f"split('a', ',')[{FAIL}]",
+    f"dependencies.*[{FAIL}]",
+    f"dependencies.*.nothing.*[{FAIL}]",
     f"not({FAIL})",
 ]
 

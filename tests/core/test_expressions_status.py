@@ -81,6 +81,31 @@ def test_status_functions_with_stage_names(text: str, expected: bool) -> None:
     assert evaluate(text, {"stage": "a"}, dependencies) is expected
 
 
+LAZY_NAMES = [  # the engine reads stage names one at a time and stops when it knows
+    ("succeeded('nosuch', gt(1, 'x'))", False),
+    ("succeeded('B', 'A', gt(1, 'x'))", False),
+    ("failed('B', gt(1, 'x'))", True),
+    ("failed('nosuch', gt(1, 'x'))", False),
+    ("succeededOrFailed('B', gt(1, 'x'))", True),
+    ("succeededOrFailed('B', 'nosuch')", True),
+    ("succeededOrFailed('nosuch', 'B')", False),
+    ("succeeded(gt(1, 'x'))", None),
+    ("succeeded('A', gt(1, 'x'))", None),
+    ("failed('A', gt(1, 'x'))", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LAZY_NAMES)
+def test_stage_names_are_read_lazily(text: str, expected: bool | None) -> None:
+    dependencies = deps(A="Succeeded", B="Failed")
+    if expected is None:
+        with pytest.raises(EvaluationError):
+            evaluate(text, dependencies=dependencies)
+    else:
+        assert evaluate(text, dependencies=dependencies) is expected
+    assert evaluate(text, dependencies=dependencies, canceling=True) is False
+
+
 def test_named_status_functions_are_false_while_canceling() -> None:
     dependencies = deps(A="Succeeded", B="Failed")
     for text in ("succeeded('A')", "failed('B')", "succeededOrFailed('B')"):
