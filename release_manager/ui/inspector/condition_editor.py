@@ -140,15 +140,16 @@ class ConditionField(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         popup = self.completer.popup()
+        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if control and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            popup.hide()
+            self.commitRequested.emit()
+            return
         if popup.isVisible() and event.key() in (
             Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Escape, Qt.Key.Key_Tab,
             Qt.Key.Key_Backtab,
         ):
             event.ignore()  # the popup takes these
-            return
-        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if control and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.commitRequested.emit()
             return
         if control and event.key() == Qt.Key.Key_Space:
             self._complete(force=True)
@@ -174,10 +175,16 @@ class ConditionField(QPlainTextEdit):
             + self.completer.popup().verticalScrollBar().sizeHint().width()
         )
         self.completer.complete(rect)
+        # The best match is chosen, so Return takes it without a Down first.
+        self.completer.popup().setCurrentIndex(self.completer.completionModel().index(0, 0))
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
-        if not self.completer.popup().isVisible():
+        # The completion popup, or another window, taking the focus for a while is not
+        # leaving the field; moving to another field of this window is.
+        if event.reason() not in (
+            Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason
+        ):
             self.commitRequested.emit()
 
 

@@ -31,6 +31,7 @@ class InspectorPanel(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(320)
         self.shown: list[str] | None = None
+        self._shown_uid: int | None = None
         self.sections: dict[str, CollapsibleSection] = {}
         self.stage_form: StageForm | None = None
         self.condition: ConditionEditor | None = None
@@ -51,6 +52,8 @@ class InspectorPanel(QScrollArea):
         self._focus(self.editor.focus_field)
 
     def _on_changed(self) -> None:
+        if self._follow_renamed_stage():
+            return
         if self.editor.selected() != self.shown or self._stage_kind_changed():
             self._build()
             return
@@ -60,6 +63,18 @@ class InspectorPanel(QScrollArea):
                 form.refresh()
         if self.condition is not None and self.playground is not None:
             self.playground.set_condition(self.condition.field.toPlainText())
+
+    def _follow_renamed_stage(self) -> bool:
+        """After a rename is undone (or redone) the shown stage has another name; its uid
+        stays, so keep it selected under the new name."""
+        pipeline = self.editor.pipeline
+        if not self.shown or len(self.shown) != 1 or pipeline.has_stage(self.shown[0]):
+            return False
+        renamed = next((s.name for s in pipeline.stages if s.uid == self._shown_uid), None)
+        if renamed is None:
+            return False
+        self.editor.select([renamed])
+        return True
 
     def _stage_kind_changed(self) -> bool:
         """Ancestors (the playground's results) depend on the graph: rebuild when they move."""
@@ -71,6 +86,8 @@ class InspectorPanel(QScrollArea):
     def _build(self) -> None:
         names = self.editor.selected()
         self.shown = names
+        pipeline = self.editor.pipeline
+        self._shown_uid = pipeline.stage(names[0]).uid if len(names) == 1 else None
         self.sections = {}
         self.stage_form = self.condition = self.playground = self.environment = None
         self.triggers = self.schedules = None
