@@ -87,19 +87,24 @@ class ExpressionError(Exception):
     def __init__(
         self, kind: str, description: str, column: int, token: str, expression: str
     ) -> None:
-        shown = " ".join(expression.split())
-        if len(shown) > 120:
-            shown = shown[:119] + "…"
         self.kind = kind
         self.column = column
         self.token = token
-        self.message = self._compose(description, token, column, shown)
+        self.message = self._compose(
+            description, _one_line(token, 60), column, _one_line(expression, 120)
+        )
         super().__init__(self.message)
 
     @staticmethod
     def _compose(description: str, token: str, column: int, shown: str) -> str:
         token_part = f": '{token}'" if token else ""
         return f"{description}{token_part}. Located at column {column} within expression: {shown}"
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Text for a one-line message: whitespace runs collapsed, long text cut short."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class EvaluationError(ExpressionError):

@@ -134,6 +134,14 @@ def test_error_messages_describe_each_kind() -> None:
         assert str(caught.value).startswith(description + ". Located at column")
 
 
+def test_error_message_stays_short_for_a_long_unterminated_string() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse("eq(variables.a, 'abc\n" + "x" * 5000 + ")")
+    assert caught.value.token.startswith("'abc\nxxx")
+    assert (caught.value.kind, caught.value.column) == ("UnrecognizedValue", 17)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
+
+
 def test_first_error_in_token_order_wins() -> None:
     with pytest.raises(ExpressionError) as caught:
         parse("eq(1,2,3) null")
