@@ -96,6 +96,16 @@ def test_secrets_are_masked_in_every_line(backend):
     assert "plain: " in log.lines  # secrets are not mapped into the environment by themselves
 
 
+def test_script_text_with_a_secret_never_touches_the_disk(backend):
+    pipeline, stage = job_stage(Step(
+        "script", 'grep -rl "$(token)" "$(Pipeline.Workspace)" "$(Agent.TempDirectory)" '
+                  '|| echo "nowhere on disk"'))
+    context = run_context(variables={"token": "s3cr3t-value"}, secrets=frozenset({"token"}))
+    outcome, log = run(backend, pipeline, stage, context)
+    assert outcome.result == "Succeeded"
+    assert "nowhere on disk" in log.lines
+
+
 def test_output_variables_are_returned_and_visible_to_later_steps(backend):
     pipeline, stage = job_stage(
         Step("bash", "echo '##vso[task.setvariable variable=version;isOutput=true]1.2.3'\n"

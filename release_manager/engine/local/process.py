@@ -48,6 +48,16 @@ def _read_lines(stream, on_line: Callable[[str], None]) -> None:
             on_line(text)
 
 
+def _feed(descriptor: int, data: bytes) -> None:
+    """Write the script into its pipe (a thread: a long script fills the pipe's buffer
+    before the shell starts reading); a shell that stopped early just ends the write."""
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+    except OSError:
+        pass
+
+
 def _signal_group(process: subprocess.Popen, sig: int) -> bool:
     """Send `sig` to the process's group; False when no process of it is left."""
     if os.name == "nt":
@@ -95,22 +105,37 @@ def run_process(
     cancel: CancelToken,
     timeout: float | None = None,
     grace: float = 5.0,
+    script: bytes | None = None,
 ) -> ProcessResult:
     """Run `argv`, streaming stdout and stderr (merged, as the agent shows them) to
     `on_line` from a reader thread. Blocks until the process ends, `timeout` seconds pass
-    or `cancel` is set; orphans the step left behind in its group are stopped too."""
+    or `cancel` is set; orphans the step left behind in its group are stopped too.
+
+    With `script` (POSIX), the program gets one more argument, `/dev/fd/N`, a pipe the
+    script is written into: script text holding expanded secrets never touches a disk."""
     options: dict[str, object] = {}
     if os.name == "nt":
         options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     else:
         options["start_new_session"] = True
+    argv = list(argv)
+    pipe: tuple[int, int] | None = None
+    if script is not None:
+        pipe = os.pipe()
+        options["pass_fds"] = (pipe[0],)
+        argv.append(f"/dev/fd/{pipe[0]}")
     try:
         process = subprocess.Popen(
-            list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+            argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **options,
         )
     except OSError as error:
         return ProcessResult(None, error=f"{argv[0]}: {error.strerror or error}")
+    finally:
+        if pipe is not None:
+            os.close(pipe[0])
+    if pipe is not None:
+        threading.Thread(target=_feed, args=(pipe[1], script), daemon=True).start()
     reader = threading.Thread(target=_read_lines, args=(process.stdout, on_line), daemon=True)
     reader.start()
     deadline = None if timeout is None else time.monotonic() + timeout

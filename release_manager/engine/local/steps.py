@@ -4,6 +4,7 @@ shortcuts."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import sys
@@ -178,23 +179,32 @@ def run_script(step: Step, ctx: JobContext, step_ref: str, text: str) -> StepRes
     ctx.log.write("Script contents:")
     for line in script.splitlines():
         ctx.log.write(line)
-    path = ctx.folders.temp / f"{uuid.uuid4()}{suffix}"
-    path.write_text(_script_file(step.kind, script), encoding="utf-8")
-    if step.kind in ("pwsh", "powershell"):
-        argv = [*prefix[:-1], f". '{path}'"]
+    text = _script_file(step.kind, script)
+    path: Path | None = None
+    if suffix == ".sh":
+        argv, piped = list(prefix), text.encode("utf-8")
+        shown = " ".join(shlex.quote(a) for a in argv) + " <script through a pipe>"
     else:
-        argv = [*prefix, str(path)]
+        # cmd and PowerShell want a file with their extension; it is the user's only and
+        # removed once the step ends.
+        path = ctx.folders.temp / f"{uuid.uuid4()}{suffix}"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        argv = [*prefix[:-1], f". '{path}'"] if suffix == ".ps1" else [*prefix, str(path)]
+        shown, piped = " ".join(shlex.quote(a) for a in argv), None
     ctx.log.write("========================== Starting Command Output ===========================")
-    ctx.log.write("##[command]" + " ".join(shlex.quote(a) for a in argv))
+    ctx.log.write("##[command]" + shown)
     timeout, timeout_message = step_timeout(step, ctx)
     handler = OutputHandler(ctx, step_ref)
     try:
         outcome = run_process(
             argv, cwd=folder, env=ctx.process_env(step), on_line=handler,
-            cancel=ctx.cancel, timeout=timeout, grace=ctx.kill_grace,
+            cancel=ctx.cancel, timeout=timeout, grace=ctx.kill_grace, script=piped,
         )
     finally:
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
     if outcome.error:
         ctx.log.write(f"##[error]{outcome.error}")
         return StepResult(FAILED, outcome.error)
