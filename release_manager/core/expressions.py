@@ -875,21 +875,20 @@ class _Parser:
         """Replace the value just read with an indexer over it."""
         if self._last is None or self._last.kind not in _INDEXABLE:
             raise self._error("UnexpectedSymbol", token)
-        if self._containers:
-            container = self._containers[-1].node
-            if isinstance(container, Call):
-                target = container.args[-1]
-                index = Index(target.start, token.end, target, None, token.start, dotted)
-                container.args[-1] = index
-            else:
-                assert container.key is not None
-                target = container.key
-                index = Index(target.start, token.end, target, None, token.start, dotted)
-                container.key = index
+        container = self._containers[-1].node if self._containers else None
+        if isinstance(container, Call):
+            target = container.args[-1]
+        elif isinstance(container, Index):
+            target = container.key
         else:
-            assert self._root is not None
             target = self._root
-            index = Index(target.start, token.end, target, None, token.start, dotted)
+        assert target is not None
+        index = Index(target.start, token.end, target, None, token.start, dotted)
+        if isinstance(container, Call):
+            container.args[-1] = index
+        elif isinstance(container, Index):
+            container.key = index
+        else:
             self._root = index
         return index
 
