@@ -123,12 +123,20 @@ class Playground(QWidget):
             self.results.addRow(f"Result of {label}", box)
 
     def set_condition(self, text: str) -> None:
-        """Follow the condition being typed; new variables it reads get a row."""
+        """Follow the condition being typed: a variable it reads gets a row, and a row the
+        user did not touch goes when the condition no longer reads it."""
         self.condition = text
+        referenced = referenced_variables(text)
+        self.variables.blockSignals(True)
+        for row in reversed(range(self.variables.rowCount())):
+            name, value = self.variables.item(row, 0), self.variables.item(row, 1)
+            untouched = (name is not None and value is not None and value.text()
+                         == sample_value(self.pipeline, self.stage, name.text()))
+            if untouched and name.text() not in referenced:
+                self.variables.removeRow(row)
         present = {self.variables.item(row, 0).text() for row in range(self.variables.rowCount())
                    if self.variables.item(row, 0)}
-        self.variables.blockSignals(True)
-        for name in referenced_variables(text):
+        for name in referenced:
             if name not in present:
                 row = self.variables.rowCount()
                 self.variables.insertRow(row)
