@@ -290,3 +290,20 @@ def test_jobs_run_in_dependency_order_and_skip_after_a_failure(backend):
     outcome, log = run(backend, pipeline, stage, run_context(2))
     assert "packaging" not in log.lines and "reporting" in log.lines
     assert outcome.result == "Failed"
+
+
+def test_a_process_escaping_the_group_does_not_hang_the_step(backend, tmp_path):
+    pid_file = tmp_path / "escaped.pid"
+    escape = ("import os, time; os.setsid(); "
+              f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
+    pipeline, stage = job_stage(Step(
+        "script", f'python3 -c "{escape}" &\n'
+                  f'until [ -s {pid_file} ]; do sleep 0.05; done\necho left behind'))
+    try:
+        outcome, log = run(backend, pipeline, stage)
+    finally:
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), 9)
+    assert outcome.result == "Succeeded"
+    assert "left behind" in log.lines
+    assert any("left its process group" in line for line in log.lines)

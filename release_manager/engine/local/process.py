@@ -29,13 +29,15 @@ class ProcessResult:
     """Why the process could not start at all (no such program, bad directory)."""
 
 
-def _read_lines(stream, on_line: Callable[[str], None]) -> None:
-    """Hand each line to `on_line` as it arrives; memory stays at one line."""
+def _read_lines(stream, on_line: Callable[[str], None], progress: list[int]) -> None:
+    """Hand each line to `on_line` as it arrives; memory stays at one line. `progress`
+    counts the chunks read, so a waiter can tell a slow reader from a stuck pipe."""
     cutting = False
     while True:
         chunk = stream.readline(MAX_LINE)
         if not chunk:
             break
+        progress[0] += 1
         complete = chunk.endswith(b"\n")
         if cutting:
             cutting = not complete
@@ -96,6 +98,17 @@ def _stop_group(process: subprocess.Popen, grace: float) -> None:
     _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
+def _drain(reader: threading.Thread, progress: list[int]) -> bool:
+    """Wait for the reader to reach the end of the output while it keeps reading; False
+    when the pipe stays open with nothing coming (held by a process that escaped the
+    group with setsid)."""
+    seen = -1
+    while reader.is_alive() and seen != progress[0]:
+        seen = progress[0]
+        reader.join(1.0)
+    return not reader.is_alive()
+
+
 def run_process(
     argv: Sequence[str],
     *,
@@ -136,7 +149,9 @@ def run_process(
             os.close(pipe[0])
     if pipe is not None:
         threading.Thread(target=_feed, args=(pipe[1], script), daemon=True).start()
-    reader = threading.Thread(target=_read_lines, args=(process.stdout, on_line), daemon=True)
+    progress = [0]
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, on_line, progress),
+                              daemon=True)
     reader.start()
     deadline = None if timeout is None else time.monotonic() + timeout
     result = ProcessResult(None)
@@ -151,8 +166,11 @@ def run_process(
     # Whether it ended or not, nothing of its group may outlive the step.
     _stop_group(process, grace)
     process.wait()
-    reader.join()
-    process.stdout.close()
+    if _drain(reader, progress):
+        process.stdout.close()
+    else:
+        on_line("##[warning]A process started by this step left its process group and keeps "
+                "the output open; the step ends without waiting for it")
     if not (result.canceled or result.timed_out):
         result.exit_code = process.returncode
     return result

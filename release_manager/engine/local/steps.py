@@ -42,8 +42,11 @@ def display_name(step: Step, ctx: JobContext) -> str:
         return ctx.expand(step.display_name)
     if step.kind == "task":
         return step.task_name or step.value
-    if step.kind in ("checkout", "download", "publish"):
-        return f"{_DEFAULT_NAMES[step.kind]} {ctx.expand(step.value)}".strip()
+    if step.kind in ("download", "publish"):
+        artifact = ctx.input(step, "artifact")
+        return f"{_DEFAULT_NAMES[step.kind]} artifact {artifact}".strip()
+    if step.kind == "checkout":
+        return f"Checkout {ctx.expand(step.value)}"
     return _DEFAULT_NAMES.get(step.kind, step.kind)
 
 
