@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
@@ -454,9 +454,7 @@ def _try_datetime(value: object) -> datetime | None:
 def _cast_failure(value: object, target: str) -> _Failure:
     shown = _try_string(value)
     if shown is None:
-        shown = " ".join(_json(value).split())
-    if len(shown) > 80:
-        shown = shown[:79] + "…"
+        shown = _json(value)
     description = f"Unable to convert from {_kind(value)} to {target}. Value: {shown}"
     return _Failure("TypeCast", description)
 
@@ -970,7 +968,14 @@ class _Context:
     results: dict[str, tuple[str, str]]
     """Status records, direct dependencies first: folded name → (name, result)."""
     canceling: bool
+    secret_values: list[str]
+    """Values of secret variables, longest first, shown as *** in messages."""
     trace: dict[int, object] | None = None
+
+    def mask(self, text: str) -> str:
+        for value in self.secret_values:
+            text = text.replace(value, "***")
+        return text
 
 
 def _evaluate(node: Node, context: _Context) -> object:
@@ -986,7 +991,8 @@ def _evaluate(node: Node, context: _Context) -> object:
             value = _IMPLEMENTATIONS[node.name](node.args, context)
         except _Failure as failure:
             raise EvaluationError(
-                failure.kind, failure.description, node.start + 1, node.name,
+                failure.kind, _one_line(context.mask(failure.description), 200),
+                node.start + 1, node.name,
                 context.expression.text,
             ) from None
     else:
@@ -1429,6 +1435,7 @@ def _context(
     ancestors: Mapping[str, str] | None,
     canceling: bool,
     start_time: datetime | None,
+    secrets: Collection[str],
 ) -> _Context:
     records = _from_python(dict(dependencies or {}))
     assert isinstance(records, _Object)
@@ -1439,13 +1446,17 @@ def _context(
     for name, result in (ancestors or {}).items():
         results.setdefault(_fold(name), (name, str(result)))
     pipeline = {"startTime": start_time} if start_time is not None else {}
+    variable_values = _from_python(dict(variables or {}))
+    assert isinstance(variable_values, _Object)
+    secret_values = {_try_string(variable_values.get(name)) for name in secrets}
     named = {
-        "variables": _from_python(dict(variables or {})),
+        "variables": variable_values,
         "dependencies": records,
         "stageDependencies": records,
         "pipeline": _from_python(pipeline),
     }
-    return _Context(expression, named, results, canceling)
+    masked = sorted((value for value in secret_values if value), key=len, reverse=True)
+    return _Context(expression, named, results, canceling, masked)
 
 
 def evaluate(
@@ -1455,6 +1466,7 @@ def evaluate(
     ancestors: Mapping[str, str] | None = None,
     canceling: bool = False,
     start_time: datetime | None = None,
+    secrets: Collection[str] = (),
 ) -> object:
     """Evaluate a stage/job condition and return its value as Python data (bool, Decimal,
     str, Version, datetime, None, list, dict).
@@ -1462,10 +1474,13 @@ def evaluate(
     `dependencies` maps each direct dependency to `{"result": ..., "outputs": {...}}` (the
     `dependencies` and `stageDependencies` contexts); `ancestors` maps indirect
     dependencies to their result, which only the status functions see. `canceling` is the
-    run being canceled; `start_time` is `pipeline.startTime`. Raises ExpressionError.
+    run being canceled; `start_time` is `pipeline.startTime`; the values of the variables
+    named in `secrets` show as *** in error messages. Raises ExpressionError.
     """
     expression = parse(text)
-    context = _context(expression, variables, dependencies, ancestors, canceling, start_time)
+    context = _context(
+        expression, variables, dependencies, ancestors, canceling, start_time, secrets
+    )
     return _to_python(_evaluate(expression.root, context))
 
 
@@ -1476,10 +1491,13 @@ def evaluate_condition(
     ancestors: Mapping[str, str] | None = None,
     canceling: bool = False,
     start_time: datetime | None = None,
+    secrets: Collection[str] = (),
 ) -> bool:
     """Whether the condition lets the stage/job run: its value converted to Boolean the
     way Azure does (a non-empty string, even 'false', is true)."""
-    value = evaluate(text, variables, dependencies, ancestors, canceling, start_time)
+    value = evaluate(
+        text, variables, dependencies, ancestors, canceling, start_time, secrets
+    )
     return _to_bool(_from_python(value))
 
 
@@ -1507,6 +1525,16 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
+def _masked(value: object, context: _Context) -> object:
+    if isinstance(value, str):
+        return context.mask(value)
+    if isinstance(value, _Object):
+        return _Object((key, _masked(item, context)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_masked(item, context) for item in value]
+    return value
+
+
 def explain(
     text: str,
     variables: Mapping[str, str] | None = None,
@@ -1514,12 +1542,15 @@ def explain(
     ancestors: Mapping[str, str] | None = None,
     canceling: bool = False,
     start_time: datetime | None = None,
+    secrets: Collection[str] = (),
 ) -> list[ExplainStep]:
     """Every sub-expression with its value, in pre-order. The contexts themselves
     (`variables`, …) and property names after `.` are part of an access and not listed.
-    Raises ExpressionError like `evaluate`."""
+    Secret values show as ***. Raises ExpressionError like `evaluate`."""
     expression = parse(text)
-    context = _context(expression, variables, dependencies, ancestors, canceling, start_time)
+    context = _context(
+        expression, variables, dependencies, ancestors, canceling, start_time, secrets
+    )
     trace: dict[int, object] = {}
     context.trace = trace
     _evaluate(expression.root, context)
@@ -1530,7 +1561,7 @@ def explain(
             return
         source = expression.source(node)
         if id(node) in trace:
-            value = _to_python(trace[id(node)])
+            value = _to_python(_masked(trace[id(node)], context))
             steps.append(ExplainStep(source, value, display(value), depth, True))
         else:
             steps.append(ExplainStep(source, None, "", depth, False))
@@ -1558,10 +1589,13 @@ def explain_text(
     ancestors: Mapping[str, str] | None = None,
     canceling: bool = False,
     start_time: datetime | None = None,
+    secrets: Collection[str] = (),
 ) -> str:
     """`explain` as indented lines, `expression → value`, two spaces per level; strings
     are shown quoted so that `'1'` and `1` read differently."""
-    steps = explain(text, variables, dependencies, ancestors, canceling, start_time)
+    steps = explain(
+        text, variables, dependencies, ancestors, canceling, start_time, secrets
+    )
     return "\n".join(
         f"{'  ' * step.depth}{' '.join(step.expression.split())} → {_shown(step)}"
         for step in steps

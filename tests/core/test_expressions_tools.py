@@ -122,6 +122,35 @@ def test_explain_raises_like_evaluate() -> None:
         explain_text("and(true, gt(1, 'x'))")
 
 
+SECRETS = {"token": "s3cr3t-value-that-is-long", "user": "alice"}
+
+
+def test_secret_values_are_masked_in_explanations() -> None:
+    text = explain_text(
+        "and(eq(variables.user, 'alice'), contains(variables.TOKEN, 'x'))", SECRETS,
+        secrets={"Token"},
+    )
+    assert "s3cr3t" not in text
+    assert "  eq(variables.user, 'alice') → True" in text
+    assert "    variables.TOKEN → '***'" in text
+    steps = explain("format('[{0}]', variables.token)", SECRETS, secrets={"token"})
+    assert [(step.value, step.display) for step in steps] == [
+        ("[***]", "[***]"), ("[{0}]", "[{0}]"), ("***", "***"),
+    ]
+    assert evaluate("variables.token", SECRETS, secrets={"token"}) == SECRETS["token"]
+
+
+def test_secret_values_are_masked_in_evaluation_errors() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate("gt(1, variables.token)", SECRETS, secrets={"token"})
+    assert "s3cr3t" not in str(caught.value)
+    assert "Value: ***" in str(caught.value)
+    long_secret = {"token": "x" * 500}
+    with pytest.raises(ExpressionError) as caught:
+        evaluate("gt(1, variables.token)", long_secret, secrets={"token"})
+    assert "xxx" not in str(caught.value)
+
+
 REFERENCES = [
     ("succeeded('Build')", {"Build"}),
     ("and(failed('A', 'B'), succeededOrFailed('C'))", {"A", "B", "C"}),
