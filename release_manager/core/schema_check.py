@@ -81,7 +81,7 @@ def validator() -> Draft7Validator:
     """The adapted schema's validator, built once per process."""
     with schema_path().open(encoding="utf-8") as handle:
         schema = json.load(handle)
-    return Draft7Validator(_adapt(_widen(schema)))
+    return Draft7Validator(_inline_leaves(_adapt(_widen(schema))))
 
 
 def _widen(schema: dict[str, Any]) -> dict[str, Any]:
@@ -106,11 +106,37 @@ def _widen(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _inline_leaves(schema: dict[str, Any]) -> dict[str, Any]:
+    """Replace each `$ref` to a definition without references of its own by a copy of it
+    (in draft-07 a `$ref` ignores its sibling keywords): resolving references is most of
+    the checking time."""
+    definitions = schema["definitions"]
+    leaves = {
+        name: body for name, body in definitions.items() if '"$ref"' not in json.dumps(body)
+    }
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        target = node.get("$ref", "")
+        name = target.removeprefix("#/definitions/")
+        if target.startswith("#/definitions/") and name in leaves:
+            return leaves[name]
+        return {key: inline(value) for key, value in node.items()}
+
+    return inline(schema)
+
+
 def _adapt(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_adapt(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
+    if schema.get("firstProperty") == ["task"]:
+        schema = {key: value for key, value in schema.items() if key != "anyOf"}
+        schema["properties"] = {**schema["properties"], "task": {"type": "string"}}
     node = {key: _adapt(value) for key, value in schema.items()}
     if node.get("type") == "boolean":
         node.pop("type")
@@ -126,9 +152,6 @@ def _adapt(schema: Any) -> Any:
             node.pop("enum")
             node["type"] = "string"
             node["pattern"] = "(?i)^(?:" + "|".join(re.escape(v) for v in values) + ")$"
-    if "firstProperty" in node and node.get("firstProperty") == ["task"]:
-        node.pop("anyOf", None)
-        node["properties"]["task"] = {"type": "string"}
     return node
 
 

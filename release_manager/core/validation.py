@@ -9,6 +9,8 @@ loaded into diagnostics too.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -145,10 +147,8 @@ class Source:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self.starts.append(index + 1)
+        self.starts = [0, *itertools.accumulate(len(line) for line in text.split("\n"))]
+        self.starts = [start + line for line, start in enumerate(self.starts)][:-1]
 
     def offset(self, line0: int, column0: int) -> int:
         return self.starts[line0] + column0
@@ -255,6 +255,8 @@ class _Rules:
         # Stage names built from `${{ parameters }}`: a template, whose stages may depend
         # on the stages of the pipeline that includes it.
         self.is_template_file = any(_is_template(stage.name) for stage in self.stages)
+        self.known_lower = {name.lower() for name in [*(s.name for s in self.stages),
+                                                      *self.inner]}
 
     def diagnostic(
         self, severity: Severity, message: str, pos: Pos | None, stage: Stage | None,
@@ -373,17 +375,23 @@ class _Rules:
     def jobs(self) -> Iterator[Diagnostic]:
         for stage in self.pipeline.stages:
             seen: dict[str, list[Job]] = {}
-            items = _job_items(stage)
+            items: dict[Pos | None, Mapping[str, Any]] | None = None
             all_names = {job.name for job in stage.jobs}
             for job in stage.jobs:
                 if job.kind not in ("job", "deployment"):
                     continue
-                item = items.get(job.pos)
+                item = None
+                missing_environment = job.kind == "deployment" and not (
+                    job.environment or job.environment_resource
+                )
+                if missing_environment or _UNIQUE_SUFFIX.fullmatch(job.name):
+                    items = _job_items(stage) if items is None else items
+                    item = items.get(job.pos)
                 written = item.get(job.kind) if item is not None else None
                 name = _declared_name(
                     job.name, written if isinstance(written, str) else None, all_names
                 )
-                if job.kind == "deployment" and not _has_environment(job, item):
+                if missing_environment and not _has_environment(job, item):
                     yield self.diagnostic(
                         "error", f"deployment job {name or job.name!r} has no environment",
                         job.pos, stage, "environment", "deployment-environment",
@@ -414,22 +422,22 @@ class _Rules:
         for index, stage in enumerate(self.pipeline.stages):
             if stage.kind != "stage" or not stage.condition or _is_template(stage.condition):
                 continue
+            error, referenced = _condition_facts(stage.condition)
+            if error is None and self.all_visible(index, referenced):
+                continue
             locate = self.condition_locator(stage)
-            try:
-                expressions.parse(locate.text)
-            except expressions.ExpressionError as error:
+            error, referenced = _condition_facts(locate.text)
+            if error is not None:
                 yield self.diagnostic(
                     "error", _syntax_message(error) + locate.suffix(error.column),
                     locate(error.column), stage, "condition", "condition-syntax",
                 )
                 continue
-            referenced = expressions.referenced_stages(locate.text)
             yield from self.condition_references(index, stage, referenced, locate)
 
-    def condition_references(
-        self, index: int, stage: Stage, referenced: set[str], locate: _ConditionLocator
-    ) -> Iterator[Diagnostic]:
-        """Azure's `dependencies.X` (and `succeeded('X')`, …) only see direct dependencies."""
+    def visible(self, index: int) -> set[str]:
+        """Lower-cased names of the stages a stage's condition can see: its direct
+        dependencies (and what a `${{ }}` block among them may hold)."""
         direct = self.direct(index)
         visible = set(direct)
         for dep in direct:
@@ -437,13 +445,24 @@ class _Rules:
             if upstream is not None and self.pipeline.stages[upstream].kind != "stage":
                 visible.update(self.pipeline.stages[upstream].inner)
                 visible.update(self.direct(upstream))
-        visible_lower = {name.lower() for name in visible}
-        known = {name.lower() for name in [*(s.name for s in self.stages), *self.inner]}
+        return {name.lower() for name in visible}
+
+    def all_visible(self, index: int, referenced: frozenset[str]) -> bool:
+        if not referenced:
+            return True
+        visible = self.visible(index)
+        return all(name.lower() in visible or _is_template(name) for name in referenced)
+
+    def condition_references(
+        self, index: int, stage: Stage, referenced: frozenset[str], locate: _ConditionLocator
+    ) -> Iterator[Diagnostic]:
+        """Azure's `dependencies.X` (and `succeeded('X')`, …) only see direct dependencies."""
+        visible_lower = self.visible(index)
         for name in sorted(referenced):
             if name.lower() in visible_lower or _is_template(name):
                 continue
             column = _reference_column(locate.text, name)
-            if name.lower() in known:
+            if name.lower() in self.known_lower:
                 message = (
                     f"the condition of stage {stage.name!r} refers to stage {name!r}, which "
                     "is not one of its dependencies (conditions only see the stages in "
@@ -534,6 +553,17 @@ class _ConditionLocator:
 
     def suffix(self, column: int) -> str:
         return "" if self.source is not None else f" (column {column} of the condition)"
+
+
+@functools.lru_cache(maxsize=8192)
+def _condition_facts(text: str) -> tuple[expressions.ExpressionError | None, frozenset[str]]:
+    """A condition's syntax error or the stages it refers to; conditions rarely change
+    between two edits, so each text is parsed once."""
+    try:
+        expressions.parse(text)
+    except expressions.ExpressionError as error:
+        return error, frozenset()
+    return None, frozenset(expressions.referenced_stages(text))
 
 
 def _syntax_message(error: expressions.ExpressionError) -> str:
