@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,9 +35,9 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
 SCHEMA_PATH = (
-    Path(__file__).resolve().parents[3] / "shared" / "contracts" / "azure-pipelines.schema.json"
+    Path(__file__).resolve().parent.parent / "resources" / "schema" / "azure-pipelines.schema.json"
 )
-"""Where the official schema is read from; set RELEASE_MANAGER_SCHEMA to use another."""
+"""The official schema shipped with the app; RELEASE_MANAGER_SCHEMA points at another."""
 
 _BOOLEAN = {"type": "string", "pattern": "(?i)^(true|y|yes|on|false|n|no|off)$"}
 _INTEGER = {"type": "string", "pattern": r"^\s*[-+]?\d+\s*$"}
@@ -70,18 +71,24 @@ class SchemaFinding:
         )
 
 
-def schema_path() -> Path:
-    import os
+class SchemaUnavailable(Exception):
+    """The schema file is missing or unreadable; the message says which and why."""
 
+
+def schema_path() -> Path:
     return Path(os.environ.get("RELEASE_MANAGER_SCHEMA", SCHEMA_PATH))
 
 
 @cache
 def validator() -> Draft7Validator:
-    """The adapted schema's validator, built once per process."""
-    with schema_path().open(encoding="utf-8") as handle:
-        schema = json.load(handle)
-    return Draft7Validator(_inline_leaves(_adapt(_widen(schema))))
+    """The adapted schema's validator, built once per process (~0.1 s)."""
+    path = schema_path()
+    try:
+        with path.open(encoding="utf-8") as handle:
+            schema = json.load(handle)
+        return Draft7Validator(_inline_leaves(_adapt(_widen(schema))))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SchemaUnavailable(f"the pipeline schema {path} cannot be used: {error}") from None
 
 
 def _widen(schema: dict[str, Any]) -> dict[str, Any]:

@@ -112,7 +112,13 @@ def validate(document: PipelineDocument) -> list[Diagnostic]:
     source = Source(document.text)
     found = _pipeline_rules(document.pipeline, source, file)
     found += _nested_conditions(document.root, source, file)
-    for finding in schema_check.check(document.root):
+    try:
+        findings = schema_check.check(document.root)
+    except schema_check.SchemaUnavailable as error:
+        found.append(Diagnostic("info", f"schema checks skipped: {error}", 1, 1, file,
+                                code="schema"))
+        findings = []
+    for finding in findings:
         severity: Severity = "error" if finding.is_error else "warning"
         found.append(
             Diagnostic(severity, finding.message, finding.line, finding.column, file,

@@ -3,7 +3,10 @@ at the position of the offending node."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from textwrap import dedent
+
+import pytest
 
 from ruamel.yaml import YAML
 
@@ -144,3 +147,29 @@ def test_the_legacy_resources_form_is_strict() -> None:
 
 def test_the_validator_is_built_once() -> None:
     assert schema_check.validator() is schema_check.validator()
+
+
+def test_the_shipped_schema_is_the_official_one() -> None:
+    from conftest import CONTRACTS
+
+    shipped = schema_check.SCHEMA_PATH.read_bytes()
+    assert shipped == (CONTRACTS / "azure-pipelines.schema.json").read_bytes()
+
+
+def test_a_missing_schema_skips_the_check_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from release_manager.core.pipeline_yaml import loads
+    from release_manager.core.validation import validate
+
+    monkeypatch.setenv("RELEASE_MANAGER_SCHEMA", str(tmp_path / "gone.json"))
+    schema_check.validator.cache_clear()
+    try:
+        document = loads("stages:\n- stage: A\n  dependOn: B\n  jobs: []\n", "p.yml")
+        [note] = validate(document)
+    finally:
+        monkeypatch.undo()
+        schema_check.validator.cache_clear()
+    assert note.severity == "info"
+    assert note.message.startswith("schema checks skipped: the pipeline schema ")
+    assert "gone.json" in note.message
