@@ -1446,8 +1446,10 @@ def _context(
     for name, result in (ancestors or {}).items():
         results.setdefault(_fold(name), (name, str(result)))
     pipeline = {"startTime": start_time} if start_time is not None else {}
-    variable_values = _from_python(dict(variables or {}))
-    assert isinstance(variable_values, _Object)
+    variable_values = _Object(
+        (name, value if value is None or isinstance(value, str) else display(value))
+        for name, value in (variables or {}).items()
+    )
     secret_values = {_try_string(variable_values.get(name)) for name in secrets}
     named = {
         "variables": variable_values,
@@ -1471,11 +1473,13 @@ def evaluate(
     """Evaluate a stage/job condition and return its value as Python data (bool, Decimal,
     str, Version, datetime, None, list, dict).
 
-    `dependencies` maps each direct dependency to `{"result": ..., "outputs": {...}}` (the
-    `dependencies` and `stageDependencies` contexts); `ancestors` maps indirect
-    dependencies to their result, which only the status functions see. `canceling` is the
-    run being canceled; `start_time` is `pipeline.startTime`; the values of the variables
-    named in `secrets` show as *** in error messages. Raises ExpressionError.
+    Variables are strings, as in Azure: other values given become their display text
+    (False → 'False', which as a condition is true). `dependencies` maps each direct
+    dependency to `{"result": ..., "outputs": {...}}` (the `dependencies` and
+    `stageDependencies` contexts); `ancestors` maps indirect dependencies to their result,
+    which only the status functions see (by name too). `canceling` is the run being
+    canceled; `start_time` is `pipeline.startTime`; the values of the variables named in
+    `secrets` show as *** in error messages. Raises ExpressionError.
     """
     expression = parse(text)
     context = _context(

@@ -479,9 +479,13 @@ def test_variables_shadowed_case_insensitively_keep_the_last() -> None:
     assert evaluate("variables.name", {"NAME": "first", "name": "second"}) == "second"
 
 
-def test_variables_given_as_other_types_are_converted() -> None:
-    assert evaluate("eq(variables.n, '2')", {"n": 2}) is True  # type: ignore[dict-item]
-    assert evaluate("variables.n", {"n": 2.5}) == Decimal("2.5")  # type: ignore[dict-item]
+def test_variables_are_always_strings() -> None:
+    given: dict[str, object] = {"n": 2.50, "flag": False, "list": [1]}
+    assert evaluate("variables.n", given) == "2.5"  # type: ignore[arg-type]
+    assert evaluate("variables.flag", given) == "False"  # type: ignore[arg-type]
+    assert evaluate_condition("variables.flag", given) is True  # type: ignore[arg-type]
+    assert evaluate("gt('10', variables.n)", given) is False  # type: ignore[arg-type]
+    assert evaluate("variables.list", given) == "[\n  1\n]"  # type: ignore[arg-type]
 
 
 DOC_EXAMPLES = [  # conditions from Microsoft's Conditions and Expressions pages
