@@ -7,7 +7,6 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
-
 from ruamel.yaml import YAML
 
 from release_manager.core import schema_check
