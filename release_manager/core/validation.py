@@ -678,16 +678,21 @@ def _nested_conditions(root: Any, source: Source, file: str) -> list[Diagnostic]
     return found
 
 
-def _job_and_step_mappings(node: Any, section: str) -> Iterator[Mapping[str, Any]]:
-    """Every mapping that is an item of a `jobs:` or `steps:` list, also inside `${{ }}`
-    blocks of those lists and inside deployment strategies."""
+def _job_and_step_mappings(
+    node: Any, section: str, templated: bool = False
+) -> Iterator[Mapping[str, Any]]:
+    """Every mapping with a condition that the model does not hold: the items of `jobs:`
+    and `steps:` lists (also inside deployment strategies) and the stages inside `${{ }}`
+    blocks of a `stages:` list."""
     if isinstance(node, Mapping):
         for key, value in node.items():
-            inner = section if isinstance(key, str) and _is_template(key) else str(key)
-            yield from _job_and_step_mappings(value, inner)
+            if isinstance(key, str) and _is_template(key):
+                yield from _job_and_step_mappings(value, section, True)
+            else:
+                yield from _job_and_step_mappings(value, str(key), False)
     elif isinstance(node, Sequence) and not isinstance(node, str):
+        checked = section in ("jobs", "steps") or (section == "stages" and templated)
         for item in node:
-            if section in ("jobs", "steps") and isinstance(item, Mapping):
-                if "condition" in item:
-                    yield item
-            yield from _job_and_step_mappings(item, section)
+            if checked and isinstance(item, Mapping) and "condition" in item:
+                yield item
+            yield from _job_and_step_mappings(item, section, templated)

@@ -254,3 +254,18 @@ def test_azure_examples_meant_to_be_invalid_are_flagged_and_the_rest_are_not() -
         "Templates_JobTemplates_PreservesJobOrder_NestedTemplates.3.yml",
     }
     assert with_errors == meant_invalid | digit_job_names
+
+
+def test_conditions_of_stages_inside_template_blocks_are_checked(tmp_path: Path) -> None:
+    found = run(tmp_path, """\
+        parameters:
+        - name: canary
+          type: boolean
+          default: true
+        stages:
+        - ${{ if parameters.canary }}:
+          - stage: Canary
+            condition: succeeded() @
+            jobs: []
+        """)
+    assert shown(found) == [("error", 8, 28, "invalid condition: Unrecognized value: '@'")]
