@@ -216,7 +216,7 @@ ALPHABET = st.sampled_from(
 TEXTS = st.lists(ALPHABET, max_size=30).map("".join) | st.text(max_size=40)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(TEXTS)
 def test_parse_raises_nothing_but_expression_errors(text: str) -> None:
     try:
