@@ -43,16 +43,16 @@ def check_decision(
     (approver, decision) pairs already given."""
     approvers = [name.casefold() for name in policy["approvers"]]
     who = approver.casefold()
-    if who not in approvers:
-        raise ApprovalRefused(
-            f"{approver} is not an approver of {environment} "
-            f"(approvers: {', '.join(policy['approvers'])})"
-        )
     if policy["requester_cannot_approve"] and who == requested_by.casefold():
         raise ApprovalRefused(
             f"{approver} requested this deployment and the policy of {environment} says the "
             "requester cannot approve it; ask another approver "
             f"({', '.join(n for n in policy['approvers'] if n.casefold() != who)})"
+        )
+    if who not in approvers:
+        raise ApprovalRefused(
+            f"{approver} is not an approver of {environment} "
+            f"(approvers: {', '.join(policy['approvers'])})"
         )
     if any(name.casefold() == who for name, _ in earlier):
         raise ApprovalRefused(f"{approver} has already decided on this deployment")

@@ -286,6 +286,7 @@ class Promoter:
             )
         open_approvals = [a for a in self.store.approvals_for(stage_run.id)
                           if a.status == "pending"]
+        verb = "approve" if decision == "approved" else "reject"
         refusals = []
         decided = 0
         for approval in open_approvals:
@@ -299,14 +300,13 @@ class Promoter:
                 continue
             self.store.add_decision(approval.id, actor, decision, comment)
             decided += 1
-            self.store.audit(actor, "approve" if decision == "approved" else "reject",
-                             f"build {run_id} → {stage_name}",
+            self.store.audit(actor, verb, f"build {run_id} → {stage_name}",
                              environment=approval.environment, comment=comment)
             status = approval_policy.outcome(approval.policy, [*earlier, (actor, decision)])
             if status != "pending":
                 self.store.set_approval_status(approval.id, status)
         if not decided:
-            self.store.audit(actor, f"{decision} refused", f"build {run_id} → {stage_name}",
+            self.store.audit(actor, f"{verb} refused", f"build {run_id} → {stage_name}",
                              reasons=refusals)
             return PromotionResult("refused", "; ".join(refusals), stage_run)
 
@@ -371,7 +371,8 @@ class Promoter:
     ) -> PromotionResult:
         self.store.update_stage_run(stage_run.id, state="running", started_at=now())
         deployments = [
-            self.store.add_deployment(name, run.id, stage_run.id, "deploy", actor)
+            self.store.add_deployment(name, run.id, stage_run.id, "deploy",
+                                      stage_run.requested_by)
             for name in stage.environments
         ]
         context = RunContext(
