@@ -160,16 +160,21 @@ def test_command_not_found_fails_with_the_shell_message(backend):
     assert "##[error]Bash exited with code '127'." in log.lines
 
 
-def test_timeout_kills_the_whole_group_even_a_child_ignoring_sigterm(backend, tmp_path):
+def test_timeout_kills_the_whole_group_even_a_child_ignoring_sigterm(tmp_path):
+    # A minute of three seconds leaves the child time to start even on a busy machine.
+    backend = LocalBackend(tmp_path, minute=3.0, kill_grace=0.5)
     pid_file = tmp_path / "child.pid"
     child = ("import os, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
              f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
              "print('child ready', flush=True); time.sleep(600)")
     pipeline, stage = job_stage(
-        Step("script", f'{sys.executable} -c "{child}" & wait', timeout_in_minutes=1),
+        Step("script", f'{sys.executable} -c "{child}" &\n'
+                       f'until [ -s {pid_file} ]; do sleep 0.05; done\nwait',
+             timeout_in_minutes=1),
         Step("script", "echo after the timeout"),
     )
     outcome, log = run(backend, pipeline, stage)
+    assert "child ready" in log.lines
     assert outcome.result == "Failed"
     assert outcome.message == "CmdLine: Timed out after 1 minute; its processes were stopped"
     assert "##[error]Timed out after 1 minute; its processes were stopped." in log.lines

@@ -90,12 +90,22 @@ def _stop_group(process: subprocess.Popen, grace: float) -> None:
     """SIGTERM the whole group, then SIGKILL what is still there after `grace` seconds."""
     if not _signal_group(process, signal.SIGTERM):
         return
-    deadline = time.monotonic() + grace
+    if _wait_group(process, grace):
+        return
+    _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
+    # Killing is not instant; give the kernel a moment so that the step ends with its
+    # processes gone (a zombie whose new parent never reaps it keeps the group "alive").
+    _wait_group(process, 1.0)
+
+
+def _wait_group(process: subprocess.Popen, seconds: float) -> bool:
+    """Wait up to `seconds` for every process of the group to end; True if they did."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None and not _group_alive(process):
-            return
+            return True
         time.sleep(0.05)
-    _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
+    return False
 
 
 def _drain(reader: threading.Thread, progress: list[int]) -> bool:
