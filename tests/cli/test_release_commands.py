@@ -1,0 +1,85 @@
+"""The release verbs as a script uses them: real processes, exit codes, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def cli(workspace: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("RELEASE_MANAGER_USER", None)
+    if user:
+        env["RELEASE_MANAGER_USER"] = user
+    return subprocess.run(
+        [sys.executable, "-m", "release_manager", *args, "--workspace", str(workspace)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "space-game"
+    done = subprocess.run([sys.executable, "-m", "release_manager", "demo", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "demo workspace ready" in done.stdout
+    return path
+
+
+def test_the_demo_story_from_the_command_line(demo: Path) -> None:
+    built = cli(demo, "run", "--as", "lead", "--json")
+    assert built.returncode == 0, built.stderr
+    build = json.loads(built.stdout)
+    assert build["branch"] == "refs/heads/release"
+    assert build["stages"][0]["state"] == "succeeded"
+    number = str(build["build"])
+
+    dev = cli(demo, "promote", number, "--to", "Dev", user="lead")
+    assert dev.returncode == 0, dev.stdout + dev.stderr
+    assert "Release 1 is now current in dev" in dev.stdout  # the log streamed
+    assert cli(demo, "promote", number, "--to", "Test", "--as", "lead").returncode == 0
+
+    staging = cli(demo, "promote", number, "--to", "Staging", "--as", "lead")
+    assert staging.returncode == 3
+    assert staging.stdout.startswith("waiting:")
+
+    pending = json.loads(cli(demo, "approvals", "--json").stdout)
+    assert [(p["build"], p["environment"], p["requestedBy"]) for p in pending] == [
+        (int(number), "staging", "lead")]
+
+    refused = cli(demo, "approve", number, "--stage", "Staging", "--as", "lead")
+    assert refused.returncode == 1
+    assert "requester cannot approve" in refused.stdout
+
+    approved = cli(demo, "approve", number, "--stage", "Staging", "--as", "qa",
+                   "--comment", "smoke run green")
+    assert approved.returncode == 0, approved.stdout
+
+    status = json.loads(cli(demo, "status", "--json").stdout)
+    deployed = {env["name"]: env["current_build"] for env in status["environments"]}
+    assert deployed == {"dev": int(number), "test": int(number), "staging": int(number)}
+    text = cli(demo, "status").stdout
+    assert "staging" in text and f"build {number}" in text
+
+    logs = cli(demo, "logs", number, "--stage", "Staging")
+    assert logs.returncode == 0
+    assert "Release 1 is now current in staging" in logs.stdout
+
+
+def test_a_folder_without_a_pipeline_exits_2_with_the_reason(tmp_path: Path) -> None:
+    done = cli(tmp_path, "status")
+    assert done.returncode == 2
+    assert "has no azure-pipelines.yml" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_rollback_without_an_earlier_release_is_refused(demo: Path) -> None:
+    done = cli(demo, "rollback", "test", "--as", "ops")
+    assert done.returncode == 1
+    assert "no earlier good release" in done.stdout
