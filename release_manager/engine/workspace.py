@@ -21,12 +21,20 @@ class WorkspaceError(Exception):
 
 
 class Workspace:
-    def __init__(self, root: Path, backend: Backend | None = None) -> None:
+    def __init__(self, root: Path, backend: Backend | None = None,
+                 pipeline_path: Path | None = None) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise WorkspaceError(f"{self.root} is not a folder")
-        self.pipeline_path = self._find_pipeline()
+        self.pipeline_path = Path(pipeline_path).resolve() if pipeline_path else \
+            self._find_pipeline()
         self._backend = backend
+
+    @classmethod
+    def of_pipeline(cls, pipeline_path: Path) -> Workspace:
+        """The workspace a pipeline file belongs to: its folder, whatever the file's name."""
+        path = Path(pipeline_path).resolve()
+        return cls(path.parent, pipeline_path=path)
 
     def _find_pipeline(self) -> Path:
         for name in PIPELINE_NAMES:
