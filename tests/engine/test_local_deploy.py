@@ -120,7 +120,7 @@ def test_an_interrupted_deployment_leaves_the_previous_release_current(backend, 
         raise OSError("No space left on device")
 
     build(backend, 2)
-    package = backend.workspace / ".release-manager" / "work" / "2" / "s" / "site"
+    package = backend.workspace / ".release-manager" / "work" / "2" / "Build" / "s" / "site"
     monkeypatch.setattr(deploy, "unpack", crash_midway)
     with pytest.raises(OSError, match="No space left"):
         backend.environments.install("dev", 2, package, {})
@@ -176,7 +176,7 @@ def test_deploy_without_a_matching_package_fails_plainly(backend):
         Step("task", "AzureWebApp@1", inputs={"package": "$(Pipeline.Workspace)/drop/*.zip"})]})
     outcome, _ = run(backend, pipeline, stage)
     assert outcome.result == "Failed"
-    pattern = backend.workspace / ".release-manager" / "work" / "1" / "drop" / "*.zip"
+    pattern = backend.workspace / ".release-manager" / "work" / "1" / "Dev" / "drop" / "*.zip"
     assert outcome.message == f"AzureWebApp: No package found with specified pattern: {pattern}"
 
 
@@ -192,3 +192,15 @@ def test_rolling_strategy_runs_each_hook_once_and_says_why(backend):
     assert [line for line in log.lines if line in ("pre", "route", "success", "failure")] == [
         "pre", "route", "success"]
     assert any("locally there is one target" in line for line in log.lines)
+
+
+def test_on_failure_hook_runs_after_a_failed_deploy_and_on_success_does_not(backend):
+    build(backend, 1)
+    hooks = {**deploy_hooks(Step("script", "exit 2")),
+             "on.failure": [Step("script", "echo cleaning up")],
+             "on.success": [Step("script", "echo celebrating")]}
+    pipeline, stage = deploy_stage("dev", hooks)
+    outcome, log = run(backend, pipeline, stage, run_context(1))
+    assert outcome.result == "Failed"
+    assert "cleaning up" in log.lines and "celebrating" not in log.lines
+    assert backend.environments.current_run("dev") is None

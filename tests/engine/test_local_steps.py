@@ -40,7 +40,7 @@ def test_predefined_variables_are_in_the_step_environment(backend):
     outcome, log = run(backend, pipeline, stage, run_context(7, requested_by="ava"))
     assert outcome.result == "Succeeded"
     seen = dict(line.split("=", 1) for line in log.lines if "=" in line and line[0].isupper())
-    work = backend.workspace / ".release-manager" / "work" / "7"
+    work = backend.workspace / ".release-manager" / "work" / "7" / "Build"
     assert seen["BUILD_BUILDID"] == seen["BUILD_BUILDNUMBER"] == "7"
     assert seen["BUILD_SOURCEBRANCH"] == "refs/heads/release"
     assert seen["BUILD_SOURCEBRANCHNAME"] == "release"
@@ -312,3 +312,21 @@ def test_a_process_escaping_the_group_does_not_hang_the_step(backend, tmp_path):
     assert outcome.result == "Succeeded"
     assert "left behind" in log.lines
     assert any("left its process group" in line for line in log.lines)
+
+
+def test_a_retried_stage_starts_from_clean_sources(backend):
+    pipeline, stage = job_stage(Step("script", "cat app.txt; echo changed > app.txt"))
+    for _ in range(2):
+        outcome, log = run(backend, pipeline, stage, run_context(4))
+        assert outcome.result == "Succeeded"
+        assert "sources" in log.lines and "changed" not in log.lines
+
+
+def test_the_job_timeout_stops_the_running_step(backend):
+    pipeline, stage = job_stage(Step("script", "echo working; sleep 600"),
+                                Step("script", "echo next"), timeout_in_minutes=1)
+    outcome, log = run(backend, pipeline, stage)
+    assert outcome.result == "Failed"
+    assert outcome.message == ("CmdLine: The job timed out after 1 minute; "
+                               "its processes were stopped")
+    assert "next" not in log.lines

@@ -25,8 +25,8 @@ def backend(tmp_path):
     return LocalBackend(workspace)
 
 
-def work(backend: LocalBackend, run_id: int = 1):
-    return backend.workspace / ".release-manager" / "work" / str(run_id)
+def work(backend: LocalBackend, run_id: int = 1, stage: str = "Build"):
+    return backend.workspace / ".release-manager" / "work" / str(run_id) / stage
 
 
 def test_a_task_without_local_meaning_is_skipped_with_a_warning(backend):
@@ -115,9 +115,10 @@ def test_publish_then_download_in_a_later_stage(backend):
     )
     outcome, log = run(backend, pipeline, stage, run_context(9))
     assert outcome.result == "Succeeded"
-    assert (work(backend, 9) / "w" / "index.html").is_file()  # a named artifact: no subfolder
-    assert (work(backend, 9) / "web" / "index.html").is_file()  # download: current, by name
-    assert (work(backend, 9) / "drop" / "notes.md").is_file()
+    deploy = work(backend, 9, "Deploy")
+    assert (deploy / "w" / "index.html").is_file()  # a named artifact: no subfolder
+    assert (deploy / "web" / "index.html").is_file()  # download: current, by name
+    assert (deploy / "drop" / "notes.md").is_file()
 
 
 def test_downloading_an_artifact_that_was_never_published_fails(backend):

@@ -68,6 +68,10 @@ def _ancestors(job: Job, by_name: dict[str, Job]) -> list[str]:
     return seen
 
 
+def _checks_out(job: Job) -> bool:
+    return any(step.kind == "checkout" and step.value == "self" for step in job.all_steps())
+
+
 class LocalBackend:
     """Runs stages here and keeps each environment's releases in its folder."""
 
@@ -105,7 +109,11 @@ class LocalBackend:
             return StageOutcome(SKIPPED, message)
         out.write(f"##[section]Stage {stage.label} of run {run.run_id} on this machine")
         try:
-            folders, how = prepare_run_folders(self.workspace, run.run_id, run.commit)
+            folders, how = prepare_run_folders(
+                self.workspace, run.run_id, stage.name, run.commit,
+                with_sources=any(job.kind != "deployment" or _checks_out(job)
+                                 for job in stage.jobs),
+            )
         except OSError as error:
             out.write(f"##[error]Could not prepare the run's work folder: {error}")
             return StageOutcome(FAILED, f"could not prepare the work folder: {error}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,24 +65,21 @@ class RunFolders:
         return self.root / "tmp"
 
 
-def prepare_run_folders(workspace: Path, run_id: int, commit: str) -> tuple[RunFolders, str]:
-    """The run's folders, sources filled on first use (later stages reuse them). Returns
-    the folders and a sentence saying where the sources came from."""
-    folders = RunFolders(workspace / STATE_DIR / "work" / str(run_id))
-    folders.root.mkdir(parents=True, exist_ok=True)
-    for folder in (folders.staging, folders.binaries, folders.temp):
-        shutil.rmtree(folder, ignore_errors=True)
+def prepare_run_folders(
+    workspace: Path, run_id: int, stage: str, commit: str, *, with_sources: bool
+) -> tuple[RunFolders, str]:
+    """A fresh folder for one stage of one run, `.release-manager/work/<run>/<stage>/`
+    (`Pipeline.Workspace`): a retried stage starts from clean sources, and stages of one
+    run going side by side share no files. Without `with_sources` (deployment jobs, which
+    Azure does not check out either) `s/` stays empty. Returns the folders and a sentence
+    saying where the sources came from."""
+    folders = RunFolders(workspace / STATE_DIR / "work" / str(run_id) / stage)
+    shutil.rmtree(folders.root, ignore_errors=True)
+    for folder in (folders.sources, folders.staging, folders.binaries, folders.temp):
         folder.mkdir(parents=True)
-    if folders.sources.is_dir():
-        return folders, f"Sources of run {run_id} are already in {folders.sources}"
-    partial = Path(tempfile.mkdtemp(prefix=".s-", dir=folders.root))
-    try:
-        how = _fill_sources(workspace, commit, partial)
-        partial.replace(folders.sources)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return folders, how
+    if not with_sources:
+        return folders, "Deployment jobs do not check out the sources (as in Azure)."
+    return folders, _fill_sources(workspace, commit, folders.sources)
 
 
 def _fill_sources(workspace: Path, commit: str, target: Path) -> str:
@@ -101,11 +97,14 @@ def _fill_sources(workspace: Path, commit: str, target: Path) -> str:
         finally:
             process.stdout.close()
         if process.wait() == 0:
-            return f"Sources of commit {commit[:12]} extracted from git into {target.parent / 's'}"
+            return f"Sources of commit {commit[:12]} extracted from git into {target}"
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
+        note = f"Commit {commit[:12]} is not in the workspace's git; "
+    else:
+        note = ""
     shutil.copytree(
         workspace, target, dirs_exist_ok=True, symlinks=True,
         ignore=shutil.ignore_patterns(STATE_DIR, ".git"),
     )
-    return f"Sources copied from {workspace} into {target.parent / 's'}"
+    return f"{note}Sources copied from {workspace} into {target}"
