@@ -9,19 +9,22 @@ loaded into diagnostics too.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from release_manager.core import expressions
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.tokens import AliasToken, AnchorToken
+
+from release_manager.core import expressions, pipeline_yaml
 from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage
-
-if TYPE_CHECKING:
-    from release_manager.core.pipeline_yaml import PipelineDocument
+from release_manager.core.pipeline_yaml import PipelineDocument
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -61,8 +64,6 @@ def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, int, str]:
 
 def validate_file(path: str | Path) -> list[Diagnostic]:
     """Load and validate a file; a file that cannot be loaded gives its load problems."""
-    from release_manager.core import pipeline_yaml
-
     try:
         document = pipeline_yaml.load(Path(path))
     except pipeline_yaml.PipelineLoadError as error:
@@ -71,23 +72,19 @@ def validate_file(path: str | Path) -> list[Diagnostic]:
             for p in error.problems
         ]
         anchors = []
-        if any(p.message.startswith(_ANCHOR_PROBLEM) for p in error.problems):
+        if any(p.message.startswith(_ANCHOR_PROBLEMS) for p in error.problems):
             anchors = _anchors_and_aliases(Path(path))
         if anchors:
-            found = [d for d in found if not d.message.startswith(_ANCHOR_PROBLEM)] + anchors
+            found = [d for d in found if not d.message.startswith(_ANCHOR_PROBLEMS)] + anchors
         return sorted(set(found), key=sort_key)
     return validate(document)
 
 
-_ANCHOR_PROBLEM = "YAML a"
+_ANCHOR_PROBLEMS = ("YAML anchor", "YAML alias")
 
 
 def _anchors_and_aliases(path: Path) -> list[Diagnostic]:
     """Every anchor and alias of the file (the loader stops at the first one)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.tokens import AliasToken, AnchorToken
-
     found = []
     try:
         for token in YAML(typ="rt").scan(path.read_text(encoding="utf-8-sig")):
@@ -106,6 +103,7 @@ def _anchors_and_aliases(path: Path) -> list[Diagnostic]:
 
 def validate(document: PipelineDocument) -> list[Diagnostic]:
     """Every rule: the model's, the conditions of jobs and steps, and the schema's."""
+    # Imported here: jsonschema takes a while to import and the per-edit rules never need it.
     from release_manager.core import schema_check
 
     file = str(document.path) if document.path else ""
@@ -153,22 +151,16 @@ class Source:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0, *itertools.accumulate(len(line) for line in text.split("\n"))]
-        self.starts = [start + line for line, start in enumerate(self.starts)][:-1]
+        lengths = (len(line) + 1 for line in text.split("\n"))
+        self.starts = [0, *itertools.accumulate(lengths)][:-1]
 
     def offset(self, line0: int, column0: int) -> int:
         return self.starts[line0] + column0
 
     def pos(self, offset: int) -> Pos:
         """1-based line and column of `offset`."""
-        low, high = 0, len(self.starts) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.starts[middle] <= offset:
-                low = middle
-            else:
-                high = middle - 1
-        return Pos(low + 1, offset - self.starts[low] + 1)
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return Pos(line + 1, offset - self.starts[line] + 1)
 
     def scalar_offsets(self, line0: int, column0: int, value: str) -> list[int]:
         """The file offset of each character of the scalar `value` that starts at
@@ -253,9 +245,9 @@ class _Rules:
         self.source = source
         self.file = file
         self.stages = [stage for stage in pipeline.stages if stage.kind == "stage"]
-        self.first_index: dict[str, int] = {}
+        self.index_by_lower: dict[str, int] = {}
         for index, stage in enumerate(pipeline.stages):
-            self.first_index.setdefault(stage.name, index)
+            self.index_by_lower.setdefault(stage.name.lower(), index)
         self.inner = {name for stage in pipeline.stages for name in stage.inner}
         self.opaque = [stage for stage in pipeline.stages if stage.kind != "stage"]
         # Stage names built from `${{ parameters }}`: a template, whose stages may depend
@@ -275,12 +267,12 @@ class _Rules:
     def dependencies(self) -> Iterator[Diagnostic]:
         """`dependsOn` entries naming no stage of the file (Azure matches names without
         regard to case)."""
-        known = {name.lower() for name in [*self.first_index, *self.inner]}
+        known = {*self.index_by_lower, *(name.lower() for name in self.inner)}
         for stage in self.pipeline.stages:
-            for position, upstream in enumerate(stage.depends_on or []):
+            for upstream in stage.depends_on or []:
                 if _is_template(upstream) or "$(" in upstream or upstream.lower() in known:
                     continue
-                pos = self.depends_on_pos(stage, position, upstream)
+                pos = self.depends_on_pos(stage, upstream)
                 if self.is_template_file:
                     yield self.diagnostic(
                         "info",
@@ -302,7 +294,7 @@ class _Rules:
                         pos, stage, "dependsOn", "unknown-dependency",
                     )
 
-    def depends_on_pos(self, stage: Stage, position: int, upstream: str) -> Pos | None:
+    def depends_on_pos(self, stage: Stage, upstream: str) -> Pos | None:
         """Where the `dependsOn` entry naming `upstream` is (the key if it was edited)."""
         node = stage.source.node if stage.source else None
         value = node.get("dependsOn") if isinstance(node, Mapping) else None
@@ -328,8 +320,8 @@ class _Rules:
         of its first stage in the file that closes it."""
         stages = self.pipeline.stages
         graph = {
-            index: [self.first_index[dep] for dep in self.direct(index)
-                    if dep in self.first_index]
+            index: [self.index_by_lower[dep.lower()] for dep in self.direct(index)
+                    if dep.lower() in self.index_by_lower]
             for index in range(len(stages))
         }
         for component in _strongly_connected(graph):
@@ -340,8 +332,8 @@ class _Rules:
             stage = stages[first]
             names = [stages[i].name for i in [first, *reversed(path[1:])]]
             upstream = stages[path[1]].name if len(path) > 1 else stage.name
-            position = self.direct(first).index(upstream)
-            pos = self.depends_on_pos(stage, position, upstream)
+            written = next(d for d in self.direct(first) if d.lower() == upstream.lower())
+            pos = self.depends_on_pos(stage, written)
             if len(path) == 1:
                 message = f"stage {stage.name!r} depends on itself"
             else:
@@ -447,7 +439,7 @@ class _Rules:
         direct = self.direct(index)
         visible = set(direct)
         for dep in direct:
-            upstream = self.first_index.get(dep)
+            upstream = self.index_by_lower.get(dep.lower())
             if upstream is not None and self.pipeline.stages[upstream].kind != "stage":
                 visible.update(self.pipeline.stages[upstream].inner)
                 visible.update(self.direct(upstream))
@@ -580,11 +572,11 @@ def _syntax_message(error: expressions.ExpressionError) -> str:
 
 def _reference_column(text: str, name: str) -> int:
     """1-based column of the first token naming stage `name` in a condition."""
+    wanted = name.lower()
     for token in expressions.tokenize(text):
-        if token.text in (name, f"'{name}'") or token.text.lower() == name.lower():
+        if token.kind in ("property", "string") and token.text.strip("'").lower() == wanted:
             return token.start + 1
-    found = text.find(name)
-    return found + 1 if found >= 0 else 1
+    return 1
 
 
 def _strongly_connected(graph: dict[int, list[int]]) -> list[list[int]]:
