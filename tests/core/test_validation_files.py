@@ -10,7 +10,12 @@ import pytest
 from conftest import CORPUS
 
 from release_manager.core.pipeline_yaml import loads
-from release_manager.core.validation import Diagnostic, validate, validate_file
+from release_manager.core.validation import (
+    Diagnostic,
+    validate,
+    validate_file,
+    validate_pipeline,
+)
 
 BUILD = """\
 stages:
@@ -269,3 +274,18 @@ def test_conditions_of_stages_inside_template_blocks_are_checked(tmp_path: Path)
             jobs: []
         """)
     assert shown(found) == [("error", 8, 28, "invalid condition: Unrecognized value: '@'")]
+
+
+def test_the_editor_path_gives_the_same_positions_and_follows_edits() -> None:
+    text = BUILD + "- stage: Prod\n  condition: 'eq(1, 1) @'\n  jobs: []\n"
+    document = loads(text, "p.yml")
+    full = [d for d in validate(document) if d.code == "condition-syntax"]
+    live = validate_pipeline(document.pipeline, text=document.text, file="p.yml")
+    assert [(d.line, d.column) for d in live] == [(d.line, d.column) for d in full] == [(8, 24)]
+    # An edit not saved yet: the finding moves to the `condition:` key and names the column.
+    document.pipeline.set_condition("Prod", "succeeded() or")
+    [edited] = validate_pipeline(document.pipeline, text=document.text, file="p.yml")
+    assert (edited.line, edited.column) == (8, 3)
+    assert edited.message.endswith("(column 13 of the condition)")
+    document.pipeline.set_condition("Prod", None)
+    assert validate_pipeline(document.pipeline, text=document.text) == []
