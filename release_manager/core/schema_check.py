@@ -307,7 +307,7 @@ def _message(error: ValidationError, path: tuple[str | int, ...], where: str) ->
         if kinds and not (isinstance(instance, str) and "string" in kinds):
             words = " or ".join(_TYPE_WORDS.get(kind, kind) for kind in kinds)
             return f"{label} should be {words}, not {_kind_of(instance)}"
-        return f"{_shown(instance)} is not a valid value for {label}"
+        return f"{_shown(instance)} is not a valid value for {label}{_expected(error)}"
     if error.validator == "pattern" and error.validator_value == _BOOLEAN["pattern"]:
         return f"{_shown(instance)} is not a valid value for {label} (expected true or false)"
     if error.validator == "pattern" and error.validator_value == _INTEGER["pattern"]:
@@ -315,6 +315,20 @@ def _message(error: ValidationError, path: tuple[str | int, ...], where: str) ->
     if error.validator in ("pattern", "enum", "const"):
         return f"{_shown(instance)} is not a valid value for {label}"
     return f"{label}: {error.message}"
+
+
+_WORD_PATTERN = re.compile(r"^(?:\(\?i\))?\^([\w.-]+)\$$")
+
+
+def _expected(error: ValidationError) -> str:
+    """` (expected one of: a, b)` when the alternatives are single words."""
+    words = []
+    for sub in error.context:
+        match = _WORD_PATTERN.match(sub.validator_value) if sub.validator == "pattern" else None
+        if sub.relative_path or match is None:
+            return ""
+        words.append(match[1])
+    return f" (expected one of: {', '.join(words)})" if words else ""
 
 
 def _accepted_types(error: ValidationError) -> list[str]:

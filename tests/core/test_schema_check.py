@@ -172,3 +172,18 @@ def test_a_missing_schema_skips_the_check_with_a_note(
     assert note.severity == "info"
     assert note.message.startswith("schema checks skipped: the pipeline schema ")
     assert "gone.json" in note.message
+
+
+def test_a_value_outside_a_closed_list_names_the_allowed_ones() -> None:
+    [finding] = check("""\
+        stages:
+        - stage: Prod
+          lockBehavior: whenever
+          trigger: manual
+          jobs: []
+        """)
+    assert finding.message == (
+        "'whenever' is not a valid value for 'lockBehavior' "
+        "(expected one of: sequential, runLatest)"
+    )
+    assert (finding.line, finding.column) == (3, 17)
