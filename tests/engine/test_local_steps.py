@@ -330,3 +330,17 @@ def test_the_job_timeout_stops_the_running_step(backend):
     assert outcome.message == ("CmdLine: The job timed out after 1 minute; "
                                "its processes were stopped")
     assert "next" not in log.lines
+
+
+def test_a_secret_output_variable_stays_in_its_job(backend):
+    pipeline, stage = job_stage(
+        Step("bash", "key=$(printf 'k-%s' 99)\n"
+                     'echo "##vso[task.setvariable variable=key;isOutput=true;issecret=true]$key"',
+             name="mint"),
+        Step("bash", 'test "$(mint.key)" = k-99 && echo "same job sees it: $(mint.key)"'),
+    )
+    outcome, log = run(backend, pipeline, stage)
+    assert outcome.result == "Succeeded"
+    assert outcome.outputs == {}  # what is recorded for later stages holds no secret
+    assert "same job sees it: ***" in log.lines
+    assert "k-99" not in log.text

@@ -215,10 +215,10 @@ class LocalBackend:
         return release
 
     def health_check(self, environment: str) -> tuple[bool, str]:
-        if self.environments.current_run(environment) is None:
+        current = self.environments.current_run(environment)
+        if current is None:
             return False, f"{environment} has no release in service"
-        url = self.sites.serve(environment)
-        return health_check(url, self.environments.current_run(environment))
+        return health_check(self.sites.serve(environment), current)
 
     def close(self) -> None:
         """Stop the site servers this backend started."""

@@ -117,7 +117,7 @@ class JobRun:
         # clean success, so it ends with issues.
         effect = WITH_ISSUES if result.result == SKIPPED else result.result
         self.status = worst(self.status, effect)
-        text = f"{name}: {result.message}" if result.message else name
+        text = self.ctx.log.masker.mask(f"{name}: {result.message}" if result.message else name)
         if effect in (FAILED, CANCELED) and not self.failure:
             self.failure = text
         elif effect == WITH_ISSUES and not self.issue:
@@ -129,7 +129,8 @@ class JobRun:
         return self.failure or self.issue
 
     def _record(self, name: str, result: str, message: str) -> None:
-        self.outcomes.append(StepOutcome(self.ctx.job.name, name, result, message))
+        mask = self.ctx.log.masker.mask
+        self.outcomes.append(StepOutcome(self.ctx.job.name, mask(name), result, mask(message)))
 
     def _undo_deployments(self) -> None:
         """A failed or cancelled deployment leaves its environment as it was."""

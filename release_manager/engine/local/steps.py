@@ -89,7 +89,12 @@ class OutputHandler:
             self.ctx.log.masker.add(command.data)
         if command.flag("isoutput"):
             self.ctx.variables.set(f"{self.step_ref}.{name}", command.data, secret=secret)
-            self.ctx.outputs[f"{self.ctx.job.name}.{self.step_ref}.{name}"] = command.data
+            if secret:
+                # Outputs are recorded for later stages; a secret is never recorded.
+                self.ctx.log.write(f"##[warning]Secret output variable '{name}' is available "
+                                   "to this job only; secrets are not passed to later stages")
+            else:
+                self.ctx.outputs[f"{self.ctx.job.name}.{self.step_ref}.{name}"] = command.data
         else:
             self.ctx.variables.set(name, command.data, secret=secret)
 
@@ -184,7 +189,7 @@ def run_script(step: Step, ctx: JobContext, step_ref: str, text: str) -> StepRes
         ctx.log.write(line)
     text = _script_file(step.kind, script)
     path: Path | None = None
-    if suffix == ".sh":
+    if suffix == ".sh" and not WINDOWS:
         argv, piped = list(prefix), text.encode("utf-8")
         shown = " ".join(shlex.quote(a) for a in argv) + " <script through a pipe>"
     else:
