@@ -312,6 +312,8 @@ def _message(error: ValidationError, path: tuple[str | int, ...], where: str) ->
         return f"{_shown(instance)} is not a valid value for {label} (expected true or false)"
     if error.validator == "pattern" and error.validator_value == _INTEGER["pattern"]:
         return f"{_shown(instance)} is not a valid value for {label} (expected a whole number)"
+    if error.validator == "pattern" and (word := _WORD_PATTERN.match(error.validator_value)):
+        return f"{_shown(instance)} is not a valid value for {label} (expected {word[1]!r})"
     if error.validator in ("pattern", "enum", "const"):
         return f"{_shown(instance)} is not a valid value for {label}"
     return f"{label}: {error.message}"

@@ -187,3 +187,10 @@ def test_a_value_outside_a_closed_list_names_the_allowed_ones() -> None:
         "(expected one of: sequential, runLatest)"
     )
     assert (finding.line, finding.column) == (3, 17)
+
+
+def test_the_legacy_resources_form_only_takes_the_self_repository() -> None:
+    findings = check("resources:\n- repo: foo\nsteps:\n- script: echo hi\n")
+    assert [(f.message, f.line, f.column, f.is_error) for f in findings] == [
+        ("'foo' is not a valid value for 'repo' (expected 'self')", 2, 9, True),
+    ]
