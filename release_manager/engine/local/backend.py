@@ -144,7 +144,7 @@ class LocalBackend:
                 results[job.name] = SKIPPED
                 continue
             ctx = JobContext(
-                workspace=self.workspace, pipeline=pipeline, stage=stage, job=job, run=run,
+                pipeline=pipeline, stage=stage, job=job, run=run,
                 folders=folders, variables=variables, log=out, cancel=cancel,
                 artifacts=self.artifacts, environments=self.environments,
                 environment=job.environment if job.kind == "deployment" else None,

@@ -47,7 +47,6 @@ class Deployed:
 
 @dataclass
 class JobContext:
-    workspace: Path
     pipeline: Pipeline
     stage: Stage
     job: Job

@@ -109,13 +109,6 @@ class EnvironmentFolders:
         ]
         return sorted(found, key=lambda release: release.run_id, reverse=True)
 
-    def info(self, environment: str, run_id: int) -> dict:
-        path = self.release_folder(environment, run_id) / RELEASE_FILE
-        try:
-            return json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-
     def install(self, environment: str, run_id: int, package: Path, info: dict) -> Path:
         """Unpack `package` as release `run_id` of `environment` and write its
         `release.json`, without touching `current` (see `switch`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from release_manager.core.model import Variable, VariableEntry, VariableGroup
@@ -51,24 +51,12 @@ class Variables:
         item = self._values.get(name.lower())
         return default if item is None else item[1]
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._values
-
-    def __iter__(self) -> Iterator[str]:
-        return (shown for shown, _ in self._values.values())
-
-    def is_secret(self, name: str) -> bool:
-        return name.lower() in self.secrets
-
     def secret_values(self) -> list[str]:
         return [self._values[key][1] for key in self.secrets if key in self._values]
 
     def as_dict(self) -> dict[str, str]:
         """Every variable by its written name (for conditions)."""
         return {shown: value for shown, value in self._values.values()}
-
-    def copy(self) -> Variables:
-        return Variables(dict(self._values), set(self.secrets))
 
     def expand(self, text: str) -> str:
         """Replace `$(name)` macros of known variables; unknown ones stay as written."""
