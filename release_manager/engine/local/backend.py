@@ -121,6 +121,7 @@ class LocalBackend:
         results: dict[str, str] = {}
         outputs: dict[str, str] = {}
         step_outcomes: list[StepOutcome] = []
+        failure = ""
         message = ""
         release_path: Path | None = None
         by_name = {job.name: job for job in stage.jobs}
@@ -158,12 +159,13 @@ class LocalBackend:
             out.write(f"##[section]Finishing job: {label} ({results[job.name]})")
             step_outcomes += job_run.outcomes
             outputs.update(ctx.outputs)
+            if job_run.failure and not failure:
+                failure = job_run.failure
             message = message or job_run.message
             if ctx.deployed:
                 release_path = ctx.deployed[-1].path
         result = self._stage_result(list(results.values()), cancel.cancelled)
-        if result == CANCELED and not message:
-            message = "canceled"
+        message = failure or message or ("canceled" if result == CANCELED else "")
         out.write(f"##[section]Stage {stage.label}: {result}")
         return StageOutcome(result, message, step_outcomes, outputs, release_path)
 

@@ -46,7 +46,7 @@ def _script_task(kind: str) -> TaskRunner:
         if ctx.input(step, "targetType", default="inline").lower() == "filepath":
             path = ctx.path(ctx.input(step, "filePath"))
             arguments = ctx.input(step, "arguments")
-            script = f"& '{path}' {arguments}" if chosen != "bash" else f"'{path}' {arguments}"
+            script = f"& '{path}' {arguments}" if chosen != "bash" else f"bash '{path}' {arguments}"
         as_step = replace(step, kind=chosen, working_directory=ctx.input(step, "workingDirectory"))
         return steps.run_script(as_step, ctx, ref, script)
 
