@@ -182,7 +182,8 @@ def test_deploy_without_a_matching_package_fails_plainly(backend):
 
 def test_rolling_strategy_runs_each_hook_once_and_says_why(backend):
     build(backend, 1)
-    hooks = {"preDeploy": [Step("script", "echo pre")], **deploy_hooks(),
+    hooks = {"preDeploy": [Step("script", "echo pre; echo environment=$ENVIRONMENT_NAME")],
+             **deploy_hooks(),
              "routeTraffic": [Step("script", "echo route")],
              "on.success": [Step("script", "echo success")],
              "on.failure": [Step("script", "echo failure")]}
@@ -192,6 +193,7 @@ def test_rolling_strategy_runs_each_hook_once_and_says_why(backend):
     assert [line for line in log.lines if line in ("pre", "route", "success", "failure")] == [
         "pre", "route", "success"]
     assert any("locally there is one target" in line for line in log.lines)
+    assert "environment=dev" in log.lines
 
 
 def test_on_failure_hook_runs_after_a_failed_deploy_and_on_success_does_not(backend):
