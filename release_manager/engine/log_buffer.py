@@ -6,7 +6,6 @@ before a line reaches any sink); nothing in this module reads or reveals anythin
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,18 +28,20 @@ class LogSink:
     """Collects lines from any thread; a reader drains them in batches.
 
     Workers call :meth:`write` once per line; the GUI drains on a short timer, so lines
-    travel in batches and never as one signal per line. Appends and pops of a
-    ``deque`` are thread-safe, so writers never wait on a lock held by the reader.
-    A drain keeps at most ``max_pending`` lines (the newest) and counts the rest as
-    skipped, as the view it feeds keeps no more than that anyway.
+    travel in batches and never as one signal per line. Writers only append to a list
+    and the one reader only removes the first lines it has copied; each of those list
+    operations is atomic in CPython, so nobody waits on a lock. A drain keeps at most
+    ``max_pending`` lines (the newest) and counts the rest as skipped, as the view it
+    feeds keeps no more than that anyway.
     """
 
     def __init__(self, max_pending: int = DEFAULT_CAPACITY) -> None:
         if max_pending < 1:
             raise ValueError(f"max_pending must be at least 1, not {max_pending}")
         self._max_pending = max_pending
-        self._pending: deque[str] = deque()
+        self._pending: list[str] = []
         self._append = self._pending.append
+        self._extend = self._pending.extend
 
     def write(self, line: str) -> None:
         """Queue one line (without its line break)."""
@@ -48,16 +49,16 @@ class LogSink:
 
     def write_lines(self, lines: Iterable[str]) -> None:
         """Queue several lines at once."""
-        self._pending.extend(lines)
+        self._extend(list(lines))
 
     def drain(self) -> Drained:
-        """Take every line written so far, oldest first."""
-        pop = self._pending.popleft
-        count = len(self._pending)
+        """Take every line written so far, oldest first (call from one thread only)."""
+        pending = self._pending
+        count = len(pending)
         skipped = max(0, count - self._max_pending)
-        for _ in range(skipped):
-            pop()
-        return Drained([pop() for _ in range(count - skipped)], skipped)
+        lines = pending[skipped:count]
+        del pending[:count]  # lines written since len() was taken stay queued
+        return Drained(lines, skipped)
 
     @property
     def pending(self) -> int:

@@ -137,6 +137,8 @@ def _expand_tabs(text: str, column: int) -> str:
 @lru_cache(maxsize=8192)
 def parse_line(raw: str) -> StyledLine:
     """Display text, kind and style spans of one raw line (cached: lines repeat)."""
+    if "\x1b" not in raw and "\t" not in raw and not raw.startswith("##["):
+        return StyledLine(raw, LineKind.PLAIN, (Span(0, len(raw)),) if raw else ())
     runs = _ansi_runs(raw)
     plain = "".join(text for text, _ in runs)
     kind = LineKind.PLAIN

@@ -43,7 +43,6 @@ from release_manager.ui.log_buffer import (
     LineKind,
     LogSearch,
     Match,
-    StyledLine,
     dropped_note,
     parse_line,
     plain_text,
@@ -108,6 +107,10 @@ class _Colors:
             warning_band=warning_band,
         )
 
+    def band(self, kind: LineKind) -> QColor | None:
+        """The background tint of a line of this kind, if it has one."""
+        return {LineKind.ERROR: self.error_band, LineKind.WARNING: self.warning_band}.get(kind)
+
     def line_color(self, kind: LineKind) -> QColor:
         """The default text colour of a line of this kind."""
         return {
@@ -144,7 +147,11 @@ class LogView(QAbstractScrollArea):
         self._adjusting = False  # True while the view moves its own scroll bars
         self._anchor: int | None = None  # selection: sequence numbers of both ends
         self._cursor: int | None = None
-        self._max_columns = 0
+        self._max_columns = 0  # longest display text seen, in characters
+        self._vertical_state: tuple[int, int] | None = None
+        self._horizontal_state: tuple[int, float, int] | None = None
+        self._viewport_width = self.viewport().width()
+        self._viewport_height = self.viewport().height()
         self._sink: LogSink | None = None
         self._colors_key: int | None = None
         self._colors: _Colors | None = None
@@ -228,8 +235,6 @@ class LogView(QAbstractScrollArea):
         top_seq = self._row_to_seq(self.verticalScrollBar().value())
         had_note = self._note_rows()
         dropped = self._ring.extend(lines, skipped)
-        if lines:
-            self._max_columns = max(self._max_columns, max(map(len, lines)))
         if dropped:
             self._forget_dropped()
         self._update_scroll_bars()
@@ -316,7 +321,7 @@ class LogView(QAbstractScrollArea):
     def visible_lines(self) -> range:
         """Sequence numbers of the lines in sight (fully or partly)."""
         top = self.verticalScrollBar().value()
-        rows = math.ceil(self.viewport().height() / self._row_height)
+        rows = math.ceil(self._viewport_height / self._row_height)
         first = self._row_to_seq(max(top, self._note_rows()))
         last = self._row_to_seq(min(top + rows, self._row_count()))
         return range(first, max(first, last))
@@ -378,6 +383,10 @@ class LogView(QAbstractScrollArea):
         if match is None:
             return
         self.reveal_line(match.seq)
+        columns = len(parse_line(self._ring[match.seq]).text)
+        if columns > self._max_columns:
+            self._max_columns = columns
+            self._update_scroll_bars()
         hbar = self.horizontalScrollBar()
         left = MARGIN + match.start * self._char_width
         right = MARGIN + match.end * self._char_width
@@ -461,6 +470,7 @@ class LogView(QAbstractScrollArea):
         self._row_height = max(1, math.ceil(metrics.lineSpacing()))
         self._ascent = metrics.ascent() + (self._row_height - metrics.height()) / 2
         self._char_width = metrics.horizontalAdvance("M")
+        self._plain_font = QFont(self.font())
         self._bold_font = QFont(self.font())
         self._bold_font.setBold(True)
         self._note_font = QFont(self.font())
@@ -476,23 +486,37 @@ class LogView(QAbstractScrollArea):
         return self._ring.first_seq + row - self._note_rows()
 
     def _page_rows(self) -> int:
-        return max(1, self.viewport().height() // self._row_height)
+        return max(1, self._viewport_height // self._row_height)
 
     def _update_scroll_bars(self) -> None:
+        """Fit the scroll bars to the content, touching only what changed."""
+        page = self._page_rows()
+        width = self._viewport_width
+        content = 2 * MARGIN + self._max_columns * self._char_width
+        vertical = (max(0, self._row_count() - page), page)
+        horizontal = (max(0, math.ceil(content - width)), width, round(self._char_width * 4))
         self._adjusting = True
         try:
-            vbar, hbar = self.verticalScrollBar(), self.horizontalScrollBar()
-            page = self._page_rows()
-            vbar.setRange(0, max(0, self._row_count() - page))
-            vbar.setPageStep(page)
-            vbar.setSingleStep(1)
-            width = self.viewport().width()
-            content = 2 * MARGIN + self._max_columns * self._char_width
-            hbar.setRange(0, max(0, math.ceil(content - width)))
-            hbar.setPageStep(width)
-            hbar.setSingleStep(max(1, round(self._char_width * 4)))
+            if vertical != self._vertical_state:
+                vbar = self.verticalScrollBar()
+                vbar.setRange(0, vertical[0])
+                vbar.setPageStep(page)
+                self._vertical_state = vertical
+            if horizontal != self._horizontal_state:
+                hbar = self.horizontalScrollBar()
+                hbar.setRange(0, horizontal[0])
+                hbar.setPageStep(width)
+                hbar.setSingleStep(max(1, horizontal[2]))
+                self._horizontal_state = horizontal
         finally:
             self._adjusting = False
+
+    def _widen_to(self, columns: int) -> None:
+        """Let the horizontal scroll bar reach ``columns`` (widths are learnt as lines
+        are painted or revealed, so ingest never measures every line)."""
+        if columns > self._max_columns:
+            self._max_columns = columns
+            QTimer.singleShot(0, self._update_scroll_bars)
 
     def _scroll_to(self, row: int) -> None:
         self._adjusting = True
@@ -509,6 +533,8 @@ class LogView(QAbstractScrollArea):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
+        self._viewport_width = event.size().width()
+        self._viewport_height = event.size().height()
         self._update_scroll_bars()
         if self._following:
             self._scroll_to(self.verticalScrollBar().maximum())
@@ -577,85 +603,74 @@ class LogView(QAbstractScrollArea):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         colors = self._palette_colors()
-        painter = QPainter(self.viewport())
-        painter.fillRect(event.rect(), colors.base)
         rows = self.visible_lines()
-        top_row = self.verticalScrollBar().value()
         x0 = MARGIN - self.horizontalScrollBar().value()
-        y = 0.0
-        if top_row < self._note_rows():
-            self._paint_note(painter, colors, x0)
-            y += self._row_height
-        selected = self.selected_range()
+        width = float(self._viewport_width)
+        first_col = max(0, int(-x0 // self._char_width))
+        last_col = first_col + int(width // self._char_width) + 2
         matches: dict[int, list[Match]] = {}
         for match in self._search.matches_between(rows.start, rows.stop):
             matches.setdefault(match.seq, []).append(match)
         current = self._search.current
-        width = float(self.viewport().width())
-        first_col = max(0, int(-x0 // self._char_width))
-        last_col = first_col + int(width // self._char_width) + 2
+        selected = self.selected_range()
+        pen = _Pen(QPainter(self.viewport()))
+        pen.painter.fillRect(event.rect(), colors.base)
+        y = 0.0
+        longest = 0
+        note = self.note_text() if self.verticalScrollBar().value() < self._note_rows() else None
+        if note is not None:
+            pen.text(QPointF(x0, self._ascent), note, self._note_font, colors.muted)
+            pen.painter.drawLine(
+                QPointF(0, self._row_height - 0.5), QPointF(width, self._row_height - 0.5)
+            )
+            longest = len(note)
+            y += self._row_height
         for seq in rows:
             line = parse_line(self._ring[seq])
+            longest = max(longest, len(line.text))
             is_selected = seq in selected
-            self._paint_background(painter, colors, line.kind, is_selected, y, width)
+            band = colors.highlight if is_selected else colors.band(line.kind)
+            if band is not None:
+                pen.painter.fillRect(QRectF(0, y, width, self._row_height), band)
             for match in matches.get(seq, ()):
-                color = colors.current_match if match == current else colors.match
                 left = x0 + match.start * self._char_width
                 span = (match.end - match.start) * self._char_width
-                painter.fillRect(QRectF(left, y, span, self._row_height), color)
-            self._paint_text(painter, colors, line, is_selected, x0, y, first_col, last_col)
+                color = colors.current_match if match == current else colors.match
+                pen.painter.fillRect(QRectF(left, y, span, self._row_height), color)
+            default = colors.highlighted_text if is_selected else colors.line_color(line.kind)
+            heading = line.kind in (LineKind.SECTION, LineKind.GROUP)
+            for span in line.spans:
+                start, end = max(span.start, first_col), min(span.end, last_col)
+                if start < end:
+                    use_default = span.color is None or is_selected
+                    pen.text(
+                        QPointF(x0 + start * self._char_width, y + self._ascent),
+                        line.text[start:end],
+                        self._bold_font if span.bold or heading else self._plain_font,
+                        default if use_default else colors.ansi[span.color],
+                    )
             y += self._row_height
-        painter.end()
+        pen.painter.end()
+        self._widen_to(longest)
 
-    def _paint_note(self, painter: QPainter, colors: _Colors, x0: float) -> None:
-        painter.setFont(self._note_font)
-        painter.setPen(colors.muted)
-        painter.drawText(QPointF(x0, self._ascent), self.note_text() or "")
-        painter.drawLine(
-            QPointF(0, self._row_height - 0.5),
-            QPointF(self.viewport().width(), self._row_height - 0.5),
-        )
 
-    def _paint_background(
-        self,
-        painter: QPainter,
-        colors: _Colors,
-        kind: LineKind,
-        is_selected: bool,
-        y: float,
-        width: float,
-    ) -> None:
-        row = QRectF(0, y, width, self._row_height)
-        if is_selected:
-            painter.fillRect(row, colors.highlight)
-        elif kind is LineKind.ERROR:
-            painter.fillRect(row, colors.error_band)
-        elif kind is LineKind.WARNING:
-            painter.fillRect(row, colors.warning_band)
+class _Pen:
+    """Draws text runs, setting the painter's font and colour only when they change
+    (each Qt call costs a round trip through the interpreter lock)."""
 
-    def _paint_text(
-        self,
-        painter: QPainter,
-        colors: _Colors,
-        line: StyledLine,
-        is_selected: bool,
-        x0: float,
-        y: float,
-        first_col: int,
-        last_col: int,
-    ) -> None:
-        default = colors.highlighted_text if is_selected else colors.line_color(line.kind)
-        heading = line.kind in (LineKind.SECTION, LineKind.GROUP)
-        baseline = y + self._ascent
-        for span in line.spans:
-            start, end = max(span.start, first_col), min(span.end, last_col)
-            if start >= end:
-                continue
-            bold = span.bold or heading
-            painter.setFont(self._bold_font if bold else self.font())
-            color = default if span.color is None or is_selected else colors.ansi[span.color]
-            painter.setPen(color)
-            painter.drawText(QPointF(x0 + start * self._char_width, baseline), line.text[start:end])
+    def __init__(self, painter: QPainter) -> None:
+        self.painter = painter
+        self._font: QFont | None = None
+        self._color: QColor | None = None
+
+    def text(self, at: QPointF, text: str, font: QFont, color: QColor) -> None:
+        if font is not self._font:
+            self.painter.setFont(font)
+            self._font = font
+        if color is not self._color:
+            self.painter.setPen(color)
+            self._color = color
+        self.painter.drawText(at, text)
 
 
 class _SearchField(QLineEdit):
