@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 
@@ -206,3 +207,42 @@ def test_on_failure_hook_runs_after_a_failed_deploy_and_on_success_does_not(back
     assert outcome.result == "Failed"
     assert "cleaning up" in log.lines and "celebrating" not in log.lines
     assert backend.environments.current_run("dev") is None
+
+
+KILLED_INSTALL = """
+import shutil, sys, time
+from pathlib import Path
+from release_manager.engine.local import deploy
+from release_manager.engine.local.deploy import EnvironmentFolders
+
+def slow_unpack(package, target):
+    for file in sorted(package.iterdir()):
+        shutil.copyfile(file, target / file.name)
+        print("copied", file.name, flush=True)
+        time.sleep(600)  # killed here, half-way through the release
+
+deploy.unpack = slow_unpack
+EnvironmentFolders(Path(sys.argv[1])).install("dev", 2, Path(sys.argv[2]), {})
+"""
+
+
+def test_a_deployment_killed_mid_copy_leaves_the_previous_release_current(backend, tmp_path):
+    promote(backend, 1)
+    build(backend, 2)
+    package = backend.workspace / ".release-manager" / "work" / "2" / "Build" / "s" / "site"
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_INSTALL, str(backend.environments.root), str(package)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert child.stdout.readline().startswith("copied")
+    child.kill()
+    child.wait()
+    child.stdout.close()
+    releases = backend.environments.root / "dev" / "releases"
+    assert any(p.name.startswith(".partial-2") for p in releases.iterdir())
+    assert [(r.run_id, r.current) for r in backend.releases("dev")] == [(1, True)]
+    assert served_version(backend) == "<h1>Space Game 1</h1>\n"
+    outcome, _ = promote(backend, 2)  # a new attempt clears the leftovers and goes through
+    assert outcome.result == "Succeeded"
+    assert sorted(p.name for p in releases.iterdir()) == ["1", "2"]
+    assert served_version(backend) == "<h1>Space Game 2</h1>\n"
