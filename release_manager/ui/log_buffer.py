@@ -134,7 +134,7 @@ def _expand_tabs(text: str, column: int) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def parse_line(raw: str) -> StyledLine:
     """Display text, kind and style spans of one raw line (cached: lines repeat)."""
     if "\x1b" not in raw and "\t" not in raw and not raw.startswith("##["):

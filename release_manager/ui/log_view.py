@@ -10,6 +10,7 @@ paints the rows in sight with QPainter, so ingest costs next to nothing per line
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,9 @@ from release_manager.ui.log_buffer import (
     save_lines,
 )
 
-DRAIN_INTERVAL_MS = 40
+DRAIN_INTERVAL_MS = 16
+# While lines stream in, repaint at most this often: a paint costs more than a drain.
+PAINT_INTERVAL_S = 0.033
 MARGIN = 4.0
 
 # ANSI colours 0–15 (normal, then bright), tuned for a dark and for a light background.
@@ -70,6 +73,7 @@ class _Colors:
     base: QColor
     text: QColor
     muted: QColor
+    note_band: QColor
     highlight: QColor
     highlighted_text: QColor
     ansi: tuple[QColor, ...]
@@ -94,6 +98,7 @@ class _Colors:
             base=palette.color(QPalette.ColorRole.Base),
             text=palette.color(QPalette.ColorRole.Text),
             muted=palette.color(QPalette.ColorRole.PlaceholderText),
+            note_band=palette.color(QPalette.ColorRole.AlternateBase),
             highlight=palette.color(QPalette.ColorRole.Highlight),
             highlighted_text=palette.color(QPalette.ColorRole.HighlightedText),
             ansi=ansi,
@@ -159,6 +164,10 @@ class LogView(QAbstractScrollArea):
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
         self._drain_timer.timeout.connect(self._drain_sink)
+        self._last_paint = 0.0
+        self._paint_timer = QTimer(self)
+        self._paint_timer.setSingleShot(True)
+        self._paint_timer.timeout.connect(self.viewport().update)
         self._search_timer = QTimer(self)
         self._search_timer.setInterval(0)
         self._search_timer.timeout.connect(self._search_step)
@@ -211,7 +220,11 @@ class LogView(QAbstractScrollArea):
     # ------------------------------------------------------------------ ingest
 
     def attach_sink(self, sink: LogSink | None) -> None:
-        """Drain ``sink`` every few milliseconds into this view (None detaches)."""
+        """Drain ``sink`` every few milliseconds into this view (None detaches).
+
+        Lines still waiting in the previous sink are taken first, so none are lost.
+        """
+        self._drain_sink()
         self._sink = sink
         if sink is None:
             self._drain_timer.stop()
@@ -245,7 +258,14 @@ class LogView(QAbstractScrollArea):
             self._scroll_to(max(0, top_seq - self._ring.first_seq) + self._note_rows())
         if self._search.active and not self._search.done:
             self._search_timer.start()
-        self.viewport().update()
+        self._schedule_paint()
+
+    def _schedule_paint(self) -> None:
+        wait = self._last_paint + PAINT_INTERVAL_S - time.monotonic()
+        if wait <= 0:
+            self.viewport().update()
+        elif not self._paint_timer.isActive():
+            self._paint_timer.start(math.ceil(wait * 1000))
 
     def _forget_dropped(self) -> None:
         first = self._ring.first_seq
@@ -311,6 +331,7 @@ class LogView(QAbstractScrollArea):
         """Keep the last line in sight (True) or stay where the user scrolled."""
         if following:
             self._scroll_to(self.verticalScrollBar().maximum())
+            self.viewport().update()
         self._set_following(following)
 
     def _set_following(self, following: bool) -> None:
@@ -402,6 +423,7 @@ class LogView(QAbstractScrollArea):
             rows = self.viewport().height() // self._row_height
             row = seq - self._ring.first_seq + self._note_rows()
             self._scroll_to(max(0, row - rows // 2))
+            self.viewport().update()
         self._set_following(self.verticalScrollBar().value() >= self.verticalScrollBar().maximum())
 
     # --------------------------------------------------------------- selection
@@ -519,17 +541,17 @@ class LogView(QAbstractScrollArea):
             QTimer.singleShot(0, self._update_scroll_bars)
 
     def _scroll_to(self, row: int) -> None:
+        """Scroll without touching follow mode; the caller asks for the repaint."""
         self._adjusting = True
         try:
             self.verticalScrollBar().setValue(row)
         finally:
             self._adjusting = False
-        self.viewport().update()
 
     def _on_scrolled(self, value: int) -> None:
         if not self._adjusting:
             self._set_following(value >= self.verticalScrollBar().maximum())
-        self.viewport().update()
+            self.viewport().update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -602,6 +624,7 @@ class LogView(QAbstractScrollArea):
         return self._colors
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._last_paint = time.monotonic()
         colors = self._palette_colors()
         rows = self.visible_lines()
         x0 = MARGIN - self.horizontalScrollBar().value()
@@ -619,10 +642,8 @@ class LogView(QAbstractScrollArea):
         longest = 0
         note = self.note_text() if self.verticalScrollBar().value() < self._note_rows() else None
         if note is not None:
+            pen.painter.fillRect(QRectF(0, 0, width, self._row_height), colors.note_band)
             pen.text(QPointF(x0, self._ascent), note, self._note_font, colors.muted)
-            pen.painter.drawLine(
-                QPointF(0, self._row_height - 0.5), QPointF(width, self._row_height - 0.5)
-            )
             longest = len(note)
             y += self._row_height
         for seq in rows:
