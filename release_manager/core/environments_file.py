@@ -54,6 +54,7 @@ def _has_settings(environment: Environment) -> bool:
         environment.approval is not None
         or environment.business_hours is not None
         or environment.exclusive_lock
+        or environment.health_check
         or environment.health_check_url
     )
 
@@ -100,6 +101,8 @@ def _environment_data(environment: Environment) -> dict[str, Any]:
             "timeZone": hours.time_zone,
         }
     data["exclusiveLock"] = environment.exclusive_lock
+    if environment.health_check:
+        data["healthCheck"] = True
     if environment.health_check_url:
         data["healthCheckUrl"] = environment.health_check_url
     return data
@@ -228,12 +231,13 @@ class _Reader:
         data = self.mapping(value, section, f"environment {name!r}", key=name)
         what = name
         self.known_keys(
-            data, {"approval", "businessHours", "exclusiveLock", "healthCheckUrl"},
+            data, {"approval", "businessHours", "exclusiveLock", "healthCheck", "healthCheckUrl"},
             f"environment {name!r}",
         )
         environment = Environment(
             name,
             exclusive_lock=self.typed(data, "exclusiveLock", bool, False, what),
+            health_check=self.typed(data, "healthCheck", bool, False, what),
             health_check_url=self.typed(data, "healthCheckUrl", str, "", what),
         )
         if data.get("approval") is not None:

@@ -269,7 +269,10 @@ class Environment:
     approval: ApprovalPolicy | None = None
     business_hours: BusinessHours | None = None
     exclusive_lock: bool = False
+    health_check: bool = False
+    """Check the environment answers after each deployment (locally: its own site)."""
     health_check_url: str = ""
+    """Where a remote environment answers; the local backend serves its own site."""
 
 
 @dataclass

@@ -48,9 +48,9 @@ def default_demo_dir() -> Path:
 
 def demo_environments() -> dict[str, Environment]:
     return {
-        "dev": Environment("dev"),
-        "test": Environment("test"),
-        "staging": Environment("staging", approval=ApprovalPolicy(
+        "dev": Environment("dev", health_check=True),
+        "test": Environment("test", health_check=True),
+        "staging": Environment("staging", health_check=True, approval=ApprovalPolicy(
             approvers=["qa", "ops"],
             minimum_approvers=1,
             requester_cannot_approve=True,

@@ -394,7 +394,7 @@ class Promoter:
                        run_log: RunLog) -> StageOutcome:
         for name in stage.environments:
             environment = pipeline.environments.get(name)
-            if environment is None or not environment.health_check_url:
+            if environment is None or not environment.health_check:
                 continue
             healthy, seen = self.workspace.backend.health_check(name)
             run_log.write(f"##[section]Health check of {name}: {seen}")
@@ -489,7 +489,7 @@ class Promoter:
                     + ")"
                 )
             checks.append(f"{name}: exclusive lock (one deployment at a time)")
-            if environment and environment.health_check_url:
+            if environment and environment.health_check:
                 checks.append(f"{name}: health check after deployment")
         blocker = self._blocker(pipeline, stage, run)
         met, explanation = (None, "") if blocker else self._evaluate_condition(

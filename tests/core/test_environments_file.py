@@ -31,6 +31,7 @@ def sample() -> dict[str, Environment]:
             ),
             business_hours=BusinessHours(["Monday", "Friday"], "08:30", "18:00", "Europe/Paris"),
             exclusive_lock=True,
+            health_check=True,
             health_check_url="https://contoso.example/health",
         ),
         "dev": Environment("dev", exclusive_lock=True),

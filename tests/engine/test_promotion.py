@@ -73,8 +73,12 @@ def test_promote_through_dev_test_and_staging_with_an_approval(
     built: tuple[Workspace, Promoter, int]
 ) -> None:
     workspace, promoter, run_id = built
-    assert promoter.promote(run_id, "Dev", "lead").state == "succeeded"
+    dev = promoter.promote(run_id, "Dev", "lead")
+    assert dev.state == "succeeded", dev.message
     assert current_release(workspace, "dev") == run_id
+    dev_log = Path(dev.stage_run.log_path).read_text()
+    assert "Health check of dev: HTTP 200 from http://127.0.0.1:" in dev_log
+    assert f"serving release {run_id}" in dev_log
     assert promoter.promote(run_id, "Test", "lead").state == "succeeded"
 
     waiting = promoter.promote(run_id, "Staging", "lead")
