@@ -50,7 +50,7 @@ from release_manager.ui.log_buffer import (
     save_lines,
 )
 
-DRAIN_INTERVAL_MS = 16
+DRAIN_INTERVAL_MS = 30
 # While lines stream in, repaint at most this often: a paint costs more than a drain.
 PAINT_INTERVAL_S = 0.033
 MARGIN = 4.0

@@ -6,9 +6,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QMouseEvent, QPalette
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from release_manager.engine.log_buffer import LogSink
 from release_manager.ui.log_buffer import LineKind, Span, parse_line
@@ -57,6 +57,24 @@ def test_lines_written_by_a_worker_thread_appear_in_the_view(qtbot, panel: LogPa
 
     assert panel.view.lines() == numbered(5000)
     assert 4999 in panel.view.visible_lines()  # following the tail by default
+
+
+class Worker(QObject):
+    """Emits batches from a plain thread, as the app's workers do."""
+
+    batch = Signal(list)
+
+
+def test_batches_signalled_from_another_thread_appear(qtbot, panel: LogPanel) -> None:
+    worker = Worker()
+    worker.batch.connect(panel.view.append_lines)
+    thread = threading.Thread(
+        target=lambda: [worker.batch.emit(numbered(100, start=i)) for i in range(0, 1000, 100)]
+    )
+    thread.start()
+    qtbot.waitUntil(lambda: panel.view.line_count == 1000)
+    thread.join()
+    assert panel.view.lines() == numbered(1000)
 
 
 def test_full_ring_drops_the_oldest_lines_and_says_where_they_are(qtbot) -> None:
@@ -163,6 +181,16 @@ def test_search_counts_matches_and_steps_through_them(qtbot, panel: LogPanel) ->
     assert not panel.next_button.isEnabled()
 
 
+def test_search_keeps_counting_while_lines_stream_in(qtbot, panel: LogPanel) -> None:
+    sink = LogSink()
+    panel.view.attach_sink(sink)
+    qtbot.keyClicks(panel.search_field, "deploy")
+    sink.write_lines(["Deploying slot A", "waiting", "deployed slot A"])
+    qtbot.waitUntil(lambda: panel.match_label.text() == "2 matches")
+    sink.write_lines(["DEPLOY done"] * 3)
+    qtbot.waitUntil(lambda: panel.match_label.text() == "5 matches")
+
+
 def test_matches_in_visible_lines_are_highlighted(qtbot, panel: LogPanel) -> None:
     view = panel.view
     view.append_lines(["nothing here", "a NEEDLE in the log", "nothing here"])
@@ -237,6 +265,31 @@ def test_mouse_selection_is_copied_as_lines(qtbot, panel: LogPanel) -> None:
     click(9)
     qtbot.mouseClick(panel.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "line 9"
+
+
+def test_dragging_selects_a_range_of_lines(qtbot, panel: LogPanel) -> None:
+    view = panel.view
+    view.append_lines(numbered(20))
+    view.verticalScrollBar().setValue(0)
+    viewport = view.viewport()
+
+    def send(kind: QEvent.Type, seq: int, buttons: Qt.MouseButton) -> None:
+        point = QPointF(40, view.line_rect(seq).center().y())
+        event = QMouseEvent(
+            kind,
+            point,
+            viewport.mapToGlobal(point),
+            Qt.MouseButton.LeftButton,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(viewport, event)
+
+    send(QEvent.Type.MouseButtonPress, 8, Qt.MouseButton.LeftButton)
+    send(QEvent.Type.MouseMove, 6, Qt.MouseButton.LeftButton)
+    send(QEvent.Type.MouseMove, 4, Qt.MouseButton.LeftButton)
+    send(QEvent.Type.MouseButtonRelease, 4, Qt.MouseButton.NoButton)
+    assert view.selected_text() == "line 4\nline 5\nline 6\nline 7\nline 8"
 
 
 def test_copy_button_without_selection_copies_everything(qtbot, panel: LogPanel) -> None:
