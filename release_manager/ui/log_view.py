@@ -68,63 +68,50 @@ _ANSI_ON_LIGHT = (
 
 @dataclass(frozen=True)
 class _Colors:
-    """Colours for one palette: text, selection, ANSI table and logging commands."""
+    """Colours for one palette: text, selection, search, ANSI table and line kinds."""
 
     base: QColor
-    text: QColor
     muted: QColor
     note_band: QColor
     highlight: QColor
     highlighted_text: QColor
     ansi: tuple[QColor, ...]
-    error: QColor
-    warning: QColor
-    command: QColor
-    accent: QColor
     match: QColor
     current_match: QColor
-    error_band: QColor
-    warning_band: QColor
+    line_colors: dict[LineKind, QColor]  # default text colour of each kind of line
+    bands: dict[LineKind, QColor]  # background tint of the kinds that have one
 
     @classmethod
     def from_palette(cls, palette: QPalette) -> _Colors:
         dark = palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5
         ansi = tuple(QColor(c) for c in (_ANSI_ON_DARK if dark else _ANSI_ON_LIGHT))
+        text = palette.color(QPalette.ColorRole.Text)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        error = ansi[9] if dark else ansi[1]
         warning = QColor("#e0a82e" if dark else "#a86400")
-        error_band, warning_band = QColor(ansi[1]), QColor(warning)
-        error_band.setAlpha(40 if dark else 28)
-        warning_band.setAlpha(40 if dark else 28)
+        line_colors = dict.fromkeys(LineKind, text)
+        line_colors |= {
+            LineKind.ERROR: error,
+            LineKind.WARNING: warning,
+            LineKind.SECTION: palette.color(QPalette.ColorRole.Accent),
+            LineKind.COMMAND: ansi[12] if dark else ansi[4],
+            LineKind.DEBUG: muted,
+        }
+        bands = {LineKind.ERROR: QColor(error), LineKind.WARNING: QColor(warning)}
+        for band in bands.values():
+            band.setAlpha(40 if dark else 28)
         return cls(
             base=palette.color(QPalette.ColorRole.Base),
-            text=palette.color(QPalette.ColorRole.Text),
-            muted=palette.color(QPalette.ColorRole.PlaceholderText),
+            muted=muted,
             note_band=palette.color(QPalette.ColorRole.AlternateBase),
             highlight=palette.color(QPalette.ColorRole.Highlight),
             highlighted_text=palette.color(QPalette.ColorRole.HighlightedText),
             ansi=ansi,
-            error=ansi[9] if dark else ansi[1],
-            warning=warning,
-            command=ansi[12] if dark else ansi[4],
-            accent=palette.color(QPalette.ColorRole.Accent),
             match=QColor(255, 200, 0, 110 if dark else 130),
             current_match=QColor(255, 120, 0, 190 if dark else 170),
-            error_band=error_band,
-            warning_band=warning_band,
+            line_colors=line_colors,
+            bands=bands,
         )
-
-    def band(self, kind: LineKind) -> QColor | None:
-        """The background tint of a line of this kind, if it has one."""
-        return {LineKind.ERROR: self.error_band, LineKind.WARNING: self.warning_band}.get(kind)
-
-    def line_color(self, kind: LineKind) -> QColor:
-        """The default text colour of a line of this kind."""
-        return {
-            LineKind.ERROR: self.error,
-            LineKind.WARNING: self.warning,
-            LineKind.SECTION: self.accent,
-            LineKind.COMMAND: self.command,
-            LineKind.DEBUG: self.muted,
-        }.get(kind, self.text)
 
 
 class LogView(QAbstractScrollArea):
@@ -279,12 +266,13 @@ class LogView(QAbstractScrollArea):
             self.searchChanged.emit()
 
     def clear(self) -> None:
-        """Forget every line in the view (the full log file is untouched)."""
+        """Forget every line in the view (the full log file is untouched); follow again."""
         self._ring.clear()
         self._anchor = self._cursor = None
         self._max_columns = 0
         self._search.set_query(self._search.query)
         self._update_scroll_bars()
+        self.set_following(True)
         self.viewport().update()
         self.searchChanged.emit()
 
@@ -373,7 +361,7 @@ class LogView(QAbstractScrollArea):
         if self._search.done:
             self._search_timer.stop()
         self.searchChanged.emit()
-        self.viewport().update()
+        self._schedule_paint()
 
     def search_status(self) -> tuple[int | None, int, bool]:
         """(1-based current match or None, matches found, scan finished)."""
@@ -650,7 +638,7 @@ class LogView(QAbstractScrollArea):
             line = parse_line(self._ring[seq])
             longest = max(longest, len(line.text))
             is_selected = seq in selected
-            band = colors.highlight if is_selected else colors.band(line.kind)
+            band = colors.highlight if is_selected else colors.bands.get(line.kind)
             if band is not None:
                 pen.painter.fillRect(QRectF(0, y, width, self._row_height), band)
             for match in matches.get(seq, ()):
@@ -658,7 +646,7 @@ class LogView(QAbstractScrollArea):
                 span = (match.end - match.start) * self._char_width
                 color = colors.current_match if match == current else colors.match
                 pen.painter.fillRect(QRectF(left, y, span, self._row_height), color)
-            default = colors.highlighted_text if is_selected else colors.line_color(line.kind)
+            default = colors.highlighted_text if is_selected else colors.line_colors[line.kind]
             heading = line.kind in (LineKind.SECTION, LineKind.GROUP)
             for span in line.spans:
                 start, end = max(span.start, first_col), min(span.end, last_col)
