@@ -130,11 +130,10 @@ class GraphView(QGraphicsView):
         )
 
     def _selected_editable(self) -> list[str]:
-        pipeline = self.editor.pipeline
-        return [
-            name for name in self.graph_scene.selected_stage_names()
-            if pipeline.has_stage(name) and pipeline.stage(name).editable
-        ]
+        """The selected stages that can be edited, in file order."""
+        selected = set(self.graph_scene.selected_stage_names())
+        return [stage.name for stage in self.editor.pipeline.stages
+                if stage.name in selected and stage.editable]
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         point = self.mapToScene(event.pos())

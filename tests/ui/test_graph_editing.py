@@ -1,0 +1,318 @@
+"""Editing the pipeline in the stage graph with mouse and keyboard, and undoing it."""
+
+from __future__ import annotations
+
+import json
+
+from graph_helpers import FAN_OUT, at, centre, drag, open_view, port
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from release_manager.core.model import ApprovalPolicy
+from release_manager.ui.graph.edge_item import EdgeItem
+from release_manager.ui.graph.view import RECONNECT, REMOVE_ONLY
+
+
+def _with_undo_keys(view) -> None:
+    """What the main window does: its Undo/Redo actions, reachable from the graph."""
+    stack = view.editor.undo_stack
+    undo = stack.createUndoAction(view)
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    redo = stack.createRedoAction(view)
+    redo.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+    view.addActions([undo, redo])
+
+
+def _activate(qtbot, view) -> None:
+    """The window is active again (after a dialog closed)."""
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view)
+
+
+def _undo(qtbot, view) -> None:
+    _activate(qtbot, view)
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+
+def _redo(qtbot, view) -> None:
+    _activate(qtbot, view)
+    qtbot.keyClick(
+        view, Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+
+
+def _click_stage(qtbot, view, name: str) -> None:
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at(view, centre(view, name)))
+
+
+def test_the_graph_shows_every_stage_and_dependency(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    scene = view.graph_scene
+    assert sorted(item.name for item in scene.stage_items()) == ["Build", "Dev", "Prod", "Test"]
+    assert sorted(edge.names for edge in scene.edge_items()) == [
+        ("Build", "Dev"), ("Build", "Test"), ("Dev", "Prod"), ("Test", "Prod"),
+    ]
+    prod = scene.stage_item("Prod")
+    assert prod.card.title == "Production" and prod.card.subtitle == "Prod"
+    assert scene.stage_item("Dev").card.environments == ("dev",)
+    kinds = {badge.kind for badge in scene.stage_item("Test").card.badges}
+    assert {"condition", "schedule"} <= kinds
+    condition = next(b for b in scene.stage_item("Test").card.badges if b.kind == "condition")
+    assert "Build.Reason" in condition.tooltip
+    assert "default-condition" in {b.kind for b in scene.stage_item("Dev").card.badges}
+
+
+def test_double_click_on_empty_canvas_adds_a_stage_there_and_undo_removes_it(
+    qtbot, tmp_path
+) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    rect = view.graph_scene.itemsBoundingRect()
+    empty = QPointF(rect.center().x(), rect.bottom() + 150)
+    view.ensureVisible(empty.x(), empty.y(), 1, 1)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at(view, empty))
+    pipeline = view.editor.pipeline
+    assert pipeline.stage_names[-1] == "Stage1"
+    item = view.graph_scene.stage_item("Stage1")
+    assert item is not None and item.sceneBoundingRect().contains(empty)
+    assert view.editor.selected() == ["Stage1"]
+    _undo(qtbot, view)
+    assert not pipeline.has_stage("Stage1") and view.graph_scene.stage_item("Stage1") is None
+    _redo(qtbot, view)
+    assert pipeline.has_stage("Stage1") and view.graph_scene.stage_item("Stage1") is not None
+
+
+def test_dragging_from_an_output_port_to_a_stage_connects_them(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    pipeline = view.editor.pipeline
+    drag(qtbot, view, port(view, "Dev"), centre(view, "Test"))
+    assert pipeline.dependencies("Test") == ["Build", "Dev"]
+    edge = view.graph_scene.edge_item("Dev", "Test")
+    assert isinstance(edge, EdgeItem) and len(view.graph_scene.edge_items()) == 5
+    _undo(qtbot, view)
+    assert pipeline.dependencies("Test") == ["Build"]
+    assert view.graph_scene.edge_item("Dev", "Test") is None
+
+
+def test_a_cycle_is_refused_with_a_message_at_the_drop_point(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    pipeline = view.editor.pipeline
+    before = pipeline.edges()
+    drop = centre(view, "Build")
+    drag(qtbot, view, port(view, "Prod"), drop)
+    assert pipeline.edges() == before
+    assert len(view.graph_scene.edge_items()) == 4
+    notice = view.graph_scene.notice
+    assert notice is not None and "cycle" in notice.text()
+    assert notice.scene() is view.graph_scene
+    assert (notice.pos() - drop).manhattanLength() < 40
+    assert view.editor.undo_stack.count() == 0
+
+
+def test_a_self_connection_and_a_duplicate_are_refused(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    drag(qtbot, view, port(view, "Dev"), centre(view, "Dev"))
+    assert "itself" in view.graph_scene.notice.text()
+    drag(qtbot, view, port(view, "Build"), centre(view, "Dev"))
+    assert "already depends" in view.graph_scene.notice.text()
+    assert len(view.graph_scene.edge_items()) == 4
+
+
+def _answer_message_box(button_text: str | None) -> None:
+    """Click the button of the question dialog once it is open (None: Cancel)."""
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):  # not open yet
+            QTimer.singleShot(10, answer)
+            return
+        for button in box.buttons():
+            if (button_text is None and box.buttonRole(button) == QMessageBox.ButtonRole.RejectRole
+                    or button.text() == button_text):
+                button.click()
+                return
+        raise AssertionError(f"no button {button_text!r}")
+
+    QTimer.singleShot(0, answer)
+
+
+def test_delete_asks_and_reconnects_dependants(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    pipeline = view.editor.pipeline
+    _click_stage(qtbot, view, "Dev")
+    _answer_message_box(RECONNECT)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert not pipeline.has_stage("Dev")
+    assert pipeline.dependencies("Prod") == ["Test", "Build"]
+    assert view.graph_scene.stage_item("Dev") is None
+    assert view.graph_scene.edge_item("Build", "Prod") is not None
+    _undo(qtbot, view)
+    assert pipeline.dependencies("Prod") == ["Dev", "Test"]
+    assert view.graph_scene.edge_item("Dev", "Prod") is not None
+
+
+def test_delete_can_drop_the_dependency_only_or_be_cancelled(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    pipeline = view.editor.pipeline
+    _click_stage(qtbot, view, "Dev")
+    _answer_message_box(None)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert pipeline.has_stage("Dev")
+    _activate(qtbot, view)
+    _answer_message_box(REMOVE_ONLY)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert not pipeline.has_stage("Dev")
+    assert pipeline.dependencies("Prod") == ["Test"]
+
+
+def test_a_selected_arrow_is_deleted_with_del(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    edge = view.graph_scene.edge_item("Test", "Prod")
+    middle = edge.path().pointAtPercent(0.5)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at(view, middle))
+    assert edge.isSelected()
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert view.editor.pipeline.dependencies("Prod") == ["Dev"]
+    assert view.graph_scene.edge_item("Test", "Prod") is None
+
+
+def test_f2_renames_in_place_and_rewrites_dependants(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    pipeline = view.editor.pipeline
+    _click_stage(qtbot, view, "Dev")
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    assert view.graph_scene.name_editor is not None
+    qtbot.keyClicks(view, "Development")
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert pipeline.stage_names == ["Build", "Development", "Test", "Prod"]
+    assert pipeline.dependencies("Prod") == ["Development", "Test"]
+    assert view.graph_scene.stage_item("Development") is not None
+    assert view.graph_scene.edge_item("Development", "Prod") is not None
+    assert view.graph_scene.name_editor is None
+    _undo(qtbot, view)
+    assert pipeline.dependencies("Prod") == ["Dev", "Test"]
+    assert view.graph_scene.stage_item("Dev") is not None
+
+
+def test_an_invalid_name_is_refused_and_escape_cancels(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    pipeline = view.editor.pipeline
+    _click_stage(qtbot, view, "Dev")
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.keyClicks(view, "2 bad name")
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert "not a valid stage name" in view.graph_scene.notice.text()
+    assert view.graph_scene.name_editor is not None  # still open to correct it
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert view.graph_scene.name_editor is None
+    assert pipeline.stage_names == ["Build", "Dev", "Test", "Prod"]
+
+
+def test_dragging_a_node_is_one_undo_step_and_is_remembered_per_file(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    item = view.graph_scene.stage_item("Test")
+    start = item.pos()
+    grip = centre(view, "Test") + QPointF(0, 25)
+    drag(qtbot, view, grip, grip + QPointF(60, 140), steps=10)
+    moved = item.pos()
+    assert moved == start + QPointF(60, 140)
+    assert view.editor.undo_stack.count() == 1
+    assert view.editor.pipeline.dependencies("Test") == ["Build"]
+    # Another view of the same file puts the stage where it was dragged.
+    again = open_view(qtbot, tmp_path, (tmp_path / "azure-pipelines.yml").read_text())
+    assert again.graph_scene.stage_item("Test").pos() == moved
+    assert not view.editor.document.is_modified()  # positions never go into the YAML
+    _undo(qtbot, view)
+    assert item.pos() == start
+    _redo(qtbot, view)
+    assert item.pos() == moved
+    view.actions_by_name()["auto_layout"].trigger()
+    assert item.pos() == start
+
+
+def test_rubber_band_selects_several_and_the_editor_follows(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    rect = view.graph_scene.itemsBoundingRect()
+    drag(qtbot, view, rect.topLeft() - QPointF(30, 30), rect.bottomRight() + QPointF(30, 30))
+    assert sorted(view.editor.selected()) == ["Build", "Dev", "Prod", "Test"]
+    view.editor.select(["Prod"])
+    assert [i.name for i in view.graph_scene.stage_items() if i.isSelected()] == ["Prod"]
+
+
+def test_copy_and_paste_make_unique_copies_that_keep_dependencies(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    pipeline = view.editor.pipeline
+    view.editor.select(["Dev", "Prod"])
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    copied = json.loads(QGuiApplication.clipboard().text())
+    assert [stage["name"] for stage in copied["stages"]] == ["Dev", "Prod"]
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert pipeline.stage_names[-2:] == ["Dev_copy", "Prod_copy"]
+    assert pipeline.dependencies("Dev_copy") == ["Build"]
+    assert pipeline.dependencies("Prod_copy") == ["Dev_copy", "Test"]
+    assert pipeline.stage("Dev_copy").environments == ["dev"]
+    assert view.graph_scene.edge_item("Dev_copy", "Prod_copy") is not None
+    assert sorted(view.editor.selected()) == ["Dev_copy", "Prod_copy"]
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert pipeline.stage_names[-2:] == ["Dev_copy2", "Prod_copy2"]
+    _undo(qtbot, view)
+    _undo(qtbot, view)
+    assert pipeline.stage_names == ["Build", "Dev", "Test", "Prod"]
+
+
+def test_pasting_text_that_is_not_stages_says_so(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    QGuiApplication.clipboard().setText("hello")
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert "does not hold stages" in view.graph_scene.notice.text()
+    assert len(view.editor.pipeline.stages) == 4
+
+
+def test_move_earlier_and_later_reorder_the_file_without_rewiring(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    pipeline = view.editor.pipeline
+    edges = sorted(pipeline.edges())
+    view.editor.select(["Test"])
+    actions = view.actions_by_name()
+    actions["move_earlier"].trigger()
+    assert pipeline.stage_names == ["Build", "Test", "Dev", "Prod"]
+    actions["move_later"].trigger()
+    actions["move_later"].trigger()
+    assert pipeline.stage_names == ["Build", "Dev", "Prod", "Test"]
+    assert sorted(pipeline.edges()) == edges
+    assert not actions["move_later"].isEnabled()
+
+
+def test_add_stage_action_depends_on_the_selection(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    view.editor.select(["Prod"])
+    view.actions_by_name()["add_stage"].trigger()
+    assert view.editor.pipeline.dependencies("Stage1") == ["Prod"]
+    assert view.graph_scene.edge_item("Prod", "Stage1") is not None
+
+
+def test_the_card_shows_approvals_diagnostics_and_release_status(qtbot, tmp_path) -> None:
+    ghost = FAN_OUT.replace("On: Build\n  condition", "On: [Build, Ghost]\n  condition")
+    view = open_view(qtbot, tmp_path, ghost)
+    editor = view.editor
+
+    def require_approvals(p) -> None:
+        p.environment("dev").approval = ApprovalPolicy(["alice", "bob"], 2)
+
+    editor.apply("Approvals", require_approvals)
+    dev = view.graph_scene.stage_item("Dev")
+    approvals = next(b for b in dev.card.badges if b.kind == "approvals")
+    assert approvals.text == "2" and "alice, bob" in approvals.tooltip
+    test = view.graph_scene.stage_item("Test")
+    problem = [b for b in test.card.badges if b.kind in ("error", "warning")]
+    assert problem and "Ghost" in problem[0].tooltip
+    assert (dev.release_text, dev.release_state) == ("", "")
+    dev.set_release_status("#42 deployed", "succeeded")
+    assert (dev.release_text, dev.release_state) == ("#42 deployed", "succeeded")
