@@ -172,7 +172,7 @@ class SpliceWriter:
         text = fragment or self._key_text(key, value, key_col)
         start = self.source.offset(key_line, key_col)
         end = self.source.offset(*self._value_end(mapping, key))
-        self._add(start, end, text.rstrip("\n"))
+        self._add(start, end, text.removesuffix("\n"))
 
     def _insert_key(self, mapping: Any, key: str, value: Any, after: tuple[str, ...],
                     fragment: str | None) -> None:

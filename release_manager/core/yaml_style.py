@@ -81,7 +81,7 @@ def prepare(value: Any) -> Any:
         return {key: prepare(item) for key, item in value.items()}
     if isinstance(value, list):
         return [prepare(item) for item in value]
-    if isinstance(value, str) and "\n" in value:
+    if isinstance(value, str) and literal_fits(value):
         return LiteralScalarString(value)
     return value
 
@@ -94,14 +94,14 @@ def dump(value: Any, style: Style) -> str:
                 offset=style.seq_offset)
     buffer = io.StringIO()
     yaml.dump(prepare(value), buffer)
-    return buffer.getvalue()
+    return buffer.getvalue().removesuffix("...\n")  # the end marker after a `|+` block
 
 
 def key_fragment(key: str, value: Any, style: Style, column: int) -> str:
     """`key: value` for a file whose key sits at `column`: the first line without its
     indentation (the caller places it), the others indented; ends with "\\n"."""
     lines = dump({key: value}, style).splitlines()
-    return "\n".join([lines[0]] + [" " * column + line for line in lines[1:]]) + "\n"
+    return "\n".join([lines[0]] + [_indented(line, column) for line in lines[1:]]) + "\n"
 
 
 def item_fragment(value: Any, style: Style, dash: int, content: int) -> str:
@@ -109,7 +109,11 @@ def item_fragment(value: Any, style: Style, dash: int, content: int) -> str:
     and whose item keys are at column `content`; every line indented, ends with "\\n"."""
     lines = dump(value, style).splitlines()
     head = " " * dash + "-" + " " * max(1, content - dash - 1)
-    return "\n".join([head + lines[0]] + [" " * content + line for line in lines[1:]]) + "\n"
+    return "\n".join([head + lines[0]] + [_indented(line, content) for line in lines[1:]]) + "\n"
+
+
+def _indented(line: str, column: int) -> str:
+    return " " * column + line if line else line
 
 
 def scalar(value: str, like: str = "") -> str:
@@ -150,12 +154,17 @@ def flow_list(values: list[str], like: str = "") -> str:
 
 def block_scalar(value: str, column: int) -> str | None:
     """`|` literal block for a multi-line value whose lines go at `column`: the indicator
-    line first, no newline after the last line. None when a literal block cannot hold
-    it as simply (leading spaces would need an indentation indicator)."""
-    body = value.rstrip("\n")
-    if not body or body.startswith(" ") or body.startswith("\t"):
+    line first, no newline after the last line; None when it does not fit one."""
+    if not literal_fits(value):
         return None
-    trailing = len(value) - len(body)
-    chomp = "-" if trailing == 0 else ("" if trailing == 1 else "+")
+    body = value.removesuffix("\n")
     lines = [" " * column + line if line.strip() else "" for line in body.split("\n")]
-    return f"|{chomp}\n" + "\n".join(lines + [""] * max(0, trailing - 1))
+    return ("|\n" if value.endswith("\n") else "|-\n") + "\n".join(lines)
+
+
+def literal_fits(value: str) -> bool:
+    """Whether a `|` or `|-` block holds `value` exactly: several lines, not led by
+    whitespace (that would need an indentation indicator) and at most one final newline
+    (`|+` would swallow the blank lines that follow it in the file)."""
+    return "\n" in value and not value.startswith((" ", "\t", "\n")) \
+        and not value.endswith("\n\n") and value.strip() != ""
