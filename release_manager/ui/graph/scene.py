@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import (
     QGraphicsScene,
@@ -31,6 +31,8 @@ from release_manager.ui.graph.style import (
     NODE_SPACING,
     GraphStyle,
 )
+
+SCENE_MARGIN = 400.0
 
 
 class GraphScene(QGraphicsScene):
@@ -174,6 +176,15 @@ class GraphScene(QGraphicsScene):
         for edge in self._edges.values():
             by_hand = any(name in self.manual for name in edge.names)
             edge.set_bends([] if by_hand else self._bends.get(edge.names, []))
+        self.update_scene_rect()
+
+    def update_scene_rect(self) -> None:
+        """The stages plus room around them, so that zooming under the mouse and panning
+        work near the graph's edges too."""
+        rect = QRectF()
+        for item in self._items.values():
+            rect = rect.united(item.sceneBoundingRect())
+        self.setSceneRect(rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
 
     def set_manual_positions(self, changes: Placement) -> None:
         """Pin stages where the user put them (None: back to the automatic layout)."""
@@ -335,6 +346,8 @@ class GraphScene(QGraphicsScene):
             return
         super().mouseReleaseEvent(event)
         start, self._drag_start = self._drag_start, {}
+        if start:
+            self.update_scene_rect()
         moved = {
             name: item.pos()
             for name in start

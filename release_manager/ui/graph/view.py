@@ -20,7 +20,7 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QGraphicsView, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QMenu, QMessageBox, QWidget
 
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.clipboard import (
@@ -326,12 +326,25 @@ class GraphView(QGraphicsView):
         self.set_zoom(self.zoom_factor())  # clamp to the limits
         self.centerOn(rect.center())
 
+    def _zoom_at(self, viewport_point: QPointF, factor: float) -> None:
+        """Zoom keeping the scene point under `viewport_point` where it is."""
+        anchor = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        before = self.mapToScene(viewport_point.toPoint())
+        self.set_zoom(factor)
+        after = self.mapToScene(viewport_point.toPoint())
+        shift = (after - before) * self.zoom_factor()
+        horizontal, vertical = self.horizontalScrollBar(), self.verticalScrollBar()
+        horizontal.setValue(horizontal.value() - round(shift.x()))
+        vertical.setValue(vertical.value() - round(shift.y()))
+        self.setTransformationAnchor(anchor)
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         """Ctrl+wheel zooms under the cursor; the wheel alone scrolls (as in a browser)."""
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             delta = event.angleDelta().y()
             if delta:
-                self.set_zoom(self.zoom_factor() * 1.0015 ** delta)
+                self._zoom_at(event.position(), self.zoom_factor() * 1.0015 ** delta)
             event.accept()
             return
         super().wheelEvent(event)
@@ -399,9 +412,21 @@ class GraphView(QGraphicsView):
         image.fill(self.graph_scene.graph_style.background)
         painter = QPainter(image)
         painter.setRenderHints(self.renderHints())
-        self.graph_scene.render(painter, QRectF(image.rect()), rect)
+        self._render_uncached(painter, QRectF(image.rect()), rect)
         painter.end()
         return image
+
+    def _render_uncached(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
+        """Render the scene drawing every card afresh: vector text in an SVG and sharp
+        text at 2x, rather than the on-screen pixmap cache scaled."""
+        items = self.graph_scene.stage_items()
+        for item in items:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        try:
+            self.graph_scene.render(painter, target, source)
+        finally:
+            for item in items:
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def export_png(self, path: str | os.PathLike) -> None:
         buffer = QBuffer()
@@ -422,7 +447,7 @@ class GraphView(QGraphicsView):
         painter = QPainter(generator)
         painter.fillRect(QRectF(0, 0, rect.width(), rect.height()),
                          self.graph_scene.graph_style.background)
-        self.graph_scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        self._render_uncached(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         painter.end()
         _write_atomic(Path(path), bytes(buffer.data().data()))
 

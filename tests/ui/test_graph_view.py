@@ -1,0 +1,161 @@
+"""The graph view: every corpus pipeline draws, zoom and pan, actions, image export."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+from graph_helpers import at, open_view
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QImage, QPalette
+
+from release_manager.core.pipeline_yaml import load
+from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.graph.positions import PositionStore
+from release_manager.ui.graph.scene import GraphScene
+from release_manager.ui.graph.style import GraphStyle
+from release_manager.ui.graph.view import EXPORT_SCALE
+
+PIPELINES = sorted((CORPUS / "pipelines").glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", PIPELINES, ids=[p.name[:60] for p in PIPELINES])
+def test_every_corpus_pipeline_draws_its_stages_and_dependencies(qtbot, tmp_path, path) -> None:
+    editor = PipelineEditor(load(path))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    scene = GraphScene(editor, PositionStore(settings))
+    pipeline = editor.pipeline
+    assert len(scene.stage_items()) == len(pipeline.stages)
+    assert len(scene.edge_items()) == len(pipeline.edges())
+    assert sorted(edge.names for edge in scene.edge_items()) == sorted(pipeline.edges())
+    for upstream, downstream in pipeline.edges():
+        assert scene.stage_item(upstream).x() < scene.stage_item(downstream).x()
+
+
+def test_the_spacegame_pipeline_reads_as_a_row_of_cards(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path, (CORPUS / "pipelines" / "spacegame-multistage.yml")
+                     .read_text(encoding="utf-8"))
+    items = {item.name: item for item in view.graph_scene.stage_items()}
+    assert list(items) == ["Build", "Dev", "Test", "Staging"]
+    assert len({item.y() for item in items.values()}) == 1  # a chain is a straight row
+    assert items["Build"].card.title == "Build the web application"
+    assert items["Dev"].card.environments == ("dev",)
+    schedule = [b for b in items["Build"].card.badges if b.kind == "schedule"]
+    assert schedule and "0 9 * * *" in schedule[0].tooltip
+    assert any(b.kind == "condition" for b in items["Dev"].card.badges)
+
+
+def test_actions_are_there_for_the_window(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    actions = view.actions_by_name()
+    expected = {
+        "add_stage", "delete", "rename", "copy", "paste", "move_earlier", "move_later",
+        "zoom_in", "zoom_out", "fit", "auto_layout", "export_png", "export_svg",
+    }
+    assert expected <= set(actions)
+    assert actions["rename"].shortcut().toString() == "F2"
+    assert not actions["rename"].isEnabled()
+    view.editor.select(["Dev"])
+    assert actions["rename"].isEnabled() and actions["copy"].isEnabled()
+
+
+def test_zoom_with_keys_and_ctrl_wheel_under_the_mouse_and_fit(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    start = view.zoom_factor()
+    qtbot.keyClick(view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom_factor() == pytest.approx(start * 1.25)
+    qtbot.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom_factor() == pytest.approx(start)
+
+    dev = view.graph_scene.stage_item("Test").sceneBoundingRect().center()
+    under = at(view, dev)
+    _wheel(view, under, 240, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom_factor() > start * 1.3
+    # The point under the mouse stays under the mouse.
+    assert (view.mapToScene(under) - dev).manhattanLength() < 3
+    zoomed = view.zoom_factor()
+    _wheel(view, under, -120, Qt.KeyboardModifier.NoModifier)  # the plain wheel scrolls
+    assert view.zoom_factor() == zoomed
+
+    view.resize(500, 300)
+    qtbot.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.contains(view.graph_scene.itemsBoundingRect())
+    assert view.zoom_factor() < 1.0
+
+
+def _wheel(view, pos: QPoint, delta: int, modifiers) -> None:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QWheelEvent
+
+    event = QWheelEvent(
+        QPointF(pos), QPointF(view.viewport().mapToGlobal(pos)), QPoint(0, 0), QPoint(0, delta),
+        Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False,
+    )
+    QCoreApplication.sendEvent(view.viewport(), event)
+
+
+def test_middle_drag_pans(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    view.set_zoom(3.0)
+    bar = view.horizontalScrollBar()
+    bar.setValue((bar.minimum() + bar.maximum()) // 2)
+    before = bar.value()
+    viewport = view.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.MiddleButton, pos=QPoint(300, 300))
+    qtbot.mouseMove(viewport, QPoint(200, 300))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.MiddleButton, pos=QPoint(200, 300))
+    assert bar.value() == before + 100
+    assert len(view.editor.pipeline.stages) == 4
+
+
+def test_export_png_is_the_graph_at_twice_the_size(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    target = tmp_path / "graph.png"
+    view.export_png(target)
+    image = QImage(str(target))
+    assert not image.isNull()
+    items = view.graph_scene.itemsBoundingRect()
+    assert image.width() >= items.width() * EXPORT_SCALE
+    assert image.width() <= (items.width() + 60) * EXPORT_SCALE
+    assert image.height() >= items.height() * EXPORT_SCALE
+    # The cards are drawn: the image is not all background.
+    background = GraphStyle.from_palette().background.rgb()
+    middle_row = [image.pixel(x, image.height() // 2) for x in range(0, image.width(), 7)]
+    assert any(pixel != background for pixel in middle_row)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_export_svg_is_an_svg_document_with_the_stage_names(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    target = tmp_path / "graph.svg"
+    view.export_svg(target)
+    root = ElementTree.parse(target).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    text = "".join(root.itertext())
+    for name in ("Build", "Dev", "Test", "Production"):
+        assert name in text
+
+
+def test_the_cards_follow_a_dark_palette(qtbot, tmp_path) -> None:
+    from PySide6.QtGui import QColor
+
+    palette = QPalette(QColor("#2b2b2b"))
+    palette.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    palette.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    dark = GraphStyle.from_palette(palette)
+    light = GraphStyle.from_palette(QPalette(QColor("#f0f0f0")))
+    assert dark.dark and not light.dark
+    assert dark.card.lightness() < 100 < light.card.lightness()
+    assert dark.text.lightness() > 150
+
+
+def test_a_refused_open_of_nothing_does_not_break_the_view(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path, "stages: []\n")
+    assert view.graph_scene.stage_items() == []
+    view.fit()
+    view.export_png(tmp_path / "empty.png")
+    assert not QImage(str(tmp_path / "empty.png")).isNull()
+    assert Path(tmp_path / "empty.png").stat().st_size > 0
