@@ -242,10 +242,17 @@ class _LayerGraph:
         for layer in self.layers:
             for index, vertex in enumerate(layer):
                 ys[vertex] = index * spacing
+        # Vertices without any edge stay out of the way: after the others of their layer.
+        alone = {v for v in range(len(self.names)) if not self.up[v] and not self.down[v]}
+        self.layers = [
+            [v for v in layer if v not in alone] + [v for v in layer if v in alone]
+            for layer in self.layers
+        ]
         for round_ in range(PLACEMENT_ROUNDS):
             downward = round_ % 2 == 0
             order = self.layers if downward else list(reversed(self.layers))
-            for layer in order:
+            for full_layer in order:
+                layer = [v for v in full_layer if v not in alone]
                 desired = []
                 for vertex in layer:
                     neighbours = self.up[vertex] + self.down[vertex]
@@ -260,6 +267,11 @@ class _LayerGraph:
                     )
                 for vertex, y in zip(layer, _spaced_fit(desired, spacing), strict=True):
                     ys[vertex] = y
+        for layer in self.layers:
+            connected = [ys[v] for v in layer if v not in alone]
+            below = max(connected) + spacing if connected else 0.0
+            for index, vertex in enumerate(v for v in layer if v in alone):
+                ys[vertex] = below + index * spacing
         top = min(ys)
         return [y - top for y in ys]
 

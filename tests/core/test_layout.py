@@ -117,3 +117,11 @@ def test_five_hundred_stages_lay_out_with_every_edge_rightwards() -> None:
     nodes, edges = _random_dag(11, 500)
     positions = layered_layout(nodes, edges)
     assert all(positions[a][0] < positions[b][0] for a, b in edges)
+
+
+def test_a_stage_without_dependencies_sits_just_below_the_others() -> None:
+    nodes = ["Lonely"] + [f"V{i}" for i in range(6)] + ["Join", "Next"]
+    edges = [(f"V{i}", "Join") for i in range(6)] + [("Join", "Next")]
+    positions = layered_layout(nodes, edges, node_spacing=SPACING)
+    lowest_connected = max(positions[f"V{i}"][1] for i in range(6))
+    assert positions["Lonely"][1] == lowest_connected + SPACING
