@@ -127,10 +127,15 @@ def _dot_quoted(text: str) -> str:
 
 
 def graph_dot(pipeline: Pipeline) -> str:
-    """Graphviz: a box per stage (display name, environments, condition), left to right."""
+    """Graphviz, left to right: a box per stage (display name, environments, condition);
+    dashed boxes for stage templates and `${{ }}` blocks (with the stages they hold)."""
     lines = ["digraph pipeline {", "  rankdir=LR;", "  node [shape=box];"]
     for stage in pipeline.stages:
         label = [stage.label]
+        if stage.kind == "template":
+            label = [f"template: {stage.template}"]
+        elif stage.kind == "expression":
+            label += stage.inner
         if stage.environments:
             label.append("environment: " + ", ".join(stage.environments))
         condition = _custom_condition(stage.condition)

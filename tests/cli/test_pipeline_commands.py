@@ -228,3 +228,26 @@ def test_eval_refuses_a_variable_without_a_value(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         main(["eval", "true", "--var", "novalue"])
     assert "expected NAME=VALUE" in capsys.readouterr().err
+
+
+def test_graph_shows_templates_and_template_blocks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p.yml"
+    path.write_text(
+        "parameters:\n- name: canary\n  type: boolean\n  default: true\nstages:\n"
+        "- template: stages/build.yml\n- ${{ if parameters.canary }}:\n  - stage: Canary\n"
+        "    jobs: []\n- stage: Prod\n  jobs: []\n", encoding="utf-8",
+    )
+    assert main(["graph", str(path), "--format", "dot"]) == 0
+    dot = capsys.readouterr().out.splitlines()
+    assert '  "build" [label="template: stages/build.yml", style=dashed];' in dot
+    assert ('  "${{ if parameters.canary }}" [label="${{ if parameters.canary }}\\nCanary", '
+            "style=dashed];") in dot
+    assert main(["graph", str(path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(s["name"], s["kind"]) for s in data["stages"]] == [
+        ("build", "template"), ("${{ if parameters.canary }}", "expression"), ("Prod", "stage"),
+    ]
+    assert data["edges"] == [["build", "${{ if parameters.canary }}"],
+                             ["${{ if parameters.canary }}", "Prod"]]
