@@ -390,8 +390,11 @@ class _Rules:
                     job.name, written if isinstance(written, str) else None, all_names
                 )
                 if missing_environment and not _has_environment(job, item):
+                    unnamed = item is not None and not written
                     yield self.diagnostic(
-                        "error", f"deployment job {name or job.name!r} has no environment",
+                        "error",
+                        "deployment job " + ("" if unnamed else f"{name or job.name!r} ")
+                        + "has no environment",
                         job.pos, stage, "environment", "deployment-environment",
                     )
                 if not name:
