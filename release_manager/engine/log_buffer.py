@@ -6,6 +6,7 @@ before a line reaches any sink); nothing in this module reads or reveals anythin
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,13 +52,17 @@ class LogSink:
         """Queue several lines at once."""
         self._extend(list(lines))
 
-    def drain(self) -> Drained:
-        """Take every line written so far, oldest first (call from one thread only)."""
+    def drain(self, max_lines: int | None = None) -> Drained:
+        """Take the lines written so far, oldest first, at most ``max_lines`` of them.
+
+        Call from one thread only. Lines left behind wait for the next drain.
+        """
         pending = self._pending
         count = len(pending)
         skipped = max(0, count - self._max_pending)
-        lines = pending[skipped:count]
-        del pending[:count]  # lines written since len() was taken stay queued
+        end = count if max_lines is None else min(count, skipped + max_lines)
+        lines = pending[skipped:end]
+        del pending[:end]  # lines written since len() was taken stay queued
         return Drained(lines, skipped)
 
     @property
@@ -70,16 +75,27 @@ class LineRing:
     """The newest ``capacity`` lines of a log, with stable sequence numbers.
 
     Every line ever appended has a sequence number (0 for the first); the ring keeps
-    sequence numbers ``first_seq .. total - 1`` and forgets older ones. Access by
-    sequence number is O(1) (a list used circularly, filled by slice assignment).
+    sequence numbers ``first_seq .. total - 1`` and forgets older ones. A line that
+    holds line breaks counts as the lines it shows.
+
+    Lines are stored joined, up to ``CHUNK`` lines per string: no object per line, so
+    the garbage collector has nothing to walk, old lines leave a chunk at a time and
+    appending costs one join. The few chunks being read (the visible rows) are kept
+    split. The oldest chunk may still hold some dropped lines, so memory is bounded by
+    ``capacity + CHUNK`` lines.
     """
+
+    CHUNK = 8192
+    _SPLIT_KEPT = 4  # chunks kept split for reading
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
         self._capacity = capacity
-        self._items: list[str] = []
-        self._head = 0  # index in _items of the oldest retained line
+        self._chunks: list[str] = []  # each chunk: its lines joined with "\n"
+        self._starts: list[int] = []  # sequence number of each chunk's first line
+        self._split: dict[int, list[str]] = {}  # chunk start -> its lines
+        self._len = 0
         self._total = 0
         self._cleared_at = 0
 
@@ -95,10 +111,15 @@ class LineRing:
     @property
     def first_seq(self) -> int:
         """Sequence number of the oldest retained line."""
-        return self._total - len(self._items)
+        return self._total - self._len
+
+    @property
+    def dropped(self) -> int:
+        """Lines pushed out to make room since the last :meth:`clear`."""
+        return self.first_seq - self._cleared_at
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self._len
 
     def extend(self, lines: list[str], skipped: int = 0) -> int:
         """Append lines; returns how many old lines were dropped to make room.
@@ -108,58 +129,65 @@ class LineRing:
         """
         before = self.first_seq
         if skipped:
-            self._items = []
-            self._head = 0
+            self._forget_all()
             self._total += skipped
-        count = len(lines)
-        if count == 0:
-            return self.first_seq - before
-        items, cap = self._items, self._capacity
-        if count >= cap:
-            self._items = lines[count - cap :]
-            self._head = 0
-        else:
-            room = cap - len(items)
-            if room > 0:
-                items.extend(lines[:room])
-                lines = lines[room:]
-            if lines:
-                # Full ring: overwrite the oldest lines, wrapping around the end.
-                head, n = self._head, len(lines)
-                first = min(n, cap - head)
-                items[head : head + first] = lines[:first]
-                items[: n - first] = lines[first:]
-                self._head = (head + n) % cap
-        self._total += count
+        for start in range(0, len(lines), self.CHUNK):
+            self._add_chunk("\n".join(lines[start : start + self.CHUNK]))
+        excess = self._len - self._capacity
+        if excess > 0:
+            self._len -= excess
+            first = self.first_seq
+            while len(self._starts) > 1 and self._starts[1] <= first:
+                self._split.pop(self._starts[0], None)
+                del self._chunks[0], self._starts[0]
         return self.first_seq - before
 
-    @property
-    def dropped(self) -> int:
-        """Lines pushed out to make room since the last :meth:`clear`."""
-        return self.first_seq - self._cleared_at
+    def _add_chunk(self, text: str) -> None:
+        count = text.count("\n") + 1
+        if count > self._capacity:  # keep only the newest lines of a huge chunk
+            cut = count - self._capacity
+            self._forget_all()
+            self._total += cut
+            text = text.split("\n", cut)[cut]
+            count = self._capacity
+        self._chunks.append(text)
+        self._starts.append(self._total)
+        self._total += count
+        self._len += count
+
+    def _forget_all(self) -> None:
+        self._chunks, self._starts, self._split, self._len = [], [], {}, 0
 
     def clear(self) -> None:
         """Forget every line; sequence numbers go on from where they were."""
-        self._items = []
-        self._head = 0
+        self._forget_all()
         self._cleared_at = self._total
+
+    def _lines_of(self, index: int) -> list[str]:
+        start = self._starts[index]
+        lines = self._split.get(start)
+        if lines is None:
+            if len(self._split) >= self._SPLIT_KEPT:
+                del self._split[next(iter(self._split))]
+            lines = self._split[start] = self._chunks[index].split("\n")
+        return lines
 
     def __getitem__(self, seq: int) -> str:
         """The line with sequence number ``seq`` (IndexError if not retained)."""
-        offset = seq - self.first_seq
-        if not 0 <= offset < len(self._items):
+        if not self.first_seq <= seq < self._total:
             raise IndexError(f"line {seq} is not in the ring")
-        return self._items[(self._head + offset) % len(self._items)]
+        index = bisect.bisect_right(self._starts, seq) - 1
+        return self._lines_of(index)[seq - self._starts[index]]
 
     def slice(self, start: int, stop: int) -> list[str]:
         """Lines with sequence numbers in ``[start, stop)``, clamped to what is retained."""
-        first = self.first_seq
-        lo = max(start, first) - first
-        hi = min(stop, self._total) - first
-        if hi <= lo:
+        start, stop = max(start, self.first_seq), min(stop, self._total)
+        if stop <= start:
             return []
-        items, size = self._items, len(self._items)
-        a, b = (self._head + lo) % size, (self._head + hi) % size
-        if a < b:
-            return items[a:b]
-        return items[a:] + items[:b]
+        index = bisect.bisect_right(self._starts, start) - 1
+        lines: list[str] = []
+        while index < len(self._chunks) and self._starts[index] < stop:
+            first = self._starts[index]
+            lines += self._lines_of(index)[max(start - first, 0) : stop - first]
+            index += 1
+        return lines

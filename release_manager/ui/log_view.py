@@ -51,6 +51,8 @@ from release_manager.ui.log_buffer import (
 )
 
 DRAIN_INTERVAL_MS = 30
+# Lines taken from a sink per event-loop pass: bounds the GUI thread's work per pass.
+DRAIN_BATCH = 16384
 # While lines stream in, repaint at most this often: a paint costs more than a drain.
 PAINT_INTERVAL_S = 0.033
 MARGIN = 4.0
@@ -151,6 +153,10 @@ class LogView(QAbstractScrollArea):
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
         self._drain_timer.timeout.connect(self._drain_sink)
+        self._drain_more = QTimer(self)
+        self._drain_more.setSingleShot(True)
+        self._drain_more.setInterval(0)
+        self._drain_more.timeout.connect(self._drain_sink)
         self._last_paint = 0.0
         self._paint_timer = QTimer(self)
         self._paint_timer.setSingleShot(True)
@@ -211,7 +217,9 @@ class LogView(QAbstractScrollArea):
 
         Lines still waiting in the previous sink are taken first, so none are lost.
         """
-        self._drain_sink()
+        if self._sink is not None and sink is not self._sink:
+            drained = self._sink.drain()
+            self.append_lines(drained.lines, skipped=drained.skipped)
         self._sink = sink
         if sink is None:
             self._drain_timer.stop()
@@ -221,9 +229,11 @@ class LogView(QAbstractScrollArea):
     def _drain_sink(self) -> None:
         if self._sink is None:
             return
-        drained = self._sink.drain()
+        drained = self._sink.drain(DRAIN_BATCH)
         if drained.lines or drained.skipped:
             self.append_lines(drained.lines, skipped=drained.skipped)
+        if self._sink.pending:
+            self._drain_more.start()  # the rest after the events waiting now
 
     def append_lines(self, lines: list[str], skipped: int = 0) -> None:
         """Add a batch of lines (already masked) at the bottom.

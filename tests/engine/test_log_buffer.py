@@ -8,16 +8,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_manager.engine.log_buffer import LineRing, LogSink
+from release_manager.engine.log_buffer import Drained, LineRing, LogSink
 
-batches = st.lists(st.lists(st.text(max_size=5), max_size=12), max_size=20)
+lines = st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=5)
+batches = st.lists(st.lists(lines, max_size=12), max_size=20)
 
 
-@given(capacity=st.integers(min_value=1, max_value=9), batches=batches)
+class TinyChunkRing(LineRing):
+    """Chunks as small as the generated batches, to exercise splitting them."""
+
+    CHUNK = 3
+    _SPLIT_KEPT = 1
+
+
+rings = st.sampled_from([LineRing, TinyChunkRing])
+
+
+@given(ring_type=rings, capacity=st.integers(min_value=1, max_value=9), batches=batches)
 def test_ring_keeps_the_newest_lines_with_their_numbers(
-    capacity: int, batches: list[list[str]]
+    ring_type: type[LineRing], capacity: int, batches: list[list[str]]
 ) -> None:
-    ring = LineRing(capacity)
+    ring = ring_type(capacity)
     everything: list[str] = []
     for batch in batches:
         first_before = ring.first_seq
@@ -30,23 +41,38 @@ def test_ring_keeps_the_newest_lines_with_their_numbers(
     assert ring.first_seq == ring.dropped == len(everything) - len(kept)
     assert ring.slice(0, ring.total) == kept
     assert [ring[seq] for seq in range(ring.first_seq, ring.total)] == kept
+    held = sum(chunk.count("\n") + 1 for chunk in ring._chunks)  # dropped a chunk at a time
+    assert held < capacity + ring.CHUNK
 
 
 @given(
+    ring_type=rings,
     capacity=st.integers(min_value=1, max_value=9),
     count=st.integers(min_value=0, max_value=30),
     start=st.integers(min_value=-3, max_value=33),
     stop=st.integers(min_value=-3, max_value=33),
 )
 def test_ring_slices_clamp_to_what_is_kept(
-    capacity: int, count: int, start: int, stop: int
+    ring_type: type[LineRing], capacity: int, count: int, start: int, stop: int
 ) -> None:
-    ring = LineRing(capacity)
+    ring = ring_type(capacity)
     lines = [str(i) for i in range(count)]
-    for line in lines:
-        ring.extend([line])
+    for first in range(0, count, 4):
+        ring.extend(lines[first : first + 4])
     first = ring.first_seq
     assert ring.slice(start, stop) == lines[max(start, first) : max(stop, max(start, first))]
+
+
+def test_a_line_with_line_breaks_counts_as_the_lines_it_shows() -> None:
+    ring = LineRing()
+    ring.extend(["one", "two\nthree", "four"])
+    assert ring.total == 4 and ring.slice(0, 4) == ["one", "two", "three", "four"]
+
+
+def test_a_batch_larger_than_the_ring_keeps_its_newest_lines() -> None:
+    ring = LineRing(3)
+    assert ring.extend([str(i) for i in range(10)]) == 7
+    assert ring.slice(0, 10) == ["7", "8", "9"] and ring.first_seq == 7
 
 
 def test_ring_refuses_lines_it_no_longer_has() -> None:
@@ -107,6 +133,15 @@ def test_sink_keeps_only_the_newest_lines_between_drains() -> None:
     drained = sink.drain()
     assert drained.lines == ["3", "4", "5"] and drained.skipped == 2
     assert sink.drain().lines == []
+
+
+def test_drains_can_be_taken_in_bounded_batches() -> None:
+    sink = LogSink(max_pending=4)
+    sink.write_lines(["1", "2", "3", "4", "5", "6"])
+    first = sink.drain(max_lines=3)
+    assert first.lines == ["3", "4", "5"] and first.skipped == 2
+    assert sink.pending == 1
+    assert sink.drain(max_lines=3) == Drained(["6"], 0)
 
 
 @pytest.mark.parametrize("make", [lambda: LineRing(0), lambda: LogSink(max_pending=0)])

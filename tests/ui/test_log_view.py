@@ -50,13 +50,13 @@ def red_pixels_in(view: LogView, seq: int) -> int:
 def test_lines_written_by_a_worker_thread_appear_in_the_view(qtbot, panel: LogPanel) -> None:
     sink = LogSink()
     panel.view.attach_sink(sink)
-    worker = threading.Thread(target=lambda: [sink.write(line) for line in numbered(5000)])
+    worker = threading.Thread(target=lambda: [sink.write(line) for line in numbered(20_000)])
     worker.start()
-    qtbot.waitUntil(lambda: panel.view.line_count == 5000)
+    qtbot.waitUntil(lambda: panel.view.line_count == 20_000)
     worker.join()
 
-    assert panel.view.lines() == numbered(5000)
-    assert 4999 in panel.view.visible_lines()  # following the tail by default
+    assert panel.view.lines() == numbered(20_000)
+    assert 19_999 in panel.view.visible_lines()  # following the tail by default
 
 
 class Worker(QObject):
