@@ -61,8 +61,9 @@ print(json.dumps({"plain": time.perf_counter() - start, "errors": len(errors)}))
 
 
 def _in_fresh_process(code: str, *args: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          cwd=REPO, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, check=True
+    )
     return json.loads(done.stdout)
 
 
@@ -71,12 +72,21 @@ def _generated(stages: int) -> str:
     for index in range(stages):
         lines += [f"- stage: S{index}", f"  displayName: 'Stage {index}'"]
         if index >= 2:
-            lines += [f"  dependsOn: [S{index - 1}, S{index - 2}]",
-                      f"  condition: and(succeeded('S{index - 1}'), "
-                      f"in(dependencies.S{index - 2}.result, 'Succeeded', 'Skipped'))"]
-        lines += ["  jobs:", "  - deployment: Deploy", f"    environment: env{index}",
-                  "    strategy:", "      runOnce:", "        deploy:", "          steps:",
-                  f"          - script: ./deploy.sh {index}"]
+            lines += [
+                f"  dependsOn: [S{index - 1}, S{index - 2}]",
+                f"  condition: and(succeeded('S{index - 1}'), "
+                f"in(dependencies.S{index - 2}.result, 'Succeeded', 'Skipped'))",
+            ]
+        lines += [
+            "  jobs:",
+            "  - deployment: Deploy",
+            f"    environment: env{index}",
+            "    strategy:",
+            "      runOnce:",
+            "        deploy:",
+            "          steps:",
+            f"          - script: ./deploy.sh {index}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -90,8 +100,10 @@ def _median_seconds(action, repeat: int) -> float:
 
 
 def run() -> list[Figure]:
-    largest = max((p for p in CORPUS.iterdir() if p.suffix in (".yml", ".yaml")),
-                  key=lambda p: p.stat().st_size)
+    largest = max(
+        (p for p in CORPUS.iterdir() if p.suffix in (".yml", ".yaml")),
+        key=lambda p: p.stat().st_size,
+    )
     schema = REPO.parent / "shared" / "contracts" / "azure-pipelines.schema.json"
     first = _in_fresh_process(_FIRST, str(largest))
     plain = _in_fresh_process(_PLAIN, str(largest), str(schema))
@@ -108,12 +120,32 @@ def run() -> list[Figure]:
     per_edit = _median_seconds(edit_and_check, 30)
     full = _median_seconds(lambda: validate(document), 5)
     return [
-        Figure(f"validation first validate() with schema compile ({largest.name})",
-               first["first"] * 1000, "ms", first["again"] * 1000, "ms (second validate())"),
-        Figure("validation first validate() vs plain jsonschema check (unadapted schema)",
-               first["first"] * 1000, "ms", plain["plain"] * 1000, "ms"),
-        Figure("validation validate_file, warm (load + validate)",
-               first["whole"] * 1000, "ms", first["load"] * 1000, "ms (first load alone)"),
-        Figure(f"validation per edit, validate_pipeline, {STAGES} stages",
-               per_edit * 1000, "ms", full * 1000, "ms (full validate with schema)"),
+        Figure(
+            f"validation first validate() with schema compile ({largest.name})",
+            first["first"] * 1000,
+            "ms",
+            first["again"] * 1000,
+            "ms (second validate())",
+        ),
+        Figure(
+            "validation first validate() vs plain jsonschema check (unadapted schema)",
+            first["first"] * 1000,
+            "ms",
+            plain["plain"] * 1000,
+            "ms",
+        ),
+        Figure(
+            "validation validate_file, warm (load + validate)",
+            first["whole"] * 1000,
+            "ms",
+            first["load"] * 1000,
+            "ms (first load alone)",
+        ),
+        Figure(
+            f"validation per edit, validate_pipeline, {STAGES} stages",
+            per_edit * 1000,
+            "ms",
+            full * 1000,
+            "ms (full validate with schema)",
+        ),
     ]
