@@ -187,7 +187,7 @@ def display_block(block: str) -> str:
 
 
 def plain_text(raw: str) -> str:
-    """A raw line without escape codes, as copied or saved (its prefix is kept)."""
+    """Raw lines without escape codes, as copied or saved (prefixes are kept)."""
     return _CSI.sub("", raw)
 
 

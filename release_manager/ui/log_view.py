@@ -447,7 +447,7 @@ class LogView(QAbstractScrollArea):
     def selected_text(self) -> str:
         """The selected lines as plain text (no escape codes)."""
         chosen = self.selected_range()
-        return "\n".join(map(plain_text, self._ring.slice(chosen.start, chosen.stop)))
+        return plain_text("\n".join(self._ring.slice(chosen.start, chosen.stop)))
 
     def copy(self) -> None:
         """Put the selected lines on the clipboard as plain text."""
@@ -465,8 +465,9 @@ class LogView(QAbstractScrollArea):
     def save_to(self, path: Path) -> None:
         """Write the note (if any) and the held lines as plain text, atomically."""
         note = self.note_text()
-        lines = map(plain_text, self.lines())
-        save_lines(path, [note, *lines] if note else lines)
+        lines = self.lines()
+        body = [plain_text("\n".join(lines))] if lines else []
+        save_lines(path, [note, *body] if note else body)
 
     def save_as(self) -> None:
         """Ask where to save the held lines, then write them."""
