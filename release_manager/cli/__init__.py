@@ -50,4 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(build_gui_parser().parse_args(args_list))
     args = parser.parse_args(args_list)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # `release-manager graph … | head`: the reader has gone
+        sys.stderr.close()
+        return 0
