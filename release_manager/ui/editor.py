@@ -21,22 +21,26 @@ from release_manager.core.validation import Diagnostic, validate_pipeline
 
 class SnapshotCommand(QUndoCommand):
     """An edit recorded as the pipeline before and after it: undo and redo restore one of
-    the two. Simple and always right, whatever the operation did."""
+    the two. Simple and always right, whatever the operation did. The state after is
+    taken at the first undo (it is the current state then), so an edit costs one copy."""
 
-    def __init__(self, editor: PipelineEditor, text: str, before: Pipeline, after: Pipeline):
+    def __init__(self, editor: PipelineEditor, text: str, before: Pipeline):
         super().__init__(text)
         self._editor = editor
         self._before = before
-        self._after = after
+        self._after: Pipeline | None = None
         self._first_redo = True
 
     def redo(self) -> None:
         if self._first_redo:  # the edit has just been made by `apply`
             self._first_redo = False
             return
+        assert self._after is not None  # set by the undo that came before this redo
         self._editor._restore(self._after)
 
     def undo(self) -> None:
+        if self._after is None:
+            self._after = self._editor.pipeline.snapshot()
         self._editor._restore(self._before)
 
 
@@ -79,10 +83,9 @@ class PipelineEditor(QObject):
             self.pipeline.restore(before)
             self.editRefused.emit(str(refusal))
             return False
-        after = self.pipeline.snapshot()
-        if after == before:
+        if self.pipeline == before:
             return False
-        self.undo_stack.push(SnapshotCommand(self, text, before, after))
+        self.undo_stack.push(SnapshotCommand(self, text, before))
         self._after_change()
         return True
 
@@ -115,7 +118,9 @@ class PipelineEditor(QObject):
         return list(self._diagnostics)
 
     def _revalidate(self) -> None:
-        self._diagnostics = validate_pipeline(self.pipeline)
+        self._diagnostics = validate_pipeline(
+            self.pipeline, text=self.document.text, file=str(self.document.path or "")
+        )
         self.diagnosticsChanged.emit(list(self._diagnostics))
 
     def is_modified(self) -> bool:
