@@ -6,7 +6,7 @@ from pathlib import Path
 
 from inspector_helpers import activate, open_panel, select
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QTextCharFormat
+from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat
 
 from release_manager.ui.inspector.condition_editor import DEFAULT_NOTE
 from release_manager.ui.inspector.condition_highlighter import COLOURS
@@ -190,3 +190,26 @@ def test_highlighting_follows_the_tokenizer(qtbot, tmp_path: Path) -> None:
     assert colours["'Build.Reason'"] == COLOURS["string"]
     assert colours["'Schedule'"] == COLOURS["string"]
     assert colours["variables"] == COLOURS["keyword"]
+
+
+def test_ctrl_z_in_the_field_undoes_the_committed_condition(qtbot, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, tmp_path)
+    undo = QAction("Undo", panel)  # as the main window's Edit menu has it
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    undo.triggered.connect(panel.editor.undo_stack.undo)
+    panel.addAction(undo)
+    select(panel, "Test")
+    type_condition(qtbot, panel, "always()")
+    activate(qtbot, panel)
+    panel.condition.field.setFocus()
+    qtbot.waitUntil(panel.condition.field.hasFocus)
+    qtbot.keyClick(panel.condition.field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    # Typing not yet committed is the field's own to undo.
+    assert panel.condition.field.toPlainText() == ""
+    assert panel.editor.pipeline.stage("Test").condition == TEST_CONDITION
+    qtbot.keyClicks(panel.condition.field, "always()")
+    commit(qtbot, panel)
+    assert panel.editor.pipeline.stage("Test").condition == "always()"
+    qtbot.keyClick(panel.condition.field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert panel.editor.pipeline.stage("Test").condition == TEST_CONDITION
+    assert panel.condition.field.toPlainText() == TEST_CONDITION

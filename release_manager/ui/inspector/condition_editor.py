@@ -315,7 +315,10 @@ class ConditionEditor(QWidget):
             return False
         label = "Remove condition of" if not text.strip() else "Set condition of"
         self._synced = text  # the refresh that follows the edit finds the field in sync
-        return self.editor.apply(f"{label} {name}", lambda p: p.set_condition(name, text))
+        applied = self.editor.apply(f"{label} {name}", lambda p: p.set_condition(name, text))
+        # The typing is now one pipeline edit: Ctrl+Z takes it back as a whole.
+        self.field.document().clearUndoRedoStacks()
+        return applied
 
     def apply_preset(self, condition: str) -> None:
         self.set_text(condition)

@@ -10,7 +10,15 @@ model, leaving fields whose value did not change (and their cursors) alone.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.inspector.condition_editor import ConditionEditor
@@ -19,7 +27,7 @@ from release_manager.ui.inspector.playground import Playground
 from release_manager.ui.inspector.schedule_form import SchedulesForm
 from release_manager.ui.inspector.stage_form import StageForm
 from release_manager.ui.inspector.triggers_form import TriggersForm
-from release_manager.ui.inspector.widgets import CollapsibleSection, note
+from release_manager.ui.inspector.widgets import CollapsibleSection, UndoPassThrough, note
 
 
 class InspectorPanel(QScrollArea):
@@ -40,6 +48,7 @@ class InspectorPanel(QScrollArea):
         self.triggers: TriggersForm | None = None
         self.schedules: SchedulesForm | None = None
         self.title = QLabel()
+        self._undo_pass_through = UndoPassThrough(self)
         self._build()
         editor.selectionChanged.connect(self._on_selection)
         editor.changed.connect(self._on_changed)
@@ -109,6 +118,8 @@ class InspectorPanel(QScrollArea):
         else:
             self._build_summary(layout, names)
         layout.addStretch(1)
+        for field in content.findChildren(QLineEdit) + content.findChildren(QPlainTextEdit):
+            field.installEventFilter(self._undo_pass_through)
         old = self.takeWidget()
         self.setWidget(content)
         if old is not None:

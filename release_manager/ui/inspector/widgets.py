@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -129,6 +131,34 @@ class StringListEditor(QWidget):
             values = self.values()
             del values[row]
             self.edited.emit(values)
+
+
+class UndoPassThrough(QObject):
+    """Lets Ctrl+Z / Ctrl+Shift+Z reach the window's undo of pipeline edits when a text
+    field has no typing of its own to undo, so undo works wherever the cursor is."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        if event.matches(QKeySequence.StandardKey.Undo):
+            own = _undo_available(watched, redo=False)
+        elif event.matches(QKeySequence.StandardKey.Redo):
+            own = _undo_available(watched, redo=True)
+        else:
+            return False
+        if own:
+            return False
+        event.ignore()  # not overridden: the shortcut of the window's action fires
+        return True
+
+
+def _undo_available(widget: QObject, redo: bool) -> bool:
+    if isinstance(widget, QLineEdit):
+        return widget.isRedoAvailable() if redo else widget.isUndoAvailable()
+    if isinstance(widget, QPlainTextEdit):
+        document = widget.document()
+        return document.isRedoAvailable() if redo else document.isUndoAvailable()
+    return True
 
 
 def form_layout(parent: QWidget | None = None) -> QFormLayout:
