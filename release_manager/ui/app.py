@@ -1,0 +1,89 @@
+"""The application: Qt set-up, settings, and `run_gui`, what `release-manager` runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from release_manager import __version__
+from release_manager.engine.demo import DemoError, create_demo, default_demo_dir
+from release_manager.ui.main_window import DEFAULT_SIZE, MainWindow
+from release_manager.ui.screenshot import save_screenshot
+from release_manager.ui.theme import follow_desktop_scheme
+
+ORGANIZATION = "ReleaseManager"
+APPLICATION = "Release Manager"
+ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
+PIPELINE_NAMES = ("azure-pipelines.yml", "azure-pipelines.yaml")
+
+
+def app_settings() -> QSettings:
+    """The user's settings, an INI file (tests point `QSettings.setPath` elsewhere)."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
+
+
+def create_application() -> QApplication:
+    """The QApplication with name, icon and the desktop's light or dark palette."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("release-manager")
+    app.setWindowIcon(QIcon(str(ICON_PATH)))
+    follow_desktop_scheme(app)
+    return app
+
+
+def initial_file(args: argparse.Namespace) -> Path | None:
+    """The file named on the command line, else the workspace's pipeline, else the demo's
+    (made in the user's data folder on first run); None when there is none of these."""
+    if args.file:
+        return Path(args.file)
+    if args.workspace:
+        found = [Path(args.workspace) / name for name in PIPELINE_NAMES]
+        return next((path for path in found if path.is_file()), None)
+    try:
+        return create_demo(default_demo_dir())
+    except DemoError as error:
+        print(f"release-manager: the demo workspace is not available: {error}", file=sys.stderr)
+        return None
+
+
+def create_window(args: argparse.Namespace, settings: QSettings) -> tuple[MainWindow, bool]:
+    """The window with the file of the command line open (False: it did not load)."""
+    window = MainWindow(settings)
+    path = initial_file(args)
+    loaded = window.load(path) if path is not None else True
+    if args.screenshot:
+        window.resize(*DEFAULT_SIZE)
+    return window, loaded
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Show the window on `args.file`; with `args.screenshot`, save a picture and exit
+    (2 when the file did not load, after picturing its error report)."""
+    path = initial_file(args)
+    if path is not None and not path.is_file():
+        print(f"release-manager: {path}: no such file", file=sys.stderr)
+        return 2
+    app = create_application()
+    window, loaded = create_window(args, app_settings())
+    window.show()
+    if not args.screenshot:
+        return app.exec()
+    out = Path(args.screenshot)
+    if not save_screenshot(window, window.drawn_widget(), out, window.is_drawn):
+        print(f"release-manager: could not write {out}", file=sys.stderr)
+        return 1
+    if not loaded:
+        print(f"release-manager: {path} could not be loaded (see {out})", file=sys.stderr)
+        return 2
+    return 0

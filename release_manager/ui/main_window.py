@@ -1,0 +1,511 @@
+"""The main window: the stage graph in the middle, docks around it, one open pipeline.
+
+Opening a file replaces the `PipelineEditor`; the graph and the inspector are made anew
+for it, the other docks follow it. Every edit goes through the editor, so the undo
+stack's clean state is the window's "modified" state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QUndoGroup,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QToolBar,
+    QUndoView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from release_manager import __version__
+from release_manager.core.pipeline_yaml import PipelineLoadError, load
+from release_manager.core.validation import Diagnostic
+from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.graph.view import GraphView
+from release_manager.ui.inspector.panel import InspectorPanel
+from release_manager.ui.load_error_view import LoadErrorView
+from release_manager.ui.log_view import LogPanel
+from release_manager.ui.problems_panel import ProblemsPanel
+from release_manager.ui.recent_files import RecentFiles
+from release_manager.ui.welcome_view import WelcomeView
+from release_manager.ui.yaml_pane import YamlPane
+
+APP_TITLE = "Release Manager"
+DEFAULT_SIZE = (1400, 900)
+STATE_VERSION = 1
+YAML_FILTER = "Azure Pipelines YAML (*.yml *.yaml);;All files (*)"
+YAML_SUFFIXES = (".yml", ".yaml")
+
+EDIT_ACTIONS = (("add_stage", "rename", "delete"), ("copy", "paste"),
+                ("move_earlier", "move_later"))
+VIEW_ACTIONS = ("zoom_in", "zoom_out", "fit", "auto_layout")
+EXPORT_ACTIONS = ("export_png", "export_svg")
+TOOLBAR_GRAPH_ACTIONS = ("add_stage", "delete", "fit")
+
+
+def _placeholder(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("placeholder")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setEnabled(False)
+    return label
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings
+        self.recent = RecentFiles(settings)
+        self.editor: PipelineEditor | None = None
+        self.graph: GraphView | None = None
+        self.inspector: InspectorPanel | None = None
+        self.path: Path | None = None
+        """The file shown: the open pipeline, or the one whose load failed."""
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.cleanChanged.connect(self._update_title)
+        self.setAcceptDrops(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
+
+        self.welcome = WelcomeView()
+        self.error_view = LoadErrorView()
+        self.graph_page = QWidget()
+        self.graph_page.setObjectName("graphPage")
+        QVBoxLayout(self.graph_page).setContentsMargins(0, 0, 0, 0)
+        self.central = QStackedWidget()
+        for page in (self.welcome, self.error_view, self.graph_page):
+            self.central.addWidget(page)
+        self.setCentralWidget(self.central)
+
+        self.problems = ProblemsPanel()
+        self.yaml_pane = YamlPane()
+        self.log_panel = LogPanel()
+        self.inspector_dock = self._dock("Inspector", "inspectorDock", QWidget())
+        self.problems_dock = self._dock("Problems", "problemsDock", self.problems)
+        self.yaml_dock = self._dock("YAML", "yamlDock", self.yaml_pane)
+        self.log_dock = self._dock("Log", "logDock", self.log_panel)
+        self.releases_dock = self._dock("Releases", "releasesDock", _placeholder(
+            "The releases of this pipeline will be listed here."))
+        self.undo_dock = self._dock("Undo History", "undoHistoryDock",
+                                    QUndoView(self.undo_group))
+        self._arrange_docks()
+
+        self._create_actions()
+        self._create_menus()
+        self._status = QLabel()
+        self.statusBar().addPermanentWidget(self._status)
+
+        self.welcome.openRequested.connect(self.open_dialog)
+        self.welcome.recentRequested.connect(self.open_path)
+        self.error_view.openAnotherRequested.connect(self.open_dialog)
+        self.error_view.reloadRequested.connect(self.reload)
+        self.problems.lineRequested.connect(self.yaml_pane.show_line)
+        self.problems.problemsChanged.connect(self._show_problem_counts)
+
+        self._set_editor(None)
+        self._show_welcome()
+        self._restore_window()
+
+    # ----------------------------------------------------------------- building
+
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        return dock
+
+    def _arrange_docks(self) -> None:
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.addDockWidget(right, self.inspector_dock)
+        self.addDockWidget(right, self.undo_dock)
+        self.tabifyDockWidget(self.inspector_dock, self.undo_dock)
+        self.addDockWidget(bottom, self.problems_dock)
+        self.tabifyDockWidget(self.problems_dock, self.yaml_dock)
+        self.tabifyDockWidget(self.yaml_dock, self.log_dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.releases_dock)
+        self.undo_dock.hide()
+        self.releases_dock.hide()
+        self.inspector_dock.raise_()
+        self.problems_dock.raise_()
+        self.resizeDocks([self.inspector_dock], [360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [220], Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
+                icon: QIcon | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            action.setIcon(icon)
+        action.triggered.connect(slot)
+        return action
+
+    def _create_actions(self) -> None:
+        style = self.style()
+        pixmap = style.StandardPixmap
+        self.open_action = self._action(
+            "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
+            style.standardIcon(pixmap.SP_DialogOpenButton))
+        self.save_action = self._action(
+            "&Save", self.save, QKeySequence.StandardKey.Save,
+            style.standardIcon(pixmap.SP_DialogSaveButton))
+        self.save_as_action = self._action("Save &As…", self.save_as, "Ctrl+Shift+S")
+        self.revert_action = self._action("&Revert", self.revert)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_action.setIcon(style.standardIcon(pixmap.SP_ArrowBack))
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setIcon(style.standardIcon(pixmap.SP_ArrowForward))
+        self.undo_history_action = self.undo_dock.toggleViewAction()
+        self.undo_history_action.setText("Undo &History")
+        self.about_action = self._action("&About Release Manager", self.about)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+
+    def _create_menus(self) -> None:
+        """The menus and the toolbar; the graph's actions go in at the `_anchors`."""
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.help_menu = bar.addMenu("&Help")
+        self._anchors: list[tuple[QWidget, QAction, tuple[str, ...]]] = []
+        self._inserted: list[tuple[QWidget, QAction]] = []
+
+        def anchor(widget: QWidget, names: tuple[str, ...]) -> None:
+            separator = QAction(self)
+            separator.setSeparator(True)
+            widget.addAction(separator)
+            self._anchors.append((widget, separator, names))
+
+        self.file_menu.addActions([self.open_action, self.recent_menu.menuAction()])
+        self.file_menu.addSeparator()
+        self.file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
+        anchor(self.file_menu, EXPORT_ACTIONS)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+
+        self.edit_menu.addActions([self.undo_action, self.redo_action])
+        self.edit_menu.addSeparator()
+        for group in EDIT_ACTIONS:
+            anchor(self.edit_menu, group)
+        self.edit_menu.addAction(self.undo_history_action)
+
+        anchor(self.view_menu, VIEW_ACTIONS)
+        for dock in (self.inspector_dock, self.problems_dock, self.yaml_dock, self.log_dock,
+                     self.releases_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
+
+        self.help_menu.addAction(self.about_action)
+        self.help_menu.addAction("About &Qt", QApplication.aboutQt)
+
+        self.toolbar = QToolBar("Main Toolbar")
+        self.toolbar.setObjectName("mainToolBar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(self.toolbar)
+        self.toolbar.addActions([self.open_action, self.save_action])
+        self.toolbar.addSeparator()
+        self.toolbar.addActions([self.undo_action, self.redo_action])
+        anchor(self.toolbar, TOOLBAR_GRAPH_ACTIONS)
+        self.view_menu.addAction(self.toolbar.toggleViewAction())
+
+    def _place_graph_actions(self) -> None:
+        """Put the current graph's actions in the menus and the toolbar (the previous
+        graph's come out)."""
+        for widget, action in self._inserted:
+            widget.removeAction(action)
+        self._inserted = []
+        graph_actions = self.graph.actions_by_name() if self.graph is not None else {}
+        for widget, separator, names in self._anchors:
+            for name in names:
+                if name in graph_actions:
+                    widget.insertAction(separator, graph_actions[name])
+                    self._inserted.append((widget, graph_actions[name]))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.setData(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if paths:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent Files", self.recent.clear)
+        else:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+
+    # ----------------------------------------------------------------- opening
+
+    def open_dialog(self) -> bool:
+        start = str(self.path.parent) if self.path else str(Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Open pipeline", start, YAML_FILTER)
+        return self.open_path(Path(name)) if name else False
+
+    def open_path(self, path: Path) -> bool:
+        """Open `path` in place of the current pipeline, asking first about unsaved edits.
+        False when the user cancelled or the file did not load (its report is shown)."""
+        if not self.confirm_discard():
+            return False
+        return self.load(Path(path))
+
+    def load(self, path: Path) -> bool:
+        """Load `path` without asking: the graph, or the error report when it fails."""
+        path = Path(path).resolve()
+        try:
+            document = load(path)
+        except PipelineLoadError as error:
+            self._set_editor(None)
+            self.path = path
+            self.recent.add(path)
+            self.error_view.show_error(path, error)
+            self.central.setCurrentWidget(self.error_view)
+            self._update_title()
+            return False
+        except OSError as error:
+            QMessageBox.critical(self, APP_TITLE, f"{path} could not be read: {error.strerror}")
+            return False
+        self.path = path
+        self.recent.add(path)
+        self._set_editor(PipelineEditor(document, self))
+        self.central.setCurrentWidget(self.graph_page)
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        return True
+
+    def reload(self) -> bool:
+        return self.load(self.path) if self.path else False
+
+    def _show_welcome(self) -> None:
+        self.welcome.set_recent(self.recent.paths())
+        self.central.setCurrentWidget(self.welcome)
+
+    def _set_editor(self, editor: PipelineEditor | None) -> None:
+        old = self.editor
+        self.editor = editor
+        for view in (self.graph, self.inspector):
+            if view is not None:
+                view.setParent(None)
+                view.deleteLater()
+        self.graph = self.inspector = None
+        if editor is not None:
+            self.undo_group.addStack(editor.undo_stack)
+            self.undo_group.setActiveStack(editor.undo_stack)
+            editor.editRefused.connect(lambda message: self.statusBar().showMessage(message, 6000))
+            editor.changed.connect(self._show_stage_count)
+            self.graph = GraphView(editor)
+            self.graph_page.layout().addWidget(self.graph)
+            self.inspector = InspectorPanel(editor)
+            self.inspector_dock.setWidget(self.inspector)
+        else:
+            self.inspector_dock.setWidget(_placeholder("Open a pipeline to see its stages."))
+        if old is not None:
+            self.undo_group.removeStack(old.undo_stack)
+            old.deleteLater()
+        self.problems.set_editor(editor)
+        self.yaml_pane.set_editor(editor)
+        for action in (self.save_action, self.save_as_action, self.revert_action):
+            action.setEnabled(editor is not None)
+        self._place_graph_actions()
+        self._show_stage_count()
+        self._update_title()
+        self._install_releases()
+
+    def _install_releases(self) -> None:
+        """The Releases dock for the open pipeline's workspace (ui/releases owns it)."""
+        from release_manager.ui.releases.window_releases import install_releases
+
+        install_releases(self)
+
+    # ----------------------------------------------------------------- saving
+
+    def save(self) -> bool:
+        if self.editor is None:
+            return False
+        return self._write(None)
+
+    def save_as(self) -> bool:
+        if self.editor is None:
+            return False
+        start = str(self.path) if self.path else str(Path.home())
+        name, _ = QFileDialog.getSaveFileName(self, "Save pipeline as", start, YAML_FILTER)
+        if not name:
+            return False
+        return self._write(Path(name).resolve())
+
+    def _write(self, path: Path | None) -> bool:
+        assert self.editor is not None
+        try:
+            self.editor.save(path)
+        except OSError as error:
+            QMessageBox.critical(
+                self, APP_TITLE, f"The pipeline could not be saved: {error.strerror or error}"
+            )
+            return False
+        if path is not None:
+            self.path = path
+            self.recent.add(path)
+        self.statusBar().showMessage(f"Saved {self.path}", 4000)
+        self.problems.run_full_validation()
+        self._update_title()
+        return True
+
+    def revert(self) -> bool:
+        """Reload the file from disk, dropping the edits (after asking)."""
+        if self.path is None:
+            return False
+        if self.editor is not None and self.editor.is_modified():
+            answer = QMessageBox.question(
+                self, "Revert", f"Discard your changes to {self.path.name} and reload it?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return False
+        return self.load(self.path)
+
+    def confirm_discard(self) -> bool:
+        """True when there is nothing unsaved, or the user saved or discarded it."""
+        if self.editor is None or not self.editor.is_modified():
+            return True
+        name = self.path.name if self.path else "the pipeline"
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, APP_TITLE,
+            f"Do you want to save the changes you made to {name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("unsavedChangesPrompt")
+        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # ----------------------------------------------------------------- state shown
+
+    def _update_title(self) -> None:
+        if self.path is None:
+            self.setWindowTitle(APP_TITLE)
+        else:
+            self.setWindowTitle(f"{self.path.name}[*] — {APP_TITLE}")
+        self.setWindowModified(self.editor is not None and self.editor.is_modified())
+
+    def _show_stage_count(self) -> None:
+        if self.editor is None:
+            self._status.setText("")
+            return
+        count = len(self.editor.pipeline.stages)
+        self._status.setText(f"{count} stage{'s' if count != 1 else ''}")
+
+    def _show_problem_counts(self, diagnostics: list[Diagnostic]) -> None:
+        errors = sum(1 for d in diagnostics if d.severity == "error")
+        warnings = sum(1 for d in diagnostics if d.severity == "warning")
+        parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
+        parts += [f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else []
+        self.problems_dock.setWindowTitle(f"Problems ({', '.join(parts)})" if parts else "Problems")
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_TITLE}",
+            f"<h3>{APP_TITLE} {__version__}</h3>"
+            "<p>Edit the stage graph of an azure-pipelines.yml and promote builds through "
+            "its stages.</p>",
+        )
+
+    def drawn_widget(self) -> QWidget:
+        """The widget whose first paint means the central area is on screen."""
+        current = self.central.currentWidget()
+        if current is self.graph_page and self.graph is not None:
+            return self.graph.viewport()
+        return current
+
+    def is_drawn(self) -> bool:
+        """The graph holds an item per stage and the full validation is back."""
+        if self.editor is None:
+            return True
+        has_items = self.graph is not None and bool(self.graph.scene().items())
+        return (has_items or not self.editor.pipeline.stages) and not self.problems.is_validating()
+
+    # ----------------------------------------------------------------- window
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self.resize(*self.default_size())
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state, STATE_VERSION)
+
+    def default_size(self) -> tuple[int, int]:
+        """1400×900, or less on a smaller screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        width, height = DEFAULT_SIZE
+        if screen is not None:
+            available = screen.availableGeometry()
+            width = min(width, int(available.width() * 0.95))
+            height = min(height, int(available.height() * 0.95))
+        return width, height
+
+    def _save_window(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(STATE_VERSION))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self._save_window()
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_yaml(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_yaml(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_path(path)
+
+
+def _dropped_yaml(event: QDropEvent | QDragEnterEvent) -> Path | None:
+    """The first local .yml/.yaml file among the dropped URLs."""
+    for url in event.mimeData().urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(YAML_SUFFIXES):
+            return Path(url.toLocalFile())
+    return None

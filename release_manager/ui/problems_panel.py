@@ -1,0 +1,230 @@
+"""The Problems panel: every diagnostic of the open pipeline, one row each.
+
+Two sources feed it: the editor's model rules, re-run after each edit
+(`diagnosticsChanged`), and the full validation (schema and all), which reads a fresh
+parse of the text a save would write on a pool thread, so the window never waits for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QTableView,
+    QWidget,
+)
+
+from release_manager.core.pipeline_yaml import PipelineLoadError, loads
+from release_manager.core.validation import Diagnostic, validate
+from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.workers import start_task
+
+FULL_VALIDATION_DELAY_MS = 400
+"""After an edit, the full validation waits this long for the next edit before running."""
+
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+_ICONS = {
+    "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+    "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+    "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+}
+COLUMNS = ("", "Message", "Location", "Stage")
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+def validate_text(text: str, path: str | None) -> list[Diagnostic]:
+    """The full validation of `text` as the file at `path` (runs on a pool thread)."""
+    try:
+        document = loads(text, path)
+    except PipelineLoadError as error:
+        name = str(path or "")
+        return [
+            Diagnostic("error", p.message, p.line, p.column, file=name) for p in error.problems
+        ]
+    return validate(document)
+
+
+def merge(full: list[Diagnostic], live: list[Diagnostic]) -> list[Diagnostic]:
+    """Full results plus the live model rules they do not already report, errors first."""
+    def key(d: Diagnostic) -> tuple[Any, ...]:
+        return (d.severity, d.message, d.stage, d.code)
+
+    seen = {key(d) for d in full}
+    merged = list(full) + [d for d in live if key(d) not in seen]
+    return sorted(merged, key=lambda d: (_SEVERITY_RANK.get(d.severity, 3), d.line, d.column))
+
+
+class ProblemsModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Diagnostic] = []
+        self.file_name = ""
+
+    def set_diagnostics(self, rows: list[Diagnostic]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return list(self._rows)
+
+    def diagnostic(self, row: int) -> Diagnostic:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        d = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return ("", d.message, self.location(d), d.stage or "")[column]
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            pixmap = _ICONS.get(d.severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
+            return QApplication.style().standardIcon(pixmap)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(d)
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
+            return d.severity
+        return None
+
+    def location(self, d: Diagnostic) -> str:
+        name = Path(d.file).name if d.file else self.file_name
+        return f"{name}:{d.line}:{d.column}" if d.line else name
+
+
+class ProblemsPanel(QTableView):
+    """Click a row: the stage is selected (the inspector focuses the field) and
+    `lineRequested` asks the YAML pane to show the line."""
+
+    lineRequested = Signal(int)
+    problemsChanged = Signal(list)
+    fullValidationFinished = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("problemsPanel")
+        self._model = ProblemsModel(self)
+        self.setModel(self._model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, 28)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.clicked.connect(self._open_row)
+        self.activated.connect(self._open_row)
+        self._editor: PipelineEditor | None = None
+        self._live: list[Diagnostic] = []
+        self._full: list[Diagnostic] = []
+        self._generation = 0
+        self._done_generation = 0
+        self._timer = QTimer(self, singleShot=True, interval=FULL_VALIDATION_DELAY_MS)
+        self._timer.timeout.connect(self.run_full_validation)
+
+    def set_editor(self, editor: PipelineEditor | None) -> None:
+        """Follow `editor` (None: nothing open) and validate it in full."""
+        if self._editor is not None:
+            self._editor.diagnosticsChanged.disconnect(self._on_live)
+            self._editor.changed.disconnect(self._schedule_full_validation)
+        self._editor = editor
+        self._full = []
+        self._live = editor.diagnostics() if editor is not None else []
+        path = editor.document.path if editor is not None else None
+        self._model.file_name = Path(path).name if path else ""
+        if editor is not None:
+            editor.diagnosticsChanged.connect(self._on_live)
+            editor.changed.connect(self._schedule_full_validation)
+            self.run_full_validation()
+        else:
+            self._generation += 1
+            self._done_generation = self._generation
+        self._show()
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """What the table shows, top to bottom."""
+        return self._model.diagnostics()
+
+    def is_validating(self) -> bool:
+        """True while a full validation is due or running."""
+        return self._timer.isActive() or self._done_generation != self._generation
+
+    def run_full_validation(self) -> None:
+        """Validate the text a save would write, on a pool thread; stale results are dropped."""
+        self._timer.stop()
+        if self._editor is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        document = self._editor.document
+        text, path = document.dumps(), document.path
+        # Bound methods, not lambdas: Qt drops the delivery if this panel is gone by then.
+        start_task(
+            lambda: (generation, validate_text(text, str(path) if path else None)),
+            self._on_full,
+            self._on_full_failed,
+        )
+
+    def _schedule_full_validation(self) -> None:
+        self._timer.start()
+
+    def _on_live(self, diagnostics: list[Diagnostic]) -> None:
+        self._live = list(diagnostics)
+        self._show()
+
+    def _on_full_failed(self, message: str) -> None:
+        failure = Diagnostic("error", f"the full validation failed: {message}", 0, 0)
+        self._on_full((self._generation, [failure]))
+
+    def _on_full(self, result: tuple[int, list[Diagnostic]]) -> None:
+        generation, diagnostics = result
+        if generation != self._generation:
+            return
+        self._done_generation = generation
+        self._full = list(diagnostics)
+        self._show()
+        self.fullValidationFinished.emit(self.diagnostics())
+
+    def _show(self) -> None:
+        self._model.set_diagnostics(merge(self._full, self._live))
+        self.problemsChanged.emit(self.diagnostics())
+
+    def _open_row(self, index: QModelIndex) -> None:
+        d = self._model.diagnostic(index.row())
+        if self._editor is not None and d.stage:
+            self._editor.select([d.stage], d.field or "")
+        if d.line:
+            self.lineRequested.emit(d.line)

@@ -1,0 +1,52 @@
+"""`--screenshot`: save a picture of the window once it is really drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+POLL_MS = 20
+GIVE_UP_MS = 10_000
+"""A window that never reports being drawn is pictured anyway after this long."""
+
+
+class _PaintWatcher(QObject):
+    """Notes the first paint event of the widget it watches."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.painted = False
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.painted = True
+        return False
+
+
+def wait_until(ready: Callable[[], bool], give_up_ms: int = GIVE_UP_MS) -> bool:
+    """Run the event loop until `ready()` holds (checked every few ms) or time is up."""
+    if ready():
+        return True
+    loop = QEventLoop()
+    poll = QTimer(interval=POLL_MS)
+    poll.timeout.connect(lambda: ready() and loop.quit())
+    QTimer.singleShot(give_up_ms, loop.quit)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    return ready()
+
+
+def save_screenshot(window: QWidget, painted: QWidget, out: Path,
+                    drawn: Callable[[], bool]) -> bool:
+    """Picture `window` into `out` once `painted` has been painted and `drawn()` holds
+    (the graph has its items, the validation is back). False if the PNG was not written."""
+    watcher = _PaintWatcher(painted)
+    painted.update()
+    wait_until(lambda: watcher.painted and drawn())
+    QApplication.processEvents()
+    return window.grab().save(str(out), "PNG")

@@ -1,0 +1,446 @@
+"""The main window, driven as a person would: open, edit, save, undo, close, drop."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
+
+from release_manager.cli import build_gui_parser
+from release_manager.ui.app import app_settings, create_window
+from release_manager.ui.main_window import MainWindow
+
+SPACEGAME = CORPUS / "pipelines" / "spacegame-multistage.yml"
+INVALID = CORPUS / "invalid" / "spacegame-malformed-duplicate-toplevel-keys.yml"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
+    """Settings (and the demo's data folder) in a temporary folder, never the user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+    return app_settings()
+
+
+@pytest.fixture
+def spacegame(tmp_path: Path) -> Path:
+    """A copy of the spacegame pipeline that a test may save over."""
+    path = tmp_path / "work" / "azure-pipelines.yml"
+    path.parent.mkdir()
+    shutil.copyfile(SPACEGAME, path)
+    return path
+
+
+@pytest.fixture
+def launch(qtbot, settings: QSettings):
+    """`launch(*argv)`: the window as `release-manager ARGS` makes it, shown. At the end,
+    windows still modified are marked clean so that closing them does not ask."""
+    windows: list[MainWindow] = []
+
+    def make(*argv: str | Path) -> tuple[MainWindow, bool]:
+        window, loaded = create_window(build_gui_parser().parse_args(list(map(str, argv))),
+                                       settings)
+        windows.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window, loaded
+
+    yield make
+    for window in windows:
+        if window.editor is not None:
+            window.editor.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+
+
+@pytest.fixture
+def window_on(launch):
+    """`window_on(*argv)`: just the window."""
+    return lambda *argv: launch(*argv)[0]
+
+
+def stage_item_names(window: MainWindow) -> list[str]:
+    """Names of the stage nodes drawn in the graph."""
+    from release_manager.ui.graph.stage_item import StageItem
+
+    return [
+        item.name for item in window.graph.scene().items() if isinstance(item, StageItem)
+    ]
+
+
+def click_when_shown(qtbot, button: QMessageBox.StandardButton) -> list[str]:
+    """Click `button` of the next modal message box; returns its text once seen."""
+    seen: list[str] = []
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, click)
+            return
+        seen.append(box.text())
+        box.button(button).click()
+
+    QTimer.singleShot(0, click)
+    return seen
+
+
+def rename_display(window: MainWindow, stage: str, text: str) -> None:
+    assert window.editor.apply("Rename", lambda p: p.set_display_name(stage, text))
+
+
+# --------------------------------------------------------------------- opening
+
+
+def test_file_from_the_command_line_opens_with_its_name_and_a_node_per_stage(
+    qtbot, launch, spacegame
+):
+    window, loaded = launch(str(spacegame))
+
+    assert loaded
+    assert window.windowTitle().replace("[*]", "") == "azure-pipelines.yml — Release Manager"
+    assert not window.isWindowModified()
+    assert window.central.currentWidget() is window.graph_page
+    qtbot.waitUntil(lambda: len(stage_item_names(window)) == 4)
+    assert sorted(stage_item_names(window)) == ["Build", "Dev", "Staging", "Test"]
+
+
+def test_no_file_opens_the_demo_workspace_made_in_the_data_folder(qtbot, window_on, tmp_path):
+    window = window_on()
+
+    assert window.path == (tmp_path / "data" / "release-manager" / "demo" / "azure-pipelines.yml")
+    assert window.central.currentWidget() is window.graph_page
+    qtbot.waitUntil(lambda: len(stage_item_names(window)) >= 2)
+
+
+def test_a_workspace_without_a_pipeline_shows_a_welcome_with_an_open_button(
+    window_on, tmp_path
+):
+    window = window_on("--workspace", tmp_path)
+
+    assert window.central.currentWidget() is window.welcome
+    assert window.welcome.open_button.text() == "Open a pipeline…"
+    assert window.windowTitle() == "Release Manager"
+    assert not window.save_action.isEnabled()
+
+
+def test_yaml_pane_shows_what_a_save_writes(window_on, spacegame):
+    window = window_on(spacegame)
+
+    assert window.yaml_pane.toPlainText() == spacegame.read_text(encoding="utf-8")
+    assert window.yaml_pane.changed_lines() == set()
+
+
+# --------------------------------------------------------------------- editing
+
+
+def test_an_edit_marks_the_title_and_the_yaml_line_and_save_writes_only_that_line(
+    qtbot, window_on, spacegame
+):
+    window = window_on(spacegame)
+    before = spacegame.read_text(encoding="utf-8").splitlines()
+
+    rename_display(window, "Dev", "Deploy to Dev")
+
+    assert window.isWindowModified()
+    qtbot.waitUntil(lambda: "Deploy to Dev" in window.yaml_pane.toPlainText())
+    shown = window.yaml_pane.toPlainText().splitlines()
+    marked = window.yaml_pane.changed_lines()
+    assert marked and all("Deploy to Dev" in shown[line - 1] for line in marked)
+
+    window.save_action.trigger()
+
+    after = spacegame.read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(before)
+    differing = {n for n, (a, b) in enumerate(zip(before, after, strict=True), 1) if a != b}
+    assert differing == marked
+    assert not window.isWindowModified()
+
+
+def test_undo_back_to_the_saved_state_clears_the_modified_mark(qtbot, window_on, spacegame):
+    window = window_on(spacegame)
+    original = window.yaml_pane.toPlainText()
+    rename_display(window, "Test", "QA")
+    assert window.isWindowModified()
+
+    qtbot.mouseClick(window.graph.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+    assert not window.isWindowModified()
+    qtbot.waitUntil(lambda: window.yaml_pane.toPlainText() == original)
+    assert window.yaml_pane.changed_lines() == set()
+
+    qtbot.keyClick(
+        QApplication.focusWidget(), Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert window.isWindowModified()
+
+
+def test_graph_actions_are_in_the_edit_menu_and_the_toolbar(window_on, spacegame):
+    window = window_on(spacegame)
+    edit_texts = [a.text() for a in window.edit_menu.actions() if a.text()]
+    graph_actions = window.graph.actions_by_name()
+
+    assert graph_actions["add_stage"].text() in edit_texts
+    assert graph_actions["delete"].text() in edit_texts
+    assert window.undo_action.text().startswith("&Undo") or "Undo" in edit_texts[0]
+    toolbar = window.toolbar.actions()
+    for name in ("add_stage", "delete", "fit"):
+        assert graph_actions[name] in toolbar
+    assert window.open_action in toolbar and window.save_action in toolbar
+
+
+# --------------------------------------------------------------------- unsaved changes
+
+
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(
+    qtbot, window_on, spacegame
+):
+    window = window_on(spacegame)
+    rename_display(window, "Dev", "Development")
+
+    seen = click_when_shown(qtbot, QMessageBox.StandardButton.Cancel)
+    closed = window.close()
+
+    assert seen == ["Do you want to save the changes you made to azure-pipelines.yml?"]
+    assert not closed
+    assert window.isVisible()
+    assert window.isWindowModified()
+
+
+def test_closing_and_choosing_save_writes_the_file(qtbot, window_on, spacegame):
+    window = window_on(spacegame)
+    rename_display(window, "Dev", "Development")
+
+    click_when_shown(qtbot, QMessageBox.StandardButton.Save)
+    assert window.close()
+
+    assert "Development" in spacegame.read_text(encoding="utf-8")
+
+
+def test_opening_another_file_with_unsaved_changes_asks_first(
+    qtbot, window_on, spacegame, tmp_path
+):
+    other = tmp_path / "other.yml"
+    other.write_text("stages:\n- stage: Only\n  jobs: []\n", encoding="utf-8")
+    window = window_on(spacegame)
+    rename_display(window, "Dev", "Development")
+
+    click_when_shown(qtbot, QMessageBox.StandardButton.Cancel)
+    assert not window.open_path(other)
+    assert window.path == spacegame.resolve()
+    assert window.isWindowModified()
+
+    click_when_shown(qtbot, QMessageBox.StandardButton.Discard)
+    assert window.open_path(other)
+    assert window.windowTitle().startswith("other.yml")
+    assert not window.isWindowModified()
+    assert "Development" not in spacegame.read_text(encoding="utf-8")
+
+
+def test_revert_reloads_the_file_from_disk(qtbot, window_on, spacegame):
+    window = window_on(spacegame)
+    rename_display(window, "Dev", "Development")
+
+    click_when_shown(qtbot, QMessageBox.StandardButton.Discard)
+    window.revert_action.trigger()
+
+    assert not window.isWindowModified()
+    assert window.editor.pipeline.stage("Dev").display_name != "Development"
+
+
+def test_save_as_writes_a_new_file_and_retitles(qtbot, window_on, spacegame, monkeypatch):
+    window = window_on(spacegame)
+    target = spacegame.parent / "copy.yml"
+    monkeypatch.setattr(
+        "release_manager.ui.main_window.QFileDialog.getSaveFileName",
+        lambda *args, **kwargs: (str(target), ""),
+    )
+    rename_display(window, "Dev", "Development")
+
+    window.save_as_action.trigger()
+
+    assert "Development" in target.read_text(encoding="utf-8")
+    assert "Development" not in spacegame.read_text(encoding="utf-8")
+    assert window.windowTitle().startswith("copy.yml")
+    assert not window.isWindowModified()
+
+
+# --------------------------------------------------------------------- recent files, drop
+
+
+def test_recent_files_menu_lists_opened_files_newest_first(window_on, spacegame, tmp_path):
+    other = tmp_path / "other.yml"
+    other.write_text("stages:\n- stage: Only\n  jobs: []\n", encoding="utf-8")
+    gone = tmp_path / "gone.yml"
+    gone.write_text("stages:\n- stage: Gone\n  jobs: []\n", encoding="utf-8")
+    window = window_on(gone)
+    window.open_path(spacegame)
+    window.open_path(other)
+    gone.unlink()
+
+    window.recent_menu.aboutToShow.emit()
+
+    listed = [a.data() for a in window.recent_menu.actions() if a.data()]
+    assert listed == [str(other.resolve()), str(spacegame.resolve())]
+    recent_action = window.recent_menu.actions()[1]
+    recent_action.trigger()
+    assert window.path == spacegame.resolve()
+
+
+def test_dropping_a_yaml_file_opens_it(qtbot, window_on, spacegame, tmp_path):
+    window = window_on("--workspace", tmp_path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(spacegame))])
+    where = QPoint(window.width() // 2, window.height() // 2)
+    enter = QDragEnterEvent(
+        where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+
+    drop = QDropEvent(
+        QPointF(where), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, drop)
+
+    assert window.path == spacegame.resolve()
+    assert window.central.currentWidget() is window.graph_page
+    qtbot.waitUntil(lambda: len(stage_item_names(window)) == 4)
+
+
+def test_dropping_something_else_is_refused(window_on, tmp_path):
+    window = window_on("--workspace", tmp_path)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(text))])
+    enter = QDragEnterEvent(
+        QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+
+    assert not enter.isAccepted()
+    assert window.path is None
+
+
+# --------------------------------------------------------------------- load errors
+
+
+def test_a_malformed_corpus_file_shows_the_error_report(qtbot, launch):
+    window, loaded = launch(str(INVALID))
+
+    assert not loaded
+    assert window.central.currentWidget() is window.error_view
+    problems = window.error_view.problem_texts()
+    assert problems and all(text.startswith("line ") and ", column " in text for text in problems)
+    buttons = [b.text() for b in window.error_view.findChildren(QPushButton)]
+    assert "Open another file…" in buttons and "Reload" in buttons
+    assert window.windowTitle().startswith(INVALID.name)
+
+
+def test_a_tab_in_the_indentation_is_reported_at_its_line_and_column(
+    qtbot, launch, tmp_path
+):
+    bad = tmp_path / "tabbed.yml"
+    bad.write_text("stages:\n- stage: Build\n\tjobs: []\n", encoding="utf-8")
+
+    window, loaded = launch(str(bad))
+
+    assert not loaded
+    assert any(text.startswith("line 3, column 1:") for text in window.error_view.problem_texts())
+    excerpt = [label.text() for label in window.error_view.findChildren(QLabel, "sourceExcerpt")]
+    assert excerpt and "→jobs: []" in excerpt[0] and excerpt[0].endswith("| ^")
+
+
+def test_reload_after_fixing_the_file_opens_the_graph(qtbot, launch, tmp_path):
+    bad = tmp_path / "tabbed.yml"
+    bad.write_text("stages:\n- stage: Build\n\tjobs: []\n", encoding="utf-8")
+    window, _ = launch(str(bad))
+
+    bad.write_text("stages:\n- stage: Build\n  jobs: []\n", encoding="utf-8")
+    qtbot.mouseClick(window.error_view.reload_button, Qt.MouseButton.LeftButton)
+
+    assert window.central.currentWidget() is window.graph_page
+    assert window.editor.pipeline.stage_names == ["Build"]
+
+
+def test_open_another_file_button_opens_the_file_dialog(qtbot, launch, monkeypatch, spacegame):
+    monkeypatch.setattr(
+        "release_manager.ui.main_window.QFileDialog.getOpenFileName",
+        lambda *args, **kwargs: (str(spacegame), ""),
+    )
+    window, _ = launch(str(INVALID))
+
+    qtbot.mouseClick(window.error_view.open_button, Qt.MouseButton.LeftButton)
+
+    assert window.path == spacegame.resolve()
+    assert window.central.currentWidget() is window.graph_page
+
+
+# --------------------------------------------------------------------- problems
+
+
+def test_clicking_a_problem_selects_its_stage_and_shows_its_line(qtbot, window_on, tmp_path):
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(
+        "stages:\n"
+        "- stage: Build\n"
+        "  jobs: []\n"
+        "- stage: Deploy\n"
+        "  dependsOn: Missing\n"
+        "  jobs: []\n",
+        encoding="utf-8",
+    )
+    window = window_on(path)
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+    rows = window.problems.diagnostics()
+    row = next(i for i, d in enumerate(rows) if d.stage == "Deploy" and "Missing" in d.message)
+    index = window.problems.model().index(row, 1)
+    window.problems.scrollTo(index)
+
+    with qtbot.waitSignal(window.editor.selectionChanged):
+        qtbot.mouseClick(
+            window.problems.viewport(), Qt.MouseButton.LeftButton,
+            pos=window.problems.visualRect(index).center(),
+        )
+
+    assert window.editor.selected() == ["Deploy"]
+    assert window.yaml_pane.current_line() == rows[row].line
+    assert "Problems (1 error" in window.problems_dock.windowTitle()
+
+
+# --------------------------------------------------------------------- settings
+
+
+def test_window_geometry_and_docks_are_restored_from_settings(qtbot, launch):
+    first, _ = launch(str(SPACEGAME))
+    first.resize(first.width(), 640)
+    first.yaml_dock.raise_()
+    first.log_dock.hide()
+    first.close()
+
+    second, _ = launch(str(SPACEGAME))
+
+    assert second.height() == 640
+    assert not second.log_dock.isVisible()
+
+
+def test_default_size_fits_the_screen(qtbot, launch):
+    window, _ = launch(str(SPACEGAME))
+    available = window.screen().availableGeometry()
+
+    width, height = window.default_size()
+
+    assert width <= min(1400, available.width()) and height <= min(900, available.height())
