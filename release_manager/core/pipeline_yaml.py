@@ -9,7 +9,6 @@ its line and column.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tempfile
 from pathlib import Path
@@ -26,7 +25,12 @@ from release_manager.core.yaml_guard import (
     too_big,
 )
 from release_manager.core.yaml_reader import read_pipeline
-from release_manager.core.yaml_splice import PipelineWriteError, SourceText, SpliceWriter
+from release_manager.core.yaml_splice import (
+    PipelineWriteError,
+    SourceText,
+    SpliceWriter,
+    changed_lines,
+)
 from release_manager.core.yaml_style import detect_style
 
 __all__ = [
@@ -98,13 +102,7 @@ class PipelineDocument:
 
     def changed_lines(self) -> set[int]:
         """1-based numbers of the lines of `dumps()` that differ from the original."""
-        new = self.dumps().splitlines()
-        matcher = difflib.SequenceMatcher(a=self.text.splitlines(), b=new, autojunk=False)
-        return {
-            number + 1
-            for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"
-            for number in range(j1, j2)
-        }
+        return changed_lines(self._writer.pieces(self._original, self.pipeline))
 
     def save(self, path: Path | str | None = None) -> Path:
         """Write `dumps()` atomically, in the file's encoding, BOM and newlines; the saved

@@ -8,9 +8,10 @@ file's own indentation (`yaml_style`); nothing the model cannot have changed is 
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from release_manager.core import yaml_style
 from release_manager.core.model import Filter, Job, Pipeline, Schedule, Stage, Step, Trigger
@@ -90,6 +91,10 @@ class SpliceWriter:
     # ------------------------------------------------------------- entry point
 
     def write(self, original: Pipeline, current: Pipeline) -> str:
+        return join(self.pieces(original, current))
+
+    def pieces(self, original: Pipeline, current: Pipeline) -> list[Piece]:
+        """The written text in pieces, each marked changed or not (for `changed_lines`)."""
         self.splices, self.regions = [], []
         self._top_level(original, current)
         self._stages(original, current)
@@ -533,34 +538,69 @@ class SpliceWriter:
 
     # ------------------------------------------------------------- applying
 
-    def _apply(self) -> str:
-        """The text with every splice applied; rewritten sequences take the splices that
-        fall inside them (a pure insertion at a region's end belongs to its last item)."""
-        pieces: list[str] = []
+    def _apply(self) -> list[Piece]:
+        """The text with every splice applied, as pieces; a rewritten sequence takes the
+        splices that fall inside it (a pure insertion at its end belongs to its last item)."""
+        regions = sorted(self.regions, key=lambda r: r.start)
+        starts = [region.start for region in regions]
+        outside: list[Splice] = []
+        inside: list[list[Splice]] = [[] for _ in regions]
+        for splice in sorted(self.splices):
+            index = bisect.bisect_right(starts, splice.start) - 1
+            if index >= 0 and (splice.start < regions[index].end
+                               or splice.start == splice.end == regions[index].end):
+                inside[index].append(splice)
+            else:
+                outside.append(splice)
+        pieces: list[Piece] = []
         cursor = 0
-        splices = sorted(self.splices)
-        for region in sorted(self.regions, key=lambda r: r.start):
-            inside = [s for s in splices if region.start <= s.start < region.end
-                      or s.start == s.end == region.end]
-            before = [s for s in splices if s.end <= region.start and s not in inside]
-            pieces.append(self._spliced(cursor, region.start, before))
-            pieces.append(region.render(self, inside))
-            splices = [s for s in splices if s not in inside and s not in before]
+        for region, own in zip(regions, inside, strict=True):
+            pieces += self._spliced(cursor, region.start,
+                                    [s for s in outside if cursor <= s.start < region.start])
+            pieces += region.render(self, own)
             cursor = region.end
-        pieces.append(self._spliced(cursor, len(self.source.text), splices))
-        return "".join(pieces)
+        pieces += self._spliced(cursor, len(self.source.text),
+                                [s for s in outside if s.start >= cursor])
+        return pieces
 
-    def _spliced(self, start: int, end: int, splices: list[Splice]) -> str:
+    def _spliced(self, start: int, end: int, splices: list[Splice]) -> list[Piece]:
         text = self.source.text
-        pieces, cursor = [], start
-        for splice in sorted(splices):
+        pieces: list[Piece] = []
+        cursor = start
+        for splice in splices:
             if splice.start < cursor or splice.end > end:
-                raise PipelineWriteError("overlapping edits")
-            pieces.append(text[cursor:splice.start])
-            pieces.append(splice.text)
+                raise PipelineWriteError("two edits of the same text overlap")
+            pieces += [Piece(text[cursor:splice.start], False), Piece(splice.text, True)]
             cursor = splice.end
-        pieces.append(text[cursor:end])
-        return "".join(pieces)
+        pieces.append(Piece(text[cursor:end], False))
+        return pieces
+
+
+class Piece(NamedTuple):
+    """Part of the written text, and whether it differs from the original there."""
+
+    text: str
+    changed: bool
+
+
+def join(pieces: list[Piece]) -> str:
+    return "".join(piece.text for piece in pieces)
+
+
+def changed_lines(pieces: list[Piece]) -> set[int]:
+    """1-based lines of the joined text that a changed piece touches (a deletion marks
+    its line only when it leaves part of that line behind)."""
+    lines: set[int] = set()
+    line, at_line_start = 1, True
+    for piece in pieces:
+        text = piece.text
+        if piece.changed and (text or not at_line_start):
+            last = line + text.count("\n", 0, len(text) - 1) if text else line
+            lines.update(range(line, last + 1))
+        line += text.count("\n")
+        if text:
+            at_line_start = text.endswith("\n")
+    return lines
 
 
 @dataclass
@@ -572,28 +612,45 @@ class _Region:
     separators: list[str]
     usual: str
 
-    def render(self, writer: SpliceWriter, splices: list[Splice]) -> str:
-        parts: list[str] = []
+    def render(self, writer: SpliceWriter, splices: list[Splice]) -> list[Piece]:
         newline = writer.style.newline
-        owned: dict[int, list[Splice]] = {}
-        remaining = list(splices)
-        for index, chunk in enumerate(self.chunks):
-            owned[index] = [s for s in remaining if chunk.start <= s.start <= chunk.content_end
-                            and s.end <= chunk.content_end]
-            remaining = [s for s in remaining if s not in owned[index]]
+        owned = self._owned(splices)
+        kept = [entry for entry in self.plan if isinstance(entry, int)]
+        matcher = difflib.SequenceMatcher(a=sorted(kept), b=kept, autojunk=False)
+        in_place = {entry for block in matcher.get_matching_blocks()
+                    for entry in kept[block.b:block.b + block.size]}
+        pieces: list[Piece] = []
         for position, entry in enumerate(self.plan):
             if isinstance(entry, int):
                 chunk = self.chunks[entry]
                 body = writer._spliced(chunk.start, chunk.content_end, owned[entry])
+                if entry not in in_place:  # moved: every line of it is new here
+                    body = [Piece(join(body), True)]
             else:
-                body = entry.replace("\n", newline) if newline != "\n" else entry
-            if not body.endswith(("\n", "\r")):
-                body += newline
-            parts.append(body)
-            if position < len(self.plan) - 1:
-                parts.append(self.separators[position] if position < len(self.separators)
-                             else self.usual)
-        return "".join(parts)
+                body = [Piece(entry.replace("\n", newline) if newline != "\n" else entry,
+                              True)]
+            if not join(body).endswith(("\n", "\r")):
+                body.append(Piece(newline, True))
+            pieces += body
+            if position < len(self.plan) - 1:  # an item keeps the blank lines it had after it
+                own = isinstance(entry, int) and entry < len(self.separators)
+                separator = self.separators[entry] if own else self.usual
+                pieces.append(Piece(separator, not own and bool(separator)))
+        return pieces
+
+    def _owned(self, splices: list[Splice]) -> dict[int, list[Splice]]:
+        """Each splice goes to the item whose lines hold it (an insertion where one item
+        ends and the next begins goes to the one that ends)."""
+        owned: dict[int, list[Splice]] = {index: [] for index in range(len(self.chunks))}
+        starts = [chunk.start for chunk in self.chunks]
+        for splice in splices:
+            index = max(0, bisect.bisect_right(starts, splice.start) - 1)
+            if index > 0 and splice.start == splice.end == self.chunks[index - 1].content_end:
+                index -= 1
+            if splice.end > self.chunks[index].content_end:
+                raise PipelineWriteError("an edit falls between two items of a list")
+            owned[index].append(splice)
+        return owned
 
 
 # ----------------------------------------------------------------- model → YAML values

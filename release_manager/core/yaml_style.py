@@ -6,6 +6,7 @@ sequences (`- item` level with its key, or indented under it) and how it quotes.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -119,6 +120,11 @@ def _indented(line: str, column: int) -> str:
 def scalar(value: str, like: str = "") -> str:
     """A one-line scalar: in the quote style of `like` (the text it replaces) when that was
     quoted, otherwise plain unless YAML needs quotes (ruamel decides)."""
+    return _scalar(value, like[:1] if like[:1] in ("'", '"') else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _scalar(value: str, like: str) -> str:
     if like.startswith("'"):
         kind: Any = SingleQuotedScalarString
     elif like.startswith('"'):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
 
 from release_manager.core.model import Filter, Pipeline, Schedule, Trigger
@@ -436,3 +438,32 @@ def test_undo_by_restoring_a_snapshot_gives_the_original_back(document):
     document.pipeline.add_stage("Prod")
     document.pipeline.restore(before)
     assert document.dumps() == FIXTURE
+
+
+def _difflib_changed(before: str, after: str) -> set[int]:
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(),
+                                      autojunk=False)
+    return {j + 1 for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"
+            for j in range(j1, j2)}
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p: p.set_display_name("Dev", "Deploy to dev"),
+    lambda p: p.set_condition("Build", "always()"),
+    lambda p: p.set_condition("Dev", "always()"),
+    lambda p: p.add_stage("Lint", index=1),
+    lambda p: p.remove_stage("Dev"),
+    lambda p: (p.add_stage("Prod"), p.set_environment("Prod", "prod")),
+    lambda p: p.add_schedule(Schedule("0 3 * * *")),
+    lambda p: p.reorder_stage("Build", 2),
+])
+def test_changed_lines_are_the_lines_a_diff_shows(document, edit):
+    """Blank lines aside: a diff may place an inserted blank line before or after a block."""
+    edit(document.pipeline)
+    lines = document.dumps().splitlines()
+
+    def shown(numbers: set[int]) -> set[int]:
+        return {n for n in numbers if lines[n - 1].strip()}
+
+    assert shown(document.changed_lines()) == shown(_difflib_changed(FIXTURE, document.dumps()))
+    assert shown(document.changed_lines())
