@@ -101,3 +101,18 @@ def test_pipeline_variables_prefill_their_own_value(qtbot, tmp_path: Path) -> No
         "releaseBranchName": "release",
     }
     assert panel.playground.verdict.text() == "Skipped"
+
+
+def test_values_the_user_entered_stay_when_the_condition_changes(qtbot, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, tmp_path)
+    select(panel, "Test")
+    playground = panel.playground
+    assert playground.run_variables() == {"Build.Reason": "Manual"}
+    assert playground.verdict.text() == "Skipped"
+    playground.set_variable("Build.Reason", "Schedule")
+    assert playground.verdict.text() == "Runs"
+    panel.condition.apply_preset("eq(variables['Build.SourceBranchName'], 'main')")
+    assert playground.run_variables() == {
+        "Build.Reason": "Schedule", "Build.SourceBranchName": "main",
+    }
+    assert playground.verdict.text() == "Runs"

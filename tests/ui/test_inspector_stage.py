@@ -181,3 +181,11 @@ def test_template_and_expression_stages_are_read_only(qtbot, tmp_path: Path) -> 
     assert "template expression block" in panel.stage_form.read_only_note.text()
     assert not panel.stage_form.name_edit.isEnabled()
     assert panel.environment is None
+
+
+def test_selecting_with_a_field_puts_the_cursor_there(qtbot, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, tmp_path)
+    panel.editor.select(["Test"], field="condition")
+    qtbot.waitUntil(panel.condition.field.hasFocus)
+    panel.editor.select(["Test"], field="name")
+    qtbot.waitUntil(panel.stage_form.name_edit.hasFocus)

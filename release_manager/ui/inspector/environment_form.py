@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from functools import cache
 
 from PySide6.QtCore import QTime, Signal
 from PySide6.QtGui import QFocusEvent
@@ -42,6 +43,12 @@ from release_manager.ui.inspector.widgets import (
 
 COMMON_TIME_ZONES = ["UTC", "Europe/London", "Europe/Paris", "America/New_York",
                      "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"]
+
+
+@cache
+def time_zones() -> list[str]:
+    """The common zones first, then every IANA zone (read from disk once)."""
+    return COMMON_TIME_ZONES + sorted(set(zoneinfo.available_timezones()) - set(COMMON_TIME_ZONES))
 
 
 def known_environments(pipeline: Pipeline) -> list[str]:
@@ -136,8 +143,7 @@ class EnvironmentForm(QWidget):
             edit.setDisplayFormat("HH:mm")
         self.time_zone = compact(QComboBox(self), 10)
         self.time_zone.setEditable(True)
-        self.time_zone.addItems(COMMON_TIME_ZONES + sorted(
-            set(zoneinfo.available_timezones()) - set(COMMON_TIME_ZONES)))
+        self.time_zone.addItems(time_zones())
         self.exclusive = QCheckBox("Exclusive lock: one deployment at a time", self)
         self.exclusive.setToolTip(
             "Azure's Exclusive lock check: runs wait for the environment to be free; with "
