@@ -746,10 +746,11 @@ class LogPanel(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.setSpacing(4)
+        self.search_field.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 40)
         bar.addWidget(self.search_field, 1)
         for widget in (self.previous_button, self.next_button, self.match_label):
             bar.addWidget(widget)
-        bar.addStretch(0)
+        bar.addStretch(1)
         for widget in (self.follow_button, self.save_button, self.copy_button):
             bar.addWidget(widget)
         layout = QVBoxLayout(self)
