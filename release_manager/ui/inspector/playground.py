@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from release_manager.core import expressions
 from release_manager.core.model import Pipeline, Variable
 from release_manager.ui.inspector.widgets import compact, fit_rows, form_layout, note, show_note
+from release_manager.ui.theme import is_dark
 
 RESULTS = ["Succeeded", "SucceededWithIssues", "Failed", "Canceled", "Skipped"]
 DEFAULT_CONDITION = "succeeded()"
@@ -199,7 +200,8 @@ class Playground(QWidget):
             return
         show_note(self.problem, "")
         self.verdict.setText("Runs" if runs else "Skipped")
-        self.verdict.setStyleSheet("color: #107c10;" if runs else "color: #8a8886;")
+        green = "#3fb950" if is_dark(self.palette()) else "#107c10"
+        self.verdict.setStyleSheet(f"color: {green};" if runs else "color: #8a8886;")
         self._fill_tree(steps)
 
     def _fill_tree(self, steps: list) -> None:

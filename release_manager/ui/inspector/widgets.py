@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
-    QPushButton,
     QSizePolicy,
     QSpinBox,
     QTableView,
@@ -90,8 +89,12 @@ class StringListEditor(QWidget):
         fit_rows(self.list, 0, minimum=2)
         self.entry = QLineEdit(self)
         self.entry.setPlaceholderText(placeholder)
-        self.add_button = QPushButton("Add", self)
-        self.remove_button = QPushButton("Remove", self)
+        # Tool buttons: compact, so the entry keeps its room in a narrow dock.
+        self.add_button = QToolButton(self)
+        self.add_button.setText("Add")
+        self.remove_button = QToolButton(self)
+        self.remove_button.setText("Remove")
+        self.remove_button.setToolTip("Remove the selected entry")
         self.remove_button.setEnabled(False)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
