@@ -1,0 +1,211 @@
+"""The approvals inbox: deployments waiting for a decision; approve or reject several at
+once after a preview of which ones the current identity may decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from release_manager.engine.approval_policy import ApprovalRefused, check_decision
+from release_manager.engine.promotion import PendingApproval, PromotionResult
+from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.ui.releases.controller import ReleaseController
+from release_manager.ui.releases.look import colour, duration, symbol
+
+COLUMNS = ("Build", "Stage", "Environment", "Requested by", "Approvers", "Needed",
+           "Instructions", "Time left")
+
+
+@dataclass
+class Preflight:
+    pending: PendingApproval
+    reason: str
+    """Why the identity may not decide it ("" when it may)."""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reason
+
+    @property
+    def label(self) -> str:
+        approval = self.pending.approval
+        return f"build {approval.run_id} → {approval.stage} ({approval.environment})"
+
+
+def preflight(pending: PendingApproval, identity: str) -> Preflight:
+    """What the approval policy says about `identity` deciding `pending` (the engine
+    checks again when the decision is made)."""
+    approval = pending.approval
+    earlier = [(d.approver, d.decision) for d in pending.decisions]
+    try:
+        check_decision(approval.policy, approval.environment, approval.requested_by,
+                       earlier, identity)
+    except ApprovalRefused as refusal:
+        return Preflight(pending, str(refusal))
+    return Preflight(pending, "")
+
+
+class DecisionDialog(QDialog):
+    """The pre-flight list: for each selected approval, whether `identity` may decide it;
+    a comment; the button decides those it may."""
+
+    def __init__(self, checks: list[Preflight], decision: str, identity: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.checks = checks
+        self.decision = decision
+        verb = "Approve" if decision == "approve" else "Reject"
+        self.setWindowTitle(f"{verb} deployments")
+        self.setObjectName("decisionDialog")
+        self.setMinimumWidth(520)
+        self.list = QListWidget()
+        for check in checks:
+            state = "succeeded" if check.allowed else "refused"
+            text = f"{symbol(state)} {check.label}: " + (
+                f"{identity} may {verb.lower()}" if check.allowed else check.reason)
+            item = QListWidgetItem(text)
+            item.setForeground(QBrush(colour(state)))
+            item.setToolTip(text)
+            self.list.addItem(item)
+        self.list.setWordWrap(True)
+        self.comment = QLineEdit()
+        self.comment.setPlaceholderText("Comment (kept in the audit trail)")
+        allowed = len(self.allowed())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.confirm_button = buttons.addButton(
+            f"{verb} {allowed}" if allowed else verb, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.confirm_button.setEnabled(allowed > 0)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        note = QLabel(f"Acting as {identity}." + (
+            "" if allowed else f" {identity} may not decide any of these."))
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.list)
+        layout.addWidget(self.comment)
+        layout.addWidget(buttons)
+
+    def allowed(self) -> list[Preflight]:
+        return [check for check in self.checks if check.allowed]
+
+    def reasons(self) -> list[str]:
+        """The text of every row of the preview."""
+        return [self.list.item(row).text() for row in range(self.list.count())]
+
+
+class ApprovalsInbox(QWidget):
+    countChanged = Signal(int)
+
+    def __init__(self, controller: ReleaseController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.pending: list[PendingApproval] = []
+        self.dialog: DecisionDialog | None = None
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("approvalsTable")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("Instructions"),
+                                    QHeaderView.ResizeMode.Stretch)
+        self.empty_label = QLabel("No deployment is waiting for approval.")
+        self.approve_button = QPushButton("Approve…")
+        self.reject_button = QPushButton("Reject…")
+        self.results = QListWidget()
+        self.results.setObjectName("decisionResults")
+        self.results.setMaximumHeight(100)
+        self.results.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.reject_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.empty_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.results)
+        self.approve_button.clicked.connect(lambda: self.ask("approve"))
+        self.reject_button.clicked.connect(lambda: self.ask("reject"))
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        controller.statusChanged.connect(self.show_status)
+        controller.decisionsFinished.connect(self._show_results)
+        controller.operationStarted.connect(lambda _: self._update_buttons())
+        controller.operationFinished.connect(lambda _: self._update_buttons())
+        self._update_buttons()
+
+    def show_status(self, status: WorkspaceStatus) -> None:
+        chosen = {p.approval.id for p in self.selected()}
+        self.pending = list(status.approvals)
+        self.table.setRowCount(len(self.pending))
+        for row, pending in enumerate(self.pending):
+            approval = pending.approval
+            given = len([d for d in pending.decisions if d.decision == "approved"])
+            values = (f"#{approval.run_id}", approval.stage, approval.environment,
+                      approval.requested_by, ", ".join(pending.approvers),
+                      f"{given} of {pending.required}", pending.instructions,
+                      duration(pending.time_left()))
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(row, column, item)
+            if approval.id in chosen:
+                self.table.selectRow(row)
+        self.empty_label.setVisible(not self.pending)
+        self.countChanged.emit(len(self.pending))
+        self._update_buttons()
+
+    def selected(self) -> list[PendingApproval]:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        return [self.pending[row] for row in rows if row < len(self.pending)]
+
+    def _update_buttons(self) -> None:
+        ready = bool(self.selected()) and not self.controller.busy
+        self.approve_button.setEnabled(ready)
+        self.reject_button.setEnabled(ready)
+
+    def ask(self, decision: str) -> None:
+        chosen = self.selected()
+        if not chosen:
+            return
+        identity = self.controller.identity
+        self.dialog = DecisionDialog([preflight(p, identity) for p in chosen], decision,
+                                     identity, self)
+        dialog = self.dialog
+        dialog.accepted.connect(lambda: self.controller.decide(
+            [(c.pending.approval.run_id, c.pending.approval.stage) for c in dialog.allowed()],
+            decision, dialog.comment.text()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _show_results(self, results: list[tuple[str, PromotionResult]]) -> None:
+        self.results.clear()
+        for label, result in results:
+            item = QListWidgetItem(f"{symbol(result.state)} {label}: {result.state} — "
+                                   f"{result.message}")
+            item.setForeground(QBrush(colour(result.state)))
+            self.results.addItem(item)
+        self.results.setVisible(bool(results))

@@ -1,0 +1,393 @@
+"""One workspace's releases, for the window: every engine call runs on a worker thread and
+comes back as a signal, so the GUI thread never waits on a process or the store."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from release_manager.engine.backend import CancelToken, LogWriter
+from release_manager.engine.identity import current_identity
+from release_manager.engine.log_buffer import LogSink
+from release_manager.engine.promotion import Promoter, PromotionResult
+from release_manager.engine.release_status import WorkspaceStatus, workspace_status
+from release_manager.engine.workspace import STATE_DIR, Workspace
+from release_manager.ui.log_view import LogPanel
+from release_manager.ui.releases.log_follow import follow_file
+from release_manager.ui.releases.progress import ProgressWriter
+from release_manager.ui.releases.team import identities
+from release_manager.ui.workers import Task
+
+REFRESH_MS = 2000
+WORKER_THREADS = 4
+
+
+class NotAWorkspace(Exception):
+    """The pipeline's folder cannot hold releases yet; the message says why."""
+
+
+@dataclass
+class Opened:
+    workspace: Workspace
+    promoter: Promoter
+    identities: list[str]
+    branches: list[str]
+
+
+@dataclass
+class StatusRead:
+    status: WorkspaceStatus
+    dependencies: dict[str, list[str]]
+
+
+def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
+    """The workspace of `pipeline_path`. Without `create`, a folder that has no release
+    state yet is refused, so opening any pipeline file never writes next to it."""
+    workspace = Workspace.of_pipeline(pipeline_path)
+    if not create and not (workspace.root / STATE_DIR).is_dir():
+        raise NotAWorkspace(
+            f"{workspace.root} holds no releases yet: there is no {STATE_DIR} folder next to "
+            f"{workspace.pipeline_path.name}. Set up releases here to build and promote "
+            "this pipeline on this machine."
+        )
+    promoter = Promoter(workspace)
+    return Opened(workspace, promoter, identities(workspace.root, identity),
+                  git_branches(workspace.root))
+
+
+def git_branches(root: Path) -> list[str]:
+    """Local branches, the checked-out one first; [] outside a git repository."""
+    done = subprocess.run(
+        ["git", "for-each-ref", "--sort=-HEAD", "--format=%(refname:short)", "refs/heads"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    return done.stdout.split() if done.returncode == 0 else []
+
+
+def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:
+    status = workspace_status(workspace, promoter)
+    pipeline = workspace.load_pipeline()
+    return StatusRead(status, {name: pipeline.dependencies(name) for name in status.stages})
+
+
+class ReleaseController(QObject):
+    """Owns a workspace's `Workspace` and `Promoter` and the acting identity; one
+    operation (run, promote, decide, rollback) at a time."""
+
+    statusChanged = Signal(object)  # WorkspaceStatus
+    operationStarted = Signal(str)
+    operationFinished = Signal(object)  # PromotionResult
+    progress = Signal(str)
+    identityChanged = Signal(str)
+    availabilityChanged = Signal(str)
+    """"" once the workspace is open; else why it cannot be used."""
+    planReady = Signal(object)  # PromotionPlan, or the reason (str) it could not be made
+    decisionsFinished = Signal(list)  # [(label, PromotionResult)]
+    logShown = Signal(str)  # the title of the log now in the log panel
+    problem = Signal(str)  # a status refresh failed (e.g. the pipeline on disk is broken)
+
+    def __init__(self, pipeline_path: Path, identity: str | None = None,
+                 parent: QObject | None = None, refresh_ms: int = REFRESH_MS) -> None:
+        super().__init__(parent)
+        self.pipeline_path = Path(pipeline_path)
+        self.identity = current_identity(identity)
+        self.identities = [self.identity]
+        self.branches: list[str] = []
+        self.workspace: Workspace | None = None
+        self.promoter: Promoter | None = None
+        self.status: WorkspaceStatus | None = None
+        self.dependencies: dict[str, list[str]] = {}
+        self.unavailable = "Opening the workspace…"
+        self.can_set_up = False
+        """The folder could hold releases once set up (it has no release state yet)."""
+        self.operation = ""
+        """The title of the running operation ("" when idle)."""
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(WORKER_THREADS)
+        self._tasks: set[Task] = set()
+        self._token: CancelToken | None = None
+        self._writer: ProgressWriter | None = None
+        self._follow_stop: threading.Event | None = None
+        self._log_panel: LogPanel | None = None
+        self._refreshing = False
+        self._refresh_again = False
+        self._disposed = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(refresh_ms)
+        self._timer.timeout.connect(self.refresh)
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _start(self, function: Callable[[], Any], on_done: Callable[[Any], None],
+               on_failed: Callable[[str], None]) -> None:
+        task = Task(function)
+        task.setAutoDelete(False)
+        self._tasks.add(task)
+        task.signals.finished.connect(lambda result: self._ended(task, on_done, result))
+        task.signals.failed.connect(lambda error: self._ended(task, on_failed, error))
+        self.pool.start(task)
+
+    def _ended(self, task: Task, callback: Callable[[Any], None], value: Any) -> None:
+        self._tasks.discard(task)
+        if self._disposed:
+            if not self._tasks:
+                self.deleteLater()
+            return
+        callback(value)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.operation)
+
+    @property
+    def is_open(self) -> bool:
+        return self.promoter is not None
+
+    # ----------------------------------------------------------------- opening
+
+    def open(self, create: bool = False) -> None:
+        """Open the workspace in a worker (with `create`, make its release state)."""
+        identity = self.identity
+        self._start(lambda: open_workspace(self.pipeline_path, identity, create),
+                    self._opened, self._not_opened)
+
+    def _opened(self, opened: Opened) -> None:
+        self.workspace, self.promoter = opened.workspace, opened.promoter
+        self.identities, self.branches = opened.identities, opened.branches
+        self.unavailable = ""
+        self.availabilityChanged.emit("")
+        self.identityChanged.emit(self.identity)
+        self.refresh()
+        self._timer.start()
+
+    def _not_opened(self, error: str) -> None:
+        self.can_set_up = error.startswith(f"{NotAWorkspace.__name__}:")
+        self.unavailable = error.split(": ", 1)[1] if ": " in error else error
+        self.availabilityChanged.emit(self.unavailable)
+
+    def dispose(self) -> None:
+        """Stop refreshing and following, cancel the running operation; the controller
+        deletes itself once its workers are done (the GUI thread never waits for them)."""
+        self._disposed = True
+        self._timer.stop()
+        self._stop_following()
+        if self._token is not None:
+            self._token.cancel()
+        if self._log_panel is not None:
+            self._log_panel.view.attach_sink(None)
+        if not self._tasks:
+            self.deleteLater()
+
+    # ----------------------------------------------------------------- identity
+
+    def set_identity(self, name: str) -> None:
+        name = name.strip()
+        if not name or name == self.identity:
+            return
+        self.identity = name
+        if name not in self.identities:
+            self.identities.append(name)
+        self.identityChanged.emit(name)
+
+    # ----------------------------------------------------------------- status
+
+    def refresh(self) -> None:
+        """Read the status again in a worker; `statusChanged` brings it."""
+        if self.promoter is None or self.workspace is None:
+            return
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        workspace, promoter = self.workspace, self.promoter
+        self._start(lambda: read_status(workspace, promoter), self._status_read,
+                    self._status_failed)
+
+    def _status_read(self, read: StatusRead) -> None:
+        self._refreshed()
+        self.status, self.dependencies = read.status, read.dependencies
+        self.statusChanged.emit(read.status)
+
+    def _status_failed(self, error: str) -> None:
+        self._refreshed()
+        self.problem.emit(error)
+
+    def _refreshed(self) -> None:
+        self._refreshing = False
+        if self._refresh_again:
+            self._refresh_again = False
+            self.refresh()
+
+    # ----------------------------------------------------------------- log
+
+    def attach_log(self, panel: LogPanel) -> None:
+        """Show the operations' logs in `panel`."""
+        self._log_panel = panel
+
+    def _new_log(self, title: str, path: Path | None = None) -> LogSink:
+        """A fresh sink shown in the log panel in place of the previous log."""
+        self._stop_following()
+        if self._writer is not None:
+            self._writer.sink = None
+        sink = LogSink()
+        if self._log_panel is not None:
+            view = self._log_panel.view
+            view.attach_sink(None)
+            view.clear()
+            view.set_full_log_path(path)
+            view.attach_sink(sink)
+        self.logShown.emit(title)
+        return sink
+
+    def _stop_following(self) -> None:
+        if self._follow_stop is not None:
+            self._follow_stop.set()
+            self._follow_stop = None
+
+    def open_log(self, stage_run_id: int) -> None:
+        """Show a stage run's log: what its file holds, then, while it runs, each new line."""
+        if self.workspace is None:
+            return
+        store = self.workspace.store
+        self._start(lambda: store.stage_run(stage_run_id), self._follow,
+                    self.problem.emit)
+
+    def _follow(self, record: Any) -> None:
+        title = f"Build {record.run_id} · {record.stage} (attempt {record.attempt})"
+        if not record.log_path:
+            sink = self._new_log(title)
+            sink.write(f"{record.stage} of build {record.run_id} has no log yet "
+                       f"({record.state}).")
+            return
+        path = Path(record.log_path)
+        sink = self._new_log(title, path)
+        stop = self._follow_stop = threading.Event()
+        store = self.workspace.store if self.workspace is not None else None
+
+        def running() -> bool:
+            return store is not None and not store.stage_run(record.id).finished
+
+        self._start(lambda: follow_file(path, sink, stop, running), lambda _: None,
+                    self.problem.emit)
+
+    # ----------------------------------------------------------------- operations
+
+    def _operate(self, title: str,
+                 work: Callable[[Promoter, str, LogWriter, CancelToken], Any]) -> bool:
+        """Run `work` in a worker with a log writer and a cancel token; False when another
+        operation runs or the workspace is not open."""
+        if self.promoter is None or self.busy:
+            return False
+        promoter, actor = self.promoter, self.identity
+        token = self._token = CancelToken()
+        writer = self._writer = ProgressWriter(self._new_log(title), self.progress.emit)
+        writer.write(f"##[section]{title} (as {actor})")
+        self.operation = title
+        self.operationStarted.emit(title)
+        self._start(lambda: work(promoter, actor, writer, token), self._operated,
+                    lambda error: self._operated(PromotionResult("failed", error)))
+        return True
+
+    def _operated(self, outcome: Any) -> None:
+        self.operation = ""
+        self._token = None
+        if isinstance(outcome, list):  # decisions: [(label, result)]
+            self.decisionsFinished.emit(outcome)
+            result = summary(outcome)
+        else:
+            result = outcome
+        record = result.stage_run
+        if record is not None and record.log_path and self._log_panel is not None \
+                and self._writer is not None and self._writer.sink is not None:
+            self._log_panel.view.set_full_log_path(Path(record.log_path))
+        self.operationFinished.emit(result)
+        self.refresh()
+
+    def run_pipeline(self, branch: str | None = None,
+                     variables: dict[str, str] | None = None) -> bool:
+        def work(promoter: Promoter, actor: str, log: LogWriter,
+                 token: CancelToken) -> PromotionResult:
+            run, results = promoter.run_pipeline(actor, branch, variables, log=log,
+                                                 cancel=token)
+            self.branches = git_branches(promoter.workspace.root)
+            if not results:
+                return PromotionResult("succeeded", f"build {run.id} queued")
+            failed = next((r for r in results if r.state != "succeeded"), None)
+            result = failed or results[-1]
+            return PromotionResult(result.state, f"build {run.id}: {result.message}",
+                                   result.stage_run, result.explanation)
+
+        return self._operate(f"Run the pipeline on {branch or 'the current branch'}", work)
+
+    def promote(self, build: int, stage: str) -> bool:
+        return self._operate(
+            f"Promote build {build} to {stage}",
+            lambda p, actor, log, token: p.promote(build, stage, actor, log=log,
+                                                   cancel=token))
+
+    def rollback(self, environment: str) -> bool:
+        return self._operate(
+            f"Roll back {environment}",
+            lambda p, actor, log, token: p.rollback(environment, actor, log=log))
+
+    def decide(self, items: list[tuple[int, str]], decision: str, comment: str = "") -> bool:
+        """Approve (decision "approve") or reject each (build, stage), one after the other."""
+        verb = "Approve" if decision == "approve" else "Reject"
+
+        def work(promoter: Promoter, actor: str, log: LogWriter,
+                 token: CancelToken) -> list[tuple[str, PromotionResult]]:
+            results = []
+            for build, stage in items:
+                if token.cancelled:
+                    break
+                log.write(f"##[section]{verb} build {build} → {stage}")
+                if decision == "approve":
+                    result = promoter.approve(build, stage, actor, comment, log=log,
+                                              cancel=token)
+                else:
+                    result = promoter.reject(build, stage, actor, comment)
+                log.write(f"{result.state}: {result.message}")
+                results.append((f"build {build} → {stage}", result))
+            return results
+
+        count = len(items)
+        return self._operate(f"{verb} {count} deployment{'s' if count != 1 else ''}", work)
+
+    def cancel(self) -> bool:
+        """Ask the running operation to stop (recorded in the audit trail)."""
+        token, promoter, actor = self._token, self.promoter, self.identity
+        if token is None or promoter is None:
+            return False
+
+        def work() -> None:
+            for record in promoter.store.active_stage_runs():
+                promoter.cancel(record.id, actor)
+            token.cancel()
+
+        self._start(work, lambda _: None, self.problem.emit)
+        return True
+
+    # ----------------------------------------------------------------- reading
+
+    def request_plan(self, build: int, stage: str) -> None:
+        """Make the plan of promoting `build` to `stage`; `planReady` brings it."""
+        if self.promoter is None:
+            return
+        promoter = self.promoter
+        self._start(lambda: promoter.plan(build, stage), self.planReady.emit,
+                    self.planReady.emit)
+
+
+def summary(results: list[tuple[str, PromotionResult]]) -> PromotionResult:
+    """One result for several decisions: the first that did not succeed sets the state."""
+    if not results:
+        return PromotionResult("refused", "nothing was decided")
+    lines = [f"{label}: {result.state} — {result.message}" for label, result in results]
+    worst = next((r for _, r in results if r.state != "succeeded"), results[-1][1])
+    return PromotionResult(worst.state, "\n".join(lines), worst.stage_run, worst.explanation)

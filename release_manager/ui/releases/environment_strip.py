@@ -1,0 +1,79 @@
+"""A card per environment, in pipeline order: the build it runs, its commit, when and by
+whom, the last deployment's state and a badge when it is behind its upstream."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from release_manager.engine.release_status import EnvironmentStatus
+from release_manager.ui.releases.look import BEHIND, ago, colour, symbol
+
+
+class EnvironmentCard(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("environmentCard")
+        self.name_label = QLabel()
+        self.build_label = QLabel()
+        self.detail_label = QLabel()
+        self.state_label = QLabel()
+        self.behind_label = QLabel()
+        self.behind_label.setStyleSheet(
+            f"color: white; background: {BEHIND}; border-radius: 3px; padding: 0 4px;")
+        top = QHBoxLayout()
+        top.addWidget(self.name_label)
+        top.addStretch(1)
+        top.addWidget(self.behind_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        for label in (self.build_label, self.detail_label, self.state_label):
+            layout.addWidget(label)
+
+    def show_environment(self, env: EnvironmentStatus) -> None:
+        self.environment = env
+        self.name_label.setText(f"<b>{env.name.upper()}</b> <small>({env.stage})</small>")
+        if env.current_build is None:
+            self.build_label.setText("<span style='font-size:15pt'>—</span> nothing deployed")
+            self.detail_label.setText("")
+        else:
+            self.build_label.setText(f"<span style='font-size:15pt'><b>#{env.current_build}"
+                                     f"</b></span>")
+            self.detail_label.setText(f"{env.commit[:7]} · {ago(env.deployed_at)} · "
+                                      f"by {env.deployed_by}")
+        state = env.last_state
+        shown = colour(state)
+        self.state_label.setText(f"{symbol(state)} last deployment {state}" if state else "")
+        self.state_label.setStyleSheet(f"color: {shown.name()};" if shown.isValid() else "")
+        self.state_label.setToolTip(env.last_message)
+        self.behind_label.setVisible(env.behind)
+        self.behind_label.setText("behind")
+        tip = (f"{env.name} runs an older build than its upstream "
+               f"({', '.join(env.upstream)}): promote the newer build") if env.behind else ""
+        self.behind_label.setToolTip(tip)
+        self.setToolTip(tip)
+        accent = BEHIND if env.behind else (shown.name() if shown.isValid() else "palette(mid)")
+        self.setStyleSheet(f"#environmentCard {{ border: 1px solid palette(mid); "
+                           f"border-left: 4px solid {accent}; border-radius: 4px; }}")
+
+
+class EnvironmentStrip(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cards: dict[str, EnvironmentCard] = {}
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def set_environments(self, environments: list[EnvironmentStatus]) -> None:
+        names = [env.name for env in environments]
+        if names != list(self.cards):
+            for card in self.cards.values():
+                card.setParent(None)
+                card.deleteLater()
+            self.cards = {name: EnvironmentCard(self) for name in names}
+            for card in self.cards.values():
+                self._layout.addWidget(card, 1)
+        for env in environments:
+            self.cards[env.name].show_environment(env)

@@ -1,0 +1,104 @@
+"""The confirmation sheet of a promotion: what will happen, from the engine's plan."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from release_manager.engine.promotion import PromotionPlan
+
+
+def _label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(label.textFormat().PlainText)
+    return label
+
+
+class PromoteSheet(QDialog):
+    """Build, commit, environments and what they run now, the commits since, approvals and
+    checks, the condition and whether it holds; Promote is disabled when something
+    blocks the promotion, and the blocker says why."""
+
+    def __init__(self, plan: PromotionPlan, verb: str = "Promote",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan = plan
+        run = plan.run
+        self.setWindowTitle(f"{verb} build {run.id} to {plan.stage}")
+        self.setObjectName("promoteSheet")
+        self.setMinimumWidth(560)
+
+        heading = QLabel(f"<h3>{escape(verb)} build #{run.id} to {escape(plan.stage)}</h3>")
+        form = QFormLayout()
+        form.addRow("Build:", _label(
+            f"#{run.id} from {run.branch.removeprefix('refs/heads/')}, queued by "
+            f"{run.requested_by} ({run.reason})"))
+        form.addRow("Commit:", _label(run.commit_id[:12] or "unknown"))
+        self.environments_label = _label(self._environments_text())
+        form.addRow("Environments:", self.environments_label)
+
+        self.commits = QListWidget()
+        self.commits.addItems(plan.commits or ["(no new commits)"])
+        self.commits.setMaximumHeight(110)
+        form.addRow(f"Commits since ({len(plan.commits)}):", self.commits)
+        self.approvals_label = _label("\n".join(plan.approvals) or "none")
+        form.addRow("Approvals:", self.approvals_label)
+        self.checks_label = _label("\n".join(plan.checks) or "none")
+        form.addRow("Checks:", self.checks_label)
+        self.condition_label = _label(self._condition_text())
+        form.addRow("Condition:", self.condition_label)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(form)
+        if plan.explanation:
+            explanation = QPlainTextEdit(plan.explanation)
+            explanation.setReadOnly(True)
+            explanation.setMaximumHeight(120)
+            explanation.setObjectName("conditionExplanation")
+            layout.addWidget(explanation)
+        self.blockers_label = _label("\n".join(f"Cannot {verb.lower()}: {b}"
+                                               for b in plan.blockers))
+        self.blockers_label.setObjectName("blockers")
+        self.blockers_label.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.blockers_label.setVisible(bool(plan.blockers))
+        layout.addWidget(self.blockers_label)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.confirm_button = QPushButton(f"{verb} to {plan.stage}")
+        self.confirm_button.setDefault(True)
+        self.confirm_button.setEnabled(not plan.blockers)
+        if plan.blockers:
+            self.confirm_button.setToolTip("; ".join(plan.blockers))
+        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _environments_text(self) -> str:
+        if not self.plan.environments:
+            return "none (this stage deploys nowhere)"
+        return "\n".join(
+            f"{name}: now runs " + (f"build #{build}" if build else "nothing (none)")
+            for name, build in self.plan.current_builds.items()
+        )
+
+    def _condition_text(self) -> str:
+        condition = " ".join(self.plan.condition.split())
+        if self.plan.condition_met is None:
+            return f"{condition} — not evaluated (the promotion is blocked)"
+        verdict = "met" if self.plan.condition_met else \
+            "NOT met: the stage will be skipped"
+        return f"{condition} — {verdict}"

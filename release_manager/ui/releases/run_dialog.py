@@ -1,0 +1,103 @@
+"""The Run pipeline dialog: a branch and the run's variables, as Azure's run dialog asks."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class RunPipelineDialog(QDialog):
+    def __init__(self, branches: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Run pipeline")
+        self.setObjectName("runPipelineDialog")
+        self.setMinimumWidth(440)
+        self.branch_combo = QComboBox()
+        self.branch_combo.setEditable(True)
+        self.branch_combo.addItems(branches)
+        self.branch_combo.setToolTip("The branch to build (type another name if needed)")
+
+        self.variables = QTableWidget(0, 2)
+        self.variables.setHorizontalHeaderLabels(["Variable", "Value"])
+        self.variables.horizontalHeader().setStretchLastSection(True)
+        self.variables.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.add_button = QPushButton("Add variable")
+        self.remove_button = QPushButton("Remove")
+        self.add_button.clicked.connect(lambda: self.add_variable("", ""))
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #c0392b;")
+
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        form = QFormLayout()
+        form.addRow("Branch:", self.branch_combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.run_button = buttons.addButton("Run", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.run_button.setDefault(True)
+        buttons.accepted.connect(self._accept_if_valid)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Variables of this run:"))
+        layout.addWidget(self.variables)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def add_variable(self, name: str, value: str) -> None:
+        row = self.variables.rowCount()
+        self.variables.insertRow(row)
+        self.variables.setItem(row, 0, QTableWidgetItem(name))
+        self.variables.setItem(row, 1, QTableWidgetItem(value))
+        if not name:
+            self.variables.editItem(self.variables.item(row, 0))
+
+    def _remove_selected(self) -> None:
+        for row in sorted({i.row() for i in self.variables.selectedIndexes()}, reverse=True):
+            self.variables.removeRow(row)
+
+    def branch(self) -> str | None:
+        return self.branch_combo.currentText().strip() or None
+
+    def variable_values(self) -> dict[str, str]:
+        values = {}
+        for row in range(self.variables.rowCount()):
+            name, value = (self.variables.item(row, c) for c in (0, 1))
+            key = name.text().strip() if name else ""
+            if key:
+                values[key] = value.text() if value else ""
+        return values
+
+    def problem(self) -> str:
+        """Why the dialog cannot run as filled in ("" when it can)."""
+        names = [self.variables.item(r, 0).text().strip() if self.variables.item(r, 0)
+                 else "" for r in range(self.variables.rowCount())]
+        for row, name in enumerate(names):
+            value = self.variables.item(row, 1)
+            if not name and value is not None and value.text():
+                return f"Row {row + 1} has a value but no variable name."
+        duplicates = sorted({n for n in names if n and names.count(n) > 1})
+        if duplicates:
+            return f"Variable {duplicates[0]} is given twice."
+        return ""
+
+    def _accept_if_valid(self) -> None:
+        problem = self.problem()
+        self.message.setText(problem)
+        if not problem:
+            self.accept()

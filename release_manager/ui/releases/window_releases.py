@@ -1,0 +1,63 @@
+"""The Releases dock of the main window: the dashboard and the approvals inbox of the open
+pipeline's workspace, wired to the log dock and the graph."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.ui.releases.approvals_inbox import ApprovalsInbox
+from release_manager.ui.releases.controller import ReleaseController
+from release_manager.ui.releases.dashboard import ReleasesDashboard
+from release_manager.ui.releases.graph_status import show_release_status
+
+if TYPE_CHECKING:
+    from release_manager.ui.main_window import MainWindow
+
+
+class ReleasesPanel(QTabWidget):
+    """Dashboard and inbox as tabs; the inbox's tab counts what waits."""
+
+    def __init__(self, controller: ReleaseController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("releasesPanel")
+        self.controller = controller
+        self.dashboard = ReleasesDashboard(controller)
+        self.inbox = ApprovalsInbox(controller)
+        self.addTab(self.dashboard, "Dashboard")
+        self.addTab(self.inbox, "Approvals")
+        self.inbox.countChanged.connect(
+            lambda count: self.setTabText(1, f"Approvals ({count})" if count else "Approvals"))
+
+
+def install_releases(window: MainWindow) -> ReleaseController | None:
+    """Give the window's Releases dock the open pipeline's workspace (the previous
+    controller is disposed). The workspace opens in a worker: nothing waits here."""
+    old: ReleaseController | None = getattr(window, "release_controller", None)
+    if old is not None:
+        old.dispose()
+    window.release_controller = None
+    previous = window.releases_dock.widget()
+    if window.editor is None or window.editor.document.path is None:
+        return None
+    controller = ReleaseController(window.editor.document.path, parent=window)
+    controller.attach_log(window.log_panel)
+    panel = ReleasesPanel(controller)
+    window.releases_dock.setWidget(panel)
+    if previous is not None:
+        previous.deleteLater()
+
+    def on_status(status: WorkspaceStatus) -> None:
+        if window.graph is not None:
+            show_release_status(window.graph.scene(), status)
+
+    controller.statusChanged.connect(on_status)
+    controller.operationStarted.connect(lambda _: window.log_dock.raise_())
+    controller.logShown.connect(lambda _: window.log_dock.raise_())
+    controller.availabilityChanged.connect(
+        lambda reason: reason or window.releases_dock.show())
+    window.release_controller = controller
+    controller.open()
+    return controller

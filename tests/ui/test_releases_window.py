@@ -1,0 +1,313 @@
+"""The releases part of the main window, driven as a release manager would on the demo
+workspace: run, promote with the confirmation sheet, approvals, rollback, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from release_manager.engine.demo import create_demo
+from release_manager.engine.promotion import PromotionResult
+from release_manager.ui.app import app_settings
+from release_manager.ui.main_window import MainWindow
+from release_manager.ui.releases.approvals_inbox import DecisionDialog
+from release_manager.ui.releases.controller import ReleaseController
+from release_manager.ui.releases.dashboard import ReleasesDashboard
+from release_manager.ui.releases.promote_sheet import PromoteSheet
+from release_manager.ui.releases.run_dialog import RunPipelineDialog
+from release_manager.ui.releases.window_releases import ReleasesPanel
+
+TIMEOUT = 60_000
+SLOW_STEP = (
+    "          - download: current\n            artifact: drop\n"
+    "          - script: echo deploying slowly && sleep 600\n"
+    "            displayName: 'Slow deployment'\n"
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("RELEASE_MANAGER_USER", "lead")
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+    return app_settings()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    return create_demo(tmp_path / "space-game")
+
+
+@pytest.fixture
+def open_window(qtbot, settings: QSettings):
+    """A shown main window on a pipeline file, its releases dock open and ready."""
+    windows: list[MainWindow] = []
+
+    def make(path: Path) -> MainWindow:
+        window = MainWindow(settings)
+        qtbot.addWidget(window)
+        windows.append(window)
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.load(path)
+        return window
+
+    yield make
+    for window in windows:
+        controller = window.release_controller
+        if controller is not None:
+            controller.dispose()
+            controller.pool.waitForDone(60_000)
+
+
+def ready(qtbot, window: MainWindow) -> tuple[ReleaseController, ReleasesPanel]:
+    controller = window.release_controller
+    qtbot.waitUntil(lambda: controller.status is not None, timeout=TIMEOUT)
+    panel = window.releases_dock.widget()
+    assert isinstance(panel, ReleasesPanel)
+    return controller, panel
+
+
+def modal(qtbot, kind: type[QWidget]) -> QWidget:
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), kind),
+                    timeout=TIMEOUT)
+    return QApplication.activeModalWidget()
+
+
+def finish(qtbot, controller: ReleaseController, click) -> PromotionResult:
+    """Do `click`, wait for the operation it starts and for the status read after it."""
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
+        click()
+    with qtbot.waitSignal(controller.statusChanged, timeout=TIMEOUT):
+        pass
+    return finished.args[0]
+
+
+def run_pipeline(qtbot, controller: ReleaseController, dashboard: ReleasesDashboard) -> None:
+    qtbot.mouseClick(dashboard.run_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, RunPipelineDialog)
+    assert dialog.branch() == "release"
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton))
+    assert result.state == "succeeded", result.message
+
+
+def promote(qtbot, controller: ReleaseController, dashboard: ReleasesDashboard,
+            build: int, stage: str) -> tuple[str, PromotionResult]:
+    """Promote with the sheet; returns what the sheet said (approvals, checks) and the
+    result."""
+    dashboard.matrix.select(build)
+    assert dashboard.promote_button.text() == f"Promote #{build} to {stage}"
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    said = f"{sheet.approvals_label.text()}\n{sheet.checks_label.text()}"
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(sheet.confirm_button, Qt.MouseButton.LeftButton))
+    return said, result
+
+
+def environment(controller: ReleaseController, name: str):
+    return next(e for e in controller.status.environments if e.name == name)
+
+
+def test_run_promote_and_approve_through_the_window(qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard, inbox = panel.dashboard, panel.inbox
+    assert window.releases_dock.isVisible()
+    assert dashboard.identity_combo.currentText() == "lead"
+    assert {"lead", "qa", "ops", "dev"} <= {
+        dashboard.identity_combo.itemText(i) for i in range(dashboard.identity_combo.count())}
+
+    run_pipeline(qtbot, controller, dashboard)
+    assert [b.id for b in dashboard.matrix.builds] == [1]
+    assert dashboard.matrix.cell_text(1, "Build").endswith("succeeded")
+    assert "Run unit tests" in "\n".join(window.log_panel.view.lines())
+
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    assert sheet.plan.stage == "Dev"
+    assert "dev: now runs nothing (none)" in sheet.environments_label.text()
+    assert sheet.condition_label.text().endswith("— met")
+    assert sheet.confirm_button.isEnabled()
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(sheet.confirm_button, Qt.MouseButton.LeftButton))
+    assert result.state == "succeeded", result.message
+    assert environment(controller, "dev").current_build == 1
+    assert "live in dev" in dashboard.matrix.cell_text(1, "Dev")
+    assert "#1" in dashboard.strip.cards["dev"].build_label.text()
+    dev_card = window.graph.scene().stage_item("Dev")
+    assert (dev_card.release_text, dev_card.release_state) == ("#1", "succeeded")
+    log = "\n".join(window.log_panel.view.lines())
+    assert "Promote build 1 to Dev" in log and "Starting job:" in log
+    assert dashboard.banner.isVisible() and "Done" in dashboard.banner.message_label.text()
+
+    _, tested = promote(qtbot, controller, dashboard, 1, "Test")
+    assert tested.state == "succeeded", tested.message
+    assert "live in test" in dashboard.matrix.cell_text(1, "Test")
+
+    said, waiting = promote(qtbot, controller, dashboard, 1, "Staging")
+    assert "staging: approval by qa, ops (1 needed, not by the requester)" in said
+    assert waiting.state == "waiting"
+    assert "qa, ops" in dashboard.banner.message_label.text()
+    assert dashboard.matrix.cell_text(1, "Staging").endswith("waiting")
+    staging_card = window.graph.scene().stage_item("Staging")
+    assert (staging_card.release_text, staging_card.release_state) == ("#1", "waiting")
+    assert panel.tabText(1) == "Approvals (1)"
+    assert "1 approval pending" in dashboard.approvals_label.text()
+    assert [inbox.table.item(0, c).text() for c in range(4)] == [
+        "#1", "Staging", "staging", "lead"]
+
+    panel.setCurrentWidget(inbox)
+    inbox.table.selectRow(0)
+    qtbot.mouseClick(inbox.approve_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, DecisionDialog)
+    [reason] = dialog.reasons()
+    assert "lead requested this deployment" in reason
+    assert "requester cannot approve" in reason
+    assert not dialog.confirm_button.isEnabled()
+    dialog.reject()
+
+    dashboard.identity_combo.setCurrentText("qa")
+    dashboard.identity_combo.activated.emit(dashboard.identity_combo.currentIndex())
+    assert controller.identity == "qa"
+    inbox.table.selectRow(0)
+    qtbot.mouseClick(inbox.approve_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, DecisionDialog)
+    assert dialog.reasons() == ["✔ build 1 → Staging (staging): qa may approve"]
+    dialog.comment.setText("smoke run green")
+    approved = finish(qtbot, controller,
+                      lambda: qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton))
+    assert approved.state == "succeeded", approved.message
+    assert inbox.results.item(0).text().startswith("✔ build 1 → Staging: succeeded")
+    assert environment(controller, "staging").current_build == 1
+    assert inbox.table.rowCount() == 0 and panel.tabText(1) == "Approvals"
+    assert "live in staging" in dashboard.matrix.cell_text(1, "Staging")
+
+
+def test_a_refused_decision_shows_the_engine_reason(qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    run_pipeline(qtbot, controller, panel.dashboard)
+    for stage in ("Dev", "Test", "Staging"):
+        promote(qtbot, controller, panel.dashboard, 1, stage)
+    controller.set_identity("dev")
+    result = finish(qtbot, controller, lambda: controller.decide([(1, "Staging")], "approve"))
+    assert result.state == "refused"
+    assert "dev is not an approver of staging" in panel.inbox.results.item(0).text()
+    assert environment(controller, "staging").current_build is None
+
+
+def test_rollback_of_dev_after_a_second_build(qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    run_pipeline(qtbot, controller, dashboard)
+    promote(qtbot, controller, dashboard, 1, "Dev")
+    run_pipeline(qtbot, controller, dashboard)
+    assert [b.id for b in dashboard.matrix.builds] == [2, 1]
+    assert environment(controller, "test").behind  # dev runs #1, test nothing
+    header = dashboard.matrix.horizontalHeaderItem(dashboard.matrix.stages.index("Test") + 1)
+    assert header.text() == "Test → test ⚠ behind"
+    assert dashboard.strip.cards["test"].behind_label.isVisibleTo(dashboard)
+    assert not dashboard.strip.cards["dev"].behind_label.isVisibleTo(dashboard)
+    _, second = promote(qtbot, controller, dashboard, 2, "Dev")
+    assert second.state == "succeeded"
+    assert environment(controller, "dev").current_build == 2
+
+    dashboard.matrix.select(2, "Dev")
+    assert dashboard.rollback_button.text() == "Roll back dev…"
+    qtbot.mouseClick(dashboard.rollback_button, Qt.MouseButton.LeftButton)
+    box = modal(qtbot, QMessageBox)
+    assert "Roll dev back from build #2" in box.text()
+    confirm = next(b for b in box.buttons() if b.text() == "Roll back dev")
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton))
+    assert result.state == "succeeded", result.message
+    assert "rolled back from build 2 to build 1" in dashboard.banner.message_label.text()
+    assert environment(controller, "dev").current_build == 1
+    assert "live in dev" in dashboard.matrix.cell_text(1, "Dev")
+    assert window.graph.scene().stage_item("Dev").release_text == "#1"
+
+
+def test_cancel_keeps_the_previous_release(qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    run_pipeline(qtbot, controller, dashboard)
+    promote(qtbot, controller, dashboard, 1, "Dev")
+    demo.write_text(demo.read_text().replace(
+        "          - download: current\n            artifact: drop\n", SLOW_STEP, 1))
+    run_pipeline(qtbot, controller, dashboard)
+
+    dashboard.matrix.select(2)
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
+        qtbot.mouseClick(sheet.confirm_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: "deploying slowly" in "\n".join(window.log_panel.view.lines()),
+            timeout=TIMEOUT)
+        assert "Slow deployment" in dashboard.progress_label.text()
+        assert dashboard.cancel_button.isEnabled()
+        qtbot.mouseClick(dashboard.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0].state == "canceled"
+    qtbot.waitUntil(lambda: dashboard.matrix.cell_text(2, "Dev").endswith("canceled"),
+                    timeout=TIMEOUT)
+    assert environment(controller, "dev").current_build == 1
+    assert "Canceled" in dashboard.banner.message_label.text()
+
+
+def test_a_log_opened_while_running_replays_then_follows(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    run_pipeline(qtbot, controller, dashboard)
+    demo.write_text(demo.read_text().replace(
+        "          - download: current\n            artifact: drop\n", SLOW_STEP, 1))
+    run_pipeline(qtbot, controller, dashboard)
+    dashboard.matrix.select(2)
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT):
+        qtbot.mouseClick(sheet.confirm_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dashboard.matrix.cell_text(2, "Dev").endswith("running"),
+                        timeout=TIMEOUT)
+        dashboard.matrix.select(2, "Dev")
+        with qtbot.waitSignal(controller.logShown, timeout=TIMEOUT):
+            qtbot.mouseClick(dashboard.log_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: "deploying slowly" in "\n".join(window.log_panel.view.lines()),
+            timeout=TIMEOUT)
+        replayed = window.log_panel.view.lines()
+        assert replayed[0].startswith("##[section]Stage")  # from the file's first line
+        qtbot.mouseClick(dashboard.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any("Canceled" in line or "cancel" in line.lower()
+                                for line in window.log_panel.view.lines()[len(replayed):]),
+                    timeout=TIMEOUT)
+
+
+def test_a_folder_without_release_state_says_why_and_can_be_set_up(
+        qtbot, open_window, tmp_path: Path, demo: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    pipeline = folder / "azure-pipelines.yml"
+    pipeline.write_text(demo.read_text())
+    window = open_window(pipeline)
+    controller = window.release_controller
+    dashboard = window.releases_dock.widget().dashboard
+    qtbot.waitUntil(lambda: "holds no releases yet" in dashboard.unavailable_label.text(),
+                    timeout=TIMEOUT)
+    assert not (folder / ".release-manager").exists()
+    assert dashboard.set_up_button.isVisibleTo(dashboard)
+    qtbot.mouseClick(dashboard.set_up_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.status is not None, timeout=TIMEOUT)
+    assert (folder / ".release-manager").is_dir()
+    assert dashboard.pages.currentWidget() is dashboard.board
+    assert [e.name for e in controller.status.environments] == ["dev", "test", "staging"]
