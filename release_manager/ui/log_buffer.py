@@ -27,9 +27,13 @@ TAB_SIZE = 8
 
 # CSI sequences (colours, cursor moves, erase-line …): the view keeps colours only.
 _CSI = re.compile(r"\x1b\[([0-9;:?]*)[ -/]*[@-~]")
-_COMMAND_NAMES = "error|warning|section|command|group|endgroup|debug"
-_COMMAND = re.compile(rf"##\[({_COMMAND_NAMES})\]", re.IGNORECASE)
-_COMMAND_AT_LINE_START = re.compile(rf"^##\[({_COMMAND_NAMES})\]", re.IGNORECASE | re.MULTILINE)
+# A logging command starts the line, after the timestamp Azure puts on downloaded logs.
+_COMMAND_PATTERN = (
+    r"(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z )?"
+    r"##\[(?P<kind>error|warning|section|command|group|endgroup|debug)\]"
+)
+_COMMAND = re.compile(_COMMAND_PATTERN, re.IGNORECASE)
+_COMMAND_AT_LINE_START = re.compile("^" + _COMMAND_PATTERN, re.IGNORECASE | re.MULTILINE)
 
 
 class LineKind(Enum):
@@ -137,25 +141,15 @@ def _expand_tabs(text: str, column: int) -> str:
 @lru_cache(maxsize=2048)
 def parse_line(raw: str) -> StyledLine:
     """Display text, kind and style spans of one raw line (cached: lines repeat)."""
-    if "\x1b" not in raw and "\t" not in raw and not raw.startswith("##["):
+    if "\x1b" not in raw and "\t" not in raw and "##[" not in raw:
         return StyledLine(raw, LineKind.PLAIN, (Span(0, len(raw)),) if raw else ())
     runs = _ansi_runs(raw)
     plain = "".join(text for text, _ in runs)
     kind = LineKind.PLAIN
     command = _COMMAND.match(plain)
     if command:
-        kind = LineKind(command.group(1).lower())
-        cut = command.end()
-        trimmed: list[tuple[str, _Sgr]] = []
-        for text, style in runs:
-            if cut >= len(text):
-                cut -= len(text)
-                continue
-            trimmed.append((text[cut:], style))
-            cut = 0
-        runs = trimmed
-        if kind is LineKind.GROUP:
-            runs.insert(0, (GROUP_MARKER, _Sgr()))
+        kind = LineKind(command.group("kind").lower())
+        runs = _replace(runs, command.start("kind") - len("##["), command.end(), _marker(command))
     pieces: list[str] = []
     spans: list[Span] = []
     column = 0
@@ -174,8 +168,30 @@ def parse_line(raw: str) -> StyledLine:
     return StyledLine("".join(pieces), kind, tuple(spans))
 
 
-def _display_prefix(match: re.Match[str]) -> str:
-    return GROUP_MARKER if match.group(1).lower() == "group" else ""
+def _replace(
+    runs: list[tuple[str, _Sgr]], start: int, end: int, insert: str
+) -> list[tuple[str, _Sgr]]:
+    """Runs with characters ``[start, end)`` replaced by ``insert`` in the default style."""
+    before: list[tuple[str, _Sgr]] = []
+    after: list[tuple[str, _Sgr]] = []
+    position = 0
+    for text, style in runs:
+        stop = position + len(text)
+        if position < start:
+            before.append((text[: start - position], style))
+        if stop > end:
+            after.append((text[max(end - position, 0) :], style))
+        position = stop
+    return before + ([(insert, _Sgr())] if insert else []) + after
+
+
+def _marker(command: re.Match[str]) -> str:
+    """What a logging-command prefix becomes on screen."""
+    return GROUP_MARKER if command.group("kind").lower() == "group" else ""
+
+
+def _display_prefix(command: re.Match[str]) -> str:
+    return (command.group("stamp") or "") + _marker(command)
 
 
 def display_block(block: str) -> str:

@@ -25,7 +25,7 @@ fragments = st.sampled_from(
     [
         "\x1b[31m", "\x1b[0m", "\x1b[1;92m", "\x1b[m", "\x1b[38;5;208m", "\x1b[K", "\t",
         "##[error]", "##[group]", "##[endgroup]", "##[section]", "##[Warning]", "abc", " ",
-        "İ", "✓", "x",
+        "İ", "✓", "x", "2024-05-01T10:00:00.1234567Z ",
     ]
 )  # fmt: skip
 raw_lines = st.lists(fragments, max_size=8).map("".join)
@@ -70,6 +70,14 @@ def test_logging_commands_set_the_kind_and_lose_their_prefix() -> None:
         "##[debug]x=1": (LineKind.DEBUG, "x=1"),
         "\x1b[36m##[error]\x1b[0mcoloured prefix": (LineKind.ERROR, "coloured prefix"),
         "text ##[error] later": (LineKind.PLAIN, "text ##[error] later"),
+        "2024-05-01T10:00:00.1234567Z ##[section]Starting: Build": (
+            LineKind.SECTION,
+            "2024-05-01T10:00:00.1234567Z Starting: Build",
+        ),
+        "2024-05-01T10:00:00Z ##[group]Run tests": (
+            LineKind.GROUP,
+            "2024-05-01T10:00:00Z ▸ Run tests",
+        ),
     }
     for raw, (kind, text) in cases.items():
         assert (parse_line(raw).kind, parse_line(raw).text) == (kind, text), raw
