@@ -198,7 +198,8 @@ class LogView(QAbstractScrollArea):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             self.addAction(action)
 
-    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def context_menu(self) -> QMenu:
+        """The right-click menu; Copy is enabled only with a selection."""
         self.copy_action.setEnabled(self.has_selection())
         menu = QMenu(self)
         menu.addAction(self.copy_action)
@@ -207,8 +208,13 @@ class LogView(QAbstractScrollArea):
         menu.addAction(self.follow_action)
         menu.addAction(self.save_action)
         menu.addAction(self.clear_action)
+        menu.aboutToHide.connect(lambda: self.copy_action.setEnabled(True))
+        return menu
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        menu = self.context_menu()
         menu.exec(event.globalPos())
-        self.copy_action.setEnabled(True)
+        menu.deleteLater()
 
     # ------------------------------------------------------------------ ingest
 

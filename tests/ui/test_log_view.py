@@ -292,6 +292,28 @@ def test_dragging_selects_a_range_of_lines(qtbot, panel: LogPanel) -> None:
     assert view.selected_text() == "line 4\nline 5\nline 6\nline 7\nline 8"
 
 
+def test_context_menu_offers_the_log_actions(qtbot, panel: LogPanel) -> None:
+    view = panel.view
+    view.append_lines(numbered(5))
+    menu = view.context_menu()
+    entries = [action for action in menu.actions() if not action.isSeparator()]
+    assert [action.text().replace("&", "") for action in entries] == [
+        "Copy",
+        "Select All",
+        "Follow",
+        "Save Log As…",
+        "Clear",
+    ]
+    assert not entries[0].isEnabled()  # nothing selected yet
+    entries[1].trigger()  # Select All
+    copy = view.context_menu().actions()[0]  # the menu opened again
+    assert copy.isEnabled()
+    copy.trigger()
+    assert QGuiApplication.clipboard().text() == "\n".join(numbered(5))
+    entries[4].trigger()  # Clear
+    assert view.line_count == 0
+
+
 def test_copy_button_without_selection_copies_everything(qtbot, panel: LogPanel) -> None:
     panel.view.append_lines(numbered(3))
     qtbot.mouseClick(panel.copy_button, Qt.MouseButton.LeftButton)
