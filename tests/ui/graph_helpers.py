@@ -78,5 +78,5 @@ def centre(view: GraphView, name: str) -> QPointF:
 
 def port(view: GraphView, name: str) -> QPointF:
     item = view.graph_scene.stage_item(name)
-    assert item is not None and item.port is not None, name
-    return item.port.scenePos()
+    assert item is not None and item.has_port(), name
+    return item.port_point()

@@ -69,25 +69,43 @@ class EdgeItem(QGraphicsPathItem):
         via = self.bends if self.bends and all(
             start.x() < p.x() < end.x() for p in self.bends
         ) else []
-        self.setPath(curve(start, end, via))
+        path = curve(start, end, via)
+        self.prepareGeometryChange()
+        self._head = arrowhead_of(path)
+        self._shape: QPainterPath | None = None
+        self._bounds = _bounds(path)
+        self.setPath(path)
         self.setToolTip(f"{self.downstream.name} depends on {self.upstream.name}")
 
     def shape(self) -> QPainterPath:
-        stroker = QPainterPathStroker()
-        stroker.setWidth(12)
-        return stroker.createStroke(self.path())
+        if self._shape is None:  # only needed for hit tests: made on first use
+            stroker = QPainterPathStroker()
+            stroker.setWidth(12)
+            self._shape = stroker.createStroke(self.path())
+        return self._shape
 
     def boundingRect(self) -> QRectF:
-        margin = ARROW_SIZE + 3
-        return self.path().boundingRect().adjusted(-margin, -margin, margin, margin)
+        return self._bounds
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        paint_arrow(painter, self.path(), self.graph_style, selected=self.isSelected())
+        paint_arrow(painter, self.path(), self._head, self.graph_style, selected=self.isSelected())
+
+
+def _bounds(path: QPainterPath) -> QRectF:
+    margin = ARROW_SIZE + 3
+    return path.controlPointRect().adjusted(-margin, -margin, margin, margin)
+
+
+def arrowhead_of(path: QPainterPath) -> QPolygonF:
+    """The arrowhead at the end of `path`, pointing the way the path arrives."""
+    tip = path.pointAtPercent(1.0)
+    before = path.pointAtPercent(0.985)
+    return arrowhead(tip, math.atan2(tip.y() - before.y(), tip.x() - before.x()))
 
 
 def paint_arrow(
-    painter: QPainter, path: QPainterPath, style: GraphStyle, *, selected: bool = False,
-    dashed: bool = False,
+    painter: QPainter, path: QPainterPath, head: QPolygonF, style: GraphStyle, *,
+    selected: bool = False, dashed: bool = False,
 ) -> None:
     colour = style.selection if selected else style.edge
     pen = QPen(colour, 2.6 if selected else 1.6)
@@ -97,14 +115,9 @@ def paint_arrow(
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawPath(path)
-    if path.elementCount() < 2:
-        return
-    tip = path.pointAtPercent(1.0)
-    before = path.pointAtPercent(0.985)
-    angle = math.atan2(tip.y() - before.y(), tip.x() - before.x())
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(colour)
-    painter.drawPolygon(arrowhead(tip, angle))
+    painter.drawPolygon(head)
 
 
 class ConnectionArrow(QGraphicsPathItem):
@@ -118,11 +131,15 @@ class ConnectionArrow(QGraphicsPathItem):
         self.follow(source.output_point() + QPointF(30, 0))
 
     def follow(self, point: QPointF) -> None:
-        self.setPath(curve(self.source.output_point(), point))
+        path = curve(self.source.output_point(), point)
+        self.prepareGeometryChange()
+        self._head = arrowhead_of(path)
+        self._bounds = _bounds(path)
+        self.setPath(path)
 
     def boundingRect(self) -> QRectF:
-        margin = ARROW_SIZE + 3
-        return self.path().boundingRect().adjusted(-margin, -margin, margin, margin)
+        return self._bounds
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        paint_arrow(painter, self.path(), self.graph_style, selected=True, dashed=True)
+        paint_arrow(painter, self.path(), self._head, self.graph_style, selected=True,
+                    dashed=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -15,11 +15,9 @@ from PySide6.QtWidgets import (
 
 from release_manager.ui.graph.style import GraphStyle
 
-NOTICE_MILLISECONDS = 4000
-
 
 class NoticeItem(QGraphicsSimpleTextItem):
-    """A message in a box at the place of a refused edit; it goes away by itself."""
+    """A message in a box at the place of a refused edit (the scene removes it soon)."""
 
     def __init__(self, text: str, style: GraphStyle) -> None:
         super().__init__(text)
@@ -30,11 +28,6 @@ class NoticeItem(QGraphicsSimpleTextItem):
         font.setPointSizeF(9)
         self.setFont(font)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        QTimer.singleShot(NOTICE_MILLISECONDS, self._expire)
-
-    def _expire(self) -> None:
-        if self.scene() is not None:
-            self.scene().removeItem(self)
 
     def boundingRect(self) -> QRectF:
         return super().boundingRect().adjusted(-8, -5, 8, 5)

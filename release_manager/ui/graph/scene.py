@@ -22,7 +22,7 @@ from release_manager.ui.graph.commands import MoveStagesCommand, Placement
 from release_manager.ui.graph.edge_item import ConnectionArrow, EdgeItem
 from release_manager.ui.graph.overlays import NameEditor, NoticeItem
 from release_manager.ui.graph.positions import PositionStore
-from release_manager.ui.graph.stage_item import PortItem, StageItem
+from release_manager.ui.graph.stage_item import StageItem
 from release_manager.ui.graph.style import (
     CARD_HEIGHT,
     CARD_WIDTH,
@@ -33,6 +33,7 @@ from release_manager.ui.graph.style import (
 )
 
 SCENE_MARGIN = 400.0
+NOTICE_MILLISECONDS = 4000
 
 
 class GraphScene(QGraphicsScene):
@@ -58,6 +59,10 @@ class GraphScene(QGraphicsScene):
         self._drag_start: dict[str, QPointF] = {}
         self._name_editor: NameEditor | None = None
         self.notice: NoticeItem | None = None
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.setInterval(NOTICE_MILLISECONDS)
+        self._notice_timer.timeout.connect(self._remove_notice)
         editor.changed.connect(self.sync)
         editor.selectionChanged.connect(self._select_from_editor)
         self.selectionChanged.connect(self._selection_to_editor)
@@ -242,13 +247,18 @@ class GraphScene(QGraphicsScene):
         return done
 
     def show_notice(self, text: str, point: QPointF) -> None:
-        if self.notice is not None and self.notice.scene() is self:
-            self.removeItem(self.notice)
+        """Show `text` at `point` for a few seconds (and as a tooltip there)."""
+        self._remove_notice()
         self.notice = NoticeItem(text, self.graph_style)
+        self._notice_timer.start()
         self.addItem(self.notice)
         self.notice.setPos(point + QPointF(12, 12))
         for view in self.views():
             QToolTip.showText(view.viewport().mapToGlobal(view.mapFromScene(point)), text, view)
+
+    def _remove_notice(self) -> None:
+        if self.notice is not None and self.notice.scene() is self:
+            self.removeItem(self.notice)
 
     def add_stage_at(self, point: QPointF, depends_on: list[str] | None = None) -> str | None:
         """Add a stage named Stage1, Stage2, … whose card is centred at `point`."""
@@ -297,7 +307,7 @@ class GraphScene(QGraphicsScene):
         editor, self._name_editor = self._name_editor, None
         if editor is not None:
             # Removing the item inside its own focus-out handler is not safe.
-            QTimer.singleShot(0, lambda: editor.scene() is self and self.removeItem(editor))
+            QTimer.singleShot(0, self, lambda: editor.scene() is self and self.removeItem(editor))
             editor.hide()
 
     # ----------------------------------------------------------------- mouse
@@ -311,9 +321,10 @@ class GraphScene(QGraphicsScene):
         return None
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        item = self.itemAt(event.scenePos(), QTransform())
-        if event.button() == Qt.MouseButton.LeftButton and isinstance(item, PortItem):
-            self._arrow = ConnectionArrow(item.stage_item, self.graph_style)
+        item = self._stage_at(event.scenePos())
+        if (event.button() == Qt.MouseButton.LeftButton and item is not None
+                and item.is_on_port(event.scenePos())):
+            self._arrow = ConnectionArrow(item, self.graph_style)
             self.addItem(self._arrow)
             event.accept()
             return

@@ -28,93 +28,45 @@ BADGE_SIZE = 18.0
 RELEASE_STATES = ("succeeded", "failed", "running", "waiting", "")
 
 
-class PortItem(QGraphicsItem):
-    """The output port on a card's right edge: dragging from it draws a new dependency."""
-
-    def __init__(self, parent: StageItem) -> None:
-        super().__init__(parent)
-        self.stage_item = parent
-        self.setPos(CARD_WIDTH, CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2)
-        self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Drag to another stage to make it depend on this one")
-        self._hovered = False
-
-    def boundingRect(self) -> QRectF:
-        r = PORT_RADIUS + 4
-        return QRectF(-r, -r, 2 * r, 2 * r)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        style = self.stage_item.graph_style
-        radius = PORT_RADIUS + (2 if self._hovered else 0)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(style.edge, 1.5))
-        painter.setBrush(style.selection if self._hovered else style.card)
-        painter.drawEllipse(QPointF(0, 0), radius, radius)
-
-    def hoverEnterEvent(self, event) -> None:
-        self._hovered = True
-        self.update()
-
-    def hoverLeaveEvent(self, event) -> None:
-        self._hovered = False
-        self.update()
-
-
-class BadgeItem(QGraphicsItem):
-    """A small mark at the card's top right, with its explanation as tooltip."""
-
-    def __init__(self, parent: StageItem, badge: Badge) -> None:
-        super().__init__(parent)
-        self.badge = badge
-        self.setToolTip(badge.tooltip)
-        self._width = BADGE_SIZE + (7.0 * len(badge.text) if badge.kind == "approvals" else 0)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self._width, BADGE_SIZE)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        style: GraphStyle = self.parentItem().graph_style  # type: ignore[union-attr]
-        kind = self.badge.kind
-        colour = {
-            "condition": style.condition,
-            "default-condition": style.subtle_text,
-            "error": style.error,
-            "warning": style.warning,
-        }.get(kind, style.subtle_text)
-        rect = self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        filled = kind in ("condition", "error", "warning")
-        painter.setPen(QPen(colour, 1.2))
-        painter.setBrush(colour if filled else Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect, 4, 4)
-        ink = QColor("white") if filled else colour
-        painter.setPen(QPen(ink, 1.4))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        centre = QPointF(BADGE_SIZE / 2, BADGE_SIZE / 2)
-        if kind == "schedule":  # a clock
-            painter.drawEllipse(centre, 5.5, 5.5)
-            painter.drawLine(centre, centre + QPointF(0, -3.5))
-            painter.drawLine(centre, centre + QPointF(2.8, 1.2))
-            return
-        if kind == "approvals":  # a person and the count
-            painter.drawEllipse(QPointF(7, 6), 2.6, 2.6)
-            body = QPainterPath(QPointF(2.5, 15))
-            body.cubicTo(QPointF(2.5, 9), QPointF(11.5, 9), QPointF(11.5, 15))
-            painter.drawPath(body)
-            font = QFont(painter.font())
-            font.setPointSizeF(8)
-            font.setBold(True)
-            painter.setFont(font)
-            painter.drawText(QRectF(12, 0, self._width - 13, BADGE_SIZE),
-                             Qt.AlignmentFlag.AlignCenter, self.badge.text)
-            return
-        font = QFont(painter.font())
-        font.setPointSizeF(7.5)
-        font.setBold(True)
-        font.setItalic(kind in ("condition", "default-condition"))
-        painter.setFont(font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.badge.text)
+def _paint_badge(painter: QPainter, rect: QRectF, badge: Badge, style: GraphStyle) -> None:
+    """A small mark at the card's top right; its explanation is the tooltip over it."""
+    kind = badge.kind
+    colour = {
+        "condition": style.condition,
+        "default-condition": style.subtle_text,
+        "error": style.error,
+        "warning": style.warning,
+    }.get(kind, style.subtle_text)
+    box = rect.adjusted(0.5, 0.5, -0.5, -0.5)
+    filled = kind in ("condition", "error", "warning")
+    painter.setPen(QPen(colour, 1.2))
+    painter.setBrush(colour if filled else Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(box, 4, 4)
+    ink = QColor("white") if filled else colour
+    painter.setPen(QPen(ink, 1.4))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    centre = rect.topLeft() + QPointF(BADGE_SIZE / 2, BADGE_SIZE / 2)
+    if kind == "schedule":  # a clock
+        painter.drawEllipse(centre, 5.5, 5.5)
+        painter.drawLine(centre, centre + QPointF(0, -3.5))
+        painter.drawLine(centre, centre + QPointF(2.8, 1.2))
+        return
+    font = QFont(painter.font())
+    font.setPointSizeF(8 if kind == "approvals" else 7.5)
+    font.setBold(True)
+    font.setItalic(kind in ("condition", "default-condition"))
+    painter.setFont(font)
+    if kind == "approvals":  # a person and the count
+        left = rect.left()
+        painter.drawEllipse(QPointF(left + 7, rect.top() + 6), 2.6, 2.6)
+        body = QPainterPath(QPointF(left + 2.5, rect.top() + 15))
+        body.cubicTo(QPointF(left + 2.5, rect.top() + 9), QPointF(left + 11.5, rect.top() + 9),
+                     QPointF(left + 11.5, rect.top() + 15))
+        painter.drawPath(body)
+        painter.drawText(QRectF(left + 12, rect.top(), rect.width() - 13, BADGE_SIZE),
+                         Qt.AlignmentFlag.AlignCenter, badge.text)
+        return
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, badge.text)
 
 
 class StageItem(QGraphicsItem):
@@ -127,8 +79,8 @@ class StageItem(QGraphicsItem):
         self.edges: list[EdgeItem] = []
         self.release_text = ""
         self.release_state = ""
-        self.badge_items: list[BadgeItem] = []
-        self.port: PortItem | None = None
+        self.badge_rects: list[tuple[QRectF, Badge]] = []
+        self._port_hovered = False
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -147,20 +99,12 @@ class StageItem(QGraphicsItem):
     def set_card(self, card: StageCard) -> None:
         self.card = card
         self.setToolTip(card.tooltip)
-        if card.editable and self.port is None:
-            self.port = PortItem(self)
-        elif not card.editable and self.port is not None:
-            self.port.setParentItem(None)
-            self.port = None
-        for item in self.badge_items:
-            item.setParentItem(None)
-            if item.scene() is not None:
-                item.scene().removeItem(item)
-        self.badge_items = [BadgeItem(self, badge) for badge in card.badges]
+        self.badge_rects = []
         x = CARD_WIDTH - PADDING + 2
-        for item in reversed(self.badge_items):
-            x -= item.boundingRect().width()
-            item.setPos(x, 7)
+        for badge in reversed(card.badges):
+            width = BADGE_SIZE + (7.0 * len(badge.text) if badge.kind == "approvals" else 0)
+            x -= width
+            self.badge_rects.insert(0, (QRectF(x, 7, width, BADGE_SIZE), badge))
             x -= 3
         self.update()
 
@@ -185,7 +129,50 @@ class StageItem(QGraphicsItem):
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(self.card_rect(), CARD_RADIUS, CARD_RADIUS)
+        if self.card.editable:
+            path.addEllipse(self._port_rect())
         return path
+
+    def _port_rect(self) -> QRectF:
+        centre = self.output_point() - self.pos()
+        r = PORT_RADIUS + 3
+        return QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+
+    def has_port(self) -> bool:
+        """Editable stages have an output port: dragging from it draws a dependency."""
+        return self.card.editable
+
+    def port_point(self) -> QPointF:
+        """The centre of the output port, in scene coordinates."""
+        return self.output_point()
+
+    def is_on_port(self, scene_point: QPointF) -> bool:
+        return self.has_port() and self._port_rect().contains(self.mapFromScene(scene_point))
+
+    def hoverMoveEvent(self, event) -> None:
+        """The tooltip explains what is under the mouse: a badge, the port or the card."""
+        point = event.pos()
+        on_port = self.has_port() and self._port_rect().contains(point)
+        if on_port != self._port_hovered:
+            self._port_hovered = on_port
+            self.setCursor(Qt.CursorShape.CrossCursor if on_port else Qt.CursorShape.ArrowCursor)
+            self.update()
+        tooltip = self.card.tooltip
+        if on_port:
+            tooltip = "Drag to another stage to make it depend on this one"
+        for rect, badge in self.badge_rects:
+            if rect.contains(point):
+                tooltip = badge.tooltip
+        if tooltip != self.toolTip():
+            self.setToolTip(tooltip)
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        if self._port_hovered:
+            self._port_hovered = False
+            self.unsetCursor()
+            self.update()
+        super().hoverLeaveEvent(event)
 
     @staticmethod
     def card_rect() -> QRectF:
@@ -246,7 +233,7 @@ class StageItem(QGraphicsItem):
 
         # Title and subtitle.
         left = ACCENT_WIDTH + PADDING
-        badges_width = sum(item.boundingRect().width() + 3 for item in self.badge_items)
+        badges_width = sum(rect.width() + 3 for rect, _ in self.badge_rects)
         title_font = QFont(painter.font())
         title_font.setPointSizeF(9.5)
         title_font.setBold(True)
@@ -284,6 +271,15 @@ class StageItem(QGraphicsItem):
                              _LEFT, small_metrics.elidedText(
                                  environment, Qt.TextElideMode.ElideRight, label_width))
             x = chip.right() + 5
+
+        # Badges and the output port.
+        for badge_rect, badge in self.badge_rects:
+            _paint_badge(painter, badge_rect, badge, style)
+        if card.editable:
+            radius = PORT_RADIUS + (2 if self._port_hovered else 0)
+            painter.setPen(QPen(style.edge, 1.5))
+            painter.setBrush(style.selection if self._port_hovered else style.card)
+            painter.drawEllipse(self.output_point() - self.pos(), radius, radius)
 
         # Footer: the release status (blank until a release is known).
         footer_top = CARD_HEIGHT - FOOTER_HEIGHT
