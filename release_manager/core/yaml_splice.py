@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -127,7 +128,19 @@ class SpliceWriter:
         return self.source.text[self.source.offset(*start):self.source.offset(*end)]
 
     def _add(self, start: int, end: int, text: str) -> None:
+        """Splice `text` over [start, end), leaving out whole lines it would write back
+        unchanged (a re-emitted key often starts or ends as it was)."""
         text = text.replace("\n", self.style.newline) if self.style.newline != "\n" else text
+        old, new = _lines(self.source.text[start:end]), _lines(text)
+        while old and new and old[0] == new[0] and old[0].endswith("\n"):
+            start += len(old.pop(0))
+            new.pop(0)
+        while old and new and old[-1] == new[-1]:
+            end -= len(old.pop())
+            new.pop()
+        text = "".join(new)
+        if start == end and not text or self.source.text[start:end] == text:
+            return
         self.splices.append(Splice(start, end, len(self.splices), text))
 
     def _line_after(self, end: tuple[int, int], floor: int) -> int:
@@ -574,6 +587,11 @@ class SpliceWriter:
             cursor = splice.end
         pieces.append(Piece(text[cursor:end], False))
         return pieces
+
+
+def _lines(text: str) -> list[str]:
+    """`text` cut after each "\\n" (the last part may have none)."""
+    return re.findall(r"[^\n]*\n|[^\n]+", text)
 
 
 class Piece(NamedTuple):

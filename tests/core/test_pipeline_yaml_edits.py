@@ -7,7 +7,7 @@ import difflib
 import pytest
 
 from release_manager.core.model import Filter, Pipeline, Schedule, Trigger
-from release_manager.core.pipeline_yaml import PipelineDocument, load, loads
+from release_manager.core.pipeline_yaml import PipelineDocument, PipelineWriteError, load, loads
 
 FIXTURE = """\
 # Release pipeline
@@ -467,3 +467,21 @@ def test_changed_lines_are_the_lines_a_diff_shows(document, edit):
 
     assert shown(document.changed_lines()) == shown(_difflib_changed(FIXTURE, document.dumps()))
     assert shown(document.changed_lines())
+
+
+def test_jobs_only_pipeline_takes_job_edits_but_refuses_new_stages():
+    text = "trigger: none\njobs:\n- job: Build\n  steps:\n  - script: make\n"
+    document = loads(text)
+    document.pipeline.set_environment("__default", "dev")
+    check(document, text + (
+        "- deployment: Deploy\n  environment: dev\n  strategy:\n    runOnce:\n"
+        "      deploy:\n        steps: []\n"))
+    document.pipeline.add_stage("Later")
+    with pytest.raises(PipelineWriteError, match="no stages: list"):
+        document.dumps()
+
+
+def test_a_pipeline_without_stages_gets_a_stages_list():
+    document = loads("trigger: none\n")
+    document.pipeline.add_stage("First")
+    check(document, "trigger: none\nstages:\n- stage: First\n  dependsOn: []\n")
