@@ -158,6 +158,7 @@ def test_run_promote_and_approve_through_the_window(qtbot, open_window, demo: Pa
     assert dashboard.matrix.cell_text(1, "Staging").endswith("waiting")
     staging_card = window.graph.scene().stage_item("Staging")
     assert (staging_card.release_text, staging_card.release_state) == ("#1", "waiting")
+    assert dashboard.strip.cards["staging"].active_label.text() == "◷ #1 waits for approval"
     assert panel.tabText(1) == "Approvals (1)"
     assert "1 approval pending" in dashboard.approvals_label.text()
     assert [inbox.table.item(0, c).text() for c in range(4)] == [
@@ -213,7 +214,7 @@ def test_rollback_of_dev_after_a_second_build(qtbot, open_window, demo: Path) ->
     assert [b.id for b in dashboard.matrix.builds] == [2, 1]
     assert environment(controller, "test").behind  # dev runs #1, test nothing
     header = dashboard.matrix.horizontalHeaderItem(dashboard.matrix.stages.index("Test") + 1)
-    assert header.text() == "Test → test ⚠ behind"
+    assert header.text() == "Test\n→ test\n⚠ behind"
     assert dashboard.strip.cards["test"].behind_label.isVisibleTo(dashboard)
     assert not dashboard.strip.cards["dev"].behind_label.isVisibleTo(dashboard)
     _, second = promote(qtbot, controller, dashboard, 2, "Dev")

@@ -50,8 +50,6 @@ class ReleasesDashboard(QWidget):
                        self.rollback_button, self.cancel_button, self.log_button):
             tools.addWidget(button)
         tools.addStretch(1)
-        tools.addWidget(QLabel("Acting as:"))
-        tools.addWidget(self.identity_combo)
 
         self.strip = EnvironmentStrip()
         self.progress_label = QLabel()
@@ -65,12 +63,15 @@ class ReleasesDashboard(QWidget):
         board = QWidget()
         column = QVBoxLayout(board)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(tools)
-        column.addWidget(self.strip)
         status_row = QHBoxLayout()
         status_row.addWidget(self.progress_label, 1)
         status_row.addWidget(self.approvals_label)
+        status_row.addSpacing(12)
+        status_row.addWidget(QLabel("Acting as:"))
+        status_row.addWidget(self.identity_combo)
         column.addLayout(status_row)
+        column.addLayout(tools)
+        column.addWidget(self.strip)
         column.addWidget(self.banner)
         column.addWidget(self.matrix, 1)
 
@@ -131,13 +132,13 @@ class ReleasesDashboard(QWidget):
         self.identity_combo.setCurrentText(name)
 
     def show_status(self, status: WorkspaceStatus) -> None:
-        self.strip.set_environments(status.environments)
+        self.strip.set_status(status)
         self.matrix.set_status(status)
         if self.matrix.selected_build() is None and status.builds:
             self.matrix.select(status.builds[0].id)
         count = len(status.approvals)
         self.approvals_label.setText(
-            f"⏳ {count} approval{'s' if count != 1 else ''} pending" if count else "")
+            f"◷ {count} approval{'s' if count != 1 else ''} pending" if count else "")
         self._update_buttons()
 
     def _started(self, title: str) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from release_manager.engine.release_status import EnvironmentStatus
+from release_manager.engine.release_status import EnvironmentStatus, WorkspaceStatus
 from release_manager.ui.releases.look import BEHIND, ago, colour, symbol
+
+ACTIVE_WORDS = {"waiting": "waits for approval", "running": "deploying now",
+                "queued": "queued"}
 
 
 class EnvironmentCard(QFrame):
@@ -29,12 +32,19 @@ class EnvironmentCard(QFrame):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
         layout.addLayout(top)
-        for label in (self.build_label, self.detail_label, self.state_label):
+        self.active_label = QLabel()
+        for label in (self.build_label, self.detail_label, self.state_label,
+                      self.active_label):
             layout.addWidget(label)
 
-    def show_environment(self, env: EnvironmentStatus) -> None:
+    def show_environment(self, env: EnvironmentStatus,
+                         active: tuple[int, str] | None = None) -> None:
+        """`active`: a build on its way into this environment and its state (running,
+        queued or waiting)."""
         self.environment = env
-        self.name_label.setText(f"<b>{env.name.upper()}</b> <small>({env.stage})</small>")
+        stage = "" if env.stage.casefold() == env.name.casefold() else \
+            f" <small>({env.stage})</small>"
+        self.name_label.setText(f"<b>{env.name.upper()}</b>{stage}")
         if env.current_build is None:
             self.build_label.setText("<span style='font-size:15pt'>—</span> nothing deployed")
             self.detail_label.setText("")
@@ -48,6 +58,15 @@ class EnvironmentCard(QFrame):
         self.state_label.setText(f"{symbol(state)} last deployment {state}" if state else "")
         self.state_label.setStyleSheet(f"color: {shown.name()};" if shown.isValid() else "")
         self.state_label.setToolTip(env.last_message)
+        if active is None:
+            self.active_label.setText("")
+        else:
+            build, active_state = active
+            self.active_label.setText(
+                f"{symbol(active_state)} #{build} {ACTIVE_WORDS[active_state]}")
+            self.active_label.setStyleSheet(f"color: {colour(active_state).name()};"
+                                            " font-weight: bold;")
+        self.active_label.setVisible(active is not None)
         self.behind_label.setVisible(env.behind)
         self.behind_label.setText("behind")
         tip = (f"{env.name} runs an older build than its upstream "
@@ -66,7 +85,8 @@ class EnvironmentStrip(QWidget):
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
 
-    def set_environments(self, environments: list[EnvironmentStatus]) -> None:
+    def set_status(self, status: WorkspaceStatus) -> None:
+        environments = status.environments
         names = [env.name for env in environments]
         if names != list(self.cards):
             for card in self.cards.values():
@@ -76,4 +96,7 @@ class EnvironmentStrip(QWidget):
             for card in self.cards.values():
                 self._layout.addWidget(card, 1)
         for env in environments:
-            self.cards[env.name].show_environment(env)
+            active = next(((build.id, cell.state) for build in status.builds
+                           if (cell := build.stages.get(env.stage)) is not None
+                           and cell.state in ACTIVE_WORDS), None)
+            self.cards[env.name].show_environment(env, active)

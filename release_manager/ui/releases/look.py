@@ -15,7 +15,7 @@ STATES: dict[str, tuple[str, str]] = {
     "interrupted": ("⚠", "#c62828"),
     "canceled": ("⊘", "#6d4c41"),
     "skipped": ("↷", "#757575"),
-    "waiting": ("⏳", "#e65100"),
+    "waiting": ("◷", "#e65100"),
     "running": ("▶", "#1565c0"),
     "queued": ("…", "#1565c0"),
 }

@@ -43,7 +43,7 @@ class ReleaseMatrix(QTableWidget):
         environments = {e.stage: e for e in status.environments}
         self.setColumnCount(1 + len(self.stages))
         self.setRowCount(len(self.builds))
-        self.setHorizontalHeaderItem(BUILD_COLUMN, QTableWidgetItem("Build"))
+        self.setHorizontalHeaderItem(BUILD_COLUMN, QTableWidgetItem("Run"))
         for column, name in enumerate(self.stages, start=1):
             self.setHorizontalHeaderItem(column, _header(name, environments.get(name)))
         for row, build_status in enumerate(self.builds):
@@ -89,9 +89,9 @@ class ReleaseMatrix(QTableWidget):
 def _header(stage: str, environment: EnvironmentStatus | None) -> QTableWidgetItem:
     if environment is None:
         return QTableWidgetItem(stage)
-    item = QTableWidgetItem(f"{stage} → {environment.name}")
+    item = QTableWidgetItem(f"{stage}\n→ {environment.name}")
     if environment.behind:
-        item.setText(f"{item.text()} ⚠ behind")
+        item.setText(f"{item.text()}\n⚠ behind")
         item.setForeground(QBrush(QColor(BEHIND)))
         item.setToolTip(f"{environment.name} runs an older build than its upstream "
                         f"environment ({', '.join(environment.upstream)})")

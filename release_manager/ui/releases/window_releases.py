@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from release_manager.engine.release_status import WorkspaceStatus
@@ -32,6 +33,17 @@ class ReleasesPanel(QTabWidget):
             lambda count: self.setTabText(1, f"Approvals ({count})" if count else "Approvals"))
 
 
+DOCK_WIDTH = 640
+
+
+def _show_dock(window: MainWindow) -> None:
+    if not window.releases_dock.isVisible():
+        window.releases_dock.show()
+        window.resizeDocks([window.releases_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        if window.graph is not None:  # the graph lost width to the dock: show it all
+            QTimer.singleShot(0, window.graph.fit)
+
+
 def install_releases(window: MainWindow) -> ReleaseController | None:
     """Give the window's Releases dock the open pipeline's workspace (the previous
     controller is disposed). The workspace opens in a worker: nothing waits here."""
@@ -56,8 +68,7 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
     controller.statusChanged.connect(on_status)
     controller.operationStarted.connect(lambda _: window.log_dock.raise_())
     controller.logShown.connect(lambda _: window.log_dock.raise_())
-    controller.availabilityChanged.connect(
-        lambda reason: reason or window.releases_dock.show())
+    controller.availabilityChanged.connect(lambda reason: reason or _show_dock(window))
     window.release_controller = controller
     controller.open()
     return controller
