@@ -30,13 +30,30 @@ class StageCard:
     tooltip: str
 
 
+def dependency_map(pipeline: Pipeline) -> dict[str, list[str]]:
+    """Every stage's dependencies (`Pipeline.dependencies` for each) in one pass."""
+    result: dict[str, list[str]] = {}
+    previous: str | None = None
+    for stage in pipeline.stages:
+        if stage.depends_on is not None:
+            result.setdefault(stage.name, list(stage.depends_on))
+        else:
+            result.setdefault(stage.name, [previous] if previous is not None else [])
+        previous = stage.name
+    return result
+
+
 def describe_stage(
-    pipeline: Pipeline, stage: Stage, diagnostics: list[tuple[str, str]]
+    pipeline: Pipeline,
+    stage: Stage,
+    diagnostics: list[tuple[str, str]],
+    dependencies: list[str],
 ) -> StageCard:
-    """The card of `stage`; `diagnostics` are (severity, message) pairs about it."""
+    """The card of `stage`; `diagnostics` are (severity, message) pairs about it and
+    `dependencies` the stages it runs after."""
     badges = [
         _condition_badge(stage),
-        _schedule_badge(pipeline, stage),
+        _schedule_badge(pipeline, stage, dependencies),
         _approvals_badge(pipeline, stage),
         _template_badge(stage),
         _diagnostics_badge(diagnostics),
@@ -53,8 +70,8 @@ def describe_stage(
     tooltip_lines = [f"<b>{_escape(title)}</b>", f"Stage: {_escape(stage.name)}"]
     if environments:
         tooltip_lines.append("Environment: " + _escape(", ".join(environments)))
-    dependencies = pipeline.dependencies(stage.name) if stage.kind != "expression" else []
-    tooltip_lines.append("Depends on: " + (_escape(", ".join(dependencies)) or "nothing"))
+    if stage.kind != "expression":
+        tooltip_lines.append("Depends on: " + (_escape(", ".join(dependencies)) or "nothing"))
     if stage.kind == "expression":
         tooltip_lines.append("Template expressions are shown, not edited.")
     return StageCard(
@@ -96,7 +113,7 @@ def _mentions_schedule(condition: str | None) -> bool:
     return "build.reason" in text and "schedule" in text
 
 
-def _schedule_badge(pipeline: Pipeline, stage: Stage) -> Badge | None:
+def _schedule_badge(pipeline: Pipeline, stage: Stage, dependencies: list[str]) -> Badge | None:
     if _mentions_schedule(stage.condition):
         return Badge(
             "schedule",
@@ -106,7 +123,7 @@ def _schedule_badge(pipeline: Pipeline, stage: Stage) -> Badge | None:
         )
     if stage.kind == "expression" or not pipeline.schedules:
         return None
-    if pipeline.dependencies(stage.name):
+    if dependencies:
         return None
     lines = [
         f"• {s.cron}" + (f"  ({s.display_name})" if s.display_name else "")

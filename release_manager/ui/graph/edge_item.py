@@ -98,9 +98,10 @@ def _bounds(path: QPainterPath) -> QRectF:
 
 def arrowhead_of(path: QPainterPath) -> QPolygonF:
     """The arrowhead at the end of `path`, pointing the way the path arrives."""
-    tip = path.pointAtPercent(1.0)
-    before = path.pointAtPercent(0.985)
-    return arrowhead(tip, math.atan2(tip.y() - before.y(), tip.x() - before.x()))
+    count = path.elementCount()
+    end, control = path.elementAt(count - 1), path.elementAt(count - 2)
+    tip = QPointF(end.x, end.y)
+    return arrowhead(tip, math.atan2(end.y - control.y, end.x - control.x))
 
 
 def paint_arrow(

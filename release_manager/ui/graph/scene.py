@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from release_manager.core.layout import compute_layout
 from release_manager.core.model import Pipeline
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.graph.card import describe_stage
+from release_manager.ui.graph.card import dependency_map, describe_stage
 from release_manager.ui.graph.clipboard import unique_name
 from release_manager.ui.graph.commands import MoveStagesCommand, Placement
 from release_manager.ui.graph.edge_item import ConnectionArrow, EdgeItem
@@ -106,9 +106,19 @@ class GraphScene(QGraphicsScene):
                 about.setdefault(diagnostic.stage, []).append(
                     (diagnostic.severity, diagnostic.message)
                 )
+        dependencies = dependency_map(pipeline)
+        known = set(dependencies)
+        edges = [
+            (upstream, stage.name)
+            for stage in pipeline.stages
+            for upstream in dependencies[stage.name]
+            if upstream in known
+        ]
         items: dict[int, StageItem] = {}
         for stage in pipeline.stages:
-            card = describe_stage(pipeline, stage, about.get(stage.name, []))
+            card = describe_stage(
+                pipeline, stage, about.get(stage.name, []), dependencies[stage.name]
+            )
             item = self._items.get(stage.uid)
             if item is None:
                 item = StageItem(card, self.graph_style)
@@ -125,22 +135,19 @@ class GraphScene(QGraphicsScene):
                     self._remove_edge(edge)
                 self.removeItem(item)
         self._items = items
-        self._sync_edges(pipeline)
-        structure = (
-            tuple(pipeline.stage_names),
-            tuple(edge.names for edge in self._edges.values()),
-        )
+        self._sync_edges(pipeline, edges)
+        structure = (tuple(pipeline.stage_names), tuple(edges))
         if structure != self._structure:
             self._structure = structure
-            self._relayout(pipeline)
+            self._relayout(pipeline.stage_names, edges)
         self._select_from_editor(self.editor.selected())
 
-    def _sync_edges(self, pipeline: Pipeline) -> None:
+    def _sync_edges(self, pipeline: Pipeline, edges: list[tuple[str, str]]) -> None:
         by_name: dict[str, StageItem] = {}
         for stage in pipeline.stages:
             by_name.setdefault(stage.name, self._items[stage.uid])
         wanted: dict[tuple[int, int], tuple[StageItem, StageItem]] = {}
-        for upstream, downstream in pipeline.edges():
+        for upstream, downstream in edges:
             up, down = by_name[upstream], by_name[downstream]
             wanted[(id(up), id(down))] = (up, down)
         for key, edge in list(self._edges.items()):
@@ -158,10 +165,10 @@ class GraphScene(QGraphicsScene):
         if edge.scene() is self:
             self.removeItem(edge)
 
-    def _relayout(self, pipeline: Pipeline) -> None:
+    def _relayout(self, names: list[str], edges: list[tuple[str, str]]) -> None:
         layout = compute_layout(
-            pipeline.stage_names,
-            pipeline.edges(),
+            names,
+            edges,
             layer_spacing=LAYER_SPACING,
             node_spacing=NODE_SPACING,
         )
@@ -177,7 +184,9 @@ class GraphScene(QGraphicsScene):
         for item in self._items.values():
             target = self.manual.get(item.name, self._auto.get(item.name, QPointF()))
             if item.pos() != target:
+                item.edges_follow = False  # the arrows are redrawn once, below
                 item.setPos(target)
+                item.edges_follow = True
         for edge in self._edges.values():
             by_hand = any(name in self.manual for name in edge.names)
             edge.set_bends([] if by_hand else self._bends.get(edge.names, []))

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 PADDING = 10.0
 BADGE_SIZE = 18.0
 RELEASE_STATES = ("succeeded", "failed", "running", "waiting", "")
+FAR_AWAY = 0.3
+"""Below this zoom, cards are drawn without text."""
 
 
 def _paint_badge(painter: QPainter, rect: QRectF, badge: Badge, style: GraphStyle) -> None:
@@ -81,6 +83,8 @@ class StageItem(QGraphicsItem):
         self.release_state = ""
         self.badge_rects: list[tuple[QRectF, Badge]] = []
         self._port_hovered = False
+        self.edges_follow = True
+        """False while the scene places many stages at once and redraws the arrows after."""
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -188,7 +192,7 @@ class StageItem(QGraphicsItem):
         return QRectF(ACCENT_WIDTH + PADDING, 6, CARD_WIDTH - 2 * PADDING - ACCENT_WIDTH, 22)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.edges_follow:
             for edge in self.edges:
                 edge.update_path()
         return super().itemChange(change, value)
@@ -201,6 +205,9 @@ class StageItem(QGraphicsItem):
         style = self.graph_style
         card = self.card
         rect = self.card_rect()
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < FAR_AWAY:
+            self._paint_far(painter, style)
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
 
@@ -298,6 +305,18 @@ class StageItem(QGraphicsItem):
             painter.drawText(QRectF(left + 14, footer_top, text_width, FOOTER_HEIGHT), _LEFT,
                              small_metrics.elidedText(
                                  self.release_text, Qt.TextElideMode.ElideRight, text_width))
+
+
+    def _paint_far(self, painter: QPainter, style: GraphStyle) -> None:
+        """Zoomed far out, text would be a blur: the card, its accent and a title bar."""
+        painter.setPen(QPen(style.selection if self.isSelected() else style.card_border, 0))
+        painter.setBrush(style.card)
+        painter.drawRect(self.card_rect())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.state_colour(self.release_state))
+        painter.drawRect(QRectF(0, 0, ACCENT_WIDTH * 2, CARD_HEIGHT))
+        painter.setBrush(style.subtle_text)
+        painter.drawRect(QRectF(ACCENT_WIDTH + PADDING, 10, CARD_WIDTH * 0.6, 14))
 
 
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
