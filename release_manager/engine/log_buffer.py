@@ -33,7 +33,7 @@ class LogSink:
     and the one reader only removes the first lines it has copied; each of those list
     operations is atomic in CPython, so nobody waits on a lock. A drain keeps at most
     ``max_pending`` lines (the newest) and counts the rest as skipped, as the view it
-    feeds keeps no more than that anyway.
+    feeds keeps no more than that anyway. Drained lines never hold a line break.
     """
 
     def __init__(self, max_pending: int = DEFAULT_CAPACITY) -> None:
@@ -45,12 +45,15 @@ class LogSink:
         self._extend = self._pending.extend
 
     def write(self, line: str) -> None:
-        """Queue one line (without its line break)."""
-        self._append(line)
+        """Queue one line (without its line break; one that holds breaks is split)."""
+        if "\n" in line:
+            self._extend(line.split("\n"))
+        else:
+            self._append(line)
 
     def write_lines(self, lines: Iterable[str]) -> None:
         """Queue several lines at once."""
-        self._extend(list(lines))
+        self._extend([part for line in lines for part in line.split("\n")])
 
     def drain(self, max_lines: int | None = None) -> Drained:
         """Take the lines written so far, oldest first, at most ``max_lines`` of them.
@@ -121,18 +124,22 @@ class LineRing:
     def __len__(self) -> int:
         return self._len
 
-    def extend(self, lines: list[str], skipped: int = 0) -> int:
+    def extend(self, lines: list[str], skipped: int = 0, *, unbroken: bool = False) -> int:
         """Append lines; returns how many old lines were dropped to make room.
 
         ``skipped`` counts lines lost just before ``lines`` (see :class:`Drained`): the
         ring cannot show a gap, so every older line is dropped along with them.
+        ``unbroken`` promises that no line holds a line break (as drained lines do),
+        which saves counting them.
         """
         before = self.first_seq
         if skipped:
             self._forget_all()
             self._total += skipped
         for start in range(0, len(lines), self.CHUNK):
-            self._add_chunk("\n".join(lines[start : start + self.CHUNK]))
+            chunk = lines[start : start + self.CHUNK]
+            text = "\n".join(chunk)
+            self._add_chunk(text, len(chunk) if unbroken else text.count("\n") + 1)
         excess = self._len - self._capacity
         if excess > 0:
             self._len -= excess
@@ -142,8 +149,7 @@ class LineRing:
                 del self._chunks[0], self._starts[0]
         return self.first_seq - before
 
-    def _add_chunk(self, text: str) -> None:
-        count = text.count("\n") + 1
+    def _add_chunk(self, text: str, count: int) -> None:
         if count > self._capacity:  # keep only the newest lines of a huge chunk
             cut = count - self._capacity
             self._forget_all()

@@ -52,7 +52,7 @@ from release_manager.ui.log_buffer import (
 
 DRAIN_INTERVAL_MS = 30
 # Lines taken from a sink per event-loop pass: bounds the GUI thread's work per pass.
-DRAIN_BATCH = 16384
+DRAIN_BATCH = 32768
 # While lines stream in, repaint at most this often: a paint costs more than a drain.
 PAINT_INTERVAL_S = 0.033
 MARGIN = 4.0
@@ -225,7 +225,7 @@ class LogView(QAbstractScrollArea):
         """
         if self._sink is not None and sink is not self._sink:
             drained = self._sink.drain()
-            self.append_lines(drained.lines, skipped=drained.skipped)
+            self._append(drained.lines, drained.skipped, unbroken=True)
         self._sink = sink
         if sink is None:
             self._drain_timer.stop()
@@ -236,21 +236,24 @@ class LogView(QAbstractScrollArea):
         if self._sink is None:
             return
         drained = self._sink.drain(DRAIN_BATCH)
-        if drained.lines or drained.skipped:
-            self.append_lines(drained.lines, skipped=drained.skipped)
+        self._append(drained.lines, drained.skipped, unbroken=True)
         if self._sink.pending:
             self._drain_more.start()  # the rest after the events waiting now
 
     def append_lines(self, lines: list[str], skipped: int = 0) -> None:
         """Add a batch of lines (already masked) at the bottom.
 
-        ``skipped`` counts lines lost upstream just before this batch.
+        ``skipped`` counts lines lost upstream just before this batch. A line that holds
+        line breaks shows as several lines.
         """
+        self._append(lines, skipped, unbroken=False)
+
+    def _append(self, lines: list[str], skipped: int, *, unbroken: bool) -> None:
         if not lines and not skipped:
             return
         top_seq = self._row_to_seq(self.verticalScrollBar().value())
         had_note = self._note_rows()
-        dropped = self._ring.extend(lines, skipped)
+        dropped = self._ring.extend(lines, skipped, unbroken=unbroken)
         if dropped:
             self._forget_dropped()
         self._update_scroll_bars()

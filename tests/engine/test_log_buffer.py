@@ -24,15 +24,20 @@ class TinyChunkRing(LineRing):
 rings = st.sampled_from([LineRing, TinyChunkRing])
 
 
-@given(ring_type=rings, capacity=st.integers(min_value=1, max_value=9), batches=batches)
+@given(
+    ring_type=rings,
+    capacity=st.integers(min_value=1, max_value=9),
+    batches=batches,
+    unbroken=st.booleans(),
+)
 def test_ring_keeps_the_newest_lines_with_their_numbers(
-    ring_type: type[LineRing], capacity: int, batches: list[list[str]]
+    ring_type: type[LineRing], capacity: int, batches: list[list[str]], unbroken: bool
 ) -> None:
     ring = ring_type(capacity)
     everything: list[str] = []
     for batch in batches:
         first_before = ring.first_seq
-        dropped = ring.extend(batch)
+        dropped = ring.extend(batch, unbroken=unbroken)
         everything += batch
         assert dropped == ring.first_seq - first_before
     kept = everything[-capacity:] if everything else []
@@ -125,6 +130,13 @@ def test_sink_delivers_every_line_from_many_threads_in_order() -> None:
         assert [line for line in received if line[0] == name] == [
             f"{name} {i}" for i in range(20_000)
         ]
+
+
+def test_sink_splits_lines_that_hold_line_breaks() -> None:
+    sink = LogSink()
+    sink.write("one\ntwo")
+    sink.write_lines(["three", "four\nfive"])
+    assert sink.drain().lines == ["one", "two", "three", "four", "five"]
 
 
 def test_sink_keeps_only_the_newest_lines_between_drains() -> None:
