@@ -22,7 +22,10 @@ def open_panel(qtbot, tmp_path: Path, source: Path = SPACEGAME) -> InspectorPane
     shutil.copyfile(source, path)
     editor = PipelineEditor(load(path))
     panel = InspectorPanel(editor)
-    qtbot.addWidget(panel)
+    # Undo commands hold their editor, a reference cycle through Qt objects; emptying the
+    # stack before the test ends keeps the garbage collector from tearing it down in an
+    # order that frees a command twice.
+    qtbot.addWidget(panel, before_close_func=lambda _: editor.undo_stack.clear())
     panel.resize(420, 900)
     panel.show()
     qtbot.waitExposed(panel)

@@ -189,3 +189,13 @@ def test_selecting_with_a_field_puts_the_cursor_there(qtbot, tmp_path: Path) -> 
     qtbot.waitUntil(panel.condition.field.hasFocus)
     panel.editor.select(["Test"], field="name")
     qtbot.waitUntil(panel.stage_form.name_edit.hasFocus)
+
+
+def test_the_implicit_stage_of_a_jobs_only_file_is_read_only(qtbot, tmp_path: Path) -> None:
+    source = tmp_path / "source.yml"
+    source.write_text("jobs:\n- job: Build\n  steps:\n  - script: echo build\n")
+    panel = open_panel(qtbot, tmp_path, source)
+    select(panel, "__default")
+    assert "has no stages" in panel.stage_form.read_only_note.text()
+    assert not panel.stage_form.name_edit.isEnabled()
+    assert panel.condition is None

@@ -25,7 +25,7 @@ from release_manager.ui.inspector.condition_editor import ConditionEditor
 from release_manager.ui.inspector.environment_form import EnvironmentForm
 from release_manager.ui.inspector.playground import Playground
 from release_manager.ui.inspector.schedule_form import SchedulesForm
-from release_manager.ui.inspector.stage_form import StageForm
+from release_manager.ui.inspector.stage_form import StageForm, is_read_only
 from release_manager.ui.inspector.triggers_form import TriggersForm
 from release_manager.ui.inspector.widgets import CollapsibleSection, UndoPassThrough, note
 
@@ -152,7 +152,7 @@ class InspectorPanel(QScrollArea):
             inner = ", ".join(stage.inner) or "none"
             layout.addWidget(note(f"Stages inside the block: {inner}."))
             return
-        if stage.kind == "stage":
+        if not is_read_only(self.editor.pipeline, stage):
             self.condition = ConditionEditor(self.editor, name)
             self._section(layout, "condition", "Condition", self.condition)
             self.playground = Playground(self.editor.pipeline, name)

@@ -71,7 +71,20 @@ def describe_variable(entry: VariableEntry) -> tuple[str, str]:
     return str(entry), ""
 
 
-def read_only_explanation(stage: Stage) -> str:
+IMPLICIT_EXPLANATION = (
+    "This pipeline has no stages: its jobs run as one stage that Azure makes for them. "
+    "Add a stage in the graph to give the pipeline stages of its own."
+)
+
+
+def is_read_only(pipeline: Pipeline, stage: Stage) -> bool:
+    """Template references, `${{ }}` blocks and the implicit stage of a jobs-only file."""
+    return stage.kind != "stage" or pipeline.implicit_stage
+
+
+def read_only_explanation(pipeline: Pipeline, stage: Stage) -> str:
+    if pipeline.implicit_stage:
+        return IMPLICIT_EXPLANATION
     if stage.kind == "template":
         return (
             f"This stage comes from the template {stage.template!r}: its stages, jobs and "
@@ -92,7 +105,7 @@ class StageForm(QWidget):
         self.editor = editor
         self.name = name
         stage = editor.pipeline.stage(name)
-        self.read_only = stage.kind != "stage"
+        self.read_only = is_read_only(editor.pipeline, stage)
         form = form_layout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setContentsMargins(0, 0, 0, 0)
@@ -138,7 +151,9 @@ class StageForm(QWidget):
             "isSkippable: whether the stage can be unticked in Azure's 'Run pipeline' "
             "dialog. Azure's default is yes."
         )
-        self.read_only_note = note(read_only_explanation(stage) if self.read_only else "")
+        self.read_only_note = note(
+            read_only_explanation(editor.pipeline, stage) if self.read_only else ""
+        )
 
         form.addRow("Name", self.name_edit)
         form.addRow("", self.name_error)
