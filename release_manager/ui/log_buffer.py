@@ -1,9 +1,10 @@
 """The Qt-free parts of the log view: line styling, incremental search, saving.
 
 A raw log line may hold ANSI SGR escape codes and start with an Azure Pipelines
-logging-command prefix (``##[error]`` …). What the view shows of it, its *display text*,
-is the line with escape codes stripped, the prefix removed (a group header gets a ``▸``
-marker instead) and tabs expanded. :func:`parse_line` gives the display text with its
+logging-command prefix (``##[error]`` …), possibly after the timestamp of a downloaded
+Azure log. What the view shows of it, its *display text*, is the line with escape codes
+stripped, the prefix removed (a group header gets a ``▸`` marker instead) and tabs
+expanded. :func:`parse_line` gives the display text with its
 style spans; :func:`display_block` gives the display text of many lines at once, which
 is how the search scans a large buffer quickly. Both agree character for character.
 """
