@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -53,6 +53,8 @@ DEFAULT_SIZE = (1400, 900)
 STATE_VERSION = 1
 YAML_FILTER = "Azure Pipelines YAML (*.yml *.yaml);;All files (*)"
 YAML_SUFFIXES = (".yml", ".yaml")
+MIN_READABLE_ZOOM = 0.6
+"""Below this the stage cards' text is too small to read."""
 
 EDIT_ACTIONS = (("add_stage", "rename", "delete"), ("copy", "paste"),
                 ("move_earlier", "move_later"))
@@ -152,7 +154,7 @@ class MainWindow(QMainWindow):
         self.inspector_dock.raise_()
         self.problems_dock.raise_()
         self.resizeDocks([self.inspector_dock], [360], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.problems_dock], [220], Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock], [170], Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
                 icon: QIcon | None = None) -> QAction:
@@ -169,19 +171,21 @@ class MainWindow(QMainWindow):
         pixmap = style.StandardPixmap
         self.open_action = self._action(
             "&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
-            style.standardIcon(pixmap.SP_DialogOpenButton))
+            QIcon.fromTheme(QIcon.ThemeIcon.DocumentOpen,
+                            style.standardIcon(pixmap.SP_DialogOpenButton)))
         self.save_action = self._action(
             "&Save", self.save, QKeySequence.StandardKey.Save,
-            style.standardIcon(pixmap.SP_DialogSaveButton))
+            QIcon.fromTheme(QIcon.ThemeIcon.DocumentSave,
+                            style.standardIcon(pixmap.SP_DialogSaveButton)))
         self.save_as_action = self._action("Save &As…", self.save_as, "Ctrl+Shift+S")
         self.revert_action = self._action("&Revert", self.revert)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
-        self.undo_action.setIcon(style.standardIcon(pixmap.SP_ArrowBack))
+        self.undo_action.setIcon(QIcon.fromTheme(QIcon.ThemeIcon.EditUndo))
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setIcon(style.standardIcon(pixmap.SP_ArrowForward))
+        self.redo_action.setIcon(QIcon.fromTheme(QIcon.ThemeIcon.EditRedo))
         self.undo_history_action = self.undo_dock.toggleViewAction()
         self.undo_history_action.setText("Undo &History")
         self.about_action = self._action("&About Release Manager", self.about)
@@ -287,6 +291,7 @@ class MainWindow(QMainWindow):
             self.path = path
             self.recent.add(path)
             self.error_view.show_error(path, error)
+            self.problems.show_load_error(path, error)
             self.central.setCurrentWidget(self.error_view)
             self._update_title()
             return False
@@ -297,8 +302,20 @@ class MainWindow(QMainWindow):
         self.recent.add(path)
         self._set_editor(PipelineEditor(document, self))
         self.central.setCurrentWidget(self.graph_page)
+        QTimer.singleShot(0, self._frame_graph)
         self.statusBar().showMessage(f"Opened {path}", 4000)
         return True
+
+    def _frame_graph(self) -> None:
+        """Show the whole graph; a graph too big to read that way starts at its left end."""
+        if self.graph is None:
+            return
+        self.graph.fit()
+        if self.graph.zoom_factor() < MIN_READABLE_ZOOM:
+            self.graph.set_zoom(MIN_READABLE_ZOOM)
+            items = self.graph.scene().itemsBoundingRect()
+            half_width = self.graph.viewport().width() / MIN_READABLE_ZOOM / 2
+            self.graph.centerOn(items.left() + half_width - 20, items.center().y())
 
     def reload(self) -> bool:
         return self.load(self.path) if self.path else False

@@ -53,11 +53,12 @@ def validate_text(text: str, path: str | None) -> list[Diagnostic]:
     try:
         document = loads(text, path)
     except PipelineLoadError as error:
-        name = str(path or "")
-        return [
-            Diagnostic("error", p.message, p.line, p.column, file=name) for p in error.problems
-        ]
+        return load_error_diagnostics(error, str(path or ""))
     return validate(document)
+
+
+def load_error_diagnostics(error: PipelineLoadError, file: str = "") -> list[Diagnostic]:
+    return [Diagnostic("error", p.message, p.line, p.column, file=file) for p in error.problems]
 
 
 def merge(full: list[Diagnostic], live: list[Diagnostic]) -> list[Diagnostic]:
@@ -172,6 +173,13 @@ class ProblemsPanel(QTableView):
         else:
             self._generation += 1
             self._done_generation = self._generation
+        self._show()
+
+    def show_load_error(self, path: Path, error: PipelineLoadError) -> None:
+        """List the problems of a file that did not load (there is no editor to follow)."""
+        self.set_editor(None)
+        self._model.file_name = Path(path).name
+        self._full = load_error_diagnostics(error, str(path))
         self._show()
 
     def diagnostics(self) -> list[Diagnostic]:
