@@ -4,7 +4,8 @@ A worker thread writes realistic lines (mixed lengths, some ANSI colours, some
 ``##[...]`` logging commands) one at a time into a LogSink; the GUI drains it on a
 timer into the widget, shown offscreen. Measured per widget: lines per second until the
 last line is in the widget, the largest gap between ticks of a 1 ms timer on the GUI
-thread (how long the window could not react), and the peak growth of resident memory.
+thread (how long the window could not react), the most CPU time the GUI thread spent
+between two ticks, and the peak growth of resident memory (see README.md).
 Baselines, same run: QPlainTextEdit fed 5 000 lines per appendPlainText call, and
 (on fewer lines, as it is slow) the same with maximumBlockCount 50 000.
 """
@@ -28,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from figure import Figure  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QPlainTextEdit  # noqa: E402
 
 from release_manager.engine.log_buffer import LogSink  # noqa: E402
 from release_manager.ui.log_view import LogView  # noqa: E402
@@ -97,7 +98,7 @@ def _warm_up(app: QApplication, show: Callable[[list[str]], None]) -> None:
         app.processEvents()
 
 
-def _stream(widget: QWidget, count: int, ingested: Callable[[], int], start: Callable) -> Result:
+def _stream(count: int, ingested: Callable[[], int], start: Callable[[LogSink], None]) -> Result:
     """Run producer and GUI until ``ingested() == count``; watch the GUI thread meanwhile."""
     sink = LogSink(max_pending=count)
     gc.collect()
@@ -149,7 +150,7 @@ def _log_view(app: QApplication) -> Result:
     _warm_up(app, view.append_lines)
     view.clear()
     warm = view.total_lines
-    result = _stream(view, LINES, lambda: view.total_lines - warm, view.attach_sink)
+    result = _stream(LINES, lambda: view.total_lines - warm, view.attach_sink)
     view.attach_sink(None)
     return result
 
@@ -185,7 +186,7 @@ def _plain_text_edit(app: QApplication, count: int, max_blocks: int) -> Result:
 
     sink = LogSink()
     pump.timeout.connect(feed)
-    result = _stream(editor, count, lambda: appended, start)
+    result = _stream(count, lambda: appended, start)
     pump.stop()
     return result
 
