@@ -159,3 +159,24 @@ def test_a_refused_open_of_nothing_does_not_break_the_view(qtbot, tmp_path) -> N
     view.export_png(tmp_path / "empty.png")
     assert not QImage(str(tmp_path / "empty.png")).isNull()
     assert Path(tmp_path / "empty.png").stat().st_size > 0
+
+
+def test_space_and_drag_pans_without_moving_or_selecting(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    view.set_zoom(3.0)
+    item = view.graph_scene.stage_item("Test")
+    view.centerOn(item)
+    start_pos = item.pos()
+    bar = view.verticalScrollBar()
+    before = bar.value()
+    viewport = view.viewport()
+    grip = at(view, item.sceneBoundingRect().center())
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=grip)
+    for step in range(1, 6):
+        qtbot.mouseMove(viewport, grip + QPoint(0, 20 * step))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=grip + QPoint(0, 100))
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    assert bar.value() == before - 100
+    assert item.pos() == start_pos and view.editor.selected() == []
+    assert view.editor.undo_stack.count() == 0

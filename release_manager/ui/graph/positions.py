@@ -7,14 +7,21 @@ import hashlib
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QSettings
+from PySide6.QtCore import QCoreApplication, QPointF, QSettings
 
 GROUP = "graph-positions"
 
 
 class PositionStore:
     def __init__(self, settings: QSettings | None = None) -> None:
-        self._settings = settings if settings is not None else QSettings()
+        if settings is None:  # the application's own settings file
+            settings = QSettings(
+                QSettings.Format.IniFormat,
+                QSettings.Scope.UserScope,
+                QCoreApplication.organizationName() or "release-manager",
+                QCoreApplication.applicationName() or "release-manager",
+            )
+        self._settings = settings
 
     @staticmethod
     def _key(path: Path) -> str:
