@@ -247,10 +247,6 @@ class ConditionEditor(QWidget):
             return ""
         return pipeline.stage(self.name).condition or ""
 
-    def is_dirty(self) -> bool:
-        """The field holds typing not committed yet."""
-        return self.field.toPlainText() != self.model_text()
-
     def refresh(self) -> None:
         """Show the model's condition; the cursor stays where it is when the text is the
         same, and text being typed is not overwritten by unrelated edits."""

@@ -251,11 +251,16 @@ class StageForm(QWidget):
 
     def _toggle_dependency(self, item: QListWidgetItem) -> None:
         upstream, name = item.data(Qt.ItemDataRole.UserRole), self.name
-        if item.checkState() == Qt.CheckState.Checked:
-            text, mutate = f"{name} depends on {upstream}", lambda p: p.connect(upstream, name)
-        else:
-            text = f"{name} no longer depends on {upstream}"
-            mutate = lambda p: p.disconnect(upstream, name)  # noqa: E731
+        adding = item.checkState() == Qt.CheckState.Checked
+
+        def mutate(p: Pipeline) -> None:
+            if adding:
+                p.connect(upstream, name)
+            else:
+                p.disconnect(upstream, name)
+
+        text = (f"{name} depends on {upstream}" if adding
+                else f"{name} no longer depends on {upstream}")
         if not apply_or_refuse(self.editor, text, mutate, self.dependencies_error):
             self.refresh()  # put the refused tick back as the model has it
 

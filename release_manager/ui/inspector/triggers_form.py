@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QVBoxLayout, QWidget
 
@@ -128,8 +127,11 @@ class TriggerForm(QWidget):
         trigger, attribute = self._edited(), self.attribute
         if trigger == self.trigger():
             return
-        setter: Callable[[Pipeline], None] = lambda p: setattr(p, attribute, trigger)  # noqa: E731
-        self.editor.apply(f"Change the {self.what}", setter)
+
+        def mutate(p: Pipeline) -> None:
+            setattr(p, attribute, trigger)
+
+        self.editor.apply(f"Change the {self.what}", mutate)
         self.refresh()
 
 

@@ -58,9 +58,6 @@ class CollapsibleSection(QWidget):
             self.header.setChecked(expanded)
         self.content.setVisible(expanded)
 
-    def is_expanded(self) -> bool:
-        return self.header.isChecked()
-
 
 def note(text: str = "", error: bool = False) -> QLabel:
     """A wrapped explanatory line under a field (grey), or a red refusal."""
