@@ -213,3 +213,16 @@ def test_ctrl_z_in_the_field_undoes_the_committed_condition(qtbot, tmp_path: Pat
     qtbot.keyClick(panel.condition.field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert panel.editor.pipeline.stage("Test").condition == TEST_CONDITION
     assert panel.condition.field.toPlainText() == TEST_CONDITION
+
+
+def test_committed_invalid_condition_is_listed_under_the_title(qtbot, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, tmp_path)
+    select(panel, "Test")
+    assert not panel.problems.isVisible()
+    type_condition(qtbot, panel, "eq(1,")
+    commit(qtbot, panel)
+    assert panel.editor.pipeline.stage("Test").condition == "eq(1,"
+    assert panel.problems.isVisible()
+    assert "Error: invalid condition: Unclosed function" in panel.problems.text()
+    panel.editor.undo_stack.undo()
+    assert not panel.problems.isVisible()

@@ -9,6 +9,8 @@ model, leaving fields whose value did not change (and their cursors) alone.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
@@ -29,6 +31,8 @@ from release_manager.ui.inspector.stage_form import StageForm, is_read_only
 from release_manager.ui.inspector.triggers_form import TriggersForm
 from release_manager.ui.inspector.widgets import CollapsibleSection, UndoPassThrough, note
 
+PROBLEM_COLOURS = {"error": "#d13438", "warning": "#c27c0e", "info": "#6b8fb3"}
+
 
 class InspectorPanel(QScrollArea):
     def __init__(self, editor: PipelineEditor, parent: QWidget | None = None) -> None:
@@ -48,10 +52,12 @@ class InspectorPanel(QScrollArea):
         self.triggers: TriggersForm | None = None
         self.schedules: SchedulesForm | None = None
         self.title = QLabel()
+        self.problems = QLabel()
         self._undo_pass_through = UndoPassThrough(self)
         self._build()
         editor.selectionChanged.connect(self._on_selection)
         editor.changed.connect(self._on_changed)
+        editor.diagnosticsChanged.connect(self._show_problems)
 
     # ----------------------------------------------------------------- building
 
@@ -111,6 +117,11 @@ class InspectorPanel(QScrollArea):
         self.title.setFont(font)
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
+        self.problems = QLabel(content)
+        self.problems.setWordWrap(True)
+        self.problems.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.problems)
+        self._show_problems(self.editor.diagnostics())
         if not names:
             self._build_pipeline(layout)
         elif len(names) == 1:
@@ -176,6 +187,17 @@ class InspectorPanel(QScrollArea):
         summary.setWordWrap(True)
         layout.addWidget(summary)
         layout.addWidget(note("Select a single stage to edit it."))
+
+    def _show_problems(self, diagnostics: list) -> None:
+        """The validation findings of the stage shown, under its title."""
+        shown = self.shown[0] if self.shown and len(self.shown) == 1 else None
+        lines = [
+            f"<span style='color:{PROBLEM_COLOURS.get(d.severity, '')}'>"
+            f"{d.severity.capitalize()}: {html.escape(d.message)}</span>"
+            for d in diagnostics if shown is not None and d.stage == shown
+        ]
+        self.problems.setText("<br>".join(lines))
+        self.problems.setVisible(bool(lines))
 
     # ----------------------------------------------------------------- focus
 
