@@ -52,7 +52,7 @@ from release_manager.ui.log_buffer import (
 
 DRAIN_INTERVAL_MS = 30
 # Lines taken from a sink per event-loop pass: bounds the GUI thread's work per pass.
-DRAIN_BATCH = 32768
+DRAIN_BATCH = 16384
 # While lines stream in, repaint at most this often: a paint costs more than a drain.
 PAINT_INTERVAL_S = 0.033
 MARGIN = 4.0
