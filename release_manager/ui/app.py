@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -78,9 +78,13 @@ def run_gui(args: argparse.Namespace) -> int:
     window, loaded = create_window(args, app_settings())
     window.show()
     if not args.screenshot:
-        return app.exec()
+        code = app.exec()
+        QThreadPool.globalInstance().waitForDone()
+        return code
     out = Path(args.screenshot)
-    if not save_screenshot(window, window.drawn_widget(), out, window.is_drawn):
+    written = save_screenshot(window, window.drawn_widget(), out, window.is_drawn)
+    QThreadPool.globalInstance().waitForDone()
+    if not written:
         print(f"release-manager: could not write {out}", file=sys.stderr)
         return 1
     if not loaded:

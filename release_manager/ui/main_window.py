@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -53,7 +53,7 @@ DEFAULT_SIZE = (1400, 900)
 STATE_VERSION = 1
 YAML_FILTER = "Azure Pipelines YAML (*.yml *.yaml);;All files (*)"
 YAML_SUFFIXES = (".yml", ".yaml")
-MIN_READABLE_ZOOM = 0.6
+MIN_READABLE_ZOOM = 0.5
 """Below this the stage cards' text is too small to read."""
 
 EDIT_ACTIONS = (("add_stage", "rename", "delete"), ("copy", "paste"),
@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.graph: GraphView | None = None
         self.inspector: InspectorPanel | None = None
         self.path: Path | None = None
+        self._keep_framed = False
         """The file shown: the open pipeline, or the one whose load failed."""
         self.undo_group = QUndoGroup(self)
         self.undo_group.cleanChanged.connect(self._update_title)
@@ -302,6 +303,7 @@ class MainWindow(QMainWindow):
         self.recent.add(path)
         self._set_editor(PipelineEditor(document, self))
         self.central.setCurrentWidget(self.graph_page)
+        self._keep_framed = True
         QTimer.singleShot(0, self._frame_graph)
         self.statusBar().showMessage(f"Opened {path}", 4000)
         return True
@@ -316,6 +318,17 @@ class MainWindow(QMainWindow):
             items = self.graph.scene().itemsBoundingRect()
             half_width = self.graph.viewport().width() / MIN_READABLE_ZOOM / 2
             self.graph.centerOn(items.left() + half_width - 20, items.center().y())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keep a freshly opened graph framed while the docks settle around it, until
+        the user clicks or scrolls in it."""
+        if self.graph is not None and watched is self.graph.viewport():
+            kind = event.type()
+            if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
+                self._keep_framed = False
+            elif kind == QEvent.Type.Resize and self._keep_framed:
+                QTimer.singleShot(0, self._frame_graph)
+        return super().eventFilter(watched, event)
 
     def reload(self) -> bool:
         return self.load(self.path) if self.path else False
@@ -338,6 +351,7 @@ class MainWindow(QMainWindow):
             editor.editRefused.connect(lambda message: self.statusBar().showMessage(message, 6000))
             editor.changed.connect(self._show_stage_count)
             self.graph = GraphView(editor)
+            self.graph.viewport().installEventFilter(self)
             self.graph_page.layout().addWidget(self.graph)
             self.inspector = InspectorPanel(editor)
             self.inspector_dock.setWidget(self.inspector)

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -224,11 +225,26 @@ class ProblemsPanel(QTableView):
         self._done_generation = generation
         self._full = list(diagnostics)
         self._show()
+        self.viewport().update()
         self.fullValidationFinished.emit(self.diagnostics())
 
     def _show(self) -> None:
         self._model.set_diagnostics(merge(self._full, self._live))
         self.problemsChanged.emit(self.diagnostics())
+
+    def empty_text(self) -> str:
+        """What the empty table says."""
+        if self._editor is None:
+            return ""
+        return "Checking the pipeline…" if self.is_validating() else "No problems found."
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._model.rowCount() == 0 and (text := self.empty_text()):
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, text)
+            painter.end()
 
     def _open_row(self, index: QModelIndex) -> None:
         d = self._model.diagnostic(index.row())
