@@ -226,3 +226,15 @@ def test_committed_invalid_condition_is_listed_under_the_title(qtbot, tmp_path: 
     assert "Error: invalid condition: Unclosed function" in panel.problems.text()
     panel.editor.undo_stack.undo()
     assert not panel.problems.isVisible()
+
+
+def test_template_expressions_are_left_to_compile_time(qtbot, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, tmp_path)
+    select(panel, "Test")
+    type_condition(qtbot, panel, "and(succeeded(), ${{ parameters.deploy }})")
+    qtbot.waitUntil(lambda: panel.condition.template_note.isVisible())
+    assert "fills it in when the run is compiled" in panel.condition.template_note.text()
+    assert not panel.condition.message.isVisible()
+    assert panel.condition.field.extraSelections() == []
+    assert panel.playground.verdict.text() == "—"
+    assert "template expression" in panel.playground.problem.text()

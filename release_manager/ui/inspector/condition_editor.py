@@ -37,6 +37,10 @@ from release_manager.ui.inspector.condition_highlighter import ConditionHighligh
 from release_manager.ui.inspector.widgets import note, show_note
 
 DEFAULT_NOTE = "Default: runs when all dependencies succeeded (succeeded())"
+TEMPLATE_NOTE = (
+    "Holds a template expression (${{ }}): Azure fills it in when the run is compiled, "
+    "so the condition is checked then, not here."
+)
 VALIDATION_DELAY_MS = 150
 
 PREDEFINED_VARIABLES = [
@@ -213,6 +217,7 @@ class ConditionEditor(QWidget):
         self.highlighter = ConditionHighlighter(self.field.document())
         self.message = note(error=True)
         self.default_note = note(DEFAULT_NOTE)
+        self.template_note = note()
         self.presets = QToolButton(self)
         self.presets.setText("Presets")
         self.presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -229,6 +234,7 @@ class ConditionEditor(QWidget):
         layout.addWidget(self.field)
         layout.addWidget(self.message)
         layout.addWidget(self.default_note)
+        layout.addWidget(self.template_note)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -269,7 +275,9 @@ class ConditionEditor(QWidget):
         text = self.field.toPlainText()
         self.default_note.setVisible(not text.strip())
         self.error = None
-        if text.strip():
+        templated = "${{" in text
+        show_note(self.template_note, TEMPLATE_NOTE if templated else "")
+        if text.strip() and not templated:
             try:
                 expressions.parse(text)
             except expressions.ExpressionError as error:

@@ -190,19 +190,25 @@ class Playground(QWidget):
             "ancestors": ancestors,
         }
         self.tree.clear()
+        if "${{" in text:
+            self._not_evaluated("it holds a template expression, filled in at compile time")
+            return
         try:
             runs = expressions.evaluate_condition(text, **context)
             steps = expressions.explain(text, **context)
         except expressions.ExpressionError as error:
-            self.verdict.setText("—")
-            self.verdict.setStyleSheet("color: palette(placeholder-text);")
-            show_note(self.problem, f"The condition cannot be evaluated: {error}")
+            self._not_evaluated(str(error))
             return
         show_note(self.problem, "")
         self.verdict.setText("Runs" if runs else "Skipped")
         green = "#3fb950" if is_dark(self.palette()) else "#107c10"
         self.verdict.setStyleSheet(f"color: {green};" if runs else "color: #8a8886;")
         self._fill_tree(steps)
+
+    def _not_evaluated(self, why: str) -> None:
+        self.verdict.setText("—")
+        self.verdict.setStyleSheet("color: palette(placeholder-text);")
+        show_note(self.problem, f"The condition cannot be evaluated: {why}")
 
     def _fill_tree(self, steps: list) -> None:
         greyed = QBrush(self.palette().color(QPalette.ColorGroup.Disabled,
