@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
+    QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
     QIcon,
@@ -320,10 +321,17 @@ class MainWindow(QMainWindow):
             self.graph.centerOn(items.left() + half_width - 20, items.center().y())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Keep a freshly opened graph framed while the docks settle around it, until
-        the user clicks or scrolls in it."""
+        """On the graph: a .yml dropped on it opens (the canvas would take the drop), and
+        a freshly opened graph stays framed while the docks settle around it, until the
+        user clicks or scrolls in it."""
         if self.graph is not None and watched is self.graph.viewport():
             kind = event.type()
+            if kind in _DRAG_EVENTS and _dropped_yaml(event) is not None:
+                if kind == QEvent.Type.Drop:
+                    self.dropEvent(event)
+                else:
+                    event.acceptProposedAction()
+                return True
             if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
                 self._keep_framed = False
             elif kind == QEvent.Type.Resize and self._keep_framed:
@@ -519,11 +527,14 @@ class MainWindow(QMainWindow):
         self._save_window()
         event.accept()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent | QDragMoveEvent) -> None:
         if _dropped_yaml(event) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self.dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
         path = _dropped_yaml(event)
@@ -534,8 +545,13 @@ class MainWindow(QMainWindow):
         self.open_path(path)
 
 
-def _dropped_yaml(event: QDropEvent | QDragEnterEvent) -> Path | None:
+_DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+
+
+def _dropped_yaml(event: QEvent) -> Path | None:
     """The first local .yml/.yaml file among the dropped URLs."""
+    if not isinstance(event, QDropEvent):  # drag enter and move events are drop events
+        return None
     for url in event.mimeData().urls():
         if url.isLocalFile() and url.toLocalFile().lower().endswith(YAML_SUFFIXES):
             return Path(url.toLocalFile())

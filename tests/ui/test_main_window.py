@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
 
 from release_manager.cli import build_gui_parser
 from release_manager.ui.app import app_settings, create_window
@@ -184,6 +184,18 @@ def test_undo_back_to_the_saved_state_clears_the_modified_mark(qtbot, window_on,
     assert window.isWindowModified()
 
 
+def test_undo_and_redo_have_their_shortcuts_and_a_history_dock(window_on, spacegame):
+    window = window_on(spacegame)
+    rename_display(window, "Dev", "Development")
+
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert "Ctrl+Shift+Z" in [k.toString() for k in window.redo_action.shortcuts()]
+    assert window.undo_action.isEnabled() and not window.redo_action.isEnabled()
+    assert not window.undo_dock.isVisible()
+    window.undo_history_action.trigger()
+    assert window.undo_dock.isVisible()
+
+
 def test_graph_actions_are_in_the_edit_menu_and_the_toolbar(window_on, spacegame):
     window = window_on(spacegame)
     edit_texts = [a.text() for a in window.edit_menu.actions() if a.text()]
@@ -296,42 +308,49 @@ def test_recent_files_menu_lists_opened_files_newest_first(window_on, spacegame,
     assert window.path == spacegame.resolve()
 
 
-def test_dropping_a_yaml_file_opens_it(qtbot, window_on, spacegame, tmp_path):
-    window = window_on("--workspace", tmp_path)
+def drag_and_drop(target: QWidget, path: Path) -> tuple[bool, bool]:
+    """Drag `path` over `target` and drop it there; whether the enter and the drop were
+    accepted."""
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(spacegame))])
-    where = QPoint(window.width() // 2, window.height() // 2)
-    enter = QDragEnterEvent(
-        where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    where = QPoint(target.width() // 2, target.height() // 2)
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(where, Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(where, Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(target, move)
+    drop = QDropEvent(QPointF(where), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(target, drop)
+    return enter.isAccepted() and move.isAccepted(), drop.isAccepted()
 
-    drop = QDropEvent(
-        QPointF(where), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(window, drop)
+
+def test_dropping_a_yaml_file_on_the_welcome_opens_it(qtbot, window_on, spacegame, tmp_path):
+    window = window_on("--workspace", tmp_path)
+
+    assert drag_and_drop(window.welcome, spacegame) == (True, True)
 
     assert window.path == spacegame.resolve()
     assert window.central.currentWidget() is window.graph_page
     qtbot.waitUntil(lambda: len(stage_item_names(window)) == 4)
 
 
+def test_dropping_a_yaml_file_on_the_graph_opens_it(qtbot, window_on, spacegame, tmp_path):
+    other = tmp_path / "other.yml"
+    other.write_text("stages:\n- stage: Only\n  jobs: []\n", encoding="utf-8")
+    window = window_on(spacegame)
+
+    assert drag_and_drop(window.graph.viewport(), other) == (True, True)
+
+    assert window.path == other.resolve()
+    qtbot.waitUntil(lambda: stage_item_names(window) == ["Only"])
+
+
 def test_dropping_something_else_is_refused(window_on, tmp_path):
     window = window_on("--workspace", tmp_path)
     text = tmp_path / "notes.txt"
     text.write_text("hello", encoding="utf-8")
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(text))])
-    enter = QDragEnterEvent(
-        QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    QApplication.sendEvent(window, enter)
 
-    assert not enter.isAccepted()
+    assert drag_and_drop(window.welcome, text) == (False, False)
     assert window.path is None
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.ui.load_error_view import source_excerpt
 from release_manager.ui.problems_panel import ProblemsPanel
+from release_manager.ui.recent_files import RecentFiles
 from release_manager.ui.theme import apply_palette, is_dark
 from release_manager.ui.yaml_highlighter import LIGHT_COLORS
 from release_manager.ui.yaml_pane import YamlPane
@@ -80,3 +81,21 @@ def test_dark_scheme_gives_a_dark_palette_and_light_a_light_one(qapp):
         assert not is_dark(qapp.palette())
     finally:
         qapp.setPalette(original)
+
+
+def test_recent_files_keep_the_ten_newest_without_repeats(tmp_path: Path):
+    settings = QSettings(str(tmp_path / "recent.ini"), QSettings.Format.IniFormat)
+    recent = RecentFiles(settings)
+    files = []
+    for number in range(12):
+        path = tmp_path / f"p{number}.yml"
+        path.write_text("stages: []\n", encoding="utf-8")
+        files.append(path)
+        recent.add(path)
+    recent.add(files[5])
+
+    listed = RecentFiles(settings).paths()
+
+    assert len(listed) == 10
+    assert listed[0] == files[5].resolve()
+    assert listed[1:] == [p.resolve() for p in reversed(files[2:]) if p != files[5]]
