@@ -22,6 +22,7 @@ from release_manager.core.yaml_guard import (
     Problem,
     decode,
     parse,
+    split_lines,
     too_big,
 )
 from release_manager.core.yaml_reader import read_pipeline
@@ -61,8 +62,10 @@ def loads(text: str, path: Path | str | None = None) -> PipelineDocument:
 
 
 def _newline(text: str) -> str:
+    """The file's usual line break, for the lines an edit adds."""
     crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+    counts = {"\r\n": crlf, "\n": text.count("\n") - crlf, "\r": text.count("\r") - crlf}
+    return max(counts, key=lambda newline: (counts[newline], newline == "\n"))
 
 
 class PipelineDocument:
@@ -84,7 +87,7 @@ class PipelineDocument:
 
     def _read(self, parsed: ParsedYaml, text: str) -> Pipeline:
         base_dir = self.path.parent if self.path is not None else None
-        return read_pipeline(parsed.root, text.split("\n"), base_dir)
+        return read_pipeline(parsed.root, split_lines(text), base_dir)
 
     def _use(self, parsed: ParsedYaml, text: str) -> None:
         self._parsed = parsed

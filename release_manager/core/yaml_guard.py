@@ -14,6 +14,7 @@ records where each node ends (ruamel keeps only where nodes start).
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,15 @@ class ParsedYaml:
     block collections excluded)."""
 
 
+LINE_BREAK = re.compile("\r\n|[\r\n]")
+"""What the parser (YAML 1.2) counts as the end of a line, so positions agree with it."""
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` as the parser numbers them, without their line breaks."""
+    return LINE_BREAK.split(text)
+
+
 class _Fatal(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
@@ -133,6 +143,12 @@ def parse(text: str, path: Path | str | None = None) -> ParsedYaml:
         raise PipelineLoadError([_syntax_problem(error)], path) from None
     except (YAMLError, RecursionError) as error:
         raise PipelineLoadError([Problem(f"not valid YAML: {error}")], path) from None
+    except Exception as error:  # noqa: BLE001 - ruamel fails oddly on some tags (`!!set`)
+        mark = getattr(yaml.composer, "last_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        raise PipelineLoadError(
+            [Problem(f"not valid YAML here ({type(error).__name__}: {error})", line, column)],
+            path) from None
     composer: _GuardedComposer = yaml.composer
     if composer.duplicates:
         raise PipelineLoadError(composer.duplicates[:MAX_PROBLEMS], path)
@@ -157,17 +173,25 @@ class _GuardedComposer(Composer):
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
         self.depth = 0
+        self.last_mark: Any = None
         self.duplicates: list[Problem] = []
         self.ends: dict[tuple[int, int, str], tuple[int, int]] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
+        self.last_mark = event.start_mark
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
             what = "alias *" if isinstance(event, AliasEvent) else "anchor &"
             mark = event.start_mark
             raise _Fatal(Problem(
                 f"YAML {what}{event.anchor} is not supported: Azure Pipelines rejects "
                 "anchors and aliases", mark.line + 1, mark.column + 1))
+        tag = getattr(event, "tag", None)
+        if tag:
+            mark = event.start_mark
+            raise _Fatal(Problem(
+                f"YAML tag {tag} is not supported: Azure Pipelines reads every value as "
+                "plain text", mark.line + 1, mark.column + 1))
         if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -199,17 +223,19 @@ class _GuardedComposer(Composer):
         """The end of a block scalar's last non-blank line (ruamel's end mark lies past
         the trailing blank lines)."""
         buffer = node.end_mark.buffer
-        pointer = node.end_mark.pointer
-        line = node.end_mark.line
         if buffer is None:
             return node.end_mark.line, node.end_mark.column
-        start_pointer = node.start_mark.pointer
-        while pointer > start_pointer and buffer[pointer - 1] in " \t\r\n":
-            if buffer[pointer - 1] == "\n":
-                line -= 1
+        pointer, line = node.end_mark.pointer, node.end_mark.line
+        while pointer > node.start_mark.pointer and buffer[pointer - 1] in _BLANK:
             pointer -= 1
-        line_start = buffer.rfind("\n", 0, pointer) + 1
-        return line, pointer - line_start
+            if buffer[pointer] in _BREAKS and not (
+                    buffer[pointer] == "\r" and buffer[pointer + 1:pointer + 2] == "\n"):
+                line -= 1
+        start = node.start_mark.pointer
+        breaks = max(buffer.rfind(ch, start, pointer) for ch in _BREAKS)
+        if breaks < 0:  # still on the line of the `|` indicator
+            return line, node.start_mark.column + pointer - start
+        return line, pointer - breaks - 1
 
     def _check_duplicates(self, node: MappingNode) -> None:
         seen: dict[str, Any] = {}
@@ -224,6 +250,8 @@ class _GuardedComposer(Composer):
                     key.start_mark.line + 1, key.start_mark.column + 1))
 
 
+_BREAKS = "\r\n"
+_BLANK = " \t" + _BREAKS
 _KINDS = {ScalarNode: "scalar", SequenceNode: "seq", MappingNode: "map"}
 
 

@@ -27,7 +27,7 @@ from release_manager.core.model import (
     VariableGroup,
     VariableTemplate,
 )
-from release_manager.core.yaml_guard import PipelineLoadError, decode, parse
+from release_manager.core.yaml_guard import PipelineLoadError, decode, parse, split_lines
 
 IMPLICIT_STAGE = "__default"
 MAX_TEMPLATE_DEPTH = 8
@@ -453,7 +453,7 @@ class StageReader:
             root = parse(text_, path).root
         except (OSError, PipelineLoadError):
             return None
-        reader = StageReader(path.parent, text_.split("\n"), self.resolving | {path})
+        reader = StageReader(path.parent, split_lines(text_), self.resolving | {path})
         stages = reader.read(stages_node(root), set())
         jobs = [job for stage in stages for job in stage.jobs]
         jobs += [job for stage in stages if stage.resolved for job in stage.resolved.jobs]
@@ -473,7 +473,7 @@ def _repo_root(start: Path) -> Path:
 
 
 def read_pipeline(root: Any, lines: list[str], base_dir: Path | None) -> Pipeline:
-    """The model of a parsed file; `lines` are its text split at "\\n"."""
+    """The model of a parsed file; `lines` are its lines as `split_lines` gives them."""
     reader = StageReader(base_dir.resolve() if base_dir else None, lines)
     pipeline = Pipeline(
         name=text(root.get("name")),

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from release_manager.core import yaml_style
 from release_manager.core.model import Filter, Job, Pipeline, Schedule, Stage, Step, Trigger
+from release_manager.core.yaml_guard import LINE_BREAK, split_lines
 from release_manager.core.yaml_reader import jobs_owner, names, stages_node
 from release_manager.core.yaml_style import Style
 
@@ -47,10 +48,8 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = text.split("\n")
-        self.starts = [0]
-        for line in self.lines[:-1]:
-            self.starts.append(self.starts[-1] + len(line) + 1)
+        self.lines = split_lines(text)
+        self.starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
 
     def offset(self, line: int, column: int) -> int:
         if line >= len(self.starts):
@@ -64,7 +63,7 @@ class SourceText:
         return self.line_start(line + 1)
 
     def line(self, number: int) -> str:
-        return self.lines[number].rstrip("\r") if number < len(self.lines) else ""
+        return self.lines[number] if number < len(self.lines) else ""
 
     def is_blank(self, number: int) -> bool:
         return not self.line(number).strip()

@@ -64,7 +64,7 @@ def dash_column(seq: Any, index: int, lines: list[str]) -> int | None:
     """Column of the `-` that starts item `index` of a block sequence."""
     line, col = seq.lc.item(index)
     source = lines[line] if line < len(lines) else ""
-    probe = col - 1
+    probe = min(col, len(source)) - 1
     while probe >= 0 and source[probe] == " ":
         probe -= 1
     if probe >= 0 and source[probe] == "-":

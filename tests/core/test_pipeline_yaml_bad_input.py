@@ -142,3 +142,26 @@ def test_a_missing_file(tmp_path):
     with pytest.raises(PipelineLoadError) as caught:
         load(tmp_path / "nope.yml")
     assert only(caught.value).message == "cannot read the file: No such file or directory"
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("a: !!set\n  ? x\n", "tag:yaml.org,2002:set"),
+    ("pool: !Ref shared\n", "!Ref"),
+])
+def test_yaml_tags_are_refused(text, tag):
+    with pytest.raises(PipelineLoadError) as caught:
+        loads(text)
+    assert only(caught.value) == Problem(
+        f"YAML tag {tag} is not supported: Azure Pipelines reads every value as plain text",
+        1, 7 if tag == "!Ref" else 4)
+
+
+def test_merge_keys_are_plain_keys_as_in_azure():
+    document = loads("variables:\n  <<: x\n  a: b\n")
+    assert [v.name for v in document.pipeline.variables] == ["<<", "a"]
+
+
+def test_unusual_line_breaks_in_comments_are_reported_not_crashed():
+    with pytest.raises(PipelineLoadError) as caught:
+        loads("# note\x85 more\nstages:\n- stage: A\n  jobs: []\n")
+    assert only(caught.value).line == 2

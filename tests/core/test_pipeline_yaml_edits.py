@@ -485,3 +485,12 @@ def test_a_pipeline_without_stages_gets_a_stages_list():
     document = loads("trigger: none\n")
     document.pipeline.add_stage("First")
     check(document, "trigger: none\nstages:\n- stage: First\n  dependsOn: []\n")
+
+
+def test_old_mac_line_breaks_are_kept():
+    text = "stages:\r- stage: A\r  displayName: x\r- stage: B\r"
+    document = loads(text)
+    document.pipeline.set_condition("A", "always()")
+    document.pipeline.add_stage("C")
+    check(document, "stages:\r- stage: A\r  displayName: x\r  condition: always()\r"
+                    "- stage: B\r- stage: C\r  dependsOn: B\r")
