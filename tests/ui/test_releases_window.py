@@ -83,8 +83,7 @@ def finish(qtbot, controller: ReleaseController, click) -> PromotionResult:
     """Do `click`, wait for the operation it starts and for the status read after it."""
     with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
         click()
-    with qtbot.waitSignal(controller.statusChanged, timeout=TIMEOUT):
-        pass
+    qtbot.waitUntil(lambda: controller.status_is_current, timeout=TIMEOUT)
     return finished.args[0]
 
 

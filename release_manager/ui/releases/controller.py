@@ -117,6 +117,8 @@ class ReleaseController(QObject):
         self._log_panel: LogPanel | None = None
         self._refreshing = False
         self._refresh_again = False
+        self._operations_done = 0
+        self._status_after = -1  # operations done when the shown status was read
         self._disposed = False
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
@@ -148,6 +150,11 @@ class ReleaseController(QObject):
     @property
     def is_open(self) -> bool:
         return self.promoter is not None
+
+    @property
+    def status_is_current(self) -> bool:
+        """The status shown was read after the last operation ended."""
+        return self.status is not None and self._status_after == self._operations_done
 
     # ----------------------------------------------------------------- opening
 
@@ -205,12 +212,13 @@ class ReleaseController(QObject):
             self._refresh_again = True
             return
         self._refreshing = True
-        workspace, promoter = self.workspace, self.promoter
-        self._start(lambda: read_status(workspace, promoter), self._status_read,
+        workspace, promoter, done = self.workspace, self.promoter, self._operations_done
+        self._start(lambda: (done, read_status(workspace, promoter)), self._status_read,
                     self._status_failed)
 
-    def _status_read(self, read: StatusRead) -> None:
+    def _status_read(self, read_after: tuple[int, StatusRead]) -> None:
         self._refreshed()
+        self._status_after, read = read_after
         self.status, self.dependencies = read.status, read.dependencies
         self.statusChanged.emit(read.status)
 
@@ -296,6 +304,7 @@ class ReleaseController(QObject):
 
     def _operated(self, outcome: Any) -> None:
         self.operation = ""
+        self._operations_done += 1
         self._token = None
         if isinstance(outcome, list):  # decisions: [(label, result)]
             self.decisionsFinished.emit(outcome)

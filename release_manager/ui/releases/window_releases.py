@@ -3,12 +3,14 @@ pipeline's workspace, wired to the log dock and the graph."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.workspace import STATE_DIR
 from release_manager.ui.releases.approvals_inbox import ApprovalsInbox
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.dashboard import ReleasesDashboard
@@ -40,8 +42,6 @@ def _show_dock(window: MainWindow) -> None:
     if not window.releases_dock.isVisible():
         window.releases_dock.show()
         window.resizeDocks([window.releases_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
-        if window.graph is not None:  # the graph lost width to the dock: show it all
-            QTimer.singleShot(0, window.graph.fit)
 
 
 def install_releases(window: MainWindow) -> ReleaseController | None:
@@ -53,13 +53,17 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
     window.release_controller = None
     previous = window.releases_dock.widget()
     if window.editor is None or window.editor.document.path is None:
-        return None
-    controller = ReleaseController(window.editor.document.path, parent=window)
-    controller.attach_log(window.log_panel)
-    panel = ReleasesPanel(controller)
+        controller, panel = None, QLabel("Open a pipeline to see its releases.")
+        panel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    else:
+        controller = ReleaseController(window.editor.document.path, parent=window)
+        panel = ReleasesPanel(controller)
     window.releases_dock.setWidget(panel)
     if previous is not None:
         previous.deleteLater()
+    if controller is None:
+        return None
+    controller.attach_log(window.log_panel)
 
     def on_status(status: WorkspaceStatus) -> None:
         if window.graph is not None:
@@ -68,7 +72,8 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
     controller.statusChanged.connect(on_status)
     controller.operationStarted.connect(lambda _: window.log_dock.raise_())
     controller.logShown.connect(lambda _: window.log_dock.raise_())
-    controller.availabilityChanged.connect(lambda reason: reason or _show_dock(window))
     window.release_controller = controller
+    if (Path(window.editor.document.path).parent / STATE_DIR).is_dir():
+        _show_dock(window)  # now, so the graph is framed in the room that is left
     controller.open()
     return controller
