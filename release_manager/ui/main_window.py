@@ -111,8 +111,7 @@ class MainWindow(QMainWindow):
         self.problems_dock = self._dock("Problems", "problemsDock", self.problems)
         self.yaml_dock = self._dock("YAML", "yamlDock", self.yaml_pane)
         self.log_dock = self._dock("Log", "logDock", self.log_panel)
-        self.releases_dock = self._dock("Releases", "releasesDock", _placeholder(
-            "The releases of this pipeline will be listed here."))
+        self.releases_dock = self._dock("Releases", "releasesDock", QWidget())
         self.undo_dock = self._dock("Undo History", "undoHistoryDock",
                                     QUndoView(self.undo_group))
         self._arrange_docks()
