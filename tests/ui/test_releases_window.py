@@ -311,3 +311,62 @@ def test_a_folder_without_release_state_says_why_and_can_be_set_up(
     assert (folder / ".release-manager").is_dir()
     assert dashboard.pages.currentWidget() is dashboard.board
     assert [e.name for e in controller.status.environments] == ["dev", "test", "staging"]
+
+
+def test_a_skipped_stage_shows_its_reason_and_explanation(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    qtbot.mouseClick(dashboard.run_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, RunPipelineDialog)
+    dialog.branch_combo.setEditText("feature/login")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    dialog.variables.item(0, 0).setText("greeting")
+    dialog.variables.item(0, 1).setText("hello")
+    finish(qtbot, controller,
+           lambda: qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton))
+    assert dashboard.matrix.builds[0].branch == "refs/heads/feature/login"
+    assert controller.workspace.store.run(1).variables == {"greeting": "hello"}
+
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    assert "NOT met: the stage will be skipped" in sheet.condition_label.text()
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(sheet.confirm_button, Qt.MouseButton.LeftButton))
+    assert result.state == "skipped"
+    banner = dashboard.banner
+    assert banner.message_label.text().startswith("↷ Skipped: Dev was skipped: its condition")
+    assert banner.details_button.isVisibleTo(banner)
+    qtbot.mouseClick(banner.details_button, Qt.MouseButton.LeftButton)
+    assert banner.details.isVisibleTo(banner)
+    assert "login" in banner.details.toPlainText()
+    assert dashboard.matrix.cell_text(1, "Dev").endswith("skipped")
+    assert environment(controller, "dev").current_build is None
+
+
+def test_redeploy_puts_an_earlier_build_back(qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    run_pipeline(qtbot, controller, dashboard)
+    promote(qtbot, controller, dashboard, 1, "Dev")
+    dashboard.matrix.select(1, "Dev")
+    assert not dashboard.redeploy_button.isEnabled()
+    assert dashboard.redeploy_button.toolTip() == "build 1 is what dev runs now"
+    run_pipeline(qtbot, controller, dashboard)
+    promote(qtbot, controller, dashboard, 2, "Dev")
+
+    dashboard.matrix.select(1, "Dev")
+    assert dashboard.redeploy_button.isEnabled()
+    qtbot.mouseClick(dashboard.redeploy_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    assert sheet.confirm_button.text() == "Redeploy to Dev"
+    assert "dev: now runs build #2" in sheet.environments_label.text()
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(sheet.confirm_button, Qt.MouseButton.LeftButton))
+    assert result.state == "succeeded", result.message
+    attempts = [r.attempt for r in controller.workspace.store.stage_runs(1) if r.stage == "Dev"]
+    assert attempts == [1, 2]
+    assert environment(controller, "dev").current_build == 1
+    assert "live in dev" in dashboard.matrix.cell_text(1, "Dev")

@@ -165,6 +165,13 @@ class ReleasesDashboard(QWidget):
             return None
         return next((e.name for e in status.environments if e.stage == stage), None)
 
+    def _live_build(self, environment: str | None) -> int | None:
+        status = self.controller.status
+        if environment is None or status is None:
+            return None
+        return next((e.current_build for e in status.environments if e.name == environment),
+                    None)
+
     def _update_buttons(self) -> None:
         ready = self.controller.is_open and not self.controller.busy
         build = self.matrix.selected_build()
@@ -177,9 +184,15 @@ class ReleasesDashboard(QWidget):
             "" if target or build is None else
             f"Build {build.id} has no next stage: it has been everywhere it can go")
         cell = self.matrix.selected_cell()
-        self.redeploy_button.setEnabled(
-            ready and cell is not None and cell.state not in ("queued", "running", "waiting"))
         environment = self._selected_environment()
+        live = self._live_build(environment)
+        redeploy_blocker = "" if cell is None or build is None else (
+            f"{cell.stage} is still busy with build {build.id}"
+            if cell.state in ("queued", "running", "waiting") else
+            f"build {build.id} is what {environment} runs now" if live == build.id else "")
+        self.redeploy_button.setEnabled(ready and cell is not None and not redeploy_blocker)
+        self.redeploy_button.setToolTip(
+            redeploy_blocker or "Deploy the selected build to the selected stage again")
         self.rollback_button.setEnabled(ready and environment is not None)
         self.rollback_button.setText(f"Roll back {environment}…" if environment
                                      else "Roll back…")
@@ -228,8 +241,7 @@ class ReleasesDashboard(QWidget):
         environment = self._selected_environment()
         if environment is None:
             return
-        current = next((e.current_build for e in self.controller.status.environments
-                        if e.name == environment), None) if self.controller.status else None
+        current = self._live_build(environment)
         box = QMessageBox(QMessageBox.Icon.Question, "Roll back",
                           f"Roll {environment} back from "
                           f"{f'build #{current}' if current else 'its current release'} "
