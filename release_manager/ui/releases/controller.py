@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signal
+from shiboken6 import isValid
 
 from release_manager.engine.backend import CancelToken, LogWriter
 from release_manager.engine.identity import current_identity
@@ -123,6 +124,9 @@ class ReleaseController(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self.refresh)
+        application = QCoreApplication.instance()
+        if application is not None:  # quitting cancels the running operation
+            application.aboutToQuit.connect(self.dispose)
 
     # ----------------------------------------------------------------- plumbing
 
@@ -138,7 +142,7 @@ class ReleaseController(QObject):
     def _ended(self, task: Task, callback: Callable[[Any], None], value: Any) -> None:
         self._tasks.discard(task)
         if self._disposed:
-            if not self._tasks:
+            if not self._tasks and isValid(self):
                 self.deleteLater()
             return
         callback(value)
@@ -181,6 +185,8 @@ class ReleaseController(QObject):
     def dispose(self) -> None:
         """Stop refreshing and following, cancel the running operation; the controller
         deletes itself once its workers are done (the GUI thread never waits for them)."""
+        if self._disposed:
+            return
         self._disposed = True
         self._timer.stop()
         self._stop_following()

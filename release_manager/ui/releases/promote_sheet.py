@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.engine.promotion import PromotionPlan
+from release_manager.ui.releases.look import colour
 
 
 def _label(text: str) -> QLabel:
@@ -58,6 +59,9 @@ class PromoteSheet(QDialog):
         self.checks_label = _label("\n".join(plan.checks) or "none")
         form.addRow("Checks:", self.checks_label)
         self.condition_label = _label(self._condition_text())
+        if plan.condition_met is not None:
+            state = "succeeded" if plan.condition_met else "skipped"
+            self.condition_label.setStyleSheet(f"color: {colour(state).name()};")
         form.addRow("Condition:", self.condition_label)
 
         layout = QVBoxLayout(self)
