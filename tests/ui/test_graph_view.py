@@ -180,3 +180,100 @@ def test_space_and_drag_pans_without_moving_or_selecting(qtbot, tmp_path) -> Non
     assert bar.value() == before - 100
     assert item.pos() == start_pos and view.editor.selected() == []
     assert view.editor.undo_stack.count() == 0
+
+
+def test_context_menus_offer_the_stage_and_the_canvas_actions(qtbot, tmp_path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    view = open_view(qtbot, tmp_path)
+    shown: list[list[str]] = []
+
+    def read_and_close() -> None:
+        menu = QApplication.activePopupWidget()
+        if not isinstance(menu, QMenu):
+            QTimer.singleShot(10, read_and_close)
+            return
+        shown.append([a.text() for a in menu.actions() if not a.isSeparator()])
+        menu.close()
+
+    on_stage = at(view, view.graph_scene.stage_item("Dev").sceneBoundingRect().center())
+    for point in (on_stage, QPoint(5, 5)):
+        QTimer.singleShot(0, read_and_close)
+        event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
+                                  view.viewport().mapToGlobal(point))
+        view.contextMenuEvent(event)
+    stage_menu, canvas_menu = shown
+    assert "&Rename Stage" in stage_menu and "&Delete" in stage_menu
+    assert view.editor.selected() == ["Dev"]
+    assert "&Add Stage Here" in canvas_menu and "Export Graph as &PNG…" in canvas_menu
+
+
+def test_hovering_a_badge_explains_it(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    view.set_zoom(1.0)
+    item = view.graph_scene.stage_item("Test")
+    rect, badge = next((r, b) for r, b in item.badge_rects if b.kind == "condition")
+    view.centerOn(item)
+    point = at(view, item.mapToScene(rect.center()))
+    qtbot.mouseMove(view.viewport(), point - QPoint(40, 30))
+    qtbot.mouseMove(view.viewport(), point)
+    assert item.toolTip() == badge.tooltip and "Build.Reason" in item.toolTip()
+    qtbot.mouseMove(view.viewport(), at(view, item.port_point()))
+    assert "Drag" in item.toolTip()
+
+
+def test_a_palette_change_recolours_the_graph(qtbot, tmp_path) -> None:
+    from PySide6.QtGui import QColor
+
+    view = open_view(qtbot, tmp_path)
+    assert not view.graph_scene.graph_style.dark
+    palette = QPalette(QColor("#2b2b2b"))
+    palette.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    palette.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    view.setPalette(palette)
+    style = view.graph_scene.graph_style
+    assert style.dark
+    assert all(item.graph_style is style for item in view.graph_scene.stage_items())
+    assert view.graph_scene.backgroundBrush().color() == style.background
+
+
+EXPRESSION_BLOCK = """\
+parameters:
+- name: extra
+  type: boolean
+  default: false
+stages:
+- stage: Build
+  jobs: []
+- ${{ if eq(parameters.extra, true) }}:
+  - stage: Extra
+    jobs: []
+"""
+
+
+def test_template_expression_blocks_are_drawn_read_only(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path, EXPRESSION_BLOCK)
+    pipeline = view.editor.pipeline
+    block = next(s for s in pipeline.stages if s.kind == "expression")
+    item = view.graph_scene.stage_item(block.name)
+    assert not item.card.editable and not item.has_port()
+    assert "Extra" in item.card.subtitle
+    view.editor.select([block.name])
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert "not edited" in view.graph_scene.notice.text()
+    assert block.name in pipeline.stage_names
+    assert view.graph_scene.start_rename(block.name) is None
+
+
+def test_a_stage_selected_elsewhere_is_scrolled_into_view(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    view.set_zoom(3.0)
+    view.centerOn(view.graph_scene.stage_item("Build"))
+    prod = view.graph_scene.stage_item("Prod")
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert not visible.contains(prod.sceneBoundingRect())
+    view.editor.select(["Prod"])
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.contains(prod.sceneBoundingRect())

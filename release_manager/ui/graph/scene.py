@@ -200,6 +200,16 @@ class GraphScene(QGraphicsScene):
             rect = rect.united(item.sceneBoundingRect())
         self.setSceneRect(rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
 
+    def set_graph_style(self, graph_style: GraphStyle) -> None:
+        """Redraw everything in new colours (the palette changed: light ⇄ dark)."""
+        self.graph_style = graph_style
+        self.setBackgroundBrush(graph_style.background)
+        for item in self._items.values():
+            item.set_graph_style(graph_style)
+        for edge in self._edges.values():
+            edge.graph_style = graph_style
+            edge.update()
+
     def set_manual_positions(self, changes: Placement) -> None:
         """Pin stages where the user put them (None: back to the automatic layout)."""
         for name, point in changes.items():

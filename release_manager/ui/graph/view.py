@@ -7,7 +7,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QMimeData,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import (
     QAction,
     QContextMenuEvent,
@@ -33,6 +43,7 @@ from release_manager.ui.graph.clipboard import (
 from release_manager.ui.graph.positions import PositionStore
 from release_manager.ui.graph.scene import GraphScene
 from release_manager.ui.graph.stage_item import StageItem
+from release_manager.ui.graph.style import GraphStyle
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
@@ -69,7 +80,7 @@ class GraphView(QGraphicsView):
         self._space_pan = False
         self._actions = self._make_actions()
         self.addActions(list(self._actions.values()))
-        editor.selectionChanged.connect(lambda _names: self._update_actions())
+        editor.selectionChanged.connect(self._on_selection)
         editor.changed.connect(self._update_actions)
         self._update_actions()
 
@@ -129,6 +140,18 @@ class GraphView(QGraphicsView):
             single and index < len(self.editor.pipeline.stages) - 1
         )
 
+    def _on_selection(self, names: list[str]) -> None:
+        """Bring a stage selected elsewhere (a problem, the inspector) into view."""
+        self._update_actions()
+        item = self.graph_scene.stage_item(names[0]) if names else None
+        if item is not None:
+            self.ensureVisible(item, 40, 40)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self.graph_scene.set_graph_style(GraphStyle.from_palette(self.palette()))
+        super().changeEvent(event)
+
     def _selected_editable(self) -> list[str]:
         """The selected stages that can be edited, in file order."""
         selected = set(self.graph_scene.selected_stage_names())
@@ -182,6 +205,10 @@ class GraphView(QGraphicsView):
         edges = [edge.names for edge in self.graph_scene.selected_edges()
                  if edge.upstream.name not in names and edge.downstream.name not in names]
         if not names and not edges:
+            if self.graph_scene.selected_stage_names():
+                self.graph_scene.show_notice(
+                    "Template expression blocks (${{ }}) are shown, not edited: change them "
+                    "in the YAML", self._action_point())
             return False
         reconnect = True
         if any(set(pipeline.dependants(name)) - set(names) for name in names):
