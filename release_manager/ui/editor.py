@@ -124,8 +124,18 @@ class PipelineEditor(QObject):
         self.diagnosticsChanged.emit(list(self._diagnostics))
 
     def is_modified(self) -> bool:
-        """Environments' policies are part of the pipeline, so the stack covers them."""
-        return not self.undo_stack.isClean()
+        """Whether the commands between the saved state and now change the document.
+        Environments' policies are part of the pipeline, so the stack covers them; commands
+        with `changes_document = False` (the graph's stage positions, kept in the user's
+        settings) do not count."""
+        stack = self.undo_stack
+        if stack.cleanIndex() < 0:  # the saved state was undone and replaced
+            return True
+        low, high = sorted((stack.cleanIndex(), stack.index()))
+        return any(
+            getattr(stack.command(index), "changes_document", True)
+            for index in range(low, high)
+        )
 
     def save(self, path: Path | None = None) -> None:
         """Write the YAML (only the edited parts change) and the environments' policies."""

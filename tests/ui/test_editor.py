@@ -84,3 +84,18 @@ def test_diagnostics_follow_each_edit(qtbot) -> None:
     with qtbot.waitSignal(editor.diagnosticsChanged):
         editor.apply("Bad condition", lambda p: p.set_condition("Prod", "and(succeeded()"))
     assert [d for d in editor.diagnostics() if d.stage == "Prod"]
+
+
+def test_modified_until_saved_and_again_after_undoing_past_the_save(tmp_path) -> None:
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(TEXT, encoding="utf-8")
+    editor = PipelineEditor(loads(TEXT, path))
+    assert not editor.is_modified()
+    editor.apply("Condition", lambda p: p.set_condition("Dev", "always()"))
+    assert editor.is_modified()
+    editor.save()
+    assert not editor.is_modified() and "always()" in path.read_text(encoding="utf-8")
+    editor.undo_stack.undo()
+    assert editor.is_modified()
+    editor.undo_stack.redo()
+    assert not editor.is_modified()

@@ -223,6 +223,7 @@ def test_dragging_a_node_is_one_undo_step_and_is_remembered_per_file(qtbot, tmp_
     moved = item.pos()
     assert moved == start + QPointF(60, 140)
     assert view.editor.undo_stack.count() == 1
+    assert not view.editor.is_modified()  # nothing to save: the YAML is unchanged
     assert view.editor.pipeline.dependencies("Test") == ["Build"]
     # Another view of the same file puts the stage where it was dragged.
     again = open_view(qtbot, tmp_path, (tmp_path / "azure-pipelines.yml").read_text())

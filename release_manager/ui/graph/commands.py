@@ -17,6 +17,9 @@ Placement = dict[str, QPointF | None]
 class MoveStagesCommand(QUndoCommand):
     """Stages moved by hand (one drag, or back to the automatic layout)."""
 
+    changes_document = False
+    """Positions live in the user's settings, not in the file: no save is needed."""
+
     def __init__(self, scene: GraphScene, before: Placement, after: Placement, text: str) -> None:
         super().__init__(text)
         self._scene = scene
