@@ -654,8 +654,8 @@ class LogView(QAbstractScrollArea):
             pen.text(QPointF(x0, self._ascent), note, self._note_font, colors.muted)
             longest = len(note)
             y += self._row_height
-        for seq in rows:
-            line = parse_line(self._ring[seq])
+        for seq, raw in zip(rows, self._ring.slice(rows.start, rows.stop), strict=True):
+            line = parse_line(raw)
             longest = max(longest, len(line.text))
             is_selected = seq in selected
             band = colors.highlight if is_selected else colors.bands.get(line.kind)
