@@ -253,7 +253,8 @@ def test_cancel_keeps_the_previous_release(qtbot, open_window, demo: Path) -> No
         qtbot.waitUntil(
             lambda: "deploying slowly" in "\n".join(window.log_panel.view.lines()),
             timeout=TIMEOUT)
-        assert "Slow deployment" in dashboard.progress_label.text()
+        qtbot.waitUntil(lambda: "Slow deployment" in dashboard.progress_label.text(),
+                        timeout=TIMEOUT)
         assert dashboard.cancel_button.isEnabled()
         qtbot.mouseClick(dashboard.cancel_button, Qt.MouseButton.LeftButton)
     assert finished.args[0].state == "canceled"
