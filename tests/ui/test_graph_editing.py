@@ -187,6 +187,8 @@ def test_f2_renames_in_place_and_rewrites_dependants(qtbot, tmp_path) -> None:
     _click_stage(qtbot, view, "Dev")
     qtbot.keyClick(view, Qt.Key.Key_F2)
     assert view.graph_scene.name_editor is not None
+    qtbot.keyClick(view, Qt.Key.Key_Delete)  # edits the text, does not delete the stage
+    assert pipeline.has_stage("Dev") and view.graph_scene.name_editor is not None
     qtbot.keyClicks(view, "Development")
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert pipeline.stage_names == ["Build", "Development", "Test", "Prod"]
