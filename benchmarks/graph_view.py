@@ -6,6 +6,8 @@ Figures, each against a baseline measured in the same run:
   QGraphicsRectItems (and QGraphicsLineItems for the dependencies) built and painted;
 - an edit of one stage's condition in the 300-stage pipeline until the graph shows it,
   against the same edit through the editor with no graph listening;
+- the layered layout of a generated 500-stage pipeline, against a topological sort of the
+  same graph (graphlib), the least any layered layout has to do;
 - dragging a node of the 300-stage graph, fitted to the window (every card visible): the
   time of each of 100 mouse-move steps including a full paint of the viewport (grab), mean
   and max,
@@ -14,6 +16,7 @@ Figures, each against a baseline measured in the same run:
 
 from __future__ import annotations
 
+import graphlib
 import os
 import statistics
 import sys
@@ -188,6 +191,21 @@ def run() -> list[Figure]:
                 _build_and_paint(text, path, folder), "ms",
                 _rects_build_and_paint(text, path), "ms (plain rect items)",
             ))
+
+        big = loads(generated_pipeline(500), generated).pipeline
+        names, edges = big.stage_names, big.edges()
+
+        def topological() -> float:
+            sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+            for up, down in edges:
+                sorter.add(down, up)
+            return _timed(lambda: list(sorter.static_order()))[0]
+
+        figures.append(Figure(
+            "layered layout, 500 stages",
+            _best_of(5, lambda: _timed(lambda: layered_layout(names, edges))[0]), "ms",
+            _best_of(5, topological), "ms (topological sort)",
+        ))
 
         text = generated.read_text(encoding="utf-8")
         session = _Session(loads(text, generated), folder)

@@ -30,7 +30,14 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGraphicsItem,
+    QGraphicsView,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.clipboard import (
@@ -39,6 +46,7 @@ from release_manager.ui.graph.clipboard import (
     prepare_paste,
     stages_from_json,
     stages_to_json,
+    unique_name,
 )
 from release_manager.ui.graph.positions import PositionStore
 from release_manager.ui.graph.scene import GraphScene
@@ -184,10 +192,7 @@ class GraphView(QGraphicsView):
     def add_stage(self) -> str | None:
         """Add a stage depending on the selected ones, placed by the layout."""
         selected = self._selected_editable()
-        name_before = set(self.editor.pipeline.stage_names)
-        from release_manager.ui.graph.clipboard import unique_name
-
-        name = unique_name(name_before, "Stage")
+        name = unique_name(set(self.editor.pipeline.stage_names), "Stage")
         point = self.mapToScene(self.viewport().rect().center())
         if not self.graph_scene.apply_at(
             f"Add stage {name}", lambda p: p.add_stage(name, depends_on=selected), point
@@ -485,8 +490,6 @@ class GraphView(QGraphicsView):
         self._ask_export("SVG drawing (*.svg)", ".svg", self.export_svg)
 
     def _ask_export(self, file_filter: str, suffix: str, export) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
         start = self.editor.document.path
         default = str(Path(start).with_suffix(suffix)) if start else "pipeline" + suffix
         path, _ = QFileDialog.getSaveFileName(self, "Export graph", default, file_filter)
