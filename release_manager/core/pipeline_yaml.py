@@ -26,13 +26,9 @@ from release_manager.core.yaml_guard import (
     too_big,
 )
 from release_manager.core.yaml_reader import read_pipeline
-from release_manager.core.yaml_splice import (
-    PipelineWriteError,
-    SourceText,
-    SpliceWriter,
-    changed_lines,
-)
+from release_manager.core.yaml_splice import PipelineWriteError, SpliceWriter
 from release_manager.core.yaml_style import detect_style
+from release_manager.core.yaml_text import SourceText, changed_lines
 
 __all__ = [
     "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem", "load", "loads",

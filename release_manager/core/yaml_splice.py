@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from release_manager.core import yaml_style
-from release_manager.core.model import Filter, Job, Pipeline, Schedule, Stage, Step, Trigger
-from release_manager.core.yaml_guard import LINE_BREAK, split_lines
+from release_manager.core import yaml_style, yaml_values
+from release_manager.core.model import Job, Pipeline, Schedule, Stage
 from release_manager.core.yaml_reader import jobs_owner, names, stages_node
 from release_manager.core.yaml_style import Style
+from release_manager.core.yaml_text import Piece, SourceText, join, lines_of
 
 
 class PipelineWriteError(ValueError):
@@ -43,44 +42,9 @@ class _Chunk:
     end: int
 
 
-class SourceText:
-    """Offsets of a text's lines, for turning ruamel's (line, column) into offsets."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.lines = split_lines(text)
-        self.starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
-
-    def offset(self, line: int, column: int) -> int:
-        if line >= len(self.starts):
-            return len(self.text)
-        return min(self.starts[line] + column, len(self.text))
-
-    def line_start(self, line: int) -> int:
-        return self.starts[line] if line < len(self.starts) else len(self.text)
-
-    def next_line_start(self, line: int) -> int:
-        return self.line_start(line + 1)
-
-    def line(self, number: int) -> str:
-        return self.lines[number] if number < len(self.lines) else ""
-
-    def is_blank(self, number: int) -> bool:
-        return not self.line(number).strip()
-
-    def is_comment(self, number: int) -> bool:
-        return self.line(number).lstrip().startswith("#")
-
-    def indent(self, number: int) -> int:
-        line = self.line(number)
-        return len(line) - len(line.lstrip(" "))
-
-
 class SpliceWriter:
     def __init__(self, text: str, root: Any, ends: dict[tuple[int, int, str], tuple[int, int]],
                  style: Style) -> None:
-        # Work on "\n" text: offsets of "\r\n" files are those of the text without "\r"
-        # only when nothing else differs, so the splices are made on the original text.
         self.source = SourceText(text)
         self.root = root
         self.ends = ends
@@ -130,7 +94,7 @@ class SpliceWriter:
         """Splice `text` over [start, end), leaving out whole lines it would write back
         unchanged (a re-emitted key often starts or ends as it was)."""
         text = text.replace("\n", self.style.newline) if self.style.newline != "\n" else text
-        old, new = _lines(self.source.text[start:end]), _lines(text)
+        old, new = lines_of(self.source.text[start:end]), lines_of(text)
         while old and new and old[0] == new[0] and old[0].endswith("\n"):
             start += len(old.pop(0))
             new.pop(0)
@@ -149,7 +113,7 @@ class SpliceWriter:
             return self.source.line_start(line)
         return self.source.next_line_start(line)
 
-    def _insert_lines(self, offset: int, text: str) -> None:
+    def _insertlines_of(self, offset: int, text: str) -> None:
         if offset >= len(self.source.text) and not self.source.text.endswith("\n"):
             text = "\n" + text
         self._add(offset, offset, text)
@@ -200,7 +164,7 @@ class SpliceWriter:
         column = mapping.lc.key(keys[0])[1]
         text = fragment or self._key_text(key, value, column)
         offset = self._line_after(self._value_end(mapping, anchor), mapping.lc.key(anchor)[0])
-        self._insert_lines(offset, " " * column + text)
+        self._insertlines_of(offset, " " * column + text)
 
     def _remove_key(self, mapping: Any, key: str) -> None:
         key_line, key_col = mapping.lc.key(key)
@@ -237,9 +201,9 @@ class SpliceWriter:
         for key, after in (("trigger", ("name",)), ("pr", ("name", "trigger"))):
             old, new = getattr(original, key), getattr(current, key)
             if old != new:
-                self._set_top_key(key, _trigger_value(new), after)
-        if [_schedule_value(s) for s in original.schedules] != \
-                [_schedule_value(s) for s in current.schedules]:
+                self._set_top_key(key, yaml_values.trigger_value(new), after)
+        if [yaml_values.schedule_value(s) for s in original.schedules] != \
+                [yaml_values.schedule_value(s) for s in current.schedules]:
             self._schedules(original.schedules, current.schedules)
 
     def _set_top_key(self, key: str, value: Any, after: tuple[str, ...]) -> None:
@@ -249,13 +213,13 @@ class SpliceWriter:
             return
         first = next(k for k in root if isinstance(k, str))
         line, column = root.lc.key(first)
-        self._insert_lines(self.source.line_start(line),
+        self._insertlines_of(self.source.line_start(line),
                            " " * column + self._key_text(key, value, column))
 
     def _schedules(self, old: list[Schedule], new: list[Schedule]) -> None:
         root = self.root
         items = root.get("schedules")
-        values = [_schedule_value(schedule) for schedule in new]
+        values = [yaml_values.schedule_value(schedule) for schedule in new]
         if not new:
             self.set_key(root, "schedules", None)
             return
@@ -268,7 +232,7 @@ class SpliceWriter:
             return
         dash, content = self._item_columns(items)
         matcher = difflib.SequenceMatcher(
-            a=[repr(_schedule_value(s)) for s in old], b=[repr(v) for v in values],
+            a=[repr(yaml_values.schedule_value(s)) for s in old], b=[repr(v) for v in values],
             autojunk=False)
         plan: list[int | str] = []
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -290,7 +254,7 @@ class SpliceWriter:
         if old.display_name != new.display_name:
             self.set_key(item, "displayName", new.display_name or None, ("cron",))
         if old.branches != new.branches:
-            self.set_key(item, "branches", _filter_value(new.branches) or None,
+            self.set_key(item, "branches", yaml_values.filter_value(new.branches) or None,
                          ("cron", "displayName"))
         for key, attr in (("always", "always"), ("batch", "batch")):
             if getattr(old, attr) != getattr(new, attr):
@@ -303,11 +267,11 @@ class SpliceWriter:
         before = next((k for k in ("stages", "jobs", "steps", "extends") if k in root), None)
         text = self._key_text(key, value, 0)
         if before is None:
-            self._insert_lines(len(self.source.text), text)
+            self._insertlines_of(len(self.source.text), text)
             return
         line = root.lc.key(before)[0]
         blank = line > 0 and self.source.is_blank(line - 1)
-        self._insert_lines(self.source.line_start(line), text + ("\n" if blank else ""))
+        self._insertlines_of(self.source.line_start(line), text + ("\n" if blank else ""))
 
     # ------------------------------------------------------------- stages
 
@@ -330,7 +294,7 @@ class SpliceWriter:
         dash, content = self._item_columns(items)
         self._rewrite_sequence(items, [
             entry if isinstance(entry, int) else yaml_style.item_fragment(
-                _stage_value(entry), self.style, dash, content)
+                yaml_values.stage_value(entry), self.style, dash, content)
             for entry in plan
         ])
 
@@ -348,7 +312,7 @@ class SpliceWriter:
 
     def _new_stages_list(self, current: Pipeline) -> None:
         """Re-emit an empty or flow `stages:` value, or add the key at the end."""
-        value = [_stage_value(stage) for stage in current.stages]
+        value = [yaml_values.stage_value(stage) for stage in current.stages]
         extends = self.root.get("extends")
         parameters = extends.get("parameters") if hasattr(extends, "get") else None
         if "stages" in self.root:
@@ -356,7 +320,7 @@ class SpliceWriter:
         elif hasattr(parameters, "items") and "stages" in parameters:
             self.set_key(parameters, "stages", value)
         else:
-            self._insert_lines(len(self.source.text), self._key_text("stages", value, 0))
+            self._insertlines_of(len(self.source.text), self._key_text("stages", value, 0))
 
     def _edit_stage(self, item: Any, old: Stage, new: Stage) -> None:
         if old.kind != "stage" or not hasattr(item, "items"):
@@ -428,7 +392,7 @@ class SpliceWriter:
             if j2 > j1:
                 lines = "".join(" " * dash + "- " + yaml_style.scalar(name, like) + "\n"
                                 for name in new[j1:j2])
-                self._insert_lines(offset, lines)
+                self._insertlines_of(offset, lines)
             for index in range(i1, i2):
                 line = seq.lc.item(index)[0]
                 end = self._line_after(self._item_end(seq, index), line)
@@ -475,15 +439,15 @@ class SpliceWriter:
         added = new.jobs[count:]
         if not added:
             return
-        values = [_job_value(job) for job in added]
+        values = [yaml_values.job_value(job) for job in added]
         if isinstance(jobs, list) and jobs and not jobs.fa.flow_style():
             dash, content = self._item_columns(jobs)
             text = "".join(yaml_style.item_fragment(v, self.style, dash, content)
                            for v in values)
             end = self._item_end(jobs, len(jobs) - 1)
-            self._insert_lines(self._line_after(end, jobs.lc.item(len(jobs) - 1)[0]), text)
+            self._insertlines_of(self._line_after(end, jobs.lc.item(len(jobs) - 1)[0]), text)
         else:
-            all_jobs = [_job_value(job) for job in new.jobs] if jobs else values
+            all_jobs = [yaml_values.job_value(job) for job in new.jobs] if jobs else values
             self.set_key(item, "jobs", all_jobs, tuple(k for k in item if isinstance(k, str)))
 
     def _set_environment(self, job: Any, new: Job) -> None:
@@ -588,38 +552,6 @@ class SpliceWriter:
         return pieces
 
 
-def _lines(text: str) -> list[str]:
-    """`text` cut after each "\\n" (the last part may have none)."""
-    return re.findall(r"[^\n]*\n|[^\n]+", text)
-
-
-class Piece(NamedTuple):
-    """Part of the written text, and whether it differs from the original there."""
-
-    text: str
-    changed: bool
-
-
-def join(pieces: list[Piece]) -> str:
-    return "".join(piece.text for piece in pieces)
-
-
-def changed_lines(pieces: list[Piece]) -> set[int]:
-    """1-based lines of the joined text that a changed piece touches (a deletion marks
-    its line only when it leaves part of that line behind)."""
-    lines: set[int] = set()
-    line, at_line_start = 1, True
-    for piece in pieces:
-        text = piece.text
-        if piece.changed and (text or not at_line_start):
-            last = line + text.count("\n", 0, len(text) - 1) if text else line
-            lines.update(range(line, last + 1))
-        line += text.count("\n")
-        if text:
-            at_line_start = text.endswith("\n")
-    return lines
-
-
 @dataclass
 class _Region:
     start: int
@@ -668,118 +600,3 @@ class _Region:
                 raise PipelineWriteError("an edit falls between two items of a list")
             owned[index].append(splice)
         return owned
-
-
-# ----------------------------------------------------------------- model → YAML values
-
-def _filter_value(value: Filter) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = {}
-    if value.include:
-        result["include"] = list(value.include)
-    if value.exclude:
-        result["exclude"] = list(value.exclude)
-    return result
-
-
-def _trigger_value(trigger: Trigger) -> Any:
-    if trigger.expression is not None:
-        return trigger.expression
-    if trigger.mode == "default":
-        return None
-    if trigger.mode == "none":
-        return "none"
-    if trigger.mode == "list":
-        return list(trigger.branches.include)
-    value: dict[str, Any] = {}
-    if trigger.batch:
-        value["batch"] = True
-    if trigger.auto_cancel is not None:
-        value["autoCancel"] = trigger.auto_cancel
-    if trigger.drafts is not None:
-        value["drafts"] = trigger.drafts
-    for key in ("branches", "paths", "tags"):
-        if not getattr(trigger, key).is_empty():
-            value[key] = _filter_value(getattr(trigger, key))
-    return value
-
-
-def _schedule_value(schedule: Schedule) -> dict[str, Any]:
-    value: dict[str, Any] = {"cron": schedule.cron}
-    if schedule.display_name:
-        value["displayName"] = schedule.display_name
-    if not schedule.branches.is_empty():
-        value["branches"] = _filter_value(schedule.branches)
-    if schedule.always:
-        value["always"] = True
-    if schedule.batch:
-        value["batch"] = True
-    return value
-
-
-def _step_value(step: Step) -> dict[str, Any]:
-    value: dict[str, Any] = {step.kind: step.value}
-    for key, attr in (("displayName", "display_name"), ("name", "name"),
-                      ("condition", "condition"), ("workingDirectory", "working_directory")):
-        if getattr(step, attr):
-            value[key] = getattr(step, attr)
-    if step.kind == "task" and step.inputs:
-        value["inputs"] = dict(step.inputs)
-    elif step.inputs:
-        value.update(step.inputs)
-    if step.env:
-        value["env"] = dict(step.env)
-    return value
-
-
-def _job_value(job: Job) -> dict[str, Any]:
-    if job.kind == "template":
-        return {"template": job.template, **({"parameters": job.parameters}
-                                             if job.parameters else {})}
-    value: dict[str, Any] = {"deployment" if job.kind == "deployment" else "job": job.name}
-    if job.display_name:
-        value["displayName"] = job.display_name
-    if job.depends_on is not None:
-        value["dependsOn"] = list(job.depends_on)
-    if job.condition:
-        value["condition"] = job.condition
-    if job.pool is not None:
-        value["pool"] = job.pool
-    if job.kind == "deployment":
-        if job.environment:
-            resource = f".{job.environment_resource}" if job.environment_resource else ""
-            value["environment"] = job.environment + resource
-        strategy = job.strategy
-        hooks = strategy.hooks if strategy and strategy.hooks else {"deploy": []}
-        body: dict[str, Any] = {}
-        for hook, steps in hooks.items():
-            target = body.setdefault("on", {}) if hook.startswith("on.") else body
-            target[hook.removeprefix("on.")] = {"steps": [_step_value(s) for s in steps]}
-        value["strategy"] = {strategy.kind if strategy else "runOnce": body}
-    elif job.steps:
-        value["steps"] = [_step_value(step) for step in job.steps]
-    return value
-
-
-def _stage_value(stage: Stage) -> dict[str, Any]:
-    if stage.kind == "template":
-        value: dict[str, Any] = {"template": stage.template}
-        if stage.parameters:
-            value["parameters"] = stage.parameters
-        return value
-    value = {"stage": stage.name}
-    if stage.display_name:
-        value["displayName"] = stage.display_name
-    if stage.depends_on is not None:
-        deps = stage.depends_on
-        value["dependsOn"] = deps[0] if len(deps) == 1 else list(deps)
-    if stage.condition:
-        value["condition"] = stage.condition
-    if stage.lock_behavior:
-        value["lockBehavior"] = stage.lock_behavior
-    if stage.is_skippable is not None:
-        value["isSkippable"] = stage.is_skippable
-    if stage.pool is not None:
-        value["pool"] = stage.pool
-    if stage.jobs:
-        value["jobs"] = [_job_value(job) for job in stage.jobs]
-    return value
