@@ -88,7 +88,14 @@ def test_dragging_from_an_output_port_to_a_stage_connects_them(qtbot, tmp_path) 
     view = open_view(qtbot, tmp_path)
     _with_undo_keys(view)
     pipeline = view.editor.pipeline
-    drag(qtbot, view, port(view, "Dev"), centre(view, "Test"))
+    viewport, test = view.viewport(), view.graph_scene.stage_item("Test")
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=at(view, port(view, "Dev")))
+    qtbot.mouseMove(viewport, at(view, port(view, "Dev") + QPointF(30, 10)))
+    assert not test.drop_hint
+    qtbot.mouseMove(viewport, at(view, centre(view, "Test")))
+    assert test.drop_hint  # the stage under the arrow is highlighted
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=at(view, centre(view, "Test")))
+    assert not test.drop_hint
     assert pipeline.dependencies("Test") == ["Build", "Dev"]
     edge = view.graph_scene.edge_item("Dev", "Test")
     assert isinstance(edge, EdgeItem) and len(view.graph_scene.edge_items()) == 5

@@ -56,6 +56,7 @@ class GraphScene(QGraphicsScene):
         self._structure: tuple = ()
         self._syncing_selection = False
         self._arrow: ConnectionArrow | None = None
+        self._drop_target: StageItem | None = None
         self._drag_start: dict[str, QPointF] = {}
         self._name_editor: NameEditor | None = None
         self.notice: NoticeItem | None = None
@@ -360,15 +361,24 @@ class GraphScene(QGraphicsScene):
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._arrow is not None:
             self._arrow.follow(event.scenePos())
+            self._set_drop_target(self._stage_at(event.scenePos(), exclude=self._arrow.source))
             event.accept()
             return
         super().mouseMoveEvent(event)
+
+    def _set_drop_target(self, target: StageItem | None) -> None:
+        if self._drop_target is not None and self._drop_target is not target:
+            self._drop_target.set_drop_hint(False)
+        self._drop_target = target
+        if target is not None:
+            target.set_drop_hint(True)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._arrow is not None:
             source = self._arrow.source
             self.removeItem(self._arrow)
             self._arrow = None
+            self._set_drop_target(None)
             target = self._stage_at(event.scenePos(), exclude=None)
             if target is not None:
                 self.connect_stages(source.name, target.name, event.scenePos())

@@ -84,6 +84,8 @@ class StageItem(QGraphicsItem):
         self.badge_rects: list[tuple[QRectF, Badge]] = []
         self._port_hovered = False
         self.edges_follow = True
+        self.drop_hint = False
+        """True while a new dependency is being dragged over this stage."""
         """False while the scene places many stages at once and redraws the arrows after."""
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -120,6 +122,11 @@ class StageItem(QGraphicsItem):
         self.release_text = text
         self.release_state = state
         self.update()
+
+    def set_drop_hint(self, on: bool) -> None:
+        if on != self.drop_hint:
+            self.drop_hint = on
+            self.update()
 
     def set_graph_style(self, graph_style: GraphStyle) -> None:
         self.graph_style = graph_style
@@ -216,7 +223,7 @@ class StageItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(shadow)
         painter.drawRoundedRect(rect.translated(0, 2), CARD_RADIUS, CARD_RADIUS)
-        selected = self.isSelected()
+        selected = self.isSelected() or self.drop_hint
         border = QPen(style.selection if selected else style.card_border, 2 if selected else 1)
         if not card.editable:
             border.setStyle(Qt.PenStyle.DashLine)
