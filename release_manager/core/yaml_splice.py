@@ -356,15 +356,16 @@ class SpliceWriter:
             like = self._item_text(old, 0)
         elif "dependsOn" in item:
             like = self._value_text(item, "dependsOn")
-        flow = isinstance(old, list) and old.fa.flow_style()
+        listed = isinstance(old, list) and len(old) > 0  # `[]` says nothing of style
+        flow = listed and old.fa.flow_style()
         if not wanted:
             self.set_key(item, "dependsOn", "[]", after, fragment="dependsOn: []")
-        elif len(wanted) == 1 and not isinstance(old, list):
+        elif len(wanted) == 1 and not listed:
             self.set_key(item, "dependsOn", wanted[0], after)
-        elif flow or (old is None and self._file_uses_flow_depends()):
+        elif flow or (not listed and self._file_uses_flow_depends()):
             text = "dependsOn: " + yaml_style.flow_list(wanted, like)
             self.set_key(item, "dependsOn", wanted, after, fragment=text)
-        elif isinstance(old, list) and old and len(old) == len(names(old)):
+        elif listed and len(old) == len(names(old)):
             self._edit_block_list(old, names(old), wanted, like)
         else:
             self._set_block_list(item, "dependsOn", wanted, after, like)

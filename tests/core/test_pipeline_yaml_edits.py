@@ -494,3 +494,12 @@ def test_old_mac_line_breaks_are_kept():
     document.pipeline.add_stage("C")
     check(document, "stages:\r- stage: A\r  displayName: x\r  condition: always()\r"
                     "- stage: B\r- stage: C\r  dependsOn: B\r")
+
+
+def test_an_empty_depends_on_list_takes_the_usual_forms():
+    text = "stages:\n- stage: A\n- stage: B\n  dependsOn: []\n- stage: C\n  dependsOn: []\n"
+    document = loads(text)
+    document.pipeline.set_depends_on("B", ["A"])
+    document.pipeline.set_depends_on("C", ["A", "B"])
+    check(document, "stages:\n- stage: A\n- stage: B\n  dependsOn: A\n- stage: C\n"
+                    "  dependsOn:\n  - A\n  - B\n")
