@@ -69,7 +69,7 @@ def dumps(environments: dict[str, Environment]) -> str:
     for name in sorted(environments, key=str.lower):
         environment = environments[name]
         if _has_settings(environment):
-            body[name] = _environment_data(environment)
+            body[_scalar(name)] = _environment_data(environment)
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -84,7 +84,7 @@ def _environment_data(environment: Environment) -> dict[str, Any]:
     if environment.approval is not None:
         policy = environment.approval
         data["approval"] = {
-            "approvers": list(policy.approvers),
+            "approvers": [_scalar(approver) for approver in policy.approvers],
             "minimumApprovers": policy.minimum_approvers,
             "requesterCannotApprove": policy.requester_cannot_approve,
             "order": policy.order,
@@ -98,19 +98,32 @@ def _environment_data(environment: Environment) -> dict[str, Any]:
             # Quoted: YAML 1.1 readers take an unquoted 09:00 for a number.
             "start": DoubleQuotedScalarString(hours.start),
             "end": DoubleQuotedScalarString(hours.end),
-            "timeZone": hours.time_zone,
+            "timeZone": _scalar(hours.time_zone),
         }
     data["exclusiveLock"] = environment.exclusive_lock
     if environment.health_check:
         data["healthCheck"] = True
     if environment.health_check_url:
-        data["healthCheckUrl"] = environment.health_check_url
+        data["healthCheckUrl"] = _scalar(environment.health_check_url)
     return data
+
+
+def _plain(text: str) -> bool:
+    """Text YAML writes as it is: printable, without the characters some readers take for
+    line breaks (NEL, LS, PS)."""
+    return all(char.isprintable() and char not in "\x85\u2028\u2029" for char in text)
+
+
+def _scalar(text: str) -> str:
+    """Other text is double-quoted, where YAML writes escapes (`\\t`, `\\x1f`, …)."""
+    return text if _plain(text) else DoubleQuotedScalarString(text)
 
 
 def _text(text: str) -> str:
     """Several lines as a literal block, which reads (and diffs) as the lines it holds."""
-    return LiteralScalarString(text) if "\n" in text.strip("\n") else text
+    if "\n" in text.strip("\n") and _plain(text.replace("\n", "")):
+        return LiteralScalarString(text)
+    return _scalar(text)
 
 
 def save_environments(workspace_dir: Path, environments: dict[str, Environment]) -> None:

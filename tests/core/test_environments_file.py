@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from release_manager.core.environments_file import (
@@ -128,29 +128,36 @@ def test_bad_file_names_line_and_column(
     assert str(error) == f"{environments_path(tmp_path)}:{line}:{column}: {error.message}"
 
 
-names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
-                min_size=1, max_size=20)
+texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]),
+                max_size=30)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
+@example(name="prod", approvers=["a"], instructions="\x1f\n0", zone="UTC", lock=False)
+@example(name="qa", approvers=[], instructions="  indented\n\ttab\r\nend \n", zone="\x85",
+         lock=True)
 @given(
-    approvers=st.lists(names, max_size=4),
-    instructions=st.text(max_size=60),
-    minimum=st.integers(1, 9),
+    name=texts.filter(bool),
+    approvers=st.lists(texts.filter(bool), max_size=4),
+    instructions=texts,
+    zone=texts,
     lock=st.booleans(),
 )
 def test_round_trip_of_any_text(
     tmp_path_factory: pytest.TempPathFactory,
+    name: str,
     approvers: list[str],
     instructions: str,
-    minimum: int,
+    zone: str,
     lock: bool,
 ) -> None:
+    """Whatever people type (control characters, line separators, quotes) loads back."""
     folder = tmp_path_factory.mktemp("env")
     environments = {
-        "prod": Environment(
-            "prod",
-            approval=ApprovalPolicy(approvers, minimum, instructions=instructions),
+        name: Environment(
+            name,
+            approval=ApprovalPolicy(approvers, instructions=instructions),
+            business_hours=BusinessHours(time_zone=zone),
             exclusive_lock=lock,
         )
     }
