@@ -152,6 +152,8 @@ def parse(text: str, path: Path | str | None = None) -> ParsedYaml:
     composer: _GuardedComposer = yaml.composer
     if composer.duplicates:
         raise PipelineLoadError(composer.duplicates[:MAX_PROBLEMS], path)
+    if root is None or root == "":  # an empty document (every scalar is a string here)
+        raise PipelineLoadError([Problem("the file is empty", 1, 1)], path)
     if not hasattr(root, "items"):
         what = "a list" if isinstance(root, list) else "a single value"
         raise PipelineLoadError(

@@ -60,7 +60,7 @@ def test_bytes_that_are_not_utf8(tmp_path):
     assert (problem.line, problem.column) == (2, 10)
 
 
-@pytest.mark.parametrize("data", [b"", b"\n\n", b"# nothing here yet\n"])
+@pytest.mark.parametrize("data", [b"", b"\n\n", b"# nothing here yet\n", b"---\n...\n"])
 def test_empty_file(tmp_path, data):
     assert only(rejected(tmp_path, data)) == Problem("the file is empty", 1, 1)
 
