@@ -127,3 +127,19 @@ def test_duration_text() -> None:
     assert duration_text(43200) == "30 days"
     assert duration_text(90) == "1 hour 30 minutes"
     assert duration_text(1) == "1 minute"
+
+
+def test_health_check_switch_and_address(qtbot, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, tmp_path)
+    select(panel, "Staging")
+    form = panel.environment
+    assert not form.health_url.isVisible()
+    qtbot.mouseClick(form.health, Qt.MouseButton.LeftButton)
+    assert form.health_url.isVisible()
+    qtbot.keyClicks(form.health_url, "https://staging.example/health")
+    qtbot.keyClick(form.health_url, Qt.Key.Key_Return)
+    staging = panel.editor.pipeline.environments["staging"]
+    assert staging.health_check
+    assert staging.health_check_url == "https://staging.example/health"
+    panel.editor.save()
+    assert load_environments(tmp_path)["staging"] == staging

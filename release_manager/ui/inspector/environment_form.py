@@ -6,6 +6,7 @@ change is undoable) and saved to `.release-manager/environments.yml` with the pi
 
 from __future__ import annotations
 
+import copy
 import zoneinfo
 from collections.abc import Callable
 from functools import cache
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -37,10 +39,13 @@ from release_manager.ui.inspector.widgets import (
     note,
     set_checked,
     set_combo_data,
+    set_line,
     set_value,
     show_note,
 )
 
+EDITED_FIELDS = ("approval", "business_hours", "exclusive_lock", "health_check",
+                 "health_check_url")
 COMMON_TIME_ZONES = ["UTC", "Europe/London", "Europe/Paris", "America/New_York",
                      "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"]
 
@@ -144,6 +149,14 @@ class EnvironmentForm(QWidget):
         self.time_zone = compact(QComboBox(self), 10)
         self.time_zone.setEditable(True)
         self.time_zone.addItems(time_zones())
+        self.health = QCheckBox("Check the environment answers after each deployment", self)
+        self.health.setToolTip(
+            "A deployment is only done when the environment's site answers; a failed check "
+            "fails the stage, ready to roll back."
+        )
+        self.health_url = QLineEdit(self)
+        self.health_url.setPlaceholderText("https://… (remote); locally its own site")
+        self.health_url.setToolTip("Where a remote environment answers the health check.")
         self.exclusive = QCheckBox("Exclusive lock: one deployment at a time", self)
         self.exclusive.setToolTip(
             "Azure's Exclusive lock check: runs wait for the environment to be free; with "
@@ -188,6 +201,8 @@ class EnvironmentForm(QWidget):
         form.addWidget(self.business)
         form.addWidget(self.hours_details)
         form.addWidget(self.exclusive)
+        form.addWidget(self.health)
+        form.addWidget(self.health_url)
 
         top = form_layout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -217,6 +232,8 @@ class EnvironmentForm(QWidget):
         self.time_zone.activated.connect(self._commit)
         self.time_zone.lineEdit().editingFinished.connect(self._commit)
         self.exclusive.toggled.connect(self._commit)
+        self.health.toggled.connect(self._commit)
+        self.health_url.editingFinished.connect(self._commit)
 
     # ----------------------------------------------------------------- model → view
 
@@ -289,13 +306,16 @@ class EnvironmentForm(QWidget):
         for widget in (self.approval_details, self.hours_details):
             widget.setEnabled(not self.read_only)
         set_checked(self.exclusive, environment.exclusive_lock)
-        for widget in (self.require_approval, self.business, self.exclusive):
+        set_checked(self.health, environment.health_check)
+        set_line(self.health_url, environment.health_check_url)
+        self.health_url.setVisible(environment.health_check)
+        for widget in (self.require_approval, self.business, self.exclusive, self.health,
+                       self.health_url):
             widget.setEnabled(not self.read_only)
 
     # ----------------------------------------------------------------- view → model
 
-    def _policy_from_view(self, approvers: list[str]) -> tuple[ApprovalPolicy | None,
-                                                               BusinessHours | None, bool]:
+    def _settings_from_view(self, name: str, approvers: list[str]) -> Environment:
         policy = None
         if self.require_approval.isChecked():
             policy = ApprovalPolicy(
@@ -314,7 +334,12 @@ class EnvironmentForm(QWidget):
                 end=self.end.time().toString("HH:mm"),
                 time_zone=self.time_zone.currentText().strip() or "UTC",
             )
-        return policy, hours, self.exclusive.isChecked()
+        return Environment(
+            name, policy, hours,
+            exclusive_lock=self.exclusive.isChecked(),
+            health_check=self.health.isChecked(),
+            health_check_url=self.health_url.text().strip() if self.health.isChecked() else "",
+        )
 
     def _commit_approvers(self, approvers: list[str]) -> None:
         self._commit(approvers=approvers)
@@ -323,15 +348,14 @@ class EnvironmentForm(QWidget):
         name = self.environment_name()
         if name is None or self.read_only:
             return
-        policy, hours, exclusive = self._policy_from_view(
-            self.approvers.values() if approvers is None else approvers
+        settings = self._settings_from_view(
+            name, self.approvers.values() if approvers is None else approvers
         )
 
         def mutate(p: Pipeline) -> None:
-            environment = p.environment(name)
-            environment.approval = policy
-            environment.business_hours = hours
-            environment.exclusive_lock = exclusive
+            environment = p.environment(name)  # fields this form does not show stay
+            for field in EDITED_FIELDS:
+                setattr(environment, field, copy.deepcopy(getattr(settings, field)))
 
         self.editor.apply(f"Change approvals and checks of {name}", mutate)
         self.refresh()
