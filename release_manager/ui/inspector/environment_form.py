@@ -149,7 +149,7 @@ class EnvironmentForm(QWidget):
         self.time_zone = compact(QComboBox(self), 10)
         self.time_zone.setEditable(True)
         self.time_zone.addItems(time_zones())
-        self.health = QCheckBox("Check the environment answers after each deployment", self)
+        self.health = QCheckBox("Health check after each deployment", self)
         self.health.setToolTip(
             "A deployment is only done when the environment's site answers; a failed check "
             "fails the stage, ready to roll back."
