@@ -9,6 +9,7 @@ its line and column.
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from pathlib import Path
@@ -87,7 +88,7 @@ class PipelineDocument:
 
     def _use(self, parsed: ParsedYaml, text: str) -> None:
         self._parsed = parsed
-        self._original = self.pipeline.snapshot()
+        self._original = _baseline(self.pipeline)
         source = SourceText(text)
         style = detect_style(parsed.root, source.lines, _newline(text))
         self._writer = SpliceWriter(text, parsed.root, parsed.ends, style)
@@ -135,6 +136,26 @@ class PipelineDocument:
             current.environments = environments
         self.text = text
         self._use(parsed, text)
+
+
+def _baseline(pipeline: Pipeline) -> Pipeline:
+    """What the writer compares the edited model with: a copy of everything it can write
+    (stages, their dependencies and jobs, schedules, triggers), cheaper than a deep copy
+    of the whole model (steps, pools and variables are shared: no edit writes them)."""
+    stages = []
+    for stage in pipeline.stages:
+        copied = copy.copy(stage)
+        copied.depends_on = None if stage.depends_on is None else list(stage.depends_on)
+        copied.jobs = [copy.copy(job) for job in stage.jobs]
+        stages.append(copied)
+    return Pipeline(
+        name=pipeline.name,
+        trigger=copy.deepcopy(pipeline.trigger),
+        pr=copy.deepcopy(pipeline.pr),
+        schedules=copy.deepcopy(pipeline.schedules),
+        stages=stages,
+        implicit_stage=pipeline.implicit_stage,
+    )
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
