@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -85,13 +86,19 @@ def with_keyring_session(command: list[str]) -> list[str]:
 def run_tests(extra: list[str]) -> int:
     ensure_system_packages()
     ensure_venv()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # A data folder of the run's own: the tests' keyring (created unlocked by the session
+    # below) and any demo workspace never touch, or depend on, the user's.
+    data_home = tempfile.mkdtemp(prefix="release-manager-tests-")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=data_home)
     lint = subprocess.run([str(BIN / "ruff"), "check", "release_manager", "tests",
                            "benchmarks", "dev.py"], cwd=ROOT)
     if lint.returncode != 0:
         return lint.returncode
     command = with_keyring_session([str(PYTHON), "-m", "pytest", *extra])
-    return subprocess.run(command, cwd=ROOT, env=env).returncode
+    try:
+        return subprocess.run(command, cwd=ROOT, env=env).returncode
+    finally:
+        shutil.rmtree(data_home, ignore_errors=True)
 
 
 def run_app(extra: list[str]) -> int:
