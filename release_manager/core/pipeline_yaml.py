@@ -16,15 +16,14 @@ from pathlib import Path
 
 from release_manager.core.model import Pipeline
 from release_manager.core.yaml_guard import (
-    MAX_BYTES,
     Encoding,
     ParsedYaml,
     PipelineLoadError,
     Problem,
     decode,
     parse,
+    read_file,
     split_lines,
-    too_big,
 )
 from release_manager.core.yaml_reader import read_pipeline
 from release_manager.core.yaml_splice import PipelineWriteError, SpliceWriter
@@ -40,15 +39,7 @@ def load(path: Path | str) -> PipelineDocument:
     """Read a pipeline file; raises `PipelineLoadError` (never another exception for bad
     content; an unreadable file is one problem too)."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:  # refused before reading it into memory
-            raise PipelineLoadError([too_big(size)], path)
-        data = path.read_bytes()
-    except OSError as error:
-        raise PipelineLoadError([Problem(f"cannot read the file: {error.strerror}")],
-                                path) from None
-    text, encoding = decode(data, path)
+    text, encoding = read_file(path)
     return PipelineDocument(text, path, encoding)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,22 @@ class _Fatal(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
         self.problem = problem
+
+
+def read_file(path: Path) -> tuple[str, Encoding]:
+    """The text of a pipeline file; only a regular file, and its size checked before it is
+    read (so `/dev/zero` or a huge log cannot fill the memory)."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise PipelineLoadError([Problem("not a regular file")], path)
+        if status.st_size > MAX_BYTES:
+            raise PipelineLoadError([too_big(status.st_size)], path)
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise PipelineLoadError([Problem(f"cannot read the file: {reason}")], path) from None
+    return decode(data, path)
 
 
 def decode(data: bytes, path: Path | str | None = None) -> tuple[str, Encoding]:

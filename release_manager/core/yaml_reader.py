@@ -27,7 +27,7 @@ from release_manager.core.model import (
     VariableGroup,
     VariableTemplate,
 )
-from release_manager.core.yaml_guard import PipelineLoadError, decode, parse, split_lines
+from release_manager.core.yaml_guard import PipelineLoadError, parse, read_file, split_lines
 
 IMPLICIT_STAGE = "__default"
 MAX_TEMPLATE_DEPTH = 8
@@ -449,9 +449,9 @@ class StageReader:
         if path in self.resolving or len(self.resolving) >= MAX_TEMPLATE_DEPTH:
             return None
         try:
-            text_, _ = decode(path.read_bytes(), path)
+            text_, _ = read_file(path)
             root = parse(text_, path).root
-        except (OSError, PipelineLoadError):
+        except PipelineLoadError:
             return None
         reader = StageReader(path.parent, split_lines(text_), self.resolving | {path})
         stages = reader.read(stages_node(root), set())

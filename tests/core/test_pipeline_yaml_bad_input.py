@@ -165,3 +165,18 @@ def test_unusual_line_breaks_in_comments_are_reported_not_crashed():
     with pytest.raises(PipelineLoadError) as caught:
         loads("# note\x85 more\nstages:\n- stage: A\n  jobs: []\n")
     assert only(caught.value).line == 2
+
+
+def test_only_regular_files_are_read(tmp_path):
+    with pytest.raises(PipelineLoadError) as caught:
+        load(tmp_path)
+    assert only(caught.value).message == "not a regular file"
+
+
+def test_a_template_that_is_not_a_pipeline_file_stays_unresolved(tmp_path):
+    (tmp_path / "folder.yml").mkdir()
+    (tmp_path / "big.yml").write_bytes(b"stages: []\n" + b"#" * (MAX_BYTES + 1))
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text("stages:\n- template: folder.yml\n- template: big.yml\n"
+                    "- template: ../../../../../../../../dev/zero\n")
+    assert [stage.resolved for stage in load(path).pipeline.stages] == [None, None, None]
