@@ -503,3 +503,14 @@ def test_an_empty_depends_on_list_takes_the_usual_forms():
     document.pipeline.set_depends_on("C", ["A", "B"])
     check(document, "stages:\n- stage: A\n- stage: B\n  dependsOn: A\n- stage: C\n"
                     "  dependsOn:\n  - A\n  - B\n")
+
+
+def test_a_deployment_job_for_a_stage_without_jobs():
+    text = "stages:\n- stage: A\n  dependsOn: []  # first\n- stage: B\n  jobs: []\n"
+    document = loads(text)
+    document.pipeline.set_environment("A", "dev")
+    document.pipeline.set_environment("B", "prod")
+    deploy = ("  - deployment: Deploy\n    environment: {}\n    strategy:\n      runOnce:\n"
+              "        deploy:\n          steps: []\n")
+    check(document, "stages:\n- stage: A\n  dependsOn: []  # first\n  jobs:\n"
+                    + deploy.format("dev") + "- stage: B\n  jobs:\n" + deploy.format("prod"))
