@@ -198,6 +198,8 @@ class SpliceWriter:
     # ------------------------------------------------------------- top level
 
     def _top_level(self, original: Pipeline, current: Pipeline) -> None:
+        if original.name != current.name:
+            self._set_top_key("name", current.name or None, ())
         for key, after in (("trigger", ("name",)), ("pr", ("name", "trigger"))):
             old, new = getattr(original, key), getattr(current, key)
             if old != new:

@@ -514,3 +514,13 @@ def test_a_deployment_job_for_a_stage_without_jobs():
               "        deploy:\n          steps: []\n")
     check(document, "stages:\n- stage: A\n  dependsOn: []  # first\n  jobs:\n"
                     + deploy.format("dev") + "- stage: B\n  jobs:\n" + deploy.format("prod"))
+
+
+def test_the_run_name_is_inserted_replaced_and_removed(document):
+    document.pipeline.name = "$(Date:yyyyMMdd)$(Rev:.r)"
+    check(document, swap(FIXTURE, {"trigger:\n": "name: $(Date:yyyyMMdd)$(Rev:.r)\ntrigger:\n"}))
+    edited = loads(document.dumps())
+    edited.pipeline.name = "release-$(Rev:r)"
+    assert edited.dumps() == swap(FIXTURE, {"trigger:\n": "name: release-$(Rev:r)\ntrigger:\n"})
+    edited.pipeline.name = ""
+    assert edited.dumps() == FIXTURE
