@@ -79,9 +79,6 @@ class SpliceWriter:
         line, column = self._value_start(mapping, key)
         return self.ends.get((line, column, self._kind(mapping[key])), (line, column))
 
-    def _node_end(self, node: Any) -> tuple[int, int]:
-        return self.ends[(node.lc.line, node.lc.col, self._kind(node))]
-
     def _item_end(self, seq: Any, index: int) -> tuple[int, int]:
         line, column = seq.lc.item(index)
         return self.ends.get((line, column, self._kind(seq[index])), (line, column))
@@ -113,8 +110,8 @@ class SpliceWriter:
             return self.source.line_start(line)
         return self.source.next_line_start(line)
 
-    def _insertlines_of(self, offset: int, text: str) -> None:
-        if offset >= len(self.source.text) and not self.source.text.endswith("\n"):
+    def _insert_lines(self, offset: int, text: str) -> None:
+        if offset >= len(self.source.text) and not self.source.text.endswith(("\n", "\r")):
             text = "\n" + text
         self._add(offset, offset, text)
 
@@ -164,7 +161,7 @@ class SpliceWriter:
         column = mapping.lc.key(keys[0])[1]
         text = fragment or self._key_text(key, value, column)
         offset = self._line_after(self._value_end(mapping, anchor), mapping.lc.key(anchor)[0])
-        self._insertlines_of(offset, " " * column + text)
+        self._insert_lines(offset, " " * column + text)
 
     def _remove_key(self, mapping: Any, key: str) -> None:
         key_line, key_col = mapping.lc.key(key)
@@ -215,7 +212,7 @@ class SpliceWriter:
             return
         first = next(k for k in root if isinstance(k, str))
         line, column = root.lc.key(first)
-        self._insertlines_of(self.source.line_start(line),
+        self._insert_lines(self.source.line_start(line),
                            " " * column + self._key_text(key, value, column))
 
     def _schedules(self, old: list[Schedule], new: list[Schedule]) -> None:
@@ -269,11 +266,11 @@ class SpliceWriter:
         before = next((k for k in ("stages", "jobs", "steps", "extends") if k in root), None)
         text = self._key_text(key, value, 0)
         if before is None:
-            self._insertlines_of(len(self.source.text), text)
+            self._insert_lines(len(self.source.text), text)
             return
         line = root.lc.key(before)[0]
         blank = line > 0 and self.source.is_blank(line - 1)
-        self._insertlines_of(self.source.line_start(line), text + ("\n" if blank else ""))
+        self._insert_lines(self.source.line_start(line), text + ("\n" if blank else ""))
 
     # ------------------------------------------------------------- stages
 
@@ -322,7 +319,7 @@ class SpliceWriter:
         elif hasattr(parameters, "items") and "stages" in parameters:
             self.set_key(parameters, "stages", value)
         else:
-            self._insertlines_of(len(self.source.text), self._key_text("stages", value, 0))
+            self._insert_lines(len(self.source.text), self._key_text("stages", value, 0))
 
     def _edit_stage(self, item: Any, old: Stage, new: Stage) -> None:
         if old.kind != "stage" or not hasattr(item, "items"):
@@ -395,7 +392,7 @@ class SpliceWriter:
             if j2 > j1:
                 lines = "".join(" " * dash + "- " + yaml_style.scalar(name, like) + "\n"
                                 for name in new[j1:j2])
-                self._insertlines_of(offset, lines)
+                self._insert_lines(offset, lines)
             for index in range(i1, i2):
                 line = seq.lc.item(index)[0]
                 end = self._line_after(self._item_end(seq, index), line)
@@ -448,7 +445,7 @@ class SpliceWriter:
             text = "".join(yaml_style.item_fragment(v, self.style, dash, content)
                            for v in values)
             end = self._item_end(jobs, len(jobs) - 1)
-            self._insertlines_of(self._line_after(end, jobs.lc.item(len(jobs) - 1)[0]), text)
+            self._insert_lines(self._line_after(end, jobs.lc.item(len(jobs) - 1)[0]), text)
         else:
             all_jobs = [yaml_values.job_value(job) for job in new.jobs] if jobs else values
             self.set_key(item, "jobs", all_jobs, tuple(k for k in item if isinstance(k, str)))
