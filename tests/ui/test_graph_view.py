@@ -84,6 +84,8 @@ def test_zoom_with_keys_and_ctrl_wheel_under_the_mouse_and_fit(qtbot, tmp_path) 
     visible = view.mapToScene(view.viewport().rect()).boundingRect()
     assert visible.contains(view.graph_scene.itemsBoundingRect())
     assert view.zoom_factor() < 1.0
+    assert not view.horizontalScrollBar().isVisible()  # it all fits: nothing to scroll
+    assert not view.verticalScrollBar().isVisible()
 
 
 def _wheel(view, pos: QPoint, delta: int, modifiers) -> None:

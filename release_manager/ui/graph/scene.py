@@ -32,7 +32,7 @@ from release_manager.ui.graph.style import (
     GraphStyle,
 )
 
-SCENE_MARGIN = 400.0
+SCENE_MARGIN = 40.0
 NOTICE_MILLISECONDS = 4000
 
 
@@ -194,8 +194,7 @@ class GraphScene(QGraphicsScene):
         self.update_scene_rect()
 
     def update_scene_rect(self) -> None:
-        """The stages plus room around them, so that zooming under the mouse and panning
-        work near the graph's edges too."""
+        """The stages with a little room around them."""
         rect = QRectF()
         for item in self._items.values():
             rect = rect.united(item.sceneBoundingRect())

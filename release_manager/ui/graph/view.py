@@ -74,6 +74,7 @@ class GraphView(QGraphicsView):
         self.editor = editor
         self.graph_scene = GraphScene(editor, positions, self)
         self.setScene(self.graph_scene)
+        self.graph_scene.sceneRectChanged.connect(lambda _rect: self._update_scene_rect())
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing
             | QPainter.RenderHint.TextAntialiasing
@@ -336,33 +337,47 @@ class GraphView(QGraphicsView):
         self.scale(factor / self.zoom_factor(), factor / self.zoom_factor())
 
     def zoom_in(self) -> None:
-        self._zoom_at_centre(ZOOM_STEP)
+        self._zoom_at(QPointF(self.viewport().rect().center()), self.zoom_factor() * ZOOM_STEP)
 
     def zoom_out(self) -> None:
-        self._zoom_at_centre(1 / ZOOM_STEP)
+        self._zoom_at(QPointF(self.viewport().rect().center()), self.zoom_factor() / ZOOM_STEP)
 
-    def _zoom_at_centre(self, step: float) -> None:
-        anchor = self.transformationAnchor()
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self.set_zoom(self.zoom_factor() * step)
-        self.setTransformationAnchor(anchor)
+    def _visible_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def _update_scene_rect(self, also: QRectF | None = None) -> None:
+        """What the scroll bars cover: the graph and what is in view now (so zooming and
+        panning near the graph's edges keep their place), and nothing more, so a graph
+        that fits shows no scroll bars."""
+        rect = self.graph_scene.sceneRect().united(self._visible_rect())
+        self.setSceneRect(rect.united(also) if also is not None else rect)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_scene_rect()
 
     def fit(self) -> None:
         """The whole graph in the window, never magnified above 100%."""
         rect = self.graph_scene.itemsBoundingRect()
         if rect.isEmpty():
             return
-        self.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
+        self.setSceneRect(self.graph_scene.sceneRect())
+        self.fitInView(self.graph_scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > 1.0:
             self.set_zoom(1.0)
         self.set_zoom(self.zoom_factor())  # clamp to the limits
         self.centerOn(rect.center())
+        self._update_scene_rect()
 
     def _zoom_at(self, viewport_point: QPointF, factor: float) -> None:
         """Zoom keeping the scene point under `viewport_point` where it is."""
         anchor = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         before = self.mapToScene(viewport_point.toPoint())
+        ratio = max(MIN_ZOOM, min(MAX_ZOOM, factor)) / self.zoom_factor()
+        visible = self._visible_rect()
+        self._update_scene_rect(QRectF(  # the part of the scene in view after the zoom
+            before + (visible.topLeft() - before) / ratio, visible.size() / ratio))
         self.set_zoom(factor)
         after = self.mapToScene(viewport_point.toPoint())
         shift = (after - before) * self.zoom_factor()
@@ -370,6 +385,7 @@ class GraphView(QGraphicsView):
         horizontal.setValue(horizontal.value() - round(shift.x()))
         vertical.setValue(vertical.value() - round(shift.y()))
         self.setTransformationAnchor(anchor)
+        self._update_scene_rect()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         """Ctrl+wheel zooms under the cursor; the wheel alone scrolls (as in a browser)."""
