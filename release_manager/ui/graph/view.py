@@ -352,10 +352,6 @@ class GraphView(QGraphicsView):
         rect = self.graph_scene.sceneRect().united(self._visible_rect())
         self.setSceneRect(rect.united(also) if also is not None else rect)
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._update_scene_rect()
-
     def fit(self) -> None:
         """The whole graph in the window, never magnified above 100%."""
         rect = self.graph_scene.itemsBoundingRect()
