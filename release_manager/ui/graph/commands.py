@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QUndoCommand
 
@@ -22,12 +24,18 @@ class MoveStagesCommand(QUndoCommand):
 
     def __init__(self, scene: GraphScene, before: Placement, after: Placement, text: str) -> None:
         super().__init__(text)
-        self._scene = scene
+        # Held weakly: the scene's editor owns the stack that owns this command.
+        self._scene = weakref.ref(scene)
         self._before = dict(before)
         self._after = dict(after)
 
+    def _apply(self, placement: Placement) -> None:
+        scene = self._scene()
+        if scene is not None and shiboken6.isValid(scene):  # its view may be closed
+            scene.set_manual_positions(placement)
+
     def redo(self) -> None:
-        self._scene.set_manual_positions(self._after)
+        self._apply(self._after)
 
     def undo(self) -> None:
-        self._scene.set_manual_positions(self._before)
+        self._apply(self._before)
