@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 from graph_helpers import FAN_OUT, at, centre, drag, open_view, port
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from release_manager.core.model import ApprovalPolicy
 from release_manager.ui.graph.edge_item import EdgeItem
+from release_manager.ui.graph.positions import PositionStore
 from release_manager.ui.graph.view import RECONNECT, REMOVE_ONLY
 
 
@@ -326,3 +327,16 @@ def test_the_card_shows_approvals_diagnostics_and_release_status(qtbot, tmp_path
     assert (dev.release_text, dev.release_state) == ("", "")
     dev.set_release_status("#42 deployed", "succeeded")
     assert (dev.release_text, dev.release_state) == ("#42 deployed", "succeeded")
+
+
+def test_hand_placed_positions_follow_save_as(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    grip = centre(view, "Dev") + QPointF(0, 25)
+    drag(qtbot, view, grip, grip + QPointF(0, -80))
+    moved = view.graph_scene.stage_item("Dev").pos()
+    view.editor.apply("Edit", lambda p: p.set_display_name("Build", "Compile"))
+    copy = tmp_path / "copy" / "azure-pipelines.yml"
+    copy.parent.mkdir()
+    view.editor.save(copy)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert PositionStore(settings).load(copy)["Dev"] == moved

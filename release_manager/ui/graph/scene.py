@@ -48,7 +48,8 @@ class GraphScene(QGraphicsScene):
         self.graph_style = GraphStyle.from_palette()
         self.setBackgroundBrush(self.graph_style.background)
         self._store = positions if positions is not None else PositionStore()
-        self.manual: dict[str, QPointF] = self._store.load(editor.document.path)
+        self._path = editor.document.path
+        self.manual: dict[str, QPointF] = self._store.load(self._path)
         self._items: dict[int, StageItem] = {}
         self._edges: dict[tuple[int, int], EdgeItem] = {}
         self._auto: dict[str, QPointF] = {}
@@ -65,6 +66,7 @@ class GraphScene(QGraphicsScene):
         self._notice_timer.setInterval(NOTICE_MILLISECONDS)
         self._notice_timer.timeout.connect(self._remove_notice)
         editor.changed.connect(self.sync)
+        editor.undo_stack.cleanChanged.connect(self._follow_path)
         editor.selectionChanged.connect(self._select_from_editor)
         self.selectionChanged.connect(self._selection_to_editor)
         self.sync()
@@ -127,7 +129,7 @@ class GraphScene(QGraphicsScene):
             elif item.card != card:
                 if item.name != card.name and item.name in self.manual:
                     self.manual[card.name] = self.manual.pop(item.name)
-                    self._store.save(self.editor.document.path, self.manual)
+                    self._store.save(self._path, self.manual)
                 item.set_card(card)
             items[stage.uid] = item
         for uid, item in self._items.items():
@@ -210,6 +212,12 @@ class GraphScene(QGraphicsScene):
             edge.graph_style = graph_style
             edge.update()
 
+    def _follow_path(self) -> None:
+        """After "Save As", the hand-placed positions belong to the new file too."""
+        if self.editor.document.path != self._path:
+            self._path = self.editor.document.path
+            self._store.save(self._path, self.manual)
+
     def set_manual_positions(self, changes: Placement) -> None:
         """Pin stages where the user put them (None: back to the automatic layout)."""
         for name, point in changes.items():
@@ -217,7 +225,7 @@ class GraphScene(QGraphicsScene):
                 self.manual.pop(name, None)
             else:
                 self.manual[name] = QPointF(point)
-        self._store.save(self.editor.document.path, self.manual)
+        self._store.save(self._path, self.manual)
         self._place()
 
     def auto_layout(self) -> None:
