@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
+from release_manager.core.yaml_guard import PipelineLoadError, Problem
 
 FOLDER = ".release-manager"
 FILE_NAME = "environments.yml"
@@ -34,11 +35,12 @@ HEADER = """\
 """
 
 
-class EnvironmentsFileError(ValueError):
-    """A bad environments file; `str()` is `file:line:col: message` (1-based)."""
+class EnvironmentsFileError(PipelineLoadError):
+    """A bad environments file; `str()` is `file:line:col: message` (1-based). It is a
+    load error of the pipeline it belongs to, reported the same way."""
 
     def __init__(self, message: str, path: Path, line: int, column: int) -> None:
-        super().__init__(f"{path}:{line}:{column}: {message}")
+        super().__init__([Problem(message, line, column)], path)
         self.message = message
         self.path = path
         self.line = line

@@ -7,6 +7,7 @@ diagnostics. Views (graph, inspector, problems, YAML pane) listen to its signals
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,11 +23,15 @@ from release_manager.core.validation import Diagnostic, validate_pipeline
 class SnapshotCommand(QUndoCommand):
     """An edit recorded as the pipeline before and after it: undo and redo restore one of
     the two. Simple and always right, whatever the operation did. The state after is
-    taken at the first undo (it is the current state then), so an edit costs one copy."""
+    taken at the first undo (it is the current state then), so an edit costs one copy.
+
+    It holds its editor weakly: the editor owns the stack that owns the command, and a
+    cycle through Qt's stack can be torn down by the garbage collector in an order that
+    crashes `QUndoStack.clear`."""
 
     def __init__(self, editor: PipelineEditor, text: str, before: Pipeline):
         super().__init__(text)
-        self._editor = editor
+        self._editor_ref = weakref.ref(editor)
         self._before = before
         self._after: Pipeline | None = None
         self._first_redo = True
@@ -36,12 +41,17 @@ class SnapshotCommand(QUndoCommand):
             self._first_redo = False
             return
         assert self._after is not None  # set by the undo that came before this redo
-        self._editor._restore(self._after)
+        editor = self._editor_ref()
+        if editor is not None:
+            editor._restore(self._after)
 
     def undo(self) -> None:
+        editor = self._editor_ref()
+        if editor is None:
+            return
         if self._after is None:
-            self._after = self._editor.pipeline.snapshot()
-        self._editor._restore(self._before)
+            self._after = editor.pipeline.snapshot()
+        editor._restore(self._before)
 
 
 class PipelineEditor(QObject):

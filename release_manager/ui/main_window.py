@@ -287,12 +287,14 @@ class MainWindow(QMainWindow):
         path = Path(path).resolve()
         try:
             document = load(path)
+            editor = PipelineEditor(document, self)  # reads the environments' file too
         except PipelineLoadError as error:
             self._set_editor(None)
             self.path = path
             self.recent.add(path)
-            self.error_view.show_error(path, error)
-            self.problems.show_load_error(path, error)
+            report_path = error.path or path  # the pipeline, or its environments' file
+            self.error_view.show_error(report_path, error)
+            self.problems.show_load_error(report_path, error)
             self.central.setCurrentWidget(self.error_view)
             self._update_title()
             return False
@@ -301,7 +303,7 @@ class MainWindow(QMainWindow):
             return False
         self.path = path
         self.recent.add(path)
-        self._set_editor(PipelineEditor(document, self))
+        self._set_editor(editor)
         self.central.setCurrentWidget(self.graph_page)
         self._keep_framed = True
         QTimer.singleShot(0, self._frame_graph)

@@ -369,6 +369,20 @@ def test_a_malformed_corpus_file_shows_the_error_report(qtbot, launch):
     assert window.windowTitle().startswith(INVALID.name)
 
 
+def test_a_malformed_environments_file_is_reported_not_raised(qtbot, launch, spacegame):
+    policies = spacegame.parent / ".release-manager" / "environments.yml"
+    policies.parent.mkdir()
+    policies.write_text("version: 1\nenvironments:\n  staging: [not, a, mapping]\n")
+    window, loaded = launch(str(spacegame))
+
+    assert not loaded
+    assert window.central.currentWidget() is window.error_view
+    [problem] = window.error_view.problem_texts()
+    assert problem.startswith("line 3, column ")
+    title = window.error_view.findChild(QLabel, "errorTitle").text()
+    assert title == "environments.yml could not be opened"
+
+
 def test_a_tab_in_the_indentation_is_reported_at_its_line_and_column(
     qtbot, launch, tmp_path
 ):
