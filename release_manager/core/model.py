@@ -404,7 +404,7 @@ class Pipeline:
 
         if old == new:
             return
-        stage = self.stage(old)
+        stage = self._editable(old, "name")
         self._check_new_name(new)
         stage.name = new
         for other in self.stages:
@@ -416,7 +416,7 @@ class Pipeline:
     def connect(self, upstream: str, downstream: str) -> None:
         """Make `downstream` depend on `upstream`; refuses cycles and self-loops."""
         self.stage(upstream)
-        stage = self.stage(downstream)
+        stage = self._editable(downstream, "dependencies")
         if upstream == downstream:
             raise ModelError(f"stage {upstream!r} cannot depend on itself")
         if upstream in self.dependencies(downstream):
@@ -429,7 +429,7 @@ class Pipeline:
         stage.depends_on = self.dependencies(downstream) + [upstream]
 
     def disconnect(self, upstream: str, downstream: str) -> None:
-        stage = self.stage(downstream)
+        stage = self._editable(downstream, "dependencies")
         current = self.dependencies(downstream)
         if upstream not in current:
             raise ModelError(f"{downstream!r} does not depend on {upstream!r}")
@@ -437,7 +437,7 @@ class Pipeline:
 
     def set_depends_on(self, name: str, depends_on: list[str] | None) -> None:
         """Set the dependency list outright (None: back to the implicit rule)."""
-        stage = self.stage(name)
+        stage = self._editable(name, "dependencies")
         previous = stage.depends_on
         stage.depends_on = None if depends_on is None else list(depends_on)
         if any(name in self.ancestors(dep) or dep == name for dep in self.dependencies(name)):
@@ -446,15 +446,16 @@ class Pipeline:
 
     def set_condition(self, name: str, condition: str | None) -> None:
         """Set a stage's condition; None or blank removes it (Azure then uses succeeded())."""
-        self.stage(name).condition = condition if condition and condition.strip() else None
+        stage = self._editable(name, "condition")
+        stage.condition = condition if condition and condition.strip() else None
 
     def set_display_name(self, name: str, display_name: str) -> None:
-        self.stage(name).display_name = display_name
+        self._editable(name, "display name").display_name = display_name
 
     def set_environment(self, name: str, environment: str | None) -> None:
         """Point the stage's deployment jobs at `environment`; a stage without one gets a
         deployment job `Deploy` so it can be promoted to. None removes the environment."""
-        stage = self.stage(name)
+        stage = self._editable(name, "environment")
         deployments = [job for job in stage.jobs if job.kind == "deployment"]
         if environment is None:
             for job in deployments:
@@ -495,6 +496,19 @@ class Pipeline:
                 return index
         raise ModelError(f"there is no stage named {name!r}")
 
+    def _editable(self, name: str, what: str) -> Stage:
+        """The stage `name`, refusing kinds whose `what` the YAML cannot hold: a template
+        reference has only its parameters, a `${{ }}` block is kept verbatim."""
+        stage = self.stage(name)
+        if stage.kind == "template":
+            raise ModelError(
+                f"{name!r} is a stage template reference; its {what} is set in "
+                f"{stage.template or 'the template file'}"
+            )
+        if stage.kind == "expression":
+            raise ModelError(f"{name!r} is a ${{{{ }}}} block kept as written; edit it in the YAML")
+        return stage
+
     def _check_new_name(self, name: str) -> None:
         if not NAME_PATTERN.match(name):
             raise ModelError(
@@ -511,5 +525,5 @@ class Pipeline:
             if not 0 <= index < len(self.stages):
                 continue
             stage = self.stages[index]
-            if stage.depends_on is None and stage.kind != "expression":
+            if stage.depends_on is None and stage.kind == "stage":
                 stage.depends_on = self.dependencies(stage.name)
