@@ -9,8 +9,6 @@ order, so a change of approvers is a small, reviewable diff in git.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from release_manager.core.atomic_file import write_text_atomic
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
 from release_manager.core.yaml_guard import PipelineLoadError, Problem
 
@@ -134,18 +133,7 @@ def save_environments(workspace_dir: Path, environments: dict[str, Environment])
     path = environments_path(workspace_dir)
     if not path.exists() and not any(map(_has_settings, environments.values())):
         return
-    text = dumps(environments)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, dumps(environments))
 
 
 # --------------------------------------------------------------------- reading

@@ -10,10 +10,9 @@ its line and column.
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
 from pathlib import Path
 
+from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.model import Pipeline
 from release_manager.core.yaml_guard import (
     Encoding,
@@ -103,7 +102,7 @@ class PipelineDocument:
             raise ValueError("this pipeline has no file yet: give a path to save it to")
         text = self.dumps()
         data = self.encoding.bom + text.encode(self.encoding.codec)
-        _atomic_write(target, data)
+        write_bytes_atomic(target, data)
         self._rebase(text)
         self.path = target
         return target
@@ -147,21 +146,3 @@ def _baseline(pipeline: Pipeline) -> Pipeline:
         stages=stages,
         implicit_stage=pipeline.implicit_stage,
     )
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    target = target.resolve()
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temp_name, mode)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -18,6 +18,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from release_manager.core.atomic_file import write_text_atomic
 from release_manager.engine.backend import Release
 
 RELEASE_FILE = "release.json"
@@ -27,21 +28,6 @@ USE_SYMLINK = os.name != "nt"
 
 class DeploymentError(RuntimeError):
     """A deployment or activation that cannot be done; the message says why."""
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file through a temporary file in the same folder, fsync'ed, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def unpack(package: Path, target: Path) -> None:
@@ -125,7 +111,7 @@ class EnvironmentFolders:
                 "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 **info,
             }
-            write_atomic(partial / RELEASE_FILE, json.dumps(record, indent=2) + "\n")
+            write_text_atomic(partial / RELEASE_FILE, json.dumps(record, indent=2) + "\n")
             if final.exists():
                 if self.current_run(environment) == run_id:
                     raise DeploymentError(
@@ -159,5 +145,5 @@ class EnvironmentFolders:
             os.symlink(Path("releases") / str(run_id), temp, target_is_directory=True)
             os.replace(temp, folder / "current")
         else:
-            write_atomic(folder / POINTER_FILE, json.dumps({"run_id": run_id}) + "\n")
+            write_text_atomic(folder / POINTER_FILE, json.dumps({"run_id": run_id}) + "\n")
         return Release(environment, run_id, target, True)

@@ -13,7 +13,8 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from release_manager.engine.local.deploy import EnvironmentFolders, write_atomic
+from release_manager.core.atomic_file import write_text_atomic
+from release_manager.engine.local.deploy import EnvironmentFolders
 
 SITES_FILE = "sites.json"
 
@@ -110,7 +111,7 @@ class SiteServer:
         for name, server in self._servers.items():
             entries[name] = {"url": self._url(server), "port": server.server_address[1],
                              "pid": pid}
-        write_atomic(self.sites_file, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+        write_text_atomic(self.sites_file, json.dumps(entries, indent=2, sort_keys=True) + "\n")
 
 
 def recorded_sites(state_dir: Path) -> dict[str, str]:
