@@ -5,9 +5,11 @@ approval (2: the workspace or the arguments are unusable)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -79,14 +81,24 @@ class PrintLog:
         print(line, flush=True)
 
 
-def _open(args: argparse.Namespace) -> tuple[Workspace, Promoter] | None:
-    try:
-        workspace = Workspace(Path(args.workspace))
-        workspace.load_pipeline()
-    except (WorkspaceError, PipelineLoadError) as problem:
-        print(f"release-manager: {problem}", file=sys.stderr)
-        return None
-    return workspace, Promoter(workspace)
+WorkspaceCommand = Callable[[argparse.Namespace, Workspace, Promoter], int]
+
+
+def on_workspace(command: WorkspaceCommand) -> Callable[[argparse.Namespace], int]:
+    """Open `--workspace` for `command`; a folder that is not a usable workspace exits 2
+    with the reason."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            workspace = Workspace(Path(args.workspace))
+            workspace.load_pipeline()
+        except (WorkspaceError, PipelineLoadError) as problem:
+            print(f"release-manager: {problem}", file=sys.stderr)
+            return 2
+        return command(args, workspace, Promoter(workspace))
+
+    return run
 
 
 def _report(result: PromotionResult, as_json: bool) -> int:
@@ -110,11 +122,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return 2
-    _, promoter = opened
+@on_workspace
+def cmd_run(args: argparse.Namespace, _workspace: Workspace,
+            promoter: Promoter) -> int:
     try:
         variables = dict(item.split("=", 1) for item in args.var)
     except ValueError:
@@ -134,11 +144,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return max((r.exit_code for r in results), default=0)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return 2
-    workspace, promoter = opened
+@on_workspace
+def cmd_status(args: argparse.Namespace, workspace: Workspace,
+               promoter: Promoter) -> int:
     status = workspace_status(workspace, promoter)
     if args.json:
         print(json.dumps(status.to_json(), indent=2))
@@ -147,22 +155,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_promote(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return 2
-    _, promoter = opened
+@on_workspace
+def cmd_promote(args: argparse.Namespace, _workspace: Workspace,
+                promoter: Promoter) -> int:
     result = promoter.promote(args.build, args.stage, current_identity(args.identity),
                               log=None if args.json else PrintLog(),
                               wait_for_lock=not args.no_wait)
     return _report(result, args.json)
 
 
-def cmd_approvals(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return 2
-    _, promoter = opened
+@on_workspace
+def cmd_approvals(args: argparse.Namespace, _workspace: Workspace,
+                  promoter: Promoter) -> int:
     pending = promoter.pending_approvals()
     if args.json:
         print(json.dumps([{
@@ -187,11 +191,9 @@ def cmd_approvals(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_decide(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return 2
-    _, promoter = opened
+@on_workspace
+def cmd_decide(args: argparse.Namespace, _workspace: Workspace,
+               promoter: Promoter) -> int:
     actor = current_identity(args.identity)
     if args.decision == "approve":
         result = promoter.approve(args.build, args.stage, actor, args.comment,
@@ -201,21 +203,17 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return _report(result, args.json)
 
 
-def cmd_rollback(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return 2
-    _, promoter = opened
+@on_workspace
+def cmd_rollback(args: argparse.Namespace, _workspace: Workspace,
+                 promoter: Promoter) -> int:
     result = promoter.rollback(args.environment, current_identity(args.identity),
                                log=None if args.json else PrintLog())
     return _report(result, args.json)
 
 
-def cmd_logs(args: argparse.Namespace) -> int:
-    opened = _open(args)
-    if opened is None:
-        return 2
-    workspace, _ = opened
+@on_workspace
+def cmd_logs(args: argparse.Namespace, workspace: Workspace,
+             _promoter: Promoter) -> int:
     records = [r for r in workspace.store.stage_runs(args.build)
                if args.stage is None or r.stage == args.stage]
     if not records:
