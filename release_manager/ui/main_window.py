@@ -56,6 +56,14 @@ YAML_FILTER = "Azure Pipelines YAML (*.yml *.yaml);;All files (*)"
 YAML_SUFFIXES = (".yml", ".yaml")
 MIN_READABLE_ZOOM = 0.5
 """Below this the stage cards' text is too small to read."""
+INSPECTOR_WIDTH = 340
+BOTTOM_HEIGHT = 150
+"""The Problems / YAML / Log tabs by default: a few lines, the graph keeps the room."""
+RELEASES_HEIGHT = (0.45, 420)
+RELEASES_WIDTH = (0.55, 900)
+"""With a workspace, the Releases dock takes this share of the window's height (so the
+bottom docks grow to it) and of the bottom row's width beside the Log, up to so many
+pixels: enough for the environment cards and a few builds of the matrix."""
 
 EDIT_ACTIONS = (("add_stage", "rename", "delete"), ("copy", "paste"),
                 ("move_earlier", "move_later"))
@@ -85,6 +93,8 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self._keep_framed = False
         """The file shown: the open pipeline, or the one whose load failed."""
+        self._layout_restored = False
+        """True when the dock layout is the one the user left, not the default."""
         self.undo_group = QUndoGroup(self)
         self.undo_group.cleanChanged.connect(self._update_title)
         self.setAcceptDrops(True)
@@ -141,21 +151,44 @@ class MainWindow(QMainWindow):
         return dock
 
     def _arrange_docks(self) -> None:
+        """The default layout: the graph in the middle with the Inspector on its right; at
+        the bottom, the Releases dock (when the pipeline has a workspace) at the left of
+        the Problems / YAML / Log tabs, so that graph, what is deployed where and the
+        deployment log are all in view at once."""
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.addDockWidget(right, self.inspector_dock)
         self.addDockWidget(right, self.undo_dock)
         self.tabifyDockWidget(self.inspector_dock, self.undo_dock)
-        self.addDockWidget(bottom, self.problems_dock)
+        self.addDockWidget(bottom, self.releases_dock)
+        self.splitDockWidget(self.releases_dock, self.problems_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.problems_dock, self.yaml_dock)
         self.tabifyDockWidget(self.yaml_dock, self.log_dock)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.releases_dock)
         self.undo_dock.hide()
         self.releases_dock.hide()
         self.inspector_dock.raise_()
         self.problems_dock.raise_()
-        self.resizeDocks([self.inspector_dock], [360], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.problems_dock], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock], [INSPECTOR_WIDTH], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+
+    def show_releases(self) -> None:
+        """Show the Releases dock; unless the user's own layout was restored, at its
+        default share of the bottom row, tall enough for the dashboard."""
+        if self.releases_dock.isVisible():
+            return
+        self.releases_dock.show()
+        if not self._layout_restored:
+            QTimer.singleShot(0, self._size_releases)  # once the window has its size
+
+    def _size_releases(self) -> None:
+        if not self.releases_dock.isVisible():
+            return
+        width, height = self.width(), self.height()
+        releases = _share(width, RELEASES_WIDTH)
+        self.resizeDocks([self.releases_dock, self.problems_dock], [releases, width - releases],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.releases_dock], [_share(height, RELEASES_HEIGHT)],
+                         Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
                 icon: QIcon | None = None) -> QAction:
@@ -490,11 +523,15 @@ class MainWindow(QMainWindow):
         return current
 
     def is_drawn(self) -> bool:
-        """The graph holds an item per stage and the full validation is back."""
+        """The graph holds an item per stage, the full validation is back and the
+        Releases dock has its workspace's status (or knows why there is none)."""
         if self.editor is None:
             return True
         has_items = self.graph is not None and bool(self.graph.scene().items())
-        return (has_items or not self.editor.pipeline.stages) and not self.problems.is_validating()
+        controller = getattr(self, "release_controller", None)
+        releases_shown = controller is None or controller.settled
+        return ((has_items or not self.editor.pipeline.stages)
+                and not self.problems.is_validating() and releases_shown)
 
     # ----------------------------------------------------------------- window
 
@@ -504,7 +541,7 @@ class MainWindow(QMainWindow):
             self.resize(*self.default_size())
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
-            self.restoreState(state, STATE_VERSION)
+            self._layout_restored = self.restoreState(state, STATE_VERSION)
 
     def default_size(self) -> tuple[int, int]:
         """1400×900, or less on a smaller screen."""
@@ -544,6 +581,11 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         self.open_path(path)
+
+
+def _share(total: int, share: tuple[float, int]) -> int:
+    fraction, most = share
+    return min(int(total * fraction), most)
 
 
 _DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)

@@ -25,13 +25,17 @@ if TYPE_CHECKING:
 
 PADDING = 10.0
 BADGE_SIZE = 18.0
+BADGE_TOP = 26.0
+"""Badges sit on the subtitle's row, so the title has the card's full width."""
+STATE_WORDS = {"succeeded": "✓ succeeded", "failed": "✗ failed", "running": "● running",
+               "waiting": "◷ waiting"}
 RELEASE_STATES = ("succeeded", "failed", "running", "waiting", "")
 FAR_AWAY = 0.3
 """Below this zoom, cards are drawn without text."""
 
 
 def _paint_badge(painter: QPainter, rect: QRectF, badge: Badge, style: GraphStyle) -> None:
-    """A small mark at the card's top right; its explanation is the tooltip over it."""
+    """A small mark at the right of the subtitle's row; its explanation is the tooltip over it."""
     kind = badge.kind
     colour = {
         "condition": style.condition,
@@ -110,7 +114,7 @@ class StageItem(QGraphicsItem):
         for badge in reversed(card.badges):
             width = BADGE_SIZE + (7.0 * len(badge.text) if badge.kind == "approvals" else 0)
             x -= width
-            self.badge_rects.insert(0, (QRectF(x, 7, width, BADGE_SIZE), badge))
+            self.badge_rects.insert(0, (QRectF(x, BADGE_TOP, width, BADGE_SIZE), badge))
             x -= 3
         self.update()
 
@@ -247,14 +251,13 @@ class StageItem(QGraphicsItem):
 
         # Title and subtitle.
         left = ACCENT_WIDTH + PADDING
-        badges_width = sum(rect.width() + 3 for rect, _ in self.badge_rects)
         title_font = QFont(painter.font())
         title_font.setPointSizeF(9.5)
         title_font.setBold(True)
         title_font.setItalic(not card.editable)
         painter.setFont(title_font)
         painter.setPen(style.text)
-        title_width = CARD_WIDTH - left - PADDING - badges_width - 4
+        title_width = CARD_WIDTH - left - PADDING
         metrics = QFontMetricsF(title_font)
         painter.drawText(QRectF(left, 6, title_width, 22), _LEFT,
                          metrics.elidedText(card.title, Qt.TextElideMode.ElideRight, title_width))
@@ -266,8 +269,11 @@ class StageItem(QGraphicsItem):
         painter.setPen(style.subtle_text)
         small_metrics = QFontMetricsF(small)
         width = CARD_WIDTH - left - PADDING
-        subtitle = small_metrics.elidedText(card.subtitle, Qt.TextElideMode.ElideRight, width)
-        painter.drawText(QRectF(left, 27, width, 16), _LEFT, subtitle)
+        badges_width = sum(rect.width() + 3 for rect, _ in self.badge_rects)
+        subtitle_width = width - badges_width - 4
+        subtitle = small_metrics.elidedText(card.subtitle, Qt.TextElideMode.ElideRight,
+                                            subtitle_width)
+        painter.drawText(QRectF(left, 27, subtitle_width, 16), _LEFT, subtitle)
 
         # Environment chips.
         x = left
@@ -302,17 +308,32 @@ class StageItem(QGraphicsItem):
         painter.setPen(QPen(separator, 1))
         painter.drawLine(QPointF(ACCENT_WIDTH + 1, footer_top), QPointF(CARD_WIDTH - 1, footer_top))
         if self.release_text or self.release_state:
-            dot = QPointF(left + 4, footer_top + FOOTER_HEIGHT / 2)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(style.state_colour(self.release_state))
-            painter.drawEllipse(dot, 4, 4)
-            painter.setPen(style.text)
-            painter.setFont(small)
-            text_width = width - 14
-            painter.drawText(QRectF(left + 14, footer_top, text_width, FOOTER_HEIGHT), _LEFT,
-                             small_metrics.elidedText(
-                                 self.release_text, Qt.TextElideMode.ElideRight, text_width))
+            self._paint_release(painter, style, QRectF(left, footer_top, width, FOOTER_HEIGHT))
 
+    def _paint_release(self, painter: QPainter, style: GraphStyle, footer: QRectF) -> None:
+        """The deployed build in bold, then what happened to it in its state's colour."""
+        colour = style.state_colour(self.release_state)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawEllipse(QPointF(footer.left() + 4, footer.center().y()), 4.5, 4.5)
+        font = QFont(painter.font())
+        font.setPointSizeF(9)
+        font.setBold(True)
+        font.setItalic(False)
+        painter.setFont(font)
+        painter.setPen(style.text)
+        metrics = QFontMetricsF(font)
+        text_rect = footer.adjusted(14, 0, 0, 0)
+        build = metrics.elidedText(self.release_text, Qt.TextElideMode.ElideRight,
+                                   text_rect.width())
+        painter.drawText(text_rect, _LEFT, build)
+        word = STATE_WORDS.get(self.release_state, "")
+        rest = text_rect.adjusted(metrics.horizontalAdvance(build) + 8, 0, 0, 0)
+        if word and rest.width() > metrics.horizontalAdvance(word):
+            font.setBold(False)
+            painter.setFont(font)
+            painter.setPen(style.state_text(self.release_state))
+            painter.drawText(rest, _LEFT, word)
 
     def _paint_far(self, painter: QPainter, style: GraphStyle) -> None:
         """Zoomed far out, text would be a blur: the card, its accent and a title bar."""

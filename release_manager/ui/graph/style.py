@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-CARD_WIDTH = 220.0
+CARD_WIDTH = 290.0
+"""Wide enough for a display name of about 28 characters on one line."""
 CARD_HEIGHT = 104.0
 CARD_RADIUS = 6.0
 ACCENT_WIDTH = 5.0
 FOOTER_HEIGHT = 24.0
 PORT_RADIUS = 6.0
-LAYER_SPACING = CARD_WIDTH + 90.0
+LAYER_SPACING = CARD_WIDTH + 60.0
 NODE_SPACING = CARD_HEIGHT + 36.0
 
 STATE_COLOURS = {
@@ -84,3 +85,8 @@ class GraphStyle:
 
     def state_colour(self, state: str) -> QColor:
         return QColor(STATE_COLOURS[state]) if state in STATE_COLOURS else self.accent
+
+    def state_text(self, state: str) -> QColor:
+        """A state's colour as text on a card: lighter on dark cards, darker on light."""
+        colour = self.state_colour(state) if state in STATE_COLOURS else QColor(self.subtle_text)
+        return colour.lighter(140) if self.dark else colour.darker(120)

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
+    QCoreApplication,
     QEvent,
     QIODevice,
     QMimeData,
@@ -353,7 +354,13 @@ class GraphView(QGraphicsView):
         self.setSceneRect(rect.united(also) if also is not None else rect)
 
     def fit(self) -> None:
-        """The whole graph in the window, never magnified above 100%."""
+        """The whole graph in the window, never magnified above 100%. Fitted twice: the
+        scroll bars of a zoomed-in view go once the graph fits, and the view grows."""
+        self._fit_once()
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.LayoutRequest)
+        self._fit_once()
+
+    def _fit_once(self) -> None:
         rect = self.graph_scene.itemsBoundingRect()
         if rect.isEmpty():
             return

@@ -121,6 +121,7 @@ class ReleaseController(QObject):
         self._operations_done = 0
         self._status_after = -1  # operations done when the shown status was read
         self._disposed = False
+        self._settled = False
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self.refresh)
@@ -156,6 +157,11 @@ class ReleaseController(QObject):
         return self.promoter is not None
 
     @property
+    def settled(self) -> bool:
+        """The workspace's first status was read, or there is a reason it cannot be."""
+        return self._settled
+
+    @property
     def status_is_current(self) -> bool:
         """The status shown was read after the last operation ended."""
         return self.status is not None and self._status_after == self._operations_done
@@ -180,6 +186,7 @@ class ReleaseController(QObject):
     def _not_opened(self, error: str) -> None:
         self.can_set_up = error.startswith(f"{NotAWorkspace.__name__}:")
         self.unavailable = error.split(": ", 1)[1] if ": " in error else error
+        self._settled = True
         self.availabilityChanged.emit(self.unavailable)
 
     def dispose(self) -> None:
@@ -226,10 +233,12 @@ class ReleaseController(QObject):
         self._refreshed()
         self._status_after, read = read_after
         self.status, self.dependencies = read.status, read.dependencies
+        self._settled = True
         self.statusChanged.emit(read.status)
 
     def _status_failed(self, error: str) -> None:
         self._refreshed()
+        self._settled = True
         self.problem.emit(error)
 
     def _refreshed(self) -> None:

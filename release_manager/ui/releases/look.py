@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication
+
+from release_manager.ui.theme import is_dark
 
 STATES: dict[str, tuple[str, str]] = {
     "succeeded": ("✔", "#2e7d32"),
@@ -20,6 +22,7 @@ STATES: dict[str, tuple[str, str]] = {
     "queued": ("…", "#1565c0"),
 }
 BEHIND = "#e65100"
+DARK_LIGHTER = 150
 
 
 def symbol(state: str) -> str:
@@ -27,8 +30,13 @@ def symbol(state: str) -> str:
 
 
 def colour(state: str) -> QColor:
-    """The state's colour (the palette's text colour for an unknown state: invalid)."""
-    return QColor(STATES.get(state, ("", ""))[1])
+    """The state's colour, lighter on a dark palette so that it reads as text there (the
+    palette's text colour for an unknown state: invalid)."""
+    shown = QColor(STATES.get(state, ("", ""))[1])
+    if shown.isValid() and QGuiApplication.instance() is not None \
+            and is_dark(QGuiApplication.palette()):
+        return shown.lighter(DARK_LIGHTER)
+    return shown
 
 
 def tint(state: str, alpha: int = 38) -> QColor:

@@ -35,15 +35,6 @@ class ReleasesPanel(QTabWidget):
             lambda count: self.setTabText(1, f"Approvals ({count})" if count else "Approvals"))
 
 
-DOCK_WIDTH = 640
-
-
-def _show_dock(window: MainWindow) -> None:
-    if not window.releases_dock.isVisible():
-        window.releases_dock.show()
-        window.resizeDocks([window.releases_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
-
-
 def install_releases(window: MainWindow) -> ReleaseController | None:
     """Give the window's Releases dock the open pipeline's workspace (the previous
     controller is disposed). The workspace opens in a worker: nothing waits here."""
@@ -74,6 +65,6 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
     controller.logShown.connect(lambda _: window.log_dock.raise_())
     window.release_controller = controller
     if (Path(window.editor.document.path).parent / STATE_DIR).is_dir():
-        _show_dock(window)  # now, so the graph is framed in the room that is left
+        window.show_releases()  # now, so the graph is framed in the room that is left
     controller.open()
     return controller
