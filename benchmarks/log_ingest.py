@@ -16,12 +16,14 @@ import gc
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,13 +33,17 @@ from figure import Figure  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QPlainTextEdit  # noqa: E402
 
+from release_manager.engine.local.process import _read_lines  # noqa: E402
 from release_manager.engine.log_buffer import LogSink  # noqa: E402
+from release_manager.engine.run_log import RunLog  # noqa: E402
+from release_manager.ui.app import create_application, freeze_startup_objects  # noqa: E402
 from release_manager.ui.log_view import LogView  # noqa: E402
 
 LINES = 1_000_000
 BOUNDED_LINES = 200_000
 BATCH = 5_000
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+Writer = Callable[[LogSink, int, Path], None]  # (sink, line count, scratch folder)
 
 
 @dataclass(frozen=True)
@@ -77,13 +83,35 @@ def _templates(count: int = 2000) -> list[str]:
     return made
 
 
-def _produce(sink: LogSink, count: int) -> None:
-    """Write ``count`` fresh line strings, one call per line, as fast as possible."""
+def _numbered(count: int) -> Iterator[str]:
     templates = _templates()
     size = len(templates)
-    write = sink.write
     for i in range(count):
-        write(templates[i % size] + " #" + str(i))
+        yield templates[i % size] + " #" + str(i)
+
+
+def _write_busy(sink: LogSink, count: int, folder: Path) -> None:
+    """Worst case: fresh line strings, one ``write`` per line, never waiting."""
+    write = sink.write
+    for line in _numbered(count):
+        write(line)
+
+
+def _write_piped(sink: LogSink, count: int, folder: Path) -> None:
+    """As the local backend: a process prints the lines into a pipe, a reader thread
+    hands each line to the stage's RunLog (its file, then the sink)."""
+    source = folder / "lines.txt"
+    with RunLog(folder / "run.log", sink) as log:
+        child = subprocess.Popen(["cat", str(source)], stdout=subprocess.PIPE)
+        assert child.stdout is not None
+        with child.stdout:
+            _read_lines(child.stdout, log.write, [0])
+        child.wait()
+
+
+def _prepare(writer: Writer, count: int, folder: Path) -> None:
+    if writer is _write_piped:
+        (folder / "lines.txt").write_text("".join(line + "\n" for line in _numbered(count)))
 
 
 def _rss_bytes() -> int:
@@ -98,9 +126,13 @@ def _warm_up(app: QApplication, show: Callable[[list[str]], None]) -> None:
         app.processEvents()
 
 
-def _stream(count: int, ingested: Callable[[], int], start: Callable[[LogSink], None]) -> Result:
-    """Run producer and GUI until ``ingested() == count``; watch the GUI thread meanwhile."""
+def _stream(
+    count: int, ingested: Callable[[], int], start: Callable[[LogSink], None], writer: Writer
+) -> Result:
+    """Run writer and GUI until ``ingested() == count``; watch the GUI thread meanwhile."""
     sink = LogSink(max_pending=count)
+    folder = Path(tempfile.mkdtemp(prefix="log_ingest_"))
+    _prepare(writer, count, folder)
     gc.collect()
     rss_before = _rss_bytes()
     peak = rss_before
@@ -128,7 +160,7 @@ def _stream(count: int, ingested: Callable[[], int], start: Callable[[LogSink], 
             loop.quit()
 
     clock.timeout.connect(tick)
-    producer = threading.Thread(target=_produce, args=(sink, count))
+    producer = threading.Thread(target=writer, args=(sink, count, folder))
     start(sink)
     began = time.perf_counter()
     last_tick, last_cpu = began, time.thread_time()
@@ -138,24 +170,26 @@ def _stream(count: int, ingested: Callable[[], int], start: Callable[[LogSink], 
     clock.stop()
     producer.join()
     peak = max(peak, _rss_bytes())
+    shutil.rmtree(folder)
     return Result(
         count / (finished_at - began), max_gap * 1000, max_busy * 1000, (peak - rss_before) / 2**20
     )
 
 
-def _log_view(app: QApplication) -> Result:
+def _log_view(app: QApplication, writer: Writer) -> Result:
     view = LogView()
     view.resize(1000, 700)
     view.show()
     _warm_up(app, view.append_lines)
     view.clear()
+    freeze_startup_objects()
     warm = view.total_lines
-    result = _stream(LINES, lambda: view.total_lines - warm, view.attach_sink)
+    result = _stream(LINES, lambda: view.total_lines - warm, view.attach_sink, writer)
     view.attach_sink(None)
     return result
 
 
-def _plain_text_edit(app: QApplication, count: int, max_blocks: int) -> Result:
+def _plain_text_edit(app: QApplication, writer: Writer, count: int, max_blocks: int) -> Result:
     editor = QPlainTextEdit()
     editor.setReadOnly(True)
     editor.setMaximumBlockCount(max_blocks)
@@ -163,6 +197,7 @@ def _plain_text_edit(app: QApplication, count: int, max_blocks: int) -> Result:
     editor.show()
     _warm_up(app, lambda lines: editor.appendPlainText("\n".join(lines)))
     editor.clear()
+    freeze_startup_objects()
     backlog: deque[list[str]] = deque()
     appended = 0
     pump = QTimer()
@@ -186,46 +221,54 @@ def _plain_text_edit(app: QApplication, count: int, max_blocks: int) -> Result:
 
     sink = LogSink()
     pump.timeout.connect(feed)
-    result = _stream(count, lambda: appended, start)
+    result = _stream(count, lambda: appended, start, writer)
     pump.stop()
     return result
 
 
-SCENARIOS: dict[str, Callable[[QApplication], Result]] = {
+WRITERS: dict[str, Writer] = {"busy": _write_busy, "piped": _write_piped}
+SCENARIOS: dict[str, Callable[[QApplication, Writer], Result]] = {
     "log_view": _log_view,
-    "plain_text_edit": lambda app: _plain_text_edit(app, LINES, 0),
-    "plain_text_edit_bounded": lambda app: _plain_text_edit(app, BOUNDED_LINES, 50_000),
+    "plain_text_edit": lambda app, writer: _plain_text_edit(app, writer, LINES, 0),
+    "plain_text_edit_bounded": lambda app, writer: _plain_text_edit(
+        app, writer, BOUNDED_LINES, 50_000
+    ),
 }
 
 
-def _measure(scenario: str) -> Result:
+def _measure(scenario: str, writer: str) -> Result:
     """Run one scenario in a fresh interpreter, so memory and GC state start equal."""
     here = Path(__file__).resolve().parent
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(here.parent), env.get("PYTHONPATH")]))
-    child = subprocess.run(
-        [sys.executable, __file__, scenario], env=env, capture_output=True, text=True, check=False
-    )
+    command = [sys.executable, __file__, scenario, writer]
+    child = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if child.returncode != 0:
         raise RuntimeError(f"{scenario} failed:\n{child.stderr}")
     return Result(**json.loads(child.stdout.strip().splitlines()[-1]))
 
 
 def run() -> list[Figure]:
-    ours = _measure("log_view")
-    plain = _measure("plain_text_edit")
-    bounded = _measure("plain_text_edit_bounded")
+    ours = _measure("log_view", "busy")
+    plain = _measure("plain_text_edit", "busy")
+    bounded = _measure("plain_text_edit_bounded", "busy")
+    ours_piped = _measure("log_view", "piped")
+    plain_piped = _measure("plain_text_edit", "piped")
     figures = []
-    for suffix, baseline in (("", plain), ("_vs_bounded", bounded)):
+    for suffix, mine, baseline in (
+        ("", ours, plain),
+        ("_vs_bounded", ours, bounded),
+        ("_piped", ours_piped, plain_piped),
+    ):
         figures += [
             Figure(
-                f"log_ingest.lines_per_s{suffix}", ours.lines_per_s, "lines/s", baseline.lines_per_s
+                f"log_ingest.lines_per_s{suffix}", mine.lines_per_s, "lines/s", baseline.lines_per_s
             ),
-            Figure(f"log_ingest.max_stall{suffix}", ours.max_stall_ms, "ms", baseline.max_stall_ms),
-            Figure(f"log_ingest.max_busy{suffix}", ours.max_busy_ms, "ms", baseline.max_busy_ms),
+            Figure(f"log_ingest.max_stall{suffix}", mine.max_stall_ms, "ms", baseline.max_stall_ms),
+            Figure(f"log_ingest.max_busy{suffix}", mine.max_busy_ms, "ms", baseline.max_busy_ms),
             Figure(
                 f"log_ingest.peak_memory{suffix}",
-                ours.peak_memory_mb,
+                mine.peak_memory_mb,
                 "MiB",
                 baseline.peak_memory_mb,
             ),
@@ -234,4 +277,5 @@ def run() -> list[Figure]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asdict(SCENARIOS[sys.argv[1]](QApplication([])))))
+    application = create_application()
+    print(json.dumps(asdict(SCENARIOS[sys.argv[1]](application, WRITERS[sys.argv[2]]))))

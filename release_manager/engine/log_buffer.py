@@ -194,6 +194,17 @@ class LineRing:
         lines: list[str] = []
         while index < len(self._chunks) and self._starts[index] < stop:
             first = self._starts[index]
-            lines += self._lines_of(index)[max(start - first, 0) : stop - first]
+            lines += self._lines_in(index, max(start - first, 0), stop - first)
             index += 1
         return lines
+
+    def _lines_in(self, index: int, lo: int, hi: int) -> list[str]:
+        """Lines ``lo .. hi - 1`` of chunk ``index``. The last lines of a chunk not split
+        yet (the newest, in sight while the view follows a streaming log) are cut from
+        its end, without splitting the whole chunk on every paint."""
+        if self._starts[index] not in self._split:
+            ends = self._starts[index + 1] if index + 1 < len(self._starts) else self._total
+            tail = ends - self._starts[index] - lo
+            if 0 < tail <= self.CHUNK // 8:
+                return self._chunks[index].rsplit("\n", tail)[-tail:][: hi - lo]
+        return self._lines_of(index)[lo:hi]

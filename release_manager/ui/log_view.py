@@ -51,8 +51,11 @@ from release_manager.ui.log_buffer import (
 )
 
 DRAIN_INTERVAL_MS = 30
-# Lines taken from a sink per event-loop pass: bounds the GUI thread's work per pass.
-DRAIN_BATCH = 16384
+# A drain takes lines from a sink in steps of DRAIN_STEP and stops starting new steps
+# after DRAIN_BUDGET_S; the rest waits for the next event-loop pass, so input and paints
+# get their turn between the passes however fast the lines arrive.
+DRAIN_STEP = 4096
+DRAIN_BUDGET_S = 0.004
 # While lines stream in, repaint at most this often: a paint costs more than a drain.
 PAINT_INTERVAL_S = 0.033
 MARGIN = 4.0
@@ -235,10 +238,15 @@ class LogView(QAbstractScrollArea):
     def _drain_sink(self) -> None:
         if self._sink is None:
             return
-        drained = self._sink.drain(DRAIN_BATCH)
-        self._append(drained.lines, drained.skipped, unbroken=True)
-        if self._sink.pending:
-            self._drain_more.start()  # the rest after the events waiting now
+        deadline = time.perf_counter() + DRAIN_BUDGET_S
+        while True:
+            drained = self._sink.drain(DRAIN_STEP)
+            self._append(drained.lines, drained.skipped, unbroken=True)
+            if not self._sink.pending:
+                return
+            if time.perf_counter() >= deadline:
+                self._drain_more.start()  # the rest after the events waiting now
+                return
 
     def append_lines(self, lines: list[str], skipped: int = 0) -> None:
         """Add a batch of lines (already masked) at the bottom.
