@@ -151,3 +151,20 @@ def test_release_states_are_lighter_on_a_dark_palette(qtbot) -> None:
     background = dark_palette().color(QPalette.ColorRole.Base)
     assert on_dark.lightness() > on_light.lightness()
     assert on_dark.lightness() - background.lightness() > 70
+
+
+def test_a_workspace_opens_on_the_log_of_its_latest_deployment(
+        qtbot, open_window, tmp_path: Path) -> None:
+    demo = create_demo(tmp_path / "space-game")
+    first = open_window(demo)
+    controller = first.release_controller
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
+        assert controller.run_pipeline("release")
+    assert finished.args[0].state == "succeeded", finished.args[0].message
+    first.close()
+
+    second = open_window(demo)  # drawn: its status and that log are read
+    lines = second.log_panel.view.lines()
+    assert any("Run unit tests" in line for line in lines)
+    assert second.log_dock.windowTitle() == "Log — Build 1 · Build (attempt 1)"
+    assert not second.log_dock.visibleRegion().isEmpty()  # the tab in front

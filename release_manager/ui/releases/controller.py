@@ -122,6 +122,10 @@ class ReleaseController(QObject):
         self._status_after = -1  # operations done when the shown status was read
         self._disposed = False
         self._settled = False
+        self._first_log = False
+        """The log shown on opening is still being read."""
+        self._first_sink: LogSink | None = None
+        """Where it was read to: the log panel takes its lines from there."""
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self.refresh)
@@ -159,7 +163,8 @@ class ReleaseController(QObject):
     @property
     def settled(self) -> bool:
         """The workspace's first status was read, or there is a reason it cannot be."""
-        return self._settled
+        unshown = self._first_sink is not None and self._first_sink.pending
+        return self._settled and not self._first_log and not unshown
 
     @property
     def status_is_current(self) -> bool:
@@ -233,6 +238,8 @@ class ReleaseController(QObject):
         self._refreshed()
         self._status_after, read = read_after
         self.status, self.dependencies = read.status, read.dependencies
+        if not self._settled and self._log_panel is not None and not self.operation:
+            self._show_latest_log(read.status)
         self._settled = True
         self.statusChanged.emit(read.status)
 
@@ -273,13 +280,28 @@ class ReleaseController(QObject):
             self._follow_stop.set()
             self._follow_stop = None
 
+    def _show_latest_log(self, status: WorkspaceStatus) -> None:
+        """On opening, the log of the latest finished stage run: what happened last."""
+        finished = [cell.stage_run_id for build in status.builds
+                    for cell in build.stages.values() if cell.result is not None]
+        if finished:
+            self._first_log = True
+            self.open_log(max(finished))
+
+    def _log_read(self, sink: LogSink | None = None) -> None:
+        if self._first_log:
+            self._first_log, self._first_sink = False, sink
+
+    def _log_failed(self, error: str) -> None:
+        self._log_read()
+        self.problem.emit(error)
+
     def open_log(self, stage_run_id: int) -> None:
         """Show a stage run's log: what its file holds, then, while it runs, each new line."""
         if self.workspace is None:
             return
         store = self.workspace.store
-        self._start(lambda: store.stage_run(stage_run_id), self._follow,
-                    self.problem.emit)
+        self._start(lambda: store.stage_run(stage_run_id), self._follow, self._log_failed)
 
     def _follow(self, record: Any) -> None:
         title = f"Build {record.run_id} · {record.stage} (attempt {record.attempt})"
@@ -287,6 +309,7 @@ class ReleaseController(QObject):
             sink = self._new_log(title)
             sink.write(f"{record.stage} of build {record.run_id} has no log yet "
                        f"({record.state}).")
+            self._log_read()
             return
         path = Path(record.log_path)
         sink = self._new_log(title, path)
@@ -296,8 +319,10 @@ class ReleaseController(QObject):
         def running() -> bool:
             return store is not None and not store.stage_run(record.id).finished
 
-        self._start(lambda: follow_file(path, sink, stop, running), lambda _: None,
-                    self.problem.emit)
+        self._start(lambda: follow_file(path, sink, stop, running), lambda _: self._log_read(sink),
+                    self._log_failed)
+        if not record.finished:
+            self._log_read()  # what it holds so far is shown; nothing waits for the rest
 
     # ----------------------------------------------------------------- operations
 

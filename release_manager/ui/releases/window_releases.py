@@ -35,6 +35,15 @@ class ReleasesPanel(QTabWidget):
             lambda count: self.setTabText(1, f"Approvals ({count})" if count else "Approvals"))
 
 
+LOG_TITLE = "Log"
+
+
+def _show_log_dock(window: MainWindow, title: str) -> None:
+    """Bring the log forward, its title naming the build and stage it is the log of."""
+    window.log_dock.setWindowTitle(f"{LOG_TITLE} — {title}" if title else LOG_TITLE)
+    window.log_dock.raise_()
+
+
 def install_releases(window: MainWindow) -> ReleaseController | None:
     """Give the window's Releases dock the open pipeline's workspace (the previous
     controller is disposed). The workspace opens in a worker: nothing waits here."""
@@ -42,6 +51,7 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
     if old is not None:
         old.dispose()
     window.release_controller = None
+    window.log_dock.setWindowTitle(LOG_TITLE)
     previous = window.releases_dock.widget()
     if window.editor is None or window.editor.document.path is None:
         controller, panel = None, QLabel("Open a pipeline to see its releases.")
@@ -62,7 +72,7 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
 
     controller.statusChanged.connect(on_status)
     controller.operationStarted.connect(lambda _: window.log_dock.raise_())
-    controller.logShown.connect(lambda _: window.log_dock.raise_())
+    controller.logShown.connect(lambda title: _show_log_dock(window, title))
     window.release_controller = controller
     if (Path(window.editor.document.path).parent / STATE_DIR).is_dir():
         window.show_releases()  # now, so the graph is framed in the room that is left
