@@ -51,11 +51,12 @@ from release_manager.ui.log_buffer import (
 )
 
 DRAIN_INTERVAL_MS = 30
-# A drain takes lines from a sink in steps of DRAIN_STEP and stops starting new steps
-# after DRAIN_BUDGET_S; the rest waits for the next event-loop pass, so input and paints
-# get their turn between the passes however fast the lines arrive.
-DRAIN_STEP = 4096
-DRAIN_BUDGET_S = 0.004
+# Ingest from a sink does one thing per event-loop pass: a paint of the lines that came
+# in, or a drain that takes lines in steps of DRAIN_STEP and starts no step after
+# DRAIN_BUDGET_S. The rest waits for the next pass, so input gets its turn between
+# passes however fast the lines arrive.
+DRAIN_STEP = 2048
+DRAIN_BUDGET_S = 0.003
 # While lines stream in, repaint at most this often: a paint costs more than a drain.
 PAINT_INTERVAL_S = 0.033
 MARGIN = 4.0
@@ -158,9 +159,9 @@ class LogView(QAbstractScrollArea):
         self._drain_timer.timeout.connect(self._drain_sink)
         self._drain_more = QTimer(self)
         self._drain_more.setSingleShot(True)
-        self._drain_more.setInterval(0)
         self._drain_more.timeout.connect(self._drain_sink)
         self._last_paint = 0.0
+        self._stale = False  # lines drained from the sink are not painted yet
         self._paint_timer = QTimer(self)
         self._paint_timer.setSingleShot(True)
         self._paint_timer.timeout.connect(self.viewport().update)
@@ -229,6 +230,8 @@ class LogView(QAbstractScrollArea):
         if self._sink is not None and sink is not self._sink:
             drained = self._sink.drain()
             self._append(drained.lines, drained.skipped, unbroken=True)
+        if self._stale:
+            self._schedule_paint()
         self._sink = sink
         if sink is None:
             self._drain_timer.stop()
@@ -236,17 +239,27 @@ class LogView(QAbstractScrollArea):
             self._drain_timer.start()
 
     def _drain_sink(self) -> None:
+        """One step of ingest: paint what came in (at most every PAINT_INTERVAL_S) or
+        drain for DRAIN_BUDGET_S, never both; further steps follow on later passes."""
         if self._sink is None:
             return
-        deadline = time.perf_counter() + DRAIN_BUDGET_S
-        while True:
-            drained = self._sink.drain(DRAIN_STEP)
-            self._append(drained.lines, drained.skipped, unbroken=True)
-            if not self._sink.pending:
-                return
-            if time.perf_counter() >= deadline:
-                self._drain_more.start()  # the rest after the events waiting now
-                return
+        now = time.monotonic()
+        if self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
+            self._stale = False
+            self._last_paint = now
+            self.viewport().repaint()
+        else:
+            deadline = time.perf_counter() + DRAIN_BUDGET_S
+            while True:
+                drained = self._sink.drain(DRAIN_STEP)
+                self._append(drained.lines, drained.skipped, unbroken=True, paint=False)
+                if not self._sink.pending or time.perf_counter() >= deadline:
+                    break
+        if self._sink.pending:
+            self._drain_more.start(0)  # the rest after the events waiting now
+        elif self._stale:
+            wait = self._last_paint + PAINT_INTERVAL_S - time.monotonic()
+            self._drain_more.start(max(0, math.ceil(wait * 1000)))
 
     def append_lines(self, lines: list[str], skipped: int = 0) -> None:
         """Add a batch of lines (already masked) at the bottom.
@@ -256,7 +269,10 @@ class LogView(QAbstractScrollArea):
         """
         self._append(lines, skipped, unbroken=False)
 
-    def _append(self, lines: list[str], skipped: int, *, unbroken: bool) -> None:
+    def _append(
+        self, lines: list[str], skipped: int, *, unbroken: bool, paint: bool = True
+    ) -> None:
+        """Add lines; ``paint=False`` leaves the repaint to the next ingest step."""
         if not lines and not skipped:
             return
         top_seq = self._row_to_seq(self.verticalScrollBar().value())
@@ -272,7 +288,10 @@ class LogView(QAbstractScrollArea):
             self._scroll_to(max(0, top_seq - self._ring.first_seq) + self._note_rows())
         if self._search.active and not self._search.done:
             self._search_timer.start()
-        self._schedule_paint()
+        if paint:
+            self._schedule_paint()
+        else:
+            self._stale = True
 
     def _schedule_paint(self) -> None:
         wait = self._last_paint + PAINT_INTERVAL_S - time.monotonic()
@@ -641,6 +660,7 @@ class LogView(QAbstractScrollArea):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._last_paint = time.monotonic()
+        self._stale = False
         colors = self._palette_colors()
         rows = self.visible_lines()
         x0 = MARGIN - self.horizontalScrollBar().value()

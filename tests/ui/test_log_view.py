@@ -6,11 +6,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QMouseEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from release_manager.engine.log_buffer import LogSink
+from release_manager.ui import log_view
 from release_manager.ui.log_buffer import LineKind, Span, parse_line
 from release_manager.ui.log_view import LogPanel, LogView
 
@@ -57,6 +58,67 @@ def test_lines_written_by_a_worker_thread_appear_in_the_view(qtbot, panel: LogPa
 
     assert panel.view.lines() == numbered(20_000)
     assert 19_999 in panel.view.visible_lines()  # following the tail by default
+
+
+class CountingPasses:
+    """Counts event-loop passes with a 0 ms timer and notes the pass of each drain."""
+
+    def __init__(self, sink: LogSink) -> None:
+        self.passes = 0
+        self.drains: list[tuple[int, int]] = []  # (pass, lines taken)
+        self._timer = QTimer()
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._count)
+        self._timer.start()
+        drain = sink.drain
+
+        def noted(max_lines: int | None = None):
+            drained = drain(max_lines)
+            if drained.lines:
+                self.drains.append((self.passes, len(drained.lines)))
+            return drained
+
+        sink.drain = noted  # type: ignore[method-assign]
+
+    def _count(self) -> None:
+        self.passes += 1
+
+
+def test_a_drain_stops_at_its_budget_and_the_rest_arrives_on_later_passes(
+    qtbot, panel: LogPanel, monkeypatch
+) -> None:
+    monkeypatch.setattr(log_view, "DRAIN_STEP", 100)
+    monkeypatch.setattr(log_view, "DRAIN_BUDGET_S", 0.0)  # one step per pass
+    sink = LogSink()
+    sink.write_lines(numbered(1000))
+    passes = CountingPasses(sink)
+    panel.view.attach_sink(sink)
+
+    qtbot.waitUntil(lambda: panel.view.line_count == 1000)
+    assert panel.view.lines() == numbered(1000)
+    assert [taken for _, taken in passes.drains] == [100] * 10
+    assert len({seen for seen, _ in passes.drains}) == 10  # each on a pass of its own
+    qtbot.waitUntil(lambda: 999 in panel.view.visible_lines())
+
+
+def test_a_small_backlog_arrives_in_one_drain(qtbot, panel: LogPanel, monkeypatch) -> None:
+    monkeypatch.setattr(log_view, "DRAIN_STEP", 100)
+    monkeypatch.setattr(log_view, "DRAIN_BUDGET_S", 60.0)
+    sink = LogSink()
+    sink.write_lines(numbered(1000))
+    passes = CountingPasses(sink)
+    panel.view.attach_sink(sink)
+
+    qtbot.waitUntil(lambda: panel.view.line_count == 1000)
+    assert len({seen for seen, _ in passes.drains}) == 1
+
+
+def test_streamed_lines_are_painted_once_the_sink_runs_dry(qtbot, panel: LogPanel) -> None:
+    sink = LogSink()
+    panel.view.attach_sink(sink)
+    sink.write_lines(["plain", "\x1b[31mred line\x1b[0m"])
+    qtbot.waitUntil(lambda: panel.view.line_count == 2)
+    qtbot.waitUntil(lambda: red_pixels_in(panel.view, 1) > 0)
 
 
 class Worker(QObject):
