@@ -240,11 +240,12 @@ class Promoter:
 
     # ----------------------------------------------------------------- approvals
 
-    def pending_approvals(self) -> list[PendingApproval]:
-        """Open approvals, oldest first; expired ones are closed as timed out on the way."""
+    def pending_approvals(self, moment: datetime | None = None) -> list[PendingApproval]:
+        """Open approvals, oldest first; those expired at `moment` (default: now) are
+        closed as timed out on the way."""
         pending = []
         for approval in self.store.approvals("pending"):
-            if approval_policy.is_expired(approval.timeout_at):
+            if approval_policy.is_expired(approval.timeout_at, moment):
                 self._time_out(approval)
                 continue
             pending.append(PendingApproval(

@@ -7,10 +7,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from release_manager.core.environments_file import load_environments, save_environments
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.demo import create_demo
 from release_manager.engine.locks import EnvironmentLock
@@ -243,3 +245,25 @@ def _a_finished_process_id() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def test_an_approval_that_times_out_closes_the_request(
+    built: tuple[Workspace, Promoter, int]
+) -> None:
+    workspace, promoter, run_id = built
+    environments = load_environments(workspace.root)
+    environments["staging"].approval.timeout_minutes = 30
+    save_environments(workspace.root, environments)
+    promoter.promote(run_id, "Dev", "lead")
+    promoter.promote(run_id, "Test", "lead")
+    assert promoter.promote(run_id, "Staging", "lead").state == "waiting"
+    [pending] = promoter.pending_approvals()
+    assert 0 < pending.time_left() <= 30 * 60
+
+    assert promoter.pending_approvals(datetime.now(UTC) + timedelta(minutes=31)) == []
+    record = workspace.store.latest_stage_run(run_id, "Staging")
+    assert record.state == "rejected"
+    assert "timed out" in record.message
+    late = promoter.approve(run_id, "Staging", "qa")
+    assert late.state == "refused"
+    assert current_release(workspace, "staging") is None
