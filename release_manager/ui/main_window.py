@@ -93,8 +93,9 @@ class MainWindow(QMainWindow):
         self.path: Path | None = None
         self._keep_framed = False
         """The file shown: the open pipeline, or the one whose load failed."""
-        self._layout_restored = False
-        """True when the dock layout is the one the user left, not the default."""
+        self._sizes_settled = False
+        """True once the dock sizes are the user's (restored from the settings) or the
+        Releases dock's default size was given: later showings keep what is there."""
         self.undo_group = QUndoGroup(self)
         self.undo_group.cleanChanged.connect(self._update_title)
         self.setAcceptDrops(True)
@@ -172,17 +173,18 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.problems_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
 
     def show_releases(self) -> None:
-        """Show the Releases dock; unless the user's own layout was restored, at its
-        default share of the bottom row, tall enough for the dashboard."""
+        """Show the Releases dock; the first time, unless the user's own layout was
+        restored, at its default share of the bottom row, tall enough for the dashboard."""
         if self.releases_dock.isVisible():
             return
         self.releases_dock.show()
-        if not self._layout_restored:
+        if not self._sizes_settled:
             QTimer.singleShot(0, self._size_releases)  # once the window has its size
 
     def _size_releases(self) -> None:
-        if not self.releases_dock.isVisible():
+        if not self.releases_dock.isVisible() or self._sizes_settled:
             return
+        self._sizes_settled = True
         width, height = self.width(), self.height()
         releases = _share(width, RELEASES_WIDTH)
         self.resizeDocks([self.releases_dock, self.problems_dock], [releases, width - releases],
@@ -541,7 +543,7 @@ class MainWindow(QMainWindow):
             self.resize(*self.default_size())
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
-            self._layout_restored = self.restoreState(state, STATE_VERSION)
+            self._sizes_settled = self.restoreState(state, STATE_VERSION)
 
     def default_size(self) -> tuple[int, int]:
         """1400×900, or less on a smaller screen."""
