@@ -156,7 +156,7 @@ class LogView(QAbstractScrollArea):
 
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
-        self._drain_timer.timeout.connect(self._drain_sink)
+        self._drain_timer.timeout.connect(self._drain_on_time)
         self._drain_more = QTimer(self)
         self._drain_more.setSingleShot(True)
         self._drain_more.timeout.connect(self._drain_sink)
@@ -237,6 +237,10 @@ class LogView(QAbstractScrollArea):
             self._drain_timer.stop()
         else:
             self._drain_timer.start()
+
+    def _drain_on_time(self) -> None:
+        if not self._drain_more.isActive():  # else a step is due already
+            self._drain_sink()
 
     def _drain_sink(self) -> None:
         """One step of ingest: paint what came in (at most every PAINT_INTERVAL_S) or

@@ -63,10 +63,10 @@ def test_lines_written_by_a_worker_thread_appear_in_the_view(qtbot, panel: LogPa
 class CountingPasses:
     """Counts event-loop passes with a 0 ms timer and notes the pass of each drain."""
 
-    def __init__(self, sink: LogSink) -> None:
+    def __init__(self, sink: LogSink, owner: QObject) -> None:
         self.passes = 0
         self.drains: list[tuple[int, int]] = []  # (pass, lines taken)
-        self._timer = QTimer()
+        self._timer = QTimer(owner)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._count)
         self._timer.start()
@@ -91,7 +91,7 @@ def test_a_drain_stops_at_its_budget_and_the_rest_arrives_on_later_passes(
     monkeypatch.setattr(log_view, "DRAIN_BUDGET_S", 0.0)  # one step per pass
     sink = LogSink()
     sink.write_lines(numbered(1000))
-    passes = CountingPasses(sink)
+    passes = CountingPasses(sink, panel)
     panel.view.attach_sink(sink)
 
     qtbot.waitUntil(lambda: panel.view.line_count == 1000)
@@ -106,7 +106,7 @@ def test_a_small_backlog_arrives_in_one_drain(qtbot, panel: LogPanel, monkeypatc
     monkeypatch.setattr(log_view, "DRAIN_BUDGET_S", 60.0)
     sink = LogSink()
     sink.write_lines(numbered(1000))
-    passes = CountingPasses(sink)
+    passes = CountingPasses(sink, panel)
     panel.view.attach_sink(sink)
 
     qtbot.waitUntil(lambda: panel.view.line_count == 1000)
