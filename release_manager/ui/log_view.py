@@ -587,6 +587,12 @@ class LogView(QAbstractScrollArea):
         finally:
             self._adjusting = False
 
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
+        """Qt repaints the whole viewport on every scroll; while following a stream the
+        view scrolls on every drain, and paints are rate-limited instead."""
+        if not self._adjusting:
+            self.viewport().update()
+
     def _on_scrolled(self, value: int) -> None:
         if not self._adjusting:
             self._set_following(value >= self.verticalScrollBar().maximum())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QMouseEvent, QPalette
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from release_manager.engine.log_buffer import LogSink
 from release_manager.ui import log_view
@@ -99,6 +99,36 @@ def test_a_drain_stops_at_its_budget_and_the_rest_arrives_on_later_passes(
     assert [taken for _, taken in passes.drains] == [100] * 10
     assert len({seen for seen, _ in passes.drains}) == 10  # each on a pass of its own
     qtbot.waitUntil(lambda: 999 in panel.view.visible_lines())
+
+
+class PaintCounter(QObject):
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.paints = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def test_following_a_stream_paints_at_its_own_pace_not_on_every_drain(
+    qtbot, panel: LogPanel, monkeypatch
+) -> None:
+    monkeypatch.setattr(log_view, "DRAIN_STEP", 100)
+    monkeypatch.setattr(log_view, "DRAIN_BUDGET_S", 0.0)
+    monkeypatch.setattr(log_view, "PAINT_INTERVAL_S", 3600.0)  # not again in this test
+    sink = LogSink()
+    sink.write_lines(numbered(1000))
+    counter = PaintCounter(panel.view.viewport())
+    passes = CountingPasses(sink, panel)
+    panel.view.attach_sink(sink)
+
+    qtbot.waitUntil(lambda: panel.view.line_count == 1000)
+    assert len(passes.drains) == 10
+    assert 999 in panel.view.visible_lines()  # scrolled along
+    assert counter.paints <= 1
 
 
 def test_a_small_backlog_arrives_in_one_drain(qtbot, panel: LogPanel, monkeypatch) -> None:
