@@ -51,10 +51,10 @@ from release_manager.ui.log_buffer import (
 )
 
 DRAIN_INTERVAL_MS = 30
-# Ingest from a sink does one thing per event-loop pass: a paint of the lines that came
-# in, or a drain that takes lines in steps of DRAIN_STEP and starts no step after
-# DRAIN_BUDGET_S. The rest waits for the next pass, so input gets its turn between
-# passes however fast the lines arrive.
+# Ingest from a sink does one thing per event-loop pass: a paint of half the rows, or a
+# drain that takes lines in steps of DRAIN_STEP and starts no step after DRAIN_BUDGET_S.
+# The rest waits for the next pass, so input gets its turn between passes however fast
+# the lines arrive.
 DRAIN_STEP = 2048
 DRAIN_BUDGET_S = 0.003
 # While lines stream in, repaint at most this often: a paint costs more than a drain.
@@ -162,6 +162,7 @@ class LogView(QAbstractScrollArea):
         self._drain_more.timeout.connect(self._drain_sink)
         self._last_paint = 0.0
         self._stale = False  # lines drained from the sink are not painted yet
+        self._lower_half_due = False  # an ingest step painted the upper half only
         self._paint_timer = QTimer(self)
         self._paint_timer.setSingleShot(True)
         self._paint_timer.timeout.connect(self.viewport().update)
@@ -243,15 +244,22 @@ class LogView(QAbstractScrollArea):
             self._drain_sink()
 
     def _drain_sink(self) -> None:
-        """One step of ingest: paint what came in (at most every PAINT_INTERVAL_S) or
-        drain for DRAIN_BUDGET_S, never both; further steps follow on later passes."""
+        """One step of ingest: paint what came in (at most every PAINT_INTERVAL_S; the
+        upper half of the rows, then the lower half on the next step) or drain for
+        DRAIN_BUDGET_S. One thing per step; further steps follow on later passes."""
         if self._sink is None:
             return
         now = time.monotonic()
-        if self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
+        rows = self._page_rows() // 2 + 1
+        if self._lower_half_due:
+            self._lower_half_due = False
+            self.viewport().repaint(0, rows * self._row_height, self._viewport_width,
+                                    self._viewport_height)
+        elif self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
             self._stale = False
             self._last_paint = now
-            self.viewport().repaint()
+            self._lower_half_due = True
+            self.viewport().repaint(0, 0, self._viewport_width, rows * self._row_height)
         else:
             deadline = time.perf_counter() + DRAIN_BUDGET_S
             while True:
@@ -259,7 +267,7 @@ class LogView(QAbstractScrollArea):
                 self._append(drained.lines, drained.skipped, unbroken=True, paint=False)
                 if not self._sink.pending or time.perf_counter() >= deadline:
                     break
-        if self._sink.pending:
+        if self._sink.pending or self._lower_half_due:
             self._drain_more.start(0)  # the rest after the events waiting now
         elif self._stale:
             wait = self._last_paint + PAINT_INTERVAL_S - time.monotonic()
@@ -672,7 +680,13 @@ class LogView(QAbstractScrollArea):
         self._last_paint = time.monotonic()
         self._stale = False
         colors = self._palette_colors()
-        rows = self.visible_lines()
+        shown = self.visible_lines()
+        note_shown = self.verticalScrollBar().value() < self._note_rows()
+        top_row = event.rect().top() // self._row_height  # rows in the rect to paint
+        end_row = event.rect().bottom() // self._row_height + 1
+        lines_from = shown.start + max(0, top_row - note_shown)
+        lines_to = min(shown.stop, shown.start + end_row - note_shown)
+        rows = range(lines_from, max(lines_from, lines_to))
         x0 = MARGIN - self.horizontalScrollBar().value()
         width = float(self._viewport_width)
         first_col = max(0, int(-x0 // self._char_width))
@@ -684,14 +698,13 @@ class LogView(QAbstractScrollArea):
         selected = self.selected_range()
         pen = _Pen(QPainter(self.viewport()))
         pen.painter.fillRect(event.rect(), colors.base)
-        y = 0.0
+        y = float((rows.start - shown.start + note_shown) * self._row_height)
         longest = 0
-        note = self.note_text() if self.verticalScrollBar().value() < self._note_rows() else None
+        note = self.note_text() if note_shown and top_row == 0 else None
         if note is not None:
             pen.painter.fillRect(QRectF(0, 0, width, self._row_height), colors.note_band)
             pen.text(QPointF(x0, self._ascent), note, self._note_font, colors.muted)
             longest = len(note)
-            y += self._row_height
         for seq, raw in zip(rows, self._ring.slice(rows.start, rows.stop), strict=True):
             line = parse_line(raw)
             longest = max(longest, len(line.text))

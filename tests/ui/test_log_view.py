@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QMouseEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
@@ -143,12 +143,35 @@ def test_a_small_backlog_arrives_in_one_drain(qtbot, panel: LogPanel, monkeypatc
     assert len({seen for seen, _ in passes.drains}) == 1
 
 
-def test_streamed_lines_are_painted_once_the_sink_runs_dry(qtbot, panel: LogPanel) -> None:
+def test_streamed_lines_are_painted_top_to_bottom_once_the_sink_runs_dry(
+    qtbot, panel: LogPanel
+) -> None:
+    view = panel.view
     sink = LogSink()
-    panel.view.attach_sink(sink)
+    view.attach_sink(sink)
     sink.write_lines(["plain", "\x1b[31mred line\x1b[0m"])
-    qtbot.waitUntil(lambda: panel.view.line_count == 2)
-    qtbot.waitUntil(lambda: red_pixels_in(panel.view, 1) > 0)
+    qtbot.waitUntil(lambda: view.line_count == 2)
+    qtbot.waitUntil(lambda: red_pixels_in(view, 1) > 0)
+
+    sink.write_lines([f"\x1b[31mred {i}\x1b[0m" for i in range(300)])
+    qtbot.waitUntil(lambda: view.line_count == 302)
+    top, bottom = view.visible_lines()[0], view.visible_lines()[-1]
+    assert bottom == 301
+    qtbot.waitUntil(lambda: red_pixels_in(view, top) > 0 and red_pixels_in(view, bottom) > 0)
+
+
+def test_painting_part_of_the_view_draws_the_lines_in_that_part(qtbot, panel: LogPanel) -> None:
+    view = panel.view
+    view.append_lines(["plain"] * 100 + ["\x1b[31mred\x1b[0m"] + ["plain"] * 100)
+    view.reveal_line(100)
+    row = view.line_rect(100).toRect()
+    band = QRect(0, row.top() - 5, view.viewport().width(), row.height() + 10)
+    image = view.viewport().grab(band).toImage()
+    assert any(is_red(image.pixelColor(x, y)) for y in range(5, 5 + row.height())
+               for x in range(image.width()))
+    above = view.viewport().grab(band.translated(0, -3 * row.height())).toImage()
+    assert not any(is_red(above.pixelColor(x, y)) for y in range(above.height())
+                   for x in range(above.width()))
 
 
 class Worker(QObject):
