@@ -1,13 +1,16 @@
 """Streaming 1 000 000 log lines into the log view, against QPlainTextEdit.
 
 A worker thread writes realistic lines (mixed lengths, some ANSI colours, some
-``##[...]`` logging commands) one at a time into a LogSink; the GUI drains it on a
-timer into the widget, shown offscreen. Measured per widget: lines per second until the
-last line is in the widget, the largest gap between ticks of a 1 ms timer on the GUI
-thread (how long the window could not react), the most CPU time the GUI thread spent
-between two ticks, and the peak growth of resident memory (see README.md).
-Baselines, same run: QPlainTextEdit fed 5 000 lines per appendPlainText call, and
-(on fewer lines, as it is slow) the same with maximumBlockCount 50 000.
+``##[...]`` logging commands) into a LogSink, either as fast as it can one at a time
+(``busy``, the worst case) or as the local backend does (``piped``: a process prints
+them into a pipe, the backend's line reader hands each to a RunLog that forwards it to
+the sink); the GUI drains the sink on its timers into the widget, shown offscreen.
+Measured per widget: lines per second until the last line is in the widget, the
+largest gap between ticks of a 1 ms timer on the GUI thread (how long the window could
+not react), the most CPU time the GUI thread spent between two ticks, and the peak
+growth of resident memory (see README.md). Baselines, same run: QPlainTextEdit fed
+5 000 lines per appendPlainText call, and (on fewer lines, as it is slow) the same with
+maximumBlockCount 50 000.
 """
 
 from __future__ import annotations
