@@ -231,7 +231,8 @@ class LogView(QAbstractScrollArea):
         if self._sink is not None and sink is not self._sink:
             drained = self._sink.drain()
             self._append(drained.lines, drained.skipped, unbroken=True)
-        if self._stale:
+        if self._stale or self._lower_half_due:
+            self._lower_half_due = False
             self._schedule_paint()
         self._sink = sink
         if sink is None:
@@ -678,7 +679,8 @@ class LogView(QAbstractScrollArea):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._last_paint = time.monotonic()
-        self._stale = False
+        if event.rect().contains(self.viewport().rect()):
+            self._stale = False
         colors = self._palette_colors()
         shown = self.visible_lines()
         note_shown = self.verticalScrollBar().value() < self._note_rows()
