@@ -355,10 +355,7 @@ class _Rules:
             if len(same) < 2:
                 continue
             for stage in same:
-                others = ", ".join(
-                    f"line {other.pos.line}" if other.pos else "another stage"
-                    for other in same if other is not stage
-                )
+                others = _also_at(stage, same, "another stage")
                 yield self.diagnostic(
                     "error", f"duplicate stage name {name!r} (also at {others})",
                     self.name_pos(stage), stage, "stage", "duplicate-stage",
@@ -409,10 +406,7 @@ class _Rules:
                 if len(same) < 2:
                     continue
                 for job in same:
-                    others = ", ".join(
-                        f"line {other.pos.line}" if other.pos else "another job"
-                        for other in same if other is not job
-                    )
+                    others = _also_at(job, same, "another job")
                     yield self.diagnostic(
                         "error",
                         f"duplicate job name {name!r} in stage {stage.name!r} (also at {others})",
@@ -492,6 +486,13 @@ class _Rules:
                 pass
         fallback = stage.key_pos.get("condition") or stage.pos
         return _ConditionLocator(stage.condition or "", None, None, fallback)
+
+
+def _also_at(item: Stage | Job, same: list, unplaced: str) -> str:
+    """Where the other items of a duplicated name stand: "line 12, line 40"."""
+    return ", ".join(
+        f"line {other.pos.line}" if other.pos else unplaced for other in same if other is not item
+    )
 
 
 _UNIQUE_SUFFIX = re.compile(r"(.+)-\d+")
