@@ -52,6 +52,21 @@ class SourceRef:
         return "SourceRef(...)"
 
 
+@dataclass(frozen=True, eq=False)
+class StageText:
+    """A stage's own YAML, carried by a stage that is not in the file (a pasted copy), so
+    it is written as it was and not only as the model holds it (a `strategy: matrix`, a
+    job's `container` or a comment would be lost otherwise). `text` is its list item with
+    the dash at column 0 and "\\n" line breaks; `as_read` is the stage that text says,
+    which the stage's later edits are compared with. Immutable, so shared by snapshots."""
+
+    text: str
+    as_read: Stage
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StageText:
+        return self
+
+
 @dataclass
 class Filter:
     """An include/exclude list (branches, paths, tags)."""
@@ -222,6 +237,8 @@ class Stage:
     """Positions of this stage's keys (`condition`, `dependsOn`, …) in the source file."""
     uid: int = field(default_factory=_next_uid, compare=False)
     source: SourceRef | None = field(default=None, compare=False, repr=False)
+    origin: StageText | None = field(default=None, compare=False, repr=False)
+    """The YAML this stage is written from when it is not in the file yet (a paste)."""
 
     @property
     def label(self) -> str:

@@ -10,10 +10,11 @@ its line and column.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 
 from release_manager.core.atomic_file import write_bytes_atomic
-from release_manager.core.model import Pipeline
+from release_manager.core.model import Pipeline, StageText
 from release_manager.core.yaml_guard import (
     Encoding,
     ParsedYaml,
@@ -30,7 +31,8 @@ from release_manager.core.yaml_style import detect_style
 from release_manager.core.yaml_text import SourceText, changed_lines
 
 __all__ = [
-    "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem", "load", "loads",
+    "DocumentState", "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem",
+    "load", "loads",
 ]
 
 
@@ -55,6 +57,27 @@ def _newline(text: str) -> str:
     return max(counts, key=lambda newline: (counts[newline], newline == "\n"))
 
 
+@dataclass(frozen=True)
+class TextBase:
+    """A text the document was read from or last saved as, with what an edit is spliced
+    into: its parse tree, the model as read from it and the writer over it."""
+
+    text: str
+    parsed: ParsedYaml
+    original: Pipeline
+    writer: SpliceWriter
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """Everything `dumps()` depends on: the text base and the model edited on top of it.
+    Undo restores a state whole, so a stage deleted before a save comes back as the text
+    it was, not as what the model holds of it."""
+
+    base: TextBase
+    pipeline: Pipeline
+
+
 class PipelineDocument:
     """A pipeline with the text it came from. Edit `pipeline` with the model's operations;
     `dumps()` is what `save()` writes."""
@@ -62,37 +85,62 @@ class PipelineDocument:
     def __init__(self, text: str, path: Path | None, encoding: Encoding | None = None) -> None:
         self.path = path
         self.encoding = encoding or Encoding()
-        self.text = text
         parsed = parse(text, path)
         self.pipeline: Pipeline = self._read(parsed, text)
-        self._use(parsed, text)
+        self._base = self._new_base(parsed, text)
+
+    @property
+    def text(self) -> str:
+        """The text the model was read from, or last saved."""
+        return self._base.text
 
     @property
     def root(self) -> object:
         """The ruamel round-trip tree of `text` (every scalar a string)."""
-        return self._parsed.root
+        return self._base.parsed.root
 
     def _read(self, parsed: ParsedYaml, text: str) -> Pipeline:
         base_dir = self.path.parent if self.path is not None else None
         return read_pipeline(parsed.root, split_lines(text), base_dir)
 
-    def _use(self, parsed: ParsedYaml, text: str) -> None:
-        self._parsed = parsed
-        self._original = _baseline(self.pipeline)
-        source = SourceText(text)
-        style = detect_style(parsed.root, source.lines, _newline(text))
-        self._writer = SpliceWriter(text, parsed.root, parsed.ends, style)
+    def _new_base(self, parsed: ParsedYaml, text: str) -> TextBase:
+        style = detect_style(parsed.root, SourceText(text).lines, _newline(text))
+        writer = SpliceWriter(text, parsed.root, parsed.ends, style)
+        return TextBase(text, parsed, _baseline(self.pipeline), writer)
+
+    def state(self) -> DocumentState:
+        """A copy of the document as it is now, for undo."""
+        return DocumentState(self._base, self.pipeline.snapshot())
+
+    def restore(self, state: DocumentState) -> None:
+        """Go back to `state`: its text base and its model (the pipeline object stays the
+        same one, so the views holding it see the change)."""
+        self._base = state.base
+        self.pipeline.restore(state.pipeline)
 
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
-        return self._writer.write(self._original, self.pipeline)
+        return self._base.writer.write(self._base.original, self.pipeline)
 
     def is_modified(self) -> bool:
         return self.dumps() != self.text
 
     def changed_lines(self) -> set[int]:
         """1-based numbers of the lines of `dumps()` that differ from the original."""
-        return changed_lines(self._writer.pieces(self._original, self.pipeline))
+        return changed_lines(self._base.writer.pieces(self._base.original, self.pipeline))
+
+    def stage_text(self, name: str) -> StageText | None:
+        """The YAML stage `name` is written from, for a copy of it to carry: its item in
+        the text base (with what the model read from it), or the text it carries itself.
+        None for a stage known only to the model (just added) or not a plain stage."""
+        stage = self.pipeline.stage(name)
+        if stage.kind != "stage":
+            return None
+        for index, as_read in enumerate(self._base.original.stages):
+            if as_read.uid == stage.uid:
+                text = self._base.writer.stage_item_text(index)
+                return None if text is None else StageText(text, as_read)
+        return stage.origin
 
     def save(self, path: Path | str | None = None) -> Path:
         """Write `dumps()` atomically, in the file's encoding, BOM and newlines; the saved
@@ -124,8 +172,7 @@ class PipelineDocument:
             environments = current.environments
             current.restore(fresh)
             current.environments = environments
-        self.text = text
-        self._use(parsed, text)
+        self._base = self._new_base(parsed, text)
 
 
 def _baseline(pipeline: Pipeline) -> Pipeline:

@@ -9,12 +9,15 @@ file's own indentation (`yaml_style`); nothing the model cannot have changed is 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import difflib
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from release_manager.core import yaml_style, yaml_values
-from release_manager.core.model import Job, Pipeline, Schedule, Stage
+from release_manager.core.model import Job, Pipeline, Schedule, Stage, StageText
+from release_manager.core.yaml_guard import LINE_BREAK, ParsedYaml, parse
 from release_manager.core.yaml_reader import jobs_owner, names, stages_node
 from release_manager.core.yaml_style import Style
 from release_manager.core.yaml_text import Piece, SourceText, join, lines_of
@@ -292,10 +295,32 @@ class SpliceWriter:
             return
         dash, content = self._item_columns(items)
         self._rewrite_sequence(items, [
-            entry if isinstance(entry, int) else yaml_style.item_fragment(
-                yaml_values.stage_value(entry), self.style, dash, content)
+            entry if isinstance(entry, int) else self._new_stage_item(entry, dash, content)
             for entry in plan
         ])
+
+    def _new_stage_item(self, stage: Stage, dash: int, content: int) -> str:
+        """A stage that is not in the file: its own text where it carries one (a paste),
+        with its edits spliced in; otherwise written from the model."""
+        if stage.origin is None:
+            return yaml_style.item_fragment(
+                yaml_values.stage_value(stage), self.style, dash, content)
+        text = _carried_text(stage, stage.origin, dataclasses.replace(self.style, newline="\n"))
+        return "".join(" " * dash + line if line.strip() else line for line in lines_of(text))
+
+    def stage_item_text(self, index: int) -> str | None:
+        """Stage `index`'s list item as the file has it (the comments above it included),
+        its dash moved to column 0 and its line breaks made "\\n"; None where the stages
+        are not a block list."""
+        items = stages_node(self.root)
+        if not isinstance(items, list) or not items or items.fa.flow_style():
+            return None
+        chunk = self._chunks(items)[index]
+        dash = yaml_style.dash_column(items, index, self.source.lines)
+        dash = items.lc.item(index)[1] - 2 if dash is None else dash
+        text = LINE_BREAK.sub("\n", self.source.text[chunk.start:chunk.content_end])
+        return "".join(line[min(dash, len(line) - len(line.lstrip(" "))):]
+                       for line in lines_of(text))
 
     def _implicit(self, original: Pipeline, current: Pipeline) -> None:
         if [s.uid for s in original.stages] != [s.uid for s in current.stages]:
@@ -550,6 +575,25 @@ class SpliceWriter:
             cursor = splice.end
         pieces.append(Piece(text[cursor:end], False))
         return pieces
+
+
+_WRAPPER = "stages:\n"
+"""What a carried stage's item is parsed and edited inside of (a file is a mapping)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_item(wrapped: str) -> ParsedYaml:
+    return parse(wrapped)
+
+
+def _carried_text(stage: Stage, origin: StageText, style: yaml_style.Style) -> str:
+    """`origin`'s text with the differences between the stage it was read as and `stage`
+    (a new name, its dependencies, …) spliced in, as an edit of a stage in a file is."""
+    wrapped = _WRAPPER + origin.text
+    parsed = _parsed_item(wrapped)
+    writer = SpliceWriter(wrapped, parsed.root, parsed.ends, style)
+    writer._edit_stage(parsed.root["stages"][0], origin.as_read, stage)
+    return join(writer._apply()).removeprefix(_WRAPPER)
 
 
 @dataclass

@@ -16,24 +16,26 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from release_manager.core.environments_file import load_environments, save_environments
 from release_manager.core.model import ModelError, Pipeline
-from release_manager.core.pipeline_yaml import PipelineDocument
+from release_manager.core.pipeline_yaml import DocumentState, PipelineDocument
 from release_manager.core.validation import Diagnostic, validate_pipeline
 
 
 class SnapshotCommand(QUndoCommand):
-    """An edit recorded as the pipeline before and after it: undo and redo restore one of
+    """An edit recorded as the document before and after it: undo and redo restore one of
     the two. Simple and always right, whatever the operation did. The state after is
     taken at the first undo (it is the current state then), so an edit costs one copy.
+    A state holds the text the model was read from as well as the model, so undoing past
+    a save brings back the text as it was, not what the model holds of it.
 
     It holds its editor weakly: the editor owns the stack that owns the command, and a
     cycle through Qt's stack can be torn down by the garbage collector in an order that
     crashes `QUndoStack.clear`."""
 
-    def __init__(self, editor: PipelineEditor, text: str, before: Pipeline):
+    def __init__(self, editor: PipelineEditor, text: str, before: DocumentState):
         super().__init__(text)
         self._editor_ref = weakref.ref(editor)
         self._before = before
-        self._after: Pipeline | None = None
+        self._after: DocumentState | None = None
         self._first_redo = True
 
     def redo(self) -> None:
@@ -50,7 +52,7 @@ class SnapshotCommand(QUndoCommand):
         if editor is None:
             return
         if self._after is None:
-            self._after = editor.pipeline.snapshot()
+            self._after = editor.document.state()
         editor._restore(self._before)
 
 
@@ -86,21 +88,21 @@ class PipelineEditor(QObject):
     def apply(self, text: str, mutate: Callable[[Pipeline], object]) -> bool:
         """Run `mutate` on the pipeline as one undoable command named `text`. A refused
         operation (ModelError) changes nothing and is reported through `editRefused`."""
-        before = self.pipeline.snapshot()
+        before = self.document.state()
         try:
             mutate(self.pipeline)
         except ModelError as refusal:
-            self.pipeline.restore(before)
+            self.document.restore(before)
             self.editRefused.emit(str(refusal))
             return False
-        if self.pipeline == before:
+        if self.pipeline == before.pipeline:
             return False
         self.undo_stack.push(SnapshotCommand(self, text, before))
         self._after_change()
         return True
 
-    def _restore(self, snapshot: Pipeline) -> None:
-        self.pipeline.restore(snapshot)
+    def _restore(self, state: DocumentState) -> None:
+        self.document.restore(state)
         self._after_change()
 
     def _after_change(self) -> None:

@@ -19,7 +19,7 @@ SPACEGAME = CORPUS / "pipelines" / "spacegame-multistage.yml"
 def test_pasted_stages_are_saved_and_read_back_with_their_jobs() -> None:
     document = load(SPACEGAME)
     pipeline = document.pipeline
-    text = stages_to_json(pipeline, ["Dev", "Test"])
+    text = stages_to_json(document, ["Dev", "Test"])
     pasted = prepare_paste(pipeline, stages_from_json(text))
     for stage in pasted:
         pipeline.insert_stage(stage, len(pipeline.stages))
@@ -36,7 +36,7 @@ def test_pasted_stages_are_saved_and_read_back_with_their_jobs() -> None:
 
 
 def test_into_another_pipeline_only_dependencies_that_exist_there_are_kept() -> None:
-    source = load(SPACEGAME).pipeline
+    source = load(SPACEGAME)
     target = loads("stages:\n- stage: Dev\n  jobs: []\n").pipeline
     pasted = prepare_paste(target, stages_from_json(stages_to_json(source, ["Test"])))
     assert [s.name for s in pasted] == ["Test_copy"]

@@ -1,5 +1,6 @@
 """Copy and paste of stages: the clipboard holds the stages as JSON (their data, with
-explicit dependencies), so they can be pasted into this or another pipeline."""
+explicit dependencies, and the YAML each was written as), so they can be pasted into this
+or another pipeline and saved with every key they had."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import json
 from typing import Any
 
 from release_manager.core import model
-from release_manager.core.model import NAME_PATTERN, Pipeline, Stage
+from release_manager.core.expressions import rename_stage_references
+from release_manager.core.model import NAME_PATTERN, Pipeline, Stage, StageText
+from release_manager.core.pipeline_yaml import PipelineDocument
 
 MIME_TYPE = "application/x-release-manager-stages+json"
 _TYPES = {
@@ -18,29 +21,35 @@ _TYPES = {
         model.VariableGroup, model.VariableTemplate, model.Filter,
     )
 }
-_SKIPPED = {"pos", "key_pos", "uid", "source"}
-"""Where a stage was in its file means nothing in the file it is pasted into."""
+_SKIPPED = {"pos", "key_pos", "uid", "source", "origin"}
+"""Where a stage was in its file means nothing in the file it is pasted into (its text
+travels on its own, under `TEXT_KEY`)."""
+TEXT_KEY = "__text__"
 
 
 class ClipboardError(ValueError):
     """The clipboard text is not a list of stages."""
 
 
-def stages_to_json(pipeline: Pipeline, names: list[str]) -> str:
+def stages_to_json(document: PipelineDocument, names: list[str]) -> str:
+    pipeline = document.pipeline
     stages = []
     for name in names:
         stage = pipeline.stage(name)
         if not stage.editable:
             continue
-        copy = dataclasses.replace(stage, depends_on=pipeline.dependencies(name))
-        stages.append(_encode(copy))
+        item = _encode(dataclasses.replace(stage, depends_on=pipeline.dependencies(name)))
+        carried = document.stage_text(name)
+        if carried is not None:
+            item[TEXT_KEY] = {"yaml": carried.text, "as_read": _encode(carried.as_read)}
+        stages.append(item)
     return json.dumps({"stages": stages}, indent=1, default=str)
 
 
 def stages_from_json(text: str) -> list[Stage]:
     try:
         data = json.loads(text)
-        stages = [_decode(item) for item in data["stages"]]
+        stages = [_decode_stage(dict(item)) for item in data["stages"]]
     except (ValueError, KeyError, TypeError) as error:
         raise ClipboardError(f"the clipboard does not hold stages ({error})") from None
     if not all(isinstance(stage, Stage) and NAME_PATTERN.match(stage.name) for stage in stages):
@@ -48,10 +57,23 @@ def stages_from_json(text: str) -> list[Stage]:
     return stages
 
 
+def _decode_stage(item: dict[str, Any]) -> Stage:
+    carried = item.pop(TEXT_KEY, None)
+    stage = _decode(item)
+    if carried is not None:
+        as_read = _decode(carried["as_read"])
+        if not isinstance(stage, Stage) or not isinstance(as_read, Stage) \
+                or not isinstance(carried["yaml"], str):
+            raise TypeError("a stage's text is not a stage")
+        stage.origin = StageText(carried["yaml"], as_read)
+    return stage
+
+
 def prepare_paste(pipeline: Pipeline, stages: list[Stage]) -> list[Stage]:
     """The stages renamed to unused names (`Dev_copy`, `Dev_copy2`, …); a dependency on a
-    pasted stage follows it to its copy, one on an existing stage is kept, others dropped."""
-    taken = set(pipeline.stage_names)
+    pasted stage follows it to its copy (in `dependsOn` and in conditions), one on an
+    existing stage is kept, others dropped."""
+    taken = set(pipeline.stage_names) | {stage.name for stage in stages}
     renamed: dict[str, str] = {}
     for stage in stages:
         renamed[stage.name] = unique_name(taken, f"{stage.name}_copy", first_suffix=False)
@@ -63,7 +85,11 @@ def prepare_paste(pipeline: Pipeline, stages: list[Stage]) -> list[Stage]:
             for dep in stage.depends_on or []
             if dep in renamed or pipeline.has_stage(dep)
         ]
-        result.append(dataclasses.replace(stage, name=renamed[stage.name], depends_on=depends_on))
+        condition = stage.condition
+        for old, new in renamed.items():
+            condition = condition and rename_stage_references(condition, old, new)
+        result.append(dataclasses.replace(
+            stage, name=renamed[stage.name], depends_on=depends_on, condition=condition))
     return result
 
 

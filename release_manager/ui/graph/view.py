@@ -270,7 +270,7 @@ class GraphView(QGraphicsView):
         names = self._selected_editable()
         if not names:
             return False
-        text = stages_to_json(self.editor.pipeline, names)
+        text = stages_to_json(self.editor.document, names)
         data = QMimeData()
         data.setData(MIME_TYPE, QByteArray(text.encode()))
         data.setText(text)
