@@ -1,13 +1,69 @@
-"""Shared test set-up: Qt runs offscreen, paths to the shared corpus and contracts."""
+"""Shared test set-up: Qt runs offscreen; the inputs written for the tests; the shared corpus
+and contracts, and the `corpus` suites that run only where that corpus is."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
+# Inputs written for the tests (every clone has them): pipelines/ with their templates
+# below it, and invalid/.
+DATA = REPO / "tests" / "data"
+DATA_PIPELINES = sorted(
+    p for p in (DATA / "pipelines").iterdir() if p.suffix in (".yml", ".yaml"))
+# The real corpus (public pipelines, Azure's parser inputs) and the official contracts live
+# beside the checkout on the team's machines and in CI, not in a user's clone.
 SHARED = Path(os.environ.get("RELEASE_MANAGER_SHARED", REPO.parent / "shared"))
 CORPUS = SHARED / "corpus"
 CONTRACTS = SHARED / "contracts"
+HAS_CORPUS = CORPUS.is_dir()
+_DESELECTED = pytest.StashKey[bool]()  # corpus tests were left out of this run
+
+
+def corpus_files(folder: str, suffixes: tuple[str, ...] = (".yml", ".yaml")) -> list[Path]:
+    """The files of a corpus folder, sorted; none where the corpus is absent (the tests
+    that read them are marked `corpus` and are not collected then)."""
+    where = CORPUS / folder
+    return sorted(p for p in where.iterdir() if p.suffix in suffixes) if where.is_dir() else []
+
+
+def corpus(paths: list[Path]) -> list:
+    """`paths` as parameters marked `corpus`; without the corpus, one such parameter that
+    stands for them, so that the run says what it left out. (A test whose every parameter
+    comes from the corpus is marked itself: an empty list is then deselected, not skipped.)"""
+    if not HAS_CORPUS:
+        return [pytest.param(CORPUS, id="corpus", marks=pytest.mark.corpus)]
+    return [pytest.param(path, marks=pytest.mark.corpus) for path in paths]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI") == "true" and not HAS_CORPUS:
+        raise pytest.UsageError(
+            f"CI=true but no shared corpus at {CORPUS}: CI must run the corpus suites "
+            "(check out the shared folder beside the repository or set "
+            "RELEASE_MANAGER_SHARED)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the corpus, its suites are deselected (said once in the summary)."""
+    if HAS_CORPUS:
+        return
+    deselected = [item for item in items if item.get_closest_marker("corpus")]
+    if deselected:
+        config.stash[_DESELECTED] = True
+        items[:] = [item for item in items if not item.get_closest_marker("corpus")]
+        config.hook.pytest_deselected(items=deselected)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if config.stash.get(_DESELECTED, False):
+        terminalreporter.write_line(
+            f"corpus suites: not run — no shared corpus found at {CORPUS}; "
+            "set RELEASE_MANAGER_SHARED to the folder holding corpus/ and contracts/",
+            yellow=True)
+

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, REPO
+from conftest import DATA, REPO
 
 from release_manager.cli import main
 
-STAGING = CORPUS / "pipelines" / "spacegame-release-multistage-3-staging.yml"
-FANIN = CORPUS / "pipelines" / "spacegame-database-variant-fanin-condition.yml"
-INVALID = CORPUS / "invalid" / "spacegame-malformed-duplicate-toplevel-keys.yml"
+STAGING = DATA / "pipelines" / "spacegame.yml"
+FANIN = DATA / "pipelines" / "fan-in-condition.yml"
+INVALID = DATA / "invalid" / "duplicate-top-level-keys.yml"
 
 BROKEN = """\
 stages:
@@ -78,7 +78,7 @@ def test_validate_the_malformed_corpus_file(capsys: pytest.CaptureFixture[str]) 
     assert main(["validate", str(INVALID)]) == 2
     lines = capsys.readouterr().out.splitlines()
     assert [re.sub(r"^.*\.yml:", "", line).split(":")[0:2] for line in lines[:-1]] == [
-        ["136", "1"], ["139", "1"], ["142", "1"],
+        ["26", "1"], ["29", "1"], ["32", "1"],
     ]
     assert "duplicate key 'stages'" in lines[2]
     assert lines[-1] == "3 errors, 0 warnings in 1 file"
@@ -107,11 +107,11 @@ def test_graph_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["graph", str(FANIN)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "Build",
-        "DBAVerificationScript ← Build",
-        "DBAVerificationApply ← DBAVerificationScript  [condition: and(succeeded("
-        "'DBAVerificationScript'), eq(variables['schemaChanged'], True))]",
-        "Dev ← DBAVerificationScript, DBAVerificationApply  [condition: and ( succeeded("
-        "'DBAVerificationScript'), in(dependencies.DBAVerificationApply.result, 'Succeeded', "
+        "MigrationPlan ← Build",
+        "MigrationApply ← MigrationPlan  [condition: and(succeeded("
+        "'MigrationPlan'), eq(variables['schemaChanged'], True))]",
+        "Dev ← MigrationPlan, MigrationApply  [condition: and ( succeeded("
+        "'MigrationPlan'), in(dependencies.MigrationApply.result, 'Succeeded', "
         "'Skipped') )]",
         "Test ← Dev  [condition: succeeded('Dev')]",
         "Staging ← Test  [condition: succeeded('Test')]",
@@ -134,15 +134,15 @@ def test_graph_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["graph", str(FANIN), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [s["name"] for s in data["stages"]] == [
-        "Build", "DBAVerificationScript", "DBAVerificationApply", "Dev", "Test", "Staging",
+        "Build", "MigrationPlan", "MigrationApply", "Dev", "Test", "Staging",
     ]
     dev = data["stages"][3]
-    assert dev["dependsOn"] == ["DBAVerificationScript", "DBAVerificationApply"]
+    assert dev["dependsOn"] == ["MigrationPlan", "MigrationApply"]
     assert dev["environments"] == ["dev"]
     assert dev["displayName"] == "Deploy to the dev environment"
     assert dev["kind"] == "stage"
     assert data["stages"][0]["condition"] is None
-    assert ["DBAVerificationApply", "Dev"] in data["edges"]
+    assert ["MigrationApply", "Dev"] in data["edges"]
     assert len(data["edges"]) == 6
 
 

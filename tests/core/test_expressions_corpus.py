@@ -1,4 +1,5 @@
-"""Every runtime condition written in the real pipelines of the corpus parses and evaluates.
+"""Every runtime condition written in the pipelines of the tests, and in the real pipelines
+of the corpus where it is, parses and evaluates.
 
 Conditions still holding `${{ }}` or `$( )` are left out: Azure expands those before the
 condition reaches the runtime parser."""
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, DATA
 from ruamel.yaml import YAML
 
 from release_manager.core.expressions import (
@@ -31,11 +32,11 @@ def _conditions(node: object) -> Iterator[str]:
             yield from _conditions(item)
 
 
-def _corpus_conditions() -> list[tuple[str, str]]:
+def _conditions_in(*folders: Path) -> list[tuple[str, str]]:
     yaml = YAML(typ="safe")
     found: list[tuple[str, str]] = []
-    for folder in ("pipelines", "azure-examples"):
-        for path in sorted(Path(CORPUS, folder).rglob("*.y*ml")):
+    for folder in folders:
+        for path in sorted(folder.rglob("*.y*ml")) if folder.is_dir() else []:
             try:
                 document = yaml.load(path.read_text(encoding="utf-8"))
             except Exception:  # malformed on purpose: the YAML tests cover those files
@@ -46,18 +47,32 @@ def _corpus_conditions() -> list[tuple[str, str]]:
     return found
 
 
-CONDITIONS = _corpus_conditions()
+WRITTEN = _conditions_in(DATA / "pipelines")
+CONDITIONS = _conditions_in(CORPUS / "pipelines", CORPUS / "azure-examples")
 
 
-def test_the_corpus_has_conditions_of_every_shape() -> None:
-    texts = [text for _, text in CONDITIONS]
-    assert len(texts) > 100
+def assert_every_shape(conditions: list[tuple[str, str]]) -> None:
+    texts = [text for _, text in conditions]
     assert any("\n" in text for text in texts)
     assert any("dependencies." in text for text in texts)
     assert any(referenced_stages(text) for text in texts)
 
 
-@pytest.mark.parametrize(("where", "text"), CONDITIONS, ids=[where for where, _ in CONDITIONS])
+def test_the_written_pipelines_have_conditions_of_every_shape() -> None:
+    assert_every_shape(WRITTEN)
+
+
+@pytest.mark.corpus
+def test_the_corpus_has_conditions_of_every_shape() -> None:
+    assert len(CONDITIONS) > 100
+    assert_every_shape(CONDITIONS)
+
+
+@pytest.mark.parametrize(("where", "text"), [
+    *(pytest.param(where, text, id=where) for where, text in WRITTEN),
+    *(pytest.param(where, text, id=where, marks=pytest.mark.corpus)
+      for where, text in CONDITIONS),
+])
 def test_corpus_condition_parses_and_evaluates(where: str, text: str) -> None:
     parse(text)
     try:

@@ -1,22 +1,23 @@
-"""Every real pipeline loads, round-trips byte for byte, and renames touch only its lines."""
+"""Every pipeline (those written for the tests, and the real corpus where it is) loads,
+round-trips byte for byte, and renames touch only its lines."""
 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import PurePosixPath
 
 import pytest
-from conftest import CORPUS
+from conftest import DATA, DATA_PIPELINES, corpus, corpus_files
 from ruamel.yaml import YAML
 
 from release_manager.core.model import NAME_PATTERN
 from release_manager.core.pipeline_yaml import PipelineLoadError, load, loads
 
-PIPELINES = sorted(
-    p for p in (CORPUS / "pipelines").iterdir() if p.suffix in (".yml", ".yaml")
-)
-EXAMPLES = sorted(p for p in (CORPUS / "azure-examples").iterdir() if p.suffix == ".yml")
-INVALID = CORPUS / "invalid" / "spacegame-malformed-duplicate-toplevel-keys.yml"
+CORPUS_PIPELINES = corpus_files("pipelines")
+PIPELINES = [*DATA_PIPELINES, *corpus(CORPUS_PIPELINES)]
+EXAMPLES = corpus_files("azure-examples", (".yml",))
+INVALID = DATA / "invalid" / "duplicate-top-level-keys.yml"
 
 
 def _plain_stage_items(path) -> list | None:
@@ -36,8 +37,27 @@ def _expected_name(item) -> str:
     return str(next(iter(item)))
 
 
+def test_the_written_pipelines_have_what_the_tests_rely_on():
+    """The features the suite reads from these files: a BOM, CR LF, text beyond ASCII,
+    comments, stage templates with their files, `${{ }}` blocks, a jobs-only file, an
+    `extends` template, the three deployment strategies."""
+    texts = {path.name: path.read_bytes() for path in DATA_PIPELINES}
+    assert any(text.startswith(b"\xef\xbb\xbf") for text in texts.values())
+    assert any(b"\r\n" in text for text in texts.values())
+    assert any(not text.isascii() for text in texts.values())
+    assert any(re.search(rb"\n +#", text) for text in texts.values())  # indented comments
+    stages = [stage for path in DATA_PIPELINES for stage in load(path).pipeline.stages]
+    assert any(s.kind == "template" and s.resolved is not None for s in stages)
+    assert any(s.kind == "expression" for s in stages)
+    assert any(load(path).pipeline.implicit_stage for path in DATA_PIPELINES)
+    assert any(b"\nextends:" in text for text in texts.values())
+    for strategy in (b"runOnce:", b"rolling:", b"canary:"):
+        assert any(strategy in text for text in texts.values()), strategy
+
+
+@pytest.mark.corpus
 def test_the_corpus_is_there():
-    assert len(PIPELINES) >= 60
+    assert len(CORPUS_PIPELINES) >= 60
     assert len(EXAMPLES) >= 150
 
 
@@ -72,7 +92,8 @@ def _renamable(path) -> bool:
         s.kind == "stage" and NAME_PATTERN.match(s.name) for s in pipeline.stages)
 
 
-RENAMABLE = [path for path in PIPELINES if _renamable(path)]
+RENAMABLE = [path for path in DATA_PIPELINES if _renamable(path)] + corpus(
+    [path for path in CORPUS_PIPELINES if _renamable(path)])
 
 
 @pytest.mark.parametrize("path", RENAMABLE, ids=lambda p: p.name)
@@ -103,6 +124,7 @@ def load_text(text, path):
     return loads(text, path).pipeline
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_azure_parser_example_loads_or_is_reported_with_a_position(path):
     try:
@@ -117,11 +139,11 @@ def test_the_pasted_twice_pipeline_is_rejected_naming_each_duplicated_key():
     with pytest.raises(PipelineLoadError) as caught:
         load(INVALID)
     problems = caught.value.problems
-    assert [(p.line, p.column) for p in problems] == [(136, 1), (139, 1), (142, 1)]
+    assert [(p.line, p.column) for p in problems] == [(26, 1), (29, 1), (32, 1)]
     assert [p.message for p in problems] == [
-        "duplicate key 'trigger': first on line 1, again on line 136",
-        "duplicate key 'variables': first on line 4, again on line 139",
-        "duplicate key 'stages': first on line 7, again on line 142",
+        "duplicate key 'trigger': first on line 2, again on line 26",
+        "duplicate key 'variables': first on line 5, again on line 29",
+        "duplicate key 'stages': first on line 8, again on line 32",
     ]
     assert str(caught.value).splitlines()[0] == (
-        f"{INVALID}:136:1: duplicate key 'trigger': first on line 1, again on line 136")
+        f"{INVALID}:26:1: duplicate key 'trigger': first on line 2, again on line 26")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import CORPUS
+from conftest import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from release_manager.core.model import ModelError
 from release_manager.core.pipeline_yaml import load, loads
 
-SPACEGAME = CORPUS / "pipelines" / "spacegame-database-variant-fanin-condition.yml"
+FAN_IN = DATA / "pipelines" / "fan-in-condition.yml"
 NEW_NAMES = ["Prod", "Canary", "Smoke", "Perf"]
 CONDITIONS = [None, "succeeded()", "and(succeeded(), eq(variables['x'], 'y'))",
               "in(dependencies.Build.result, 'Succeeded')\n", "always()\n\n",
@@ -54,7 +54,7 @@ def apply(pipeline, step) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edit, max_size=8))
 def test_random_edits_read_back_as_the_same_graph(steps):
-    document = load(SPACEGAME)
+    document = load(FAN_IN)
     pipeline = document.pipeline
     for step in steps:
         apply(pipeline, step)

@@ -148,6 +148,7 @@ def test_the_validator_is_built_once() -> None:
     assert schema_check.validator() is schema_check.validator()
 
 
+@pytest.mark.corpus
 def test_the_shipped_schema_is_the_official_one() -> None:
     from conftest import CONTRACTS
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import CORPUS
+from conftest import DATA
 from PySide6.QtWidgets import QApplication
 
 from release_manager.core.pipeline_yaml import load
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.inspector.panel import InspectorPanel
 
-SPACEGAME = CORPUS / "pipelines" / "spacegame-multistage.yml"
+SPACEGAME = DATA / "pipelines" / "spacegame.yml"
 
 
 def open_panel(qtbot, tmp_path: Path, source: Path = SPACEGAME) -> InspectorPanel:

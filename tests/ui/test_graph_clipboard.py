@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS
+from conftest import DATA
 
 from release_manager.core.pipeline_yaml import load, loads
 from release_manager.ui.graph.clipboard import (
@@ -13,7 +13,7 @@ from release_manager.ui.graph.clipboard import (
     stages_to_json,
 )
 
-SPACEGAME = CORPUS / "pipelines" / "spacegame-multistage.yml"
+SPACEGAME = DATA / "pipelines" / "spacegame.yml"
 
 
 def test_pasted_stages_are_saved_and_read_back_with_their_jobs() -> None:

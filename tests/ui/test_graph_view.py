@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import DATA, DATA_PIPELINES, corpus, corpus_files
 from graph_helpers import at, open_view
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QImage, QPalette
@@ -18,10 +18,10 @@ from release_manager.ui.graph.scene import GraphScene
 from release_manager.ui.graph.style import GraphStyle
 from release_manager.ui.graph.view import EXPORT_SCALE
 
-PIPELINES = sorted((CORPUS / "pipelines").glob("*.yml"))
+PIPELINES = [*DATA_PIPELINES, *corpus(corpus_files("pipelines", (".yml",)))]
 
 
-@pytest.mark.parametrize("path", PIPELINES, ids=[p.name[:60] for p in PIPELINES])
+@pytest.mark.parametrize("path", PIPELINES, ids=lambda p: p.name[:60])
 def test_every_corpus_pipeline_draws_its_stages_and_dependencies(qtbot, tmp_path, path) -> None:
     editor = PipelineEditor(load(path))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -35,7 +35,7 @@ def test_every_corpus_pipeline_draws_its_stages_and_dependencies(qtbot, tmp_path
 
 
 def test_the_spacegame_pipeline_reads_as_a_row_of_cards(qtbot, tmp_path) -> None:
-    view = open_view(qtbot, tmp_path, (CORPUS / "pipelines" / "spacegame-multistage.yml")
+    view = open_view(qtbot, tmp_path, (DATA / "pipelines" / "spacegame.yml")
                      .read_text(encoding="utf-8"))
     items = {item.name: item for item in view.graph_scene.stage_items()}
     assert list(items) == ["Build", "Dev", "Test", "Staging"]

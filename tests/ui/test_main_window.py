@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import DATA
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
@@ -15,8 +15,8 @@ from release_manager.cli import build_gui_parser
 from release_manager.ui.app import app_settings, create_window
 from release_manager.ui.main_window import MainWindow
 
-SPACEGAME = CORPUS / "pipelines" / "spacegame-multistage.yml"
-INVALID = CORPUS / "invalid" / "spacegame-malformed-duplicate-toplevel-keys.yml"
+SPACEGAME = DATA / "pipelines" / "spacegame.yml"
+INVALID = DATA / "invalid" / "duplicate-top-level-keys.yml"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import DATA
 from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget
@@ -19,7 +19,7 @@ from release_manager.ui.main_window import MainWindow
 from release_manager.ui.releases import look
 from release_manager.ui.theme import dark_palette
 
-SPACEGAME = CORPUS / "pipelines" / "spacegame-multistage.yml"
+SPACEGAME = DATA / "pipelines" / "spacegame.yml"
 TIMEOUT = 60_000
 SIZES = [(1400, 900), (1920, 1080)]
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea

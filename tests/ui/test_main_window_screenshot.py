@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import CORPUS, REPO
+from conftest import DATA, REPO
 from PySide6.QtGui import QImage
 
-SPACEGAME = CORPUS / "pipelines" / "spacegame-multistage.yml"
-INVALID = CORPUS / "invalid" / "spacegame-malformed-duplicate-toplevel-keys.yml"
+SPACEGAME = DATA / "pipelines" / "spacegame.yml"
+INVALID = DATA / "invalid" / "duplicate-top-level-keys.yml"
 
 
 def run(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
