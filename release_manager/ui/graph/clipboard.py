@@ -36,7 +36,7 @@ def stages_to_json(document: PipelineDocument, names: list[str]) -> str:
     stages = []
     for name in names:
         stage = pipeline.stage(name)
-        if not stage.editable:
+        if stage.kind != "stage":  # a template reference or `${{ }}` block: not a copy
             continue
         item = _encode(dataclasses.replace(stage, depends_on=pipeline.dependencies(name)))
         carried = document.stage_text(name)
