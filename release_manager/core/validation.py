@@ -139,8 +139,8 @@ def validate_pipeline(
 
 def _pipeline_rules(pipeline: Pipeline, source: Source | None, file: str) -> list[Diagnostic]:
     rules = _Rules(pipeline, source, file)
-    return [*rules.names(), *rules.dependencies(), *rules.cycles(), *rules.jobs(),
-            *rules.conditions()]
+    return [*rules.names(), *rules.dependencies(), *rules.cycles(), *rules.starting_jobs(),
+            *rules.jobs(), *rules.conditions()]
 
 
 # ---------------------------------------------------------------- source positions
@@ -367,6 +367,33 @@ class _Rules:
             return _value_pos(node, "stage")
         return stage.pos
 
+    def starting_jobs(self) -> Iterator[Diagnostic]:
+        """A stage needs a job that depends on no other job of the stage, where it starts:
+        Azure's graph validation refuses the pipeline otherwise, and a stage with no job at
+        all fails the same way ("Stage X must contain at least one job with no
+        dependencies", `GraphValidator` and `PipelineStrings.StageNotValidNoStartingPhase`
+        in Microsoft.TeamFoundation.DistributedTask.Pipelines; the docs, "Specify jobs in
+        your pipeline": "Pipelines must contain at least one job with no dependencies").
+        Jobs a `${{ }}` expression makes are not known here, so such stages are left alone.
+        """
+        if self.pipeline.implicit_stage:
+            return
+        for stage in self.pipeline.stages:
+            if stage.kind != "stage" or _jobs_from_expression(stage):
+                continue
+            name = _source_name(stage, "stage") or stage.name
+            if not stage.jobs:
+                yield self.diagnostic(
+                    "error", f"stage {name!r} has no jobs: Azure needs at least one job in "
+                    "a stage", self.name_pos(stage), stage, "jobs", "empty-stage",
+                )
+            elif all(_waits_for_a_job(job) for job in stage.jobs):
+                yield self.diagnostic(
+                    "error", f"every job of stage {name!r} depends on another job: Azure needs "
+                    "one job with no dependencies to start the stage",
+                    self.name_pos(stage), stage, "jobs", "no-starting-job",
+                )
+
     def jobs(self) -> Iterator[Diagnostic]:
         for stage in self.pipeline.stages:
             seen: dict[str, list[Job]] = {}
@@ -379,7 +406,8 @@ class _Rules:
                 missing_environment = job.kind == "deployment" and not (
                     job.environment or job.environment_resource
                 )
-                if missing_environment or _UNIQUE_SUFFIX.fullmatch(job.name):
+                if missing_environment or job.kind == "deployment" \
+                        or _UNIQUE_SUFFIX.fullmatch(job.name):
                     items = _job_items(stage) if items is None else items
                     item = items.get(job.pos)
                 written = item.get(job.kind) if item is not None else None
@@ -394,6 +422,12 @@ class _Rules:
                         + "has no environment",
                         job.pos, stage, "environment", "deployment-environment",
                     )
+                if job.kind == "deployment":
+                    for gap in _strategy_gaps(job, item):
+                        yield self.diagnostic(
+                            "error", f"deployment job {name or job.name!r}: {gap}",
+                            job.pos, stage, "jobs", "deployment-strategy",
+                        )
                 if not name:
                     continue
                 seen.setdefault(name, []).append(job)
@@ -529,6 +563,92 @@ def _job_items(stage: Stage) -> dict[Pos | None, Mapping[str, Any]]:
         if isinstance(item, Mapping) and lc is not None and lc.line is not None:
             found[Pos(lc.line + 1, lc.col + 1)] = item
     return found
+
+
+def _is_expression_value(value: Any) -> bool:
+    """A value a template expression makes: `${{ parameters.jobs }}`, or a mapping with a
+    `${{ if }}` / `${{ each }}` key."""
+    if isinstance(value, str):
+        return _is_template(value)
+    return isinstance(value, Mapping) and any(_is_template(str(key)) for key in value)
+
+
+def _jobs_from_expression(stage: Stage) -> bool:
+    node = stage.source.node if stage.source else None
+    return isinstance(node, Mapping) and _is_expression_value(node.get("jobs"))
+
+
+def _waits_for_a_job(job: Job) -> bool:
+    """Whether the job surely depends on another job (a template's jobs, or a dependency
+    a template expression or macro makes, may not)."""
+    return job.kind in ("job", "deployment") and bool(job.depends_on) and not any(
+        _is_template(name) or "$(" in name for name in job.depends_on or []
+    )
+
+
+_STRATEGIES = ("runOnce", "rolling", "canary")
+_HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
+
+
+def _strategy_gaps(job: Job, item: Mapping[str, Any] | None) -> list[str]:
+    """What Azure refuses in a deployment job's strategy (`DeploymentStrategyBuilder` in
+    Microsoft.TeamFoundation.DistributedTask.WebApi): a life cycle hook without steps
+    ("Deployment life cycle hook of type Deploy must contain steps to be run as part of
+    the hook") and a strategy without a deploy hook ("Deployment strategy should contain
+    life cycle hook of type 'Deploy'"). A job without `strategy:` runs once and passes;
+    parts a template expression makes are left alone. The file's own YAML is read when the
+    job is in it (the model keeps no empty or expression-made hook)."""
+    if item is not None:
+        written = _written_hooks(item)
+        if written is None:
+            return []
+        kind, hooks = written
+    elif job.strategy is not None:
+        kind = job.strategy.kind
+        # A strategy with no hooks is written with an empty deploy hook (`yaml_values`).
+        hooks = {hook: bool(steps) for hook, steps in job.strategy.hooks.items()} \
+            or {"deploy": False}
+    else:
+        return []
+    gaps = [f"its {hook} hook has no steps" for hook, has_steps in hooks.items()
+            if not has_steps]
+    if "deploy" not in hooks:
+        gaps.append(f"its {kind} strategy has no deploy hook")
+    return gaps
+
+
+def _written_hooks(item: Mapping[str, Any]) -> tuple[str, dict[str, bool]] | None:
+    """The strategy of a deployment job's YAML: its kind and, for each hook, whether it
+    has steps; None when there is no strategy or a template expression makes part of it."""
+    strategy = item.get("strategy")
+    if not isinstance(strategy, Mapping) or _is_expression_value(strategy):
+        return None
+    kind = next((key for key in _STRATEGIES if key in strategy), None)
+    body = strategy.get(kind) if kind else None
+    if kind is None or _is_expression_value(body) or not isinstance(body or {}, Mapping):
+        return None
+    body = body or {}
+    found: dict[str, bool | None] = {hook: _has_steps(body[hook])
+                                     for hook in _HOOKS if hook in body}
+    on = body.get("on")
+    if _is_expression_value(on):
+        return None
+    if isinstance(on, Mapping):
+        found.update({f"on.{outcome}": _has_steps(on[outcome])
+                      for outcome in ("success", "failure") if outcome in on})
+    if any(has_steps is None for has_steps in found.values()):
+        return None
+    return kind, {hook: bool(has_steps) for hook, has_steps in found.items()}
+
+
+def _has_steps(hook: Any) -> bool | None:
+    """Whether a life cycle hook lists steps; None when a template expression makes them."""
+    if _is_expression_value(hook):
+        return None
+    steps = hook.get("steps") if isinstance(hook, Mapping) else None
+    if _is_expression_value(steps):
+        return None
+    return isinstance(steps, list) and bool(steps)
 
 
 def _has_environment(job: Job, item: Mapping[str, Any] | None) -> bool:

@@ -3,11 +3,12 @@ each edit): the stage graph, names, deployment jobs, stage conditions."""
 
 from __future__ import annotations
 
-from release_manager.core.model import Job, Pipeline, Pos, Stage, Strategy
+from release_manager.core.model import Job, Pipeline, Pos, Stage, Step, Strategy
 from release_manager.core.validation import Diagnostic, validate_pipeline
 
 
 def stage(name: str, line: int, depends_on: list[str] | None = None, **kw) -> Stage:
+    kw.setdefault("jobs", [Job("Work", pos=Pos(line + 2, 5))])
     return Stage(name, depends_on=depends_on, pos=Pos(line, 3), **kw)
 
 
@@ -132,7 +133,8 @@ def test_same_job_name_in_two_stages_is_fine() -> None:
 
 
 def test_a_deployment_job_needs_an_environment() -> None:
-    job = Job("Deploy", "deployment", strategy=Strategy(), pos=Pos(4, 5))
+    job = Job("Deploy", "deployment", strategy=Strategy(hooks={"deploy": [Step("script")]}),
+              pos=Pos(4, 5))
     pipeline = Pipeline(stages=[stage("Prod", 1, jobs=[job])])
     [found] = errors(pipeline)
     assert found.message == "deployment job 'Deploy' has no environment"
