@@ -27,7 +27,7 @@ from release_manager.core.yaml_guard import (
 from release_manager.core.yaml_reader import read_pipeline
 from release_manager.core.yaml_splice import PipelineWriteError, SpliceWriter
 from release_manager.core.yaml_style import detect_style
-from release_manager.core.yaml_text import SourceText, changed_lines
+from release_manager.core.yaml_text import EditedText, SourceText, changed_lines
 
 __all__ = [
     "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem", "load", "loads",
@@ -86,6 +86,11 @@ class PipelineDocument:
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
         return self._writer.write(self._original, self.pipeline)
+
+    def edited(self) -> EditedText:
+        """`dumps()` with where each position of `text` (the model's positions, the YAML
+        nodes' marks) stands in it: one pass of the writer gives both."""
+        return EditedText(self.text, self._writer.pieces(self._original, self.pipeline))
 
     def is_modified(self) -> bool:
         return self.dumps() != self.text

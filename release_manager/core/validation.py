@@ -1,10 +1,11 @@
 """What is wrong with a pipeline, each finding with its line and column in the file.
 
-`validate_pipeline` holds the rules of the model (stage graph, names, deployment jobs, stage
-conditions): cheap enough to run after every edit. `validate` adds what needs the loaded
-document: job and step conditions found in the YAML tree and the official JSON schema
-(`core.schema_check`, compiled on first use). `validate_file` turns a file that cannot be
-loaded into diagnostics too.
+`validate_pipeline` holds the rules of the model (stage graph, names, jobs, deployment jobs,
+stage conditions): cheap enough to run after every edit; `validate_edited` runs them on a
+document being edited, at the positions of the text a save would write. `validate` adds
+what needs the loaded document: job and step conditions found in the YAML tree and the
+official JSON schema (`core.schema_check`, compiled on first use). `validate_file` turns a
+file that cannot be loaded into diagnostics too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from ruamel.yaml.tokens import AliasToken, AnchorToken
 
 from release_manager.core import expressions, pipeline_yaml
 from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage
-from release_manager.core.pipeline_yaml import PipelineDocument
+from release_manager.core.pipeline_yaml import PipelineDocument, PipelineWriteError
+from release_manager.core.yaml_text import EditedText
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -126,19 +128,36 @@ def validate(document: PipelineDocument) -> list[Diagnostic]:
 
 
 def validate_pipeline(
-    pipeline: Pipeline, *, text: str | None = None, file: str = ""
+    pipeline: Pipeline, *, text: str | None = None, file: str = "",
+    edited: EditedText | None = None,
 ) -> list[Diagnostic]:
-    """The model's rules, fast and without the schema (the GUI runs it after each edit).
+    """The model's rules, fast and without the schema.
 
     `text` is the file the pipeline was loaded from; with it, condition errors point at
-    their exact column inside the YAML scalar.
+    their exact column inside the YAML scalar. The model's positions are those of `text`;
+    with `edited` (that text as edited since), every finding is placed in `edited.text`.
     """
     source = Source(text) if text is not None else None
-    return sorted(set(_pipeline_rules(pipeline, source, file)), key=sort_key)
+    return sorted(set(_pipeline_rules(pipeline, source, file, edited)), key=sort_key)
 
 
-def _pipeline_rules(pipeline: Pipeline, source: Source | None, file: str) -> list[Diagnostic]:
-    rules = _Rules(pipeline, source, file)
+def validate_edited(document: PipelineDocument) -> list[Diagnostic]:
+    """The model's rules on a document being edited (the GUI runs them after each edit),
+    each finding at its place in `document.dumps()`, the text the YAML pane shows and the
+    full validation reads: positions of the loaded text would point at lines an edit has
+    moved. Costs one pass of the writer on top of the rules."""
+    try:
+        edited = document.edited()
+    except PipelineWriteError:  # an edit the file cannot take: the loaded text's positions
+        edited = None
+    return validate_pipeline(document.pipeline, text=document.text,
+                             file=str(document.path or ""), edited=edited)
+
+
+def _pipeline_rules(
+    pipeline: Pipeline, source: Source | None, file: str, edited: EditedText | None = None
+) -> list[Diagnostic]:
+    rules = _Rules(pipeline, source, file, edited)
     return [*rules.names(), *rules.dependencies(), *rules.cycles(), *rules.starting_jobs(),
             *rules.jobs(), *rules.conditions()]
 
@@ -240,10 +259,12 @@ def _is_template(text: str) -> bool:
 
 
 class _Rules:
-    def __init__(self, pipeline: Pipeline, source: Source | None, file: str) -> None:
+    def __init__(self, pipeline: Pipeline, source: Source | None, file: str,
+                 edited: EditedText | None = None) -> None:
         self.pipeline = pipeline
         self.source = source
         self.file = file
+        self.edited = edited
         self.stages = [stage for stage in pipeline.stages if stage.kind == "stage"]
         self.index_by_lower: dict[str, int] = {}
         for index, stage in enumerate(pipeline.stages):
@@ -260,9 +281,16 @@ class _Rules:
         self, severity: Severity, message: str, pos: Pos | None, stage: Stage | None,
         field: str | None, code: str,
     ) -> Diagnostic:
-        pos = pos or Pos(0, 0)
+        pos = self.place(pos) or Pos(0, 0)
         return Diagnostic(severity, message, pos.line, pos.column, self.file,
                           stage.name if stage else None, field, code)
+
+    def place(self, pos: Pos | None) -> Pos | None:
+        """Where a position of the loaded text stands in the edited text."""
+        if pos is None or self.edited is None:
+            return pos
+        placed = self.edited.place(pos.line, pos.column)
+        return Pos(*placed) if placed else None
 
     def dependencies(self) -> Iterator[Diagnostic]:
         """`dependsOn` entries naming no stage of the file (Azure matches names without
@@ -355,11 +383,16 @@ class _Rules:
             if len(same) < 2:
                 continue
             for stage in same:
-                others = _also_at(stage, same, "another stage")
+                others = self.also_at(stage, same, "another stage")
                 yield self.diagnostic(
                     "error", f"duplicate stage name {name!r} (also at {others})",
                     self.name_pos(stage), stage, "stage", "duplicate-stage",
                 )
+
+    def also_at(self, item: Stage | Job, same: list, unplaced: str) -> str:
+        """Where the other items of a duplicated name stand: "line 12, line 40"."""
+        places = [self.place(other.pos) for other in same if other is not item]
+        return ", ".join(f"line {pos.line}" if pos else unplaced for pos in places)
 
     def name_pos(self, stage: Stage) -> Pos | None:
         node = stage.source.node if stage.source else None
@@ -440,7 +473,7 @@ class _Rules:
                 if len(same) < 2:
                     continue
                 for job in same:
-                    others = _also_at(job, same, "another job")
+                    others = self.also_at(job, same, "another job")
                     yield self.diagnostic(
                         "error",
                         f"duplicate job name {name!r} in stage {stage.name!r} (also at {others})",
@@ -520,13 +553,6 @@ class _Rules:
                 pass
         fallback = stage.key_pos.get("condition") or stage.pos
         return _ConditionLocator(stage.condition or "", None, None, fallback)
-
-
-def _also_at(item: Stage | Job, same: list, unplaced: str) -> str:
-    """Where the other items of a duplicated name stand: "line 12, line 40"."""
-    return ", ".join(
-        f"line {other.pos.line}" if other.pos else unplaced for other in same if other is not item
-    )
 
 
 _UNIQUE_SUFFIX = re.compile(r"(.+)-\d+")

@@ -13,6 +13,7 @@ from release_manager.core.pipeline_yaml import loads
 from release_manager.core.validation import (
     Diagnostic,
     validate,
+    validate_edited,
     validate_file,
     validate_pipeline,
 )
@@ -386,6 +387,32 @@ def test_conditions_of_stages_inside_template_blocks_are_checked(tmp_path: Path)
             jobs: [job: A]
         """)
     assert shown(found) == [("error", 8, 28, "invalid condition: Unrecognized value: '@'")]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p: p.set_condition("Build", "always()"),  # one line more above every finding
+    lambda p: p.set_depends_on("Test", None),  # one line less
+    lambda p: p.reorder_stage("Prod", 0),  # the stage with the findings moves first
+    lambda p: (p.add_stage("Lint", index=0), p.remove_stage("Test")),
+], ids=["line-added", "line-removed", "moved", "added-and-removed"])
+def test_findings_of_an_edited_document_stand_where_the_edited_text_has_them(edit) -> None:
+    text = BUILD + """\
+- stage: Test
+  dependsOn: Build
+  jobs: [job: A]
+- stage: Prod
+  condition: 'eq(1, 1) @'
+  jobs:
+  - job: Smoke
+  - job: Smoke
+"""
+    document = loads(text, "p.yml")
+    edit(document.pipeline)
+    live = validate_edited(document)
+    full = validate(loads(document.dumps(), "p.yml"))
+    assert sorted(d.code for d in live) == ["condition-syntax", "duplicate-job",
+                                            "duplicate-job"]
+    assert shown(live) == shown(full)
 
 
 def test_the_editor_path_gives_the_same_positions_and_follows_edits() -> None:
