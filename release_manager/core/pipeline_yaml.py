@@ -90,7 +90,7 @@ class PipelineDocument:
     def edited(self) -> EditedText:
         """`dumps()` with where each position of `text` (the model's positions, the YAML
         nodes' marks) stands in it: one pass of the writer gives both."""
-        return EditedText(self.text, self._writer.pieces(self._original, self.pipeline))
+        return EditedText(self._writer.source, self._writer.pieces(self._original, self.pipeline))
 
     def is_modified(self) -> bool:
         return self.dumps() != self.text

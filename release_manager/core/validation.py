@@ -24,7 +24,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.tokens import AliasToken, AnchorToken
 
 from release_manager.core import expressions, pipeline_yaml
-from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage
+from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage, Strategy
 from release_manager.core.pipeline_yaml import PipelineDocument, PipelineWriteError
 from release_manager.core.yaml_text import EditedText
 
@@ -412,7 +412,9 @@ class _Rules:
         if self.pipeline.implicit_stage:
             return
         for stage in self.pipeline.stages:
-            if stage.kind != "stage" or _jobs_from_expression(stage):
+            if stage.kind != "stage" or stage.jobs and not all(
+                _waits_for_a_job(job) for job in stage.jobs
+            ) or _jobs_from_expression(stage):
                 continue
             name = _source_name(stage, "stage") or stage.name
             if not stage.jobs:
@@ -420,7 +422,7 @@ class _Rules:
                     "error", f"stage {name!r} has no jobs: Azure needs at least one job in "
                     "a stage", self.name_pos(stage), stage, "jobs", "empty-stage",
                 )
-            elif all(_waits_for_a_job(job) for job in stage.jobs):
+            else:
                 yield self.diagnostic(
                     "error", f"every job of stage {name!r} depends on another job: Azure needs "
                     "one job with no dependencies to start the stage",
@@ -439,8 +441,8 @@ class _Rules:
                 missing_environment = job.kind == "deployment" and not (
                     job.environment or job.environment_resource
                 )
-                if missing_environment or job.kind == "deployment" \
-                        or _UNIQUE_SUFFIX.fullmatch(job.name):
+                gaps = _strategy_gaps(job.strategy) if job.kind == "deployment" else []
+                if missing_environment or gaps or _UNIQUE_SUFFIX.fullmatch(job.name):
                     items = _job_items(stage) if items is None else items
                     item = items.get(job.pos)
                 written = item.get(job.kind) if item is not None else None
@@ -455,12 +457,13 @@ class _Rules:
                         + "has no environment",
                         job.pos, stage, "environment", "deployment-environment",
                     )
-                if job.kind == "deployment":
-                    for gap in _strategy_gaps(job, item):
-                        yield self.diagnostic(
-                            "error", f"deployment job {name or job.name!r}: {gap}",
-                            job.pos, stage, "jobs", "deployment-strategy",
-                        )
+                if gaps and item is not None:  # the model keeps no expression-made parts
+                    gaps = _written_strategy_gaps(item)
+                for gap in gaps:
+                    yield self.diagnostic(
+                        "error", f"deployment job {name or job.name!r}: {gap}",
+                        job.pos, stage, "jobs", "deployment-strategy",
+                    )
                 if not name:
                     continue
                 seen.setdefault(name, []).append(job)
@@ -616,26 +619,21 @@ _STRATEGIES = ("runOnce", "rolling", "canary")
 _HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
 
 
-def _strategy_gaps(job: Job, item: Mapping[str, Any] | None) -> list[str]:
+def _strategy_gaps(strategy: Strategy | None) -> list[str]:
     """What Azure refuses in a deployment job's strategy (`DeploymentStrategyBuilder` in
     Microsoft.TeamFoundation.DistributedTask.WebApi): a life cycle hook without steps
     ("Deployment life cycle hook of type Deploy must contain steps to be run as part of
     the hook") and a strategy without a deploy hook ("Deployment strategy should contain
-    life cycle hook of type 'Deploy'"). A job without `strategy:` runs once and passes;
-    parts a template expression makes are left alone. The file's own YAML is read when the
-    job is in it (the model keeps no empty or expression-made hook)."""
-    if item is not None:
-        written = _written_hooks(item)
-        if written is None:
-            return []
-        kind, hooks = written
-    elif job.strategy is not None:
-        kind = job.strategy.kind
-        # A strategy with no hooks is written with an empty deploy hook (`yaml_values`).
-        hooks = {hook: bool(steps) for hook, steps in job.strategy.hooks.items()} \
-            or {"deploy": False}
-    else:
+    life cycle hook of type 'Deploy'"). A job without `strategy:` runs once and passes.
+    The model's reading; `_written_strategy_gaps` confirms it on the file's YAML."""
+    if strategy is None:
         return []
+    # A strategy with no hooks is written with an empty deploy hook (`yaml_values`).
+    hooks = {hook: bool(steps) for hook, steps in strategy.hooks.items()} or {"deploy": False}
+    return _gaps(strategy.kind, hooks)
+
+
+def _gaps(kind: str, hooks: dict[str, bool]) -> list[str]:
     gaps = [f"its {hook} hook has no steps" for hook, has_steps in hooks.items()
             if not has_steps]
     if "deploy" not in hooks:
@@ -643,28 +641,28 @@ def _strategy_gaps(job: Job, item: Mapping[str, Any] | None) -> list[str]:
     return gaps
 
 
-def _written_hooks(item: Mapping[str, Any]) -> tuple[str, dict[str, bool]] | None:
-    """The strategy of a deployment job's YAML: its kind and, for each hook, whether it
-    has steps; None when there is no strategy or a template expression makes part of it."""
+def _written_strategy_gaps(item: Mapping[str, Any]) -> list[str]:
+    """The strategy gaps of a deployment job's YAML, where the model has none of the parts
+    a template expression makes (such a strategy is left alone)."""
     strategy = item.get("strategy")
     if not isinstance(strategy, Mapping) or _is_expression_value(strategy):
-        return None
+        return []
     kind = next((key for key in _STRATEGIES if key in strategy), None)
     body = strategy.get(kind) if kind else None
     if kind is None or _is_expression_value(body) or not isinstance(body or {}, Mapping):
-        return None
+        return []
     body = body or {}
     found: dict[str, bool | None] = {hook: _has_steps(body[hook])
                                      for hook in _HOOKS if hook in body}
     on = body.get("on")
     if _is_expression_value(on):
-        return None
+        return []
     if isinstance(on, Mapping):
         found.update({f"on.{outcome}": _has_steps(on[outcome])
                       for outcome in ("success", "failure") if outcome in on})
     if any(has_steps is None for has_steps in found.values()):
-        return None
-    return kind, {hook: bool(has_steps) for hook, has_steps in found.items()}
+        return []
+    return _gaps(kind, {hook: bool(has_steps) for hook, has_steps in found.items()})
 
 
 def _has_steps(hook: Any) -> bool | None:

@@ -15,7 +15,7 @@ class SourceText:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = split_lines(text)
-        self.starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+        self.starts = _line_starts(text)
 
     def offset(self, line: int, column: int) -> int:
         if line >= len(self.starts):
@@ -61,9 +61,9 @@ class EditedText:
     """The text an edit gives (`pieces` joined) and where each place of the original text
     stands in it: the model's positions are those of the original."""
 
-    def __init__(self, original: str, pieces: list[Piece]) -> None:
+    def __init__(self, original: SourceText, pieces: list[Piece]) -> None:
         self.text = join(pieces)
-        self._original_starts = _line_starts(original)
+        self._original_starts = original.starts
         self._starts: list[int] | None = None
         copies: list[tuple[int, int, int]] = []  # (origin, length, offset in `text`)
         offset = 0
@@ -95,7 +95,7 @@ class EditedText:
 
 def _line_starts(text: str) -> list[int]:
     """Offsets where the lines of `text` begin, as the parser numbers them."""
-    return [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
 
 def join(pieces: list[Piece]) -> str:
