@@ -26,6 +26,7 @@ from ruamel.yaml.tokens import AliasToken, AnchorToken
 from release_manager.core import expressions, pipeline_yaml
 from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage, Strategy
 from release_manager.core.pipeline_yaml import PipelineDocument, PipelineWriteError
+from release_manager.core.yaml_reader import HOOKS
 from release_manager.core.yaml_text import EditedText
 
 Severity = Literal["error", "warning", "info"]
@@ -412,9 +413,11 @@ class _Rules:
         if self.pipeline.implicit_stage:
             return
         for stage in self.pipeline.stages:
-            if stage.kind != "stage" or stage.jobs and not all(
-                _waits_for_a_job(job) for job in stage.jobs
-            ) or _jobs_from_expression(stage):
+            if stage.kind != "stage":
+                continue
+            if stage.jobs and not all(_waits_for_a_job(job) for job in stage.jobs):
+                continue  # the usual case, decided without reading the YAML
+            if _jobs_from_expression(stage):
                 continue
             name = _source_name(stage, "stage") or stage.name
             if not stage.jobs:
@@ -616,7 +619,6 @@ def _waits_for_a_job(job: Job) -> bool:
 
 
 _STRATEGIES = ("runOnce", "rolling", "canary")
-_HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
 
 
 def _strategy_gaps(strategy: Strategy | None) -> list[str]:
@@ -653,7 +655,7 @@ def _written_strategy_gaps(item: Mapping[str, Any]) -> list[str]:
         return []
     body = body or {}
     found: dict[str, bool | None] = {hook: _has_steps(body[hook])
-                                     for hook in _HOOKS if hook in body}
+                                     for hook in HOOKS if hook in body}
     on = body.get("on")
     if _is_expression_value(on):
         return []
