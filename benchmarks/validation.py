@@ -5,13 +5,16 @@
   again in that process (everything warm), and a plain jsonschema check of the same file
   against the unadapted official schema (every scalar a string, as Azure reads it). Also
   `validate_file` warm against the load alone (the loader's share).
-- per edit: `validate_pipeline` on a generated 300-stage pipeline after one condition edit,
-  as the GUI runs it. Baseline: the full `validate` (schema included) of that document.
+- per edit: `validate_pipeline` on a generated 300-stage pipeline after one condition edit.
+  Baseline: the full `validate` (schema included) of that document.
+- per edit in the editor: `validate_edited`, as the GUI runs it (the same rules, placed in
+  the text a save would write: one more pass of the writer). Baseline: `validate_pipeline`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -21,10 +24,11 @@ from pathlib import Path
 from figure import Figure
 
 from release_manager.core.pipeline_yaml import loads
-from release_manager.core.validation import validate, validate_pipeline
+from release_manager.core.validation import validate, validate_edited, validate_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus" / "pipelines"
+SHARED = Path(os.environ.get("RELEASE_MANAGER_SHARED", REPO.parent / "shared"))
+CORPUS = SHARED / "corpus" / "pipelines"
 STAGES = 300
 
 _FIRST = """
@@ -104,7 +108,7 @@ def run() -> list[Figure]:
         (p for p in CORPUS.iterdir() if p.suffix in (".yml", ".yaml")),
         key=lambda p: p.stat().st_size,
     )
-    schema = REPO.parent / "shared" / "contracts" / "azure-pipelines.schema.json"
+    schema = SHARED / "contracts" / "azure-pipelines.schema.json"
     first = _in_fresh_process(_FIRST, str(largest))
     plain = _in_fresh_process(_PLAIN, str(largest), str(schema))
 
@@ -117,7 +121,12 @@ def run() -> list[Figure]:
         pipeline.set_condition("S150", f"and(succeeded(), eq(variables.n, '{next(toggle)}'))")
         validate_pipeline(pipeline, text=text, file="generated.yml")
 
+    def edit_and_check_in_editor() -> None:
+        pipeline.set_condition("S150", f"and(succeeded(), eq(variables.n, '{next(toggle)}'))")
+        validate_edited(document)
+
     per_edit = _median_seconds(edit_and_check, 30)
+    in_editor = _median_seconds(edit_and_check_in_editor, 30)
     full = _median_seconds(lambda: validate(document), 5)
     return [
         Figure(
@@ -147,5 +156,12 @@ def run() -> list[Figure]:
             "ms",
             full * 1000,
             "ms (full validate with schema)",
+        ),
+        Figure(
+            f"validation per edit in the editor, validate_edited, {STAGES} stages",
+            in_editor * 1000,
+            "ms",
+            per_edit * 1000,
+            "ms (validate_pipeline, positions of the loaded text)",
         ),
     ]

@@ -258,6 +258,13 @@ class Stage:
         return self.kind != "expression"
 
 
+def starter_job() -> Job:
+    """The job a new stage starts with, for the user to edit. Azure refuses a stage with
+    no job ("Stage X must contain at least one job with no dependencies"); a job with one
+    `script` step is the smallest one it runs, here and on an agent."""
+    return Job(name="Job", steps=[Step("script", "echo Add the steps of this stage here")])
+
+
 @dataclass
 class BusinessHours:
     days: list[str] = field(
@@ -381,7 +388,8 @@ class Pipeline:
         display_name: str = "",
     ) -> Stage:
         """Add a stage at `index` (default: the end). Its dependencies are explicit, so
-        adding a stage never rewires the stages around it."""
+        adding a stage never rewires the stages around it. It starts with one job
+        (`starter_job`): Azure refuses a stage without jobs."""
         self._check_new_name(name)
         index = len(self.stages) if index is None else max(0, min(index, len(self.stages)))
         self._freeze_implicit(index)
@@ -389,7 +397,8 @@ class Pipeline:
             depends_on = [self.stages[index - 1].name] if index > 0 else []
         for upstream in depends_on:
             self.stage(upstream)
-        stage = Stage(name=name, display_name=display_name, depends_on=list(depends_on))
+        stage = Stage(name=name, display_name=display_name, depends_on=list(depends_on),
+                      jobs=[starter_job()])
         self.stages.insert(index, stage)
         return stage
 
@@ -471,7 +480,8 @@ class Pipeline:
 
     def set_environment(self, name: str, environment: str | None) -> None:
         """Point the stage's deployment jobs at `environment`; a stage without one gets a
-        deployment job `Deploy` so it can be promoted to. None removes the environment."""
+        deployment job `Deploy` so it can be promoted to, with one step (Azure refuses a
+        deploy hook without steps). None removes the environment."""
         stage = self._editable(name, "environment")
         deployments = [job for job in stage.jobs if job.kind == "deployment"]
         if environment is None:
@@ -479,7 +489,9 @@ class Pipeline:
                 job.environment = None
             return
         if not deployments:
-            job = Job(name="Deploy", kind="deployment", strategy=Strategy("runOnce"))
+            job = Job(name="Deploy", kind="deployment", strategy=Strategy("runOnce", hooks={
+                "deploy": [Step("script", "echo Deploying to $(Environment.Name)")],
+            }))
             stage.jobs.append(job)
             deployments = [job]
         for job in deployments:

@@ -28,7 +28,7 @@ from release_manager.core.yaml_guard import (
 from release_manager.core.yaml_reader import read_pipeline
 from release_manager.core.yaml_splice import PipelineWriteError, SpliceWriter
 from release_manager.core.yaml_style import detect_style
-from release_manager.core.yaml_text import SourceText, changed_lines
+from release_manager.core.yaml_text import EditedText, SourceText, changed_lines
 
 __all__ = [
     "DocumentState", "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem",
@@ -121,6 +121,12 @@ class PipelineDocument:
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
         return self._base.writer.write(self._base.original, self.pipeline)
+
+    def edited(self) -> EditedText:
+        """`dumps()` with where each position of `text` (the model's positions, the YAML
+        nodes' marks) stands in it: one pass of the writer gives both."""
+        writer = self._base.writer
+        return EditedText(writer.source, writer.pieces(self._base.original, self.pipeline))
 
     def is_modified(self) -> bool:
         return self.dumps() != self.text

@@ -1,10 +1,11 @@
 """What is wrong with a pipeline, each finding with its line and column in the file.
 
-`validate_pipeline` holds the rules of the model (stage graph, names, deployment jobs, stage
-conditions): cheap enough to run after every edit. `validate` adds what needs the loaded
-document: job and step conditions found in the YAML tree and the official JSON schema
-(`core.schema_check`, compiled on first use). `validate_file` turns a file that cannot be
-loaded into diagnostics too.
+`validate_pipeline` holds the rules of the model (stage graph, names, jobs, deployment jobs,
+stage conditions): cheap enough to run after every edit; `validate_edited` runs them on a
+document being edited, at the positions of the text a save would write. `validate` adds
+what needs the loaded document: job and step conditions found in the YAML tree and the
+official JSON schema (`core.schema_check`, compiled on first use). `validate_file` turns a
+file that cannot be loaded into diagnostics too.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.tokens import AliasToken, AnchorToken
 
 from release_manager.core import expressions, pipeline_yaml
-from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage
-from release_manager.core.pipeline_yaml import PipelineDocument
+from release_manager.core.model import NAME_PATTERN, Job, Pipeline, Pos, Stage, Strategy
+from release_manager.core.pipeline_yaml import PipelineDocument, PipelineWriteError
+from release_manager.core.yaml_reader import HOOKS
+from release_manager.core.yaml_text import EditedText
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -126,21 +129,38 @@ def validate(document: PipelineDocument) -> list[Diagnostic]:
 
 
 def validate_pipeline(
-    pipeline: Pipeline, *, text: str | None = None, file: str = ""
+    pipeline: Pipeline, *, text: str | None = None, file: str = "",
+    edited: EditedText | None = None,
 ) -> list[Diagnostic]:
-    """The model's rules, fast and without the schema (the GUI runs it after each edit).
+    """The model's rules, fast and without the schema.
 
     `text` is the file the pipeline was loaded from; with it, condition errors point at
-    their exact column inside the YAML scalar.
+    their exact column inside the YAML scalar. The model's positions are those of `text`;
+    with `edited` (that text as edited since), every finding is placed in `edited.text`.
     """
     source = Source(text) if text is not None else None
-    return sorted(set(_pipeline_rules(pipeline, source, file)), key=sort_key)
+    return sorted(set(_pipeline_rules(pipeline, source, file, edited)), key=sort_key)
 
 
-def _pipeline_rules(pipeline: Pipeline, source: Source | None, file: str) -> list[Diagnostic]:
-    rules = _Rules(pipeline, source, file)
-    return [*rules.names(), *rules.dependencies(), *rules.cycles(), *rules.jobs(),
-            *rules.conditions()]
+def validate_edited(document: PipelineDocument) -> list[Diagnostic]:
+    """The model's rules on a document being edited (the GUI runs them after each edit),
+    each finding at its place in `document.dumps()`, the text the YAML pane shows and the
+    full validation reads: positions of the loaded text would point at lines an edit has
+    moved. Costs one pass of the writer on top of the rules."""
+    try:
+        edited = document.edited()
+    except PipelineWriteError:  # an edit the file cannot take: the loaded text's positions
+        edited = None
+    return validate_pipeline(document.pipeline, text=document.text,
+                             file=str(document.path or ""), edited=edited)
+
+
+def _pipeline_rules(
+    pipeline: Pipeline, source: Source | None, file: str, edited: EditedText | None = None
+) -> list[Diagnostic]:
+    rules = _Rules(pipeline, source, file, edited)
+    return [*rules.names(), *rules.dependencies(), *rules.cycles(), *rules.starting_jobs(),
+            *rules.jobs(), *rules.conditions()]
 
 
 # ---------------------------------------------------------------- source positions
@@ -240,10 +260,12 @@ def _is_template(text: str) -> bool:
 
 
 class _Rules:
-    def __init__(self, pipeline: Pipeline, source: Source | None, file: str) -> None:
+    def __init__(self, pipeline: Pipeline, source: Source | None, file: str,
+                 edited: EditedText | None = None) -> None:
         self.pipeline = pipeline
         self.source = source
         self.file = file
+        self.edited = edited
         self.stages = [stage for stage in pipeline.stages if stage.kind == "stage"]
         self.index_by_lower: dict[str, int] = {}
         for index, stage in enumerate(pipeline.stages):
@@ -260,9 +282,16 @@ class _Rules:
         self, severity: Severity, message: str, pos: Pos | None, stage: Stage | None,
         field: str | None, code: str,
     ) -> Diagnostic:
-        pos = pos or Pos(0, 0)
+        pos = self.place(pos) or Pos(0, 0)
         return Diagnostic(severity, message, pos.line, pos.column, self.file,
                           stage.name if stage else None, field, code)
+
+    def place(self, pos: Pos | None) -> Pos | None:
+        """Where a position of the loaded text stands in the edited text."""
+        if pos is None or self.edited is None:
+            return pos
+        placed = self.edited.place(pos.line, pos.column)
+        return Pos(*placed) if placed else None
 
     def dependencies(self) -> Iterator[Diagnostic]:
         """`dependsOn` entries naming no stage of the file (Azure matches names without
@@ -355,17 +384,53 @@ class _Rules:
             if len(same) < 2:
                 continue
             for stage in same:
-                others = _also_at(stage, same, "another stage")
+                others = self.also_at(stage, same, "another stage")
                 yield self.diagnostic(
                     "error", f"duplicate stage name {name!r} (also at {others})",
                     self.name_pos(stage), stage, "stage", "duplicate-stage",
                 )
+
+    def also_at(self, item: Stage | Job, same: list, unplaced: str) -> str:
+        """Where the other items of a duplicated name stand: "line 12, line 40"."""
+        places = [self.place(other.pos) for other in same if other is not item]
+        return ", ".join(f"line {pos.line}" if pos else unplaced for pos in places)
 
     def name_pos(self, stage: Stage) -> Pos | None:
         node = stage.source.node if stage.source else None
         if _source_name(stage, "stage") is not None:
             return _value_pos(node, "stage")
         return stage.pos
+
+    def starting_jobs(self) -> Iterator[Diagnostic]:
+        """A stage needs a job that depends on no other job of the stage, where it starts:
+        Azure's graph validation refuses the pipeline otherwise, and a stage with no job at
+        all fails the same way ("Stage X must contain at least one job with no
+        dependencies", `GraphValidator` and `PipelineStrings.StageNotValidNoStartingPhase`
+        in Microsoft.TeamFoundation.DistributedTask.Pipelines; the docs, "Specify jobs in
+        your pipeline": "Pipelines must contain at least one job with no dependencies").
+        Jobs a `${{ }}` expression makes are not known here, so such stages are left alone.
+        """
+        if self.pipeline.implicit_stage:
+            return
+        for stage in self.pipeline.stages:
+            if stage.kind != "stage":
+                continue
+            if stage.jobs and not all(_waits_for_a_job(job) for job in stage.jobs):
+                continue  # the usual case, decided without reading the YAML
+            if _jobs_from_expression(stage):
+                continue
+            name = _source_name(stage, "stage") or stage.name
+            if not stage.jobs:
+                yield self.diagnostic(
+                    "error", f"stage {name!r} has no jobs: Azure needs at least one job in "
+                    "a stage", self.name_pos(stage), stage, "jobs", "empty-stage",
+                )
+            else:
+                yield self.diagnostic(
+                    "error", f"every job of stage {name!r} depends on another job: Azure needs "
+                    "one job with no dependencies to start the stage",
+                    self.name_pos(stage), stage, "jobs", "no-starting-job",
+                )
 
     def jobs(self) -> Iterator[Diagnostic]:
         for stage in self.pipeline.stages:
@@ -379,7 +444,8 @@ class _Rules:
                 missing_environment = job.kind == "deployment" and not (
                     job.environment or job.environment_resource
                 )
-                if missing_environment or _UNIQUE_SUFFIX.fullmatch(job.name):
+                gaps = _strategy_gaps(job.strategy) if job.kind == "deployment" else []
+                if missing_environment or gaps or _UNIQUE_SUFFIX.fullmatch(job.name):
                     items = _job_items(stage) if items is None else items
                     item = items.get(job.pos)
                 written = item.get(job.kind) if item is not None else None
@@ -394,6 +460,13 @@ class _Rules:
                         + "has no environment",
                         job.pos, stage, "environment", "deployment-environment",
                     )
+                if gaps and item is not None:  # the model keeps no expression-made parts
+                    gaps = _written_strategy_gaps(item)
+                for gap in gaps:
+                    yield self.diagnostic(
+                        "error", f"deployment job {name or job.name!r}: {gap}",
+                        job.pos, stage, "jobs", "deployment-strategy",
+                    )
                 if not name:
                     continue
                 seen.setdefault(name, []).append(job)
@@ -406,7 +479,7 @@ class _Rules:
                 if len(same) < 2:
                     continue
                 for job in same:
-                    others = _also_at(job, same, "another job")
+                    others = self.also_at(job, same, "another job")
                     yield self.diagnostic(
                         "error",
                         f"duplicate job name {name!r} in stage {stage.name!r} (also at {others})",
@@ -488,13 +561,6 @@ class _Rules:
         return _ConditionLocator(stage.condition or "", None, None, fallback)
 
 
-def _also_at(item: Stage | Job, same: list, unplaced: str) -> str:
-    """Where the other items of a duplicated name stand: "line 12, line 40"."""
-    return ", ".join(
-        f"line {other.pos.line}" if other.pos else unplaced for other in same if other is not item
-    )
-
-
 _UNIQUE_SUFFIX = re.compile(r"(.+)-\d+")
 
 
@@ -529,6 +595,86 @@ def _job_items(stage: Stage) -> dict[Pos | None, Mapping[str, Any]]:
         if isinstance(item, Mapping) and lc is not None and lc.line is not None:
             found[Pos(lc.line + 1, lc.col + 1)] = item
     return found
+
+
+def _is_expression_value(value: Any) -> bool:
+    """A value a template expression makes: `${{ parameters.jobs }}`, or a mapping with a
+    `${{ if }}` / `${{ each }}` key."""
+    if isinstance(value, str):
+        return _is_template(value)
+    return isinstance(value, Mapping) and any(_is_template(str(key)) for key in value)
+
+
+def _jobs_from_expression(stage: Stage) -> bool:
+    node = stage.source.node if stage.source else None
+    return isinstance(node, Mapping) and _is_expression_value(node.get("jobs"))
+
+
+def _waits_for_a_job(job: Job) -> bool:
+    """Whether the job surely depends on another job (a template's jobs, or a dependency
+    a template expression or macro makes, may not)."""
+    return job.kind in ("job", "deployment") and bool(job.depends_on) and not any(
+        _is_template(name) or "$(" in name for name in job.depends_on or []
+    )
+
+
+_STRATEGIES = ("runOnce", "rolling", "canary")
+
+
+def _strategy_gaps(strategy: Strategy | None) -> list[str]:
+    """What Azure refuses in a deployment job's strategy (`DeploymentStrategyBuilder` in
+    Microsoft.TeamFoundation.DistributedTask.WebApi): a life cycle hook without steps
+    ("Deployment life cycle hook of type Deploy must contain steps to be run as part of
+    the hook") and a strategy without a deploy hook ("Deployment strategy should contain
+    life cycle hook of type 'Deploy'"). A job without `strategy:` runs once and passes.
+    The model's reading; `_written_strategy_gaps` confirms it on the file's YAML."""
+    if strategy is None:
+        return []
+    # A strategy with no hooks is written with an empty deploy hook (`yaml_values`).
+    hooks = {hook: bool(steps) for hook, steps in strategy.hooks.items()} or {"deploy": False}
+    return _gaps(strategy.kind, hooks)
+
+
+def _gaps(kind: str, hooks: dict[str, bool]) -> list[str]:
+    gaps = [f"its {hook} hook has no steps" for hook, has_steps in hooks.items()
+            if not has_steps]
+    if "deploy" not in hooks:
+        gaps.append(f"its {kind} strategy has no deploy hook")
+    return gaps
+
+
+def _written_strategy_gaps(item: Mapping[str, Any]) -> list[str]:
+    """The strategy gaps of a deployment job's YAML, where the model has none of the parts
+    a template expression makes (such a strategy is left alone)."""
+    strategy = item.get("strategy")
+    if not isinstance(strategy, Mapping) or _is_expression_value(strategy):
+        return []
+    kind = next((key for key in _STRATEGIES if key in strategy), None)
+    body = strategy.get(kind) if kind else None
+    if kind is None or _is_expression_value(body) or not isinstance(body or {}, Mapping):
+        return []
+    body = body or {}
+    found: dict[str, bool | None] = {hook: _has_steps(body[hook])
+                                     for hook in HOOKS if hook in body}
+    on = body.get("on")
+    if _is_expression_value(on):
+        return []
+    if isinstance(on, Mapping):
+        found.update({f"on.{outcome}": _has_steps(on[outcome])
+                      for outcome in ("success", "failure") if outcome in on})
+    if any(has_steps is None for has_steps in found.values()):
+        return []
+    return _gaps(kind, {hook: bool(has_steps) for hook, has_steps in found.items()})
+
+
+def _has_steps(hook: Any) -> bool | None:
+    """Whether a life cycle hook lists steps; None when a template expression makes them."""
+    if _is_expression_value(hook):
+        return None
+    steps = hook.get("steps") if isinstance(hook, Mapping) else None
+    if _is_expression_value(steps):
+        return None
+    return isinstance(steps, list) and bool(steps)
 
 
 def _has_environment(job: Job, item: Mapping[str, Any] | None) -> bool:

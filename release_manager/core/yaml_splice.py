@@ -571,9 +571,9 @@ class SpliceWriter:
         for splice in splices:
             if splice.start < cursor or splice.end > end:
                 raise PipelineWriteError("two edits of the same text overlap")
-            pieces += [Piece(text[cursor:splice.start], False), Piece(splice.text, True)]
+            pieces += [Piece(text[cursor:splice.start], False, cursor), Piece(splice.text, True)]
             cursor = splice.end
-        pieces.append(Piece(text[cursor:end], False))
+        pieces.append(Piece(text[cursor:end], False, cursor))
         return pieces
 
 
@@ -618,7 +618,8 @@ class _Region:
                 chunk = self.chunks[entry]
                 body = writer._spliced(chunk.start, chunk.content_end, owned[entry])
                 if entry not in in_place:  # moved: every line of it is new here
-                    body = [Piece(join(body), True)]
+                    body = [Piece(piece.text, True, piece.origin) for piece in body
+                            if piece.text]
             else:
                 body = [Piece(entry.replace("\n", newline) if newline != "\n" else entry,
                               True)]
@@ -628,7 +629,9 @@ class _Region:
             if position < len(self.plan) - 1:  # an item keeps the blank lines it had after it
                 own = isinstance(entry, int) and entry < len(self.separators)
                 separator = self.separators[entry] if own else self.usual
-                pieces.append(Piece(separator, not own and bool(separator)))
+                origin = self.chunks[entry].content_end if own and isinstance(entry, int) \
+                    else -1
+                pieces.append(Piece(separator, not own and bool(separator), origin))
         return pieces
 
     def _owned(self, splices: list[Splice]) -> dict[int, list[Splice]]:

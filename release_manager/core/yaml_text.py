@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple
 
@@ -14,7 +15,7 @@ class SourceText:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = split_lines(text)
-        self.starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+        self.starts = _line_starts(text)
 
     def offset(self, line: int, column: int) -> int:
         if line >= len(self.starts):
@@ -51,6 +52,50 @@ class Piece(NamedTuple):
 
     text: str
     changed: bool
+    origin: int = -1
+    """Where `text` starts in the original when it is copied from it (kept in place or
+    moved with its stage); -1 for new text."""
+
+
+class EditedText:
+    """The text an edit gives (`pieces` joined) and where each place of the original text
+    stands in it: the model's positions are those of the original."""
+
+    def __init__(self, original: SourceText, pieces: list[Piece]) -> None:
+        self.text = join(pieces)
+        self._original_starts = original.starts
+        self._starts: list[int] | None = None
+        copies: list[tuple[int, int, int]] = []  # (origin, length, offset in `text`)
+        offset = 0
+        for piece in pieces:
+            if piece.origin >= 0 and piece.text:
+                copies.append((piece.origin, len(piece.text), offset))
+            offset += len(piece.text)
+        copies.sort()
+        self._copies = copies
+        self._origins = [origin for origin, _, _ in copies]
+
+    def place(self, line: int, column: int) -> tuple[int, int] | None:
+        """The 1-based (line, column) in `text` of the original's (`line`, `column`);
+        a place inside replaced text goes to where the replacement begins, a removed one
+        to where it was. None when the original has no such line."""
+        if not 0 < line <= len(self._original_starts):
+            return None
+        offset = self._original_starts[line - 1] + column - 1
+        index = bisect.bisect_right(self._origins, offset) - 1
+        if index < 0:
+            return None
+        origin, length, written = self._copies[index]
+        written += min(offset - origin, length)
+        if self._starts is None:
+            self._starts = _line_starts(self.text)
+        row = bisect.bisect_right(self._starts, written) - 1
+        return row + 1, written - self._starts[row] + 1
+
+
+def _line_starts(text: str) -> list[int]:
+    """Offsets where the lines of `text` begin, as the parser numbers them."""
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
 
 def join(pieces: list[Piece]) -> str:

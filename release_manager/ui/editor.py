@@ -17,7 +17,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from release_manager.core.environments_file import load_environments, save_environments
 from release_manager.core.model import ModelError, Pipeline
 from release_manager.core.pipeline_yaml import DocumentState, PipelineDocument
-from release_manager.core.validation import Diagnostic, validate_pipeline
+from release_manager.core.validation import Diagnostic, validate_edited
 
 
 class SnapshotCommand(QUndoCommand):
@@ -130,9 +130,7 @@ class PipelineEditor(QObject):
         return list(self._diagnostics)
 
     def _revalidate(self) -> None:
-        self._diagnostics = validate_pipeline(
-            self.pipeline, text=self.document.text, file=str(self.document.path or "")
-        )
+        self._diagnostics = validate_edited(self.document)
         self.diagnosticsChanged.emit(list(self._diagnostics))
 
     def is_modified(self) -> bool:

@@ -1,8 +1,11 @@
 """The Problems panel: every diagnostic of the open pipeline, one row each.
 
 Two sources feed it: the editor's model rules, re-run after each edit
-(`diagnosticsChanged`), and the full validation (schema and all), which reads a fresh
-parse of the text a save would write on a pool thread, so the window never waits for it.
+(`diagnosticsChanged`) and placed in the text a save would write, and the full validation
+(schema and all), which reads a fresh parse of that text on a pool thread, so the window
+never waits for it. Both speak of the current text: the full results, once back, are the
+whole answer (they include the model rules); until then the model rules stand in for
+theirs.
 """
 
 from __future__ import annotations
@@ -62,14 +65,17 @@ def load_error_diagnostics(error: PipelineLoadError, file: str = "") -> list[Dia
     return [Diagnostic("error", p.message, p.line, p.column, file=file) for p in error.problems]
 
 
-def merge(full: list[Diagnostic], live: list[Diagnostic]) -> list[Diagnostic]:
-    """Full results plus the live model rules they do not already report, errors first."""
-    def key(d: Diagnostic) -> tuple[Any, ...]:
-        return (d.severity, d.message, d.stage, d.code)
-
-    seen = {key(d) for d in full}
-    merged = list(full) + [d for d in live if key(d) not in seen]
-    return sorted(merged, key=lambda d: (_SEVERITY_RANK.get(d.severity, 3), d.line, d.column))
+def merge(full: list[Diagnostic], live: list[Diagnostic], full_is_current: bool
+          ) -> list[Diagnostic]:
+    """What the panel lists, errors first. The full validation runs the model rules too,
+    so when it has read the current text it is the whole answer. While it runs again
+    after an edit, the live model rules speak for the current text, and the last full run
+    adds only what they do not check (schema, job and step conditions, load problems:
+    the findings that name no stage) until its next result replaces them."""
+    rows = list(full) if full_is_current else [
+        *live, *(d for d in full if d.stage is None)
+    ]
+    return sorted(rows, key=lambda d: (_SEVERITY_RANK.get(d.severity, 3), d.line, d.column))
 
 
 class ProblemsModel(QAbstractTableModel):
@@ -154,6 +160,7 @@ class ProblemsPanel(QTableView):
         self._full: list[Diagnostic] = []
         self._generation = 0
         self._done_generation = 0
+        self._full_failed = False
         self._timer = QTimer(self, singleShot=True, interval=FULL_VALIDATION_DELAY_MS)
         self._timer.timeout.connect(self.run_full_validation)
 
@@ -211,25 +218,34 @@ class ProblemsPanel(QTableView):
         self._timer.start()
 
     def _on_live(self, diagnostics: list[Diagnostic]) -> None:
+        """The model changed: the live findings are of the new text, and a full validation
+        still running reads the text before the edit, so its result is dropped."""
         self._live = list(diagnostics)
+        self._generation += 1
+        self._schedule_full_validation()
         self._show()
 
     def _on_full_failed(self, message: str) -> None:
         failure = Diagnostic("error", f"the full validation failed: {message}", 0, 0)
-        self._on_full((self._generation, [failure]))
+        self._take_full(self._generation, [failure], failed=True)
 
     def _on_full(self, result: tuple[int, list[Diagnostic]]) -> None:
         generation, diagnostics = result
+        self._take_full(generation, diagnostics, failed=False)
+
+    def _take_full(self, generation: int, diagnostics: list[Diagnostic], failed: bool) -> None:
         if generation != self._generation:
             return
         self._done_generation = generation
         self._full = list(diagnostics)
+        self._full_failed = failed
         self._show()
         self.viewport().update()
         self.fullValidationFinished.emit(self.diagnostics())
 
     def _show(self) -> None:
-        self._model.set_diagnostics(merge(self._full, self._live))
+        current = not self.is_validating() and not self._full_failed
+        self._model.set_diagnostics(merge(self._full, self._live, current))
         self.problemsChanged.emit(self.diagnostics())
 
     def empty_text(self) -> str:

@@ -21,14 +21,14 @@ INVALID = DATA / "invalid" / "duplicate-top-level-keys.yml"
 BROKEN = """\
 stages:
 - stage: Build
-  jobs: []
+  jobs: [job: A]
 - stage: Deploy
   dependsOn: Biuld
   condition: and(succeeded(), eq(1, 2)))
-  jobs: []
+  jobs: [job: A]
 - stage: Later
   dependOn: Deploy
-  jobs: []
+  jobs: [job: A]
 """
 
 
@@ -64,6 +64,27 @@ def test_validate_process_prints_each_finding_and_a_summary(broken: Path) -> Non
         f"{broken}:6:40: error: invalid condition: Unexpected symbol: ')'",
         f"{broken}:9:3: warning: unknown key 'dependOn' in stage (did you mean 'dependsOn'?)",
         "2 errors, 1 warning in 2 files",
+    ]
+
+
+def test_validate_process_reports_a_stage_without_jobs_at_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(
+        "stages:\n"
+        "- stage: Build\n"
+        "  jobs:\n"
+        "  - job: Compile\n"
+        "    steps:\n"
+        "    - script: make\n"
+        "- stage: Deploy\n"
+        "  dependsOn: Build\n",
+        encoding="utf-8",
+    )
+    done = cli("validate", str(path))
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        f"{path}:7:10: error: stage 'Deploy' has no jobs: Azure needs at least one job in a stage",
+        "1 error, 0 warnings in 1 file",
     ]
 
 

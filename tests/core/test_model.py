@@ -56,6 +56,16 @@ def test_adding_a_stage_at_the_end_depends_on_the_last_one() -> None:
     assert graph(pipeline)["Test"] == ["Dev"]
 
 
+def test_a_new_stage_starts_with_one_job_of_one_step() -> None:
+    # Azure refuses a stage without jobs ("must contain at least one job with no
+    # dependencies"): the new stage has one for the user to edit.
+    [job] = chain("Build").add_stage("Test").jobs
+    assert (job.name, job.kind, job.depends_on) == ("Job", "job", None)
+    assert [(step.kind, step.value) for step in job.steps] == [
+        ("script", "echo Add the steps of this stage here")
+    ]
+
+
 def test_inserting_a_stage_does_not_rewire_its_neighbours() -> None:
     pipeline = chain("Build", "Dev")
     pipeline.add_stage("Lint", index=1, depends_on=[])
@@ -188,6 +198,10 @@ def test_set_environment_points_deployment_jobs_or_adds_one() -> None:
     pipeline.set_environment("Dev", "dev")
     [job] = pipeline.stage("Dev").jobs
     assert (job.kind, job.environment) == ("deployment", "dev")
+    # Azure refuses a deploy hook without steps.
+    assert job.strategy is not None and [s.value for s in job.strategy.hooks["deploy"]] == [
+        "echo Deploying to $(Environment.Name)"
+    ]
     assert pipeline.stage("Dev").environments == ["dev"]
     assert "dev" in pipeline.environments
     pipeline.stage("Dev").jobs.append(Job("Other", kind="deployment", environment="x"))

@@ -57,6 +57,11 @@ stages:
           - script: echo test
 """
 
+STARTER = "  jobs:\n  - job: Job\n    steps:\n    - script: echo Add the steps of this stage here\n"
+"""The job a new stage starts with (`model.starter_job`), at the file's indentation."""
+DEPLOY_STEPS = "          steps:\n          - script: echo Deploying to $(Environment.Name)\n"
+"""The deploy hook of a new Deploy job."""
+
 BUILD = """\
 - stage: Build
   displayName: 'Build the app'
@@ -218,7 +223,8 @@ def test_scalar_depends_on_becomes_a_block_list_in_the_file_style(document):
     pipeline.add_stage("Lint", index=1)
     pipeline.connect("Lint", "Dev")
     expected = swap(FIXTURE, {"  dependsOn: Build\n": "  dependsOn:\n  - Build\n  - Lint\n"})
-    check(document, swap(expected, {BUILD: BUILD + "- stage: Lint\n  dependsOn: Build\n\n"}))
+    check(document, swap(expected, {
+        BUILD: BUILD + "- stage: Lint\n  dependsOn: Build\n" + STARTER + "\n"}))
 
 
 def test_flow_depends_on_stays_flow():
@@ -251,8 +257,7 @@ def test_environment_scalar_mapping_and_a_new_deployment_job(document):
             "    environment: ci\n"
             "    strategy:\n"
             "      runOnce:\n"
-            "        deploy:\n"
-            "          steps: []\n"),
+            "        deploy:\n" + DEPLOY_STEPS),
     }))
 
 
@@ -264,19 +269,18 @@ def test_new_stage_at_the_end_with_an_environment(document):
         "\n"
         "- stage: Prod\n"
         "  displayName: Production\n"
-        "  dependsOn: Test\n"
-        "  jobs:\n"
+        "  dependsOn: Test\n" + STARTER +
         "  - deployment: Deploy\n"
         "    environment: prod\n"
         "    strategy:\n"
         "      runOnce:\n"
-        "        deploy:\n"
-        "          steps: []\n"))
+        "        deploy:\n" + DEPLOY_STEPS))
 
 
 def test_new_stage_in_the_middle_keeps_the_comment_with_its_stage(document):
     document.pipeline.add_stage("Lint", index=1)
-    check(document, swap(FIXTURE, {BUILD: BUILD + "- stage: Lint\n  dependsOn: Build\n\n"}))
+    check(document, swap(FIXTURE, {
+        BUILD: BUILD + "- stage: Lint\n  dependsOn: Build\n" + STARTER + "\n"}))
 
 
 def test_removing_a_stage_takes_its_own_comment(document):
@@ -391,12 +395,16 @@ def test_a_file_that_indents_its_lists_gets_new_stages_indented():
         "      - A\n"
         "      - B\n"
         "    jobs:\n"
+        "      - job: Job\n"
+        "        steps:\n"
+        "          - script: echo Add the steps of this stage here\n"
         "      - deployment: Deploy\n"
         "        environment: prod\n"
         "        strategy:\n"
         "          runOnce:\n"
         "            deploy:\n"
-        "              steps: []\n"))
+        "              steps:\n"
+        "                - script: echo Deploying to $(Environment.Name)\n"))
 
 
 def test_crlf_files_stay_crlf(tmp_path):
@@ -410,7 +418,7 @@ def test_crlf_files_stay_crlf(tmp_path):
     expected = swap(FIXTURE, {
         "  displayName: 'Build the app'\n": "  displayName: 'Build the app'\n"
                                             "  condition: always()\n",
-    }) + "\n- stage: Prod\n  dependsOn: Test\n"
+    }) + "\n- stage: Prod\n  dependsOn: Test\n" + STARTER
     assert path.read_bytes() == expected.replace("\n", "\r\n").encode()
 
 
@@ -475,7 +483,7 @@ def test_jobs_only_pipeline_takes_job_edits_but_refuses_new_stages():
     document.pipeline.set_environment("__default", "dev")
     check(document, text + (
         "- deployment: Deploy\n  environment: dev\n  strategy:\n    runOnce:\n"
-        "      deploy:\n        steps: []\n"))
+        "      deploy:\n        steps:\n        - script: echo Deploying to $(Environment.Name)\n"))
     document.pipeline.add_stage("Later")
     with pytest.raises(PipelineWriteError, match="no stages: list"):
         document.dumps()
@@ -484,7 +492,7 @@ def test_jobs_only_pipeline_takes_job_edits_but_refuses_new_stages():
 def test_a_pipeline_without_stages_gets_a_stages_list():
     document = loads("trigger: none\n")
     document.pipeline.add_stage("First")
-    check(document, "trigger: none\nstages:\n- stage: First\n  dependsOn: []\n")
+    check(document, "trigger: none\nstages:\n- stage: First\n  dependsOn: []\n" + STARTER)
 
 
 def test_old_mac_line_breaks_are_kept():
@@ -493,7 +501,7 @@ def test_old_mac_line_breaks_are_kept():
     document.pipeline.set_condition("A", "always()")
     document.pipeline.add_stage("C")
     check(document, "stages:\r- stage: A\r  displayName: x\r  condition: always()\r"
-                    "- stage: B\r- stage: C\r  dependsOn: B\r")
+                    "- stage: B\r- stage: C\r  dependsOn: B\r" + STARTER.replace("\n", "\r"))
 
 
 def test_an_empty_depends_on_list_takes_the_usual_forms():
@@ -511,7 +519,7 @@ def test_a_deployment_job_for_a_stage_without_jobs():
     document.pipeline.set_environment("A", "dev")
     document.pipeline.set_environment("B", "prod")
     deploy = ("  - deployment: Deploy\n    environment: {}\n    strategy:\n      runOnce:\n"
-              "        deploy:\n          steps: []\n")
+              "        deploy:\n" + DEPLOY_STEPS)
     check(document, "stages:\n- stage: A\n  dependsOn: []  # first\n  jobs:\n"
                     + deploy.format("dev") + "- stage: B\n  jobs:\n" + deploy.format("prod"))
 

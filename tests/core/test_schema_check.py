@@ -165,7 +165,7 @@ def test_a_missing_schema_skips_the_check_with_a_note(
     monkeypatch.setenv("RELEASE_MANAGER_SCHEMA", str(tmp_path / "gone.json"))
     schema_check.validator.cache_clear()
     try:
-        document = loads("stages:\n- stage: A\n  dependOn: B\n  jobs: []\n", "p.yml")
+        document = loads("stages:\n- stage: A\n  dependOn: B\n  jobs: [job: A]\n", "p.yml")
         [note] = validate(document)
     finally:
         monkeypatch.undo()

@@ -13,6 +13,7 @@ from release_manager.core.pipeline_yaml import loads
 from release_manager.core.validation import (
     Diagnostic,
     validate,
+    validate_edited,
     validate_file,
     validate_pipeline,
 )
@@ -51,14 +52,14 @@ def test_cycle(tmp_path: Path) -> None:
         stages:
         - stage: A
           dependsOn: C
-          jobs: []
+          jobs: [job: A]
         - stage: B
           dependsOn: [A]
-          jobs: []
+          jobs: [job: A]
         - stage: C
           dependsOn:
           - B
-          jobs: []
+          jobs: [job: A]
         """)
     assert shown(found) == [("error", 3, 14, "stages A → B → C → A form a cycle")]
     assert found[0].file == str(tmp_path / "azure-pipelines.yml")
@@ -70,7 +71,7 @@ def test_unknown_dependency_points_at_the_entry(tmp_path: Path) -> None:
   dependsOn:
   - Build
   - 'Tset'
-  jobs: []
+  jobs: [job: A]
 """)
     assert shown(found) == [("error", 10, 5, "stage 'Deploy' depends on unknown stage 'Tset'")]
 
@@ -78,7 +79,7 @@ def test_unknown_dependency_points_at_the_entry(tmp_path: Path) -> None:
 def test_duplicate_stage_names_point_at_both_names(tmp_path: Path) -> None:
     found = run(tmp_path, BUILD + """\
 - stage:   Build
-  jobs: []
+  jobs: [job: A]
 """)
     assert shown(found) == [
         ("error", 2, 10, "duplicate stage name 'Build' (also at line 7)"),
@@ -90,7 +91,7 @@ def test_invalid_stage_name(tmp_path: Path) -> None:
     found = run(tmp_path, """\
         stages:
         - stage: Deploy-Prod
-          jobs: []
+          jobs: [job: A]
         """)
     assert shown(found) == [("error", 2, 10, "invalid stage name 'Deploy-Prod': use letters, "
                              "digits and underscores, not starting with a digit")]
@@ -118,6 +119,118 @@ def test_duplicate_job_names_and_deployment_without_environment(tmp_path: Path) 
     ]
 
 
+def test_a_stage_without_jobs_is_an_error_at_its_name(tmp_path: Path) -> None:
+    found = run(tmp_path, BUILD + """\
+- stage: Dev
+  dependsOn: Build
+- stage:  Prod
+  jobs: []
+""")
+    assert shown(found) == [
+        ("error", 7, 10, "stage 'Dev' has no jobs: Azure needs at least one job in a stage"),
+        ("error", 9, 11, "stage 'Prod' has no jobs: Azure needs at least one job in a stage"),
+    ]
+    assert [(d.stage, d.field, d.code) for d in found] == [("Dev", "jobs", "empty-stage"),
+                                                           ("Prod", "jobs", "empty-stage")]
+
+
+def test_jobs_that_templates_make_are_not_judged(tmp_path: Path) -> None:
+    assert run(tmp_path, """\
+        parameters:
+        - name: jobs
+          type: jobList
+          default: []
+        stages:
+        - stage: Given
+          jobs: ${{ parameters.jobs }}
+        - stage: FromTemplate
+          jobs:
+          - template: jobs/build.yml
+        - stage: Each
+          jobs:
+          - ${{ each job in parameters.jobs }}:
+            - ${{ job }}
+        - template: stages/more.yml
+        - ${{ if eq(variables.x, 'y') }}:
+          - stage: Inside
+            jobs: ${{ parameters.jobs }}
+        """) == []
+
+
+def test_a_stage_whose_every_job_waits_for_another(tmp_path: Path) -> None:
+    found = run(tmp_path, """\
+        stages:
+        - stage: Build
+          jobs:
+          - job: A
+            dependsOn: B
+          - job: B
+            dependsOn: [A]
+        - stage: Test
+          jobs:
+          - job: A
+            dependsOn: ${{ parameters.first }}
+        """)
+    assert shown(found) == [
+        ("error", 2, 10, "every job of stage 'Build' depends on another job: Azure needs one "
+         "job with no dependencies to start the stage"),
+    ]
+
+
+def test_deployment_hooks_without_steps_and_a_strategy_without_deploy(tmp_path: Path) -> None:
+    found = run(tmp_path, """\
+        stages:
+        - stage: Prod
+          jobs:
+          - deployment: Empty
+            environment: prod
+            strategy:
+              runOnce:
+                deploy:
+                  steps: []
+                on:
+                  failure:
+                    pool: server
+          - deployment: NoDeploy
+            environment: prod
+            strategy:
+              rolling:
+                preDeploy:
+                  steps:
+                  - script: ./check.sh
+          - deployment: Fine
+            environment: prod
+            strategy:
+              canary:
+                deploy:
+                  steps:
+                  - script: ./deploy.sh
+          - deployment: NoStrategy
+            environment: prod
+          - deployment: Given
+            environment: prod
+            strategy:
+              runOnce:
+                deploy:
+                  steps: ${{ parameters.steps }}
+        """)
+    assert shown(found) == [
+        ("error", 4, 5, "deployment job 'Empty': its deploy hook has no steps"),
+        ("error", 4, 5, "deployment job 'Empty': its on.failure hook has no steps"),
+        ("error", 13, 5, "deployment job 'NoDeploy': its rolling strategy has no deploy hook"),
+    ]
+
+
+def test_a_stage_added_in_the_editor_and_its_environment_validate_clean() -> None:
+    document = loads(BUILD, "p.yml")
+    document.pipeline.add_stage("Deploy")
+    document.pipeline.set_environment("Deploy", "prod")
+    assert validate_pipeline(document.pipeline, text=document.text) == []
+    saved = loads(document.dumps(), "p.yml")
+    assert validate(saved) == []
+    assert [job.kind for job in saved.pipeline.stage("Deploy").jobs] == ["job", "deployment"]
+
+
 @pytest.mark.parametrize(
     ("value", "line", "column"),
     [
@@ -132,7 +245,7 @@ def test_duplicate_job_names_and_deployment_without_environment(tmp_path: Path) 
 def test_condition_syntax_error_at_its_column_in_the_file(
     tmp_path: Path, value: str, line: int, column: int
 ) -> None:
-    found = run(tmp_path, BUILD + f"- stage: Prod\n  condition: {value}\n  jobs: []\n")
+    found = run(tmp_path, BUILD + f"- stage: Prod\n  condition: {value}\n  jobs: [job: A]\n")
     assert shown(found) == [
         ("error", line, column, "invalid condition: Unrecognized value: 'bad'"),
     ]
@@ -163,17 +276,17 @@ def test_template_expression_conditions_are_left_to_template_expansion(tmp_path:
         stages:
         - stage: Build
           condition: ${{ parameters.when }}
-          jobs: []
+          jobs: [job: A]
         """) == []
 
 
 def test_condition_referring_to_a_stage_that_is_not_a_dependency(tmp_path: Path) -> None:
     found = run(tmp_path, BUILD + """\
 - stage: Test
-  jobs: []
+  jobs: [job: A]
 - stage: Prod
   condition: eq(dependencies.Build.result, 'Succeeded')
-  jobs: []
+  jobs: [job: A]
 """)
     assert shown(found) == [
         ("warning", 10, 30, "the condition of stage 'Prod' refers to stage 'Build', which is "
@@ -189,7 +302,7 @@ def test_anchors_and_aliases_are_errors_where_they_are(tmp_path: Path) -> None:
         stages:
         - stage: Build
           variables: *common
-          jobs: []
+          jobs: [job: A]
         """)
     assert [(d.line, d.column) for d in found] == [(2, 11), (6, 14)]
     assert all(d.severity == "error" and "Azure Pipelines rejects" in d.message for d in found)
@@ -199,7 +312,7 @@ def test_schema_findings_are_warnings_at_the_node(tmp_path: Path) -> None:
     found = run(tmp_path, BUILD + """\
 - stage: Deploy
   dependOn: Build
-  jobs: []
+  jobs: [job: A]
 """)
     assert shown(found) == [
         ("warning", 8, 3, "unknown key 'dependOn' in stage (did you mean 'dependsOn'?)"),
@@ -214,7 +327,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
 
 
 def test_validate_takes_a_loaded_document() -> None:
-    document = loads(BUILD + "- stage: Deploy\n  dependsOn: Nope\n  jobs: []\n", "p.yml")
+    document = loads(BUILD + "- stage: Deploy\n  dependsOn: Nope\n  jobs: [job: A]\n", "p.yml")
     assert [str(d) for d in validate(document)] == [
         "p.yml:8:14: error: stage 'Deploy' depends on unknown stage 'Nope'",
     ]
@@ -277,13 +390,39 @@ def test_conditions_of_stages_inside_template_blocks_are_checked(tmp_path: Path)
         - ${{ if parameters.canary }}:
           - stage: Canary
             condition: succeeded() @
-            jobs: []
+            jobs: [job: A]
         """)
     assert shown(found) == [("error", 8, 28, "invalid condition: Unrecognized value: '@'")]
 
 
+@pytest.mark.parametrize("edit", [
+    lambda p: p.set_condition("Build", "always()"),  # one line more above every finding
+    lambda p: p.set_depends_on("Test", None),  # one line less
+    lambda p: p.reorder_stage("Prod", 0),  # the stage with the findings moves first
+    lambda p: (p.add_stage("Lint", index=0), p.remove_stage("Test")),
+], ids=["line-added", "line-removed", "moved", "added-and-removed"])
+def test_findings_of_an_edited_document_stand_where_the_edited_text_has_them(edit) -> None:
+    text = BUILD + """\
+- stage: Test
+  dependsOn: Build
+  jobs: [job: A]
+- stage: Prod
+  condition: 'eq(1, 1) @'
+  jobs:
+  - job: Smoke
+  - job: Smoke
+"""
+    document = loads(text, "p.yml")
+    edit(document.pipeline)
+    live = validate_edited(document)
+    full = validate(loads(document.dumps(), "p.yml"))
+    assert sorted(d.code for d in live) == ["condition-syntax", "duplicate-job",
+                                            "duplicate-job"]
+    assert shown(live) == shown(full)
+
+
 def test_the_editor_path_gives_the_same_positions_and_follows_edits() -> None:
-    text = BUILD + "- stage: Prod\n  condition: 'eq(1, 1) @'\n  jobs: []\n"
+    text = BUILD + "- stage: Prod\n  condition: 'eq(1, 1) @'\n  jobs: [job: A]\n"
     document = loads(text, "p.yml")
     full = [d for d in validate(document) if d.code == "condition-syntax"]
     live = validate_pipeline(document.pipeline, text=document.text, file="p.yml")

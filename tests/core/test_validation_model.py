@@ -3,11 +3,12 @@ each edit): the stage graph, names, deployment jobs, stage conditions."""
 
 from __future__ import annotations
 
-from release_manager.core.model import Job, Pipeline, Pos, Stage, Strategy
+from release_manager.core.model import Job, Pipeline, Pos, Stage, Step, Strategy
 from release_manager.core.validation import Diagnostic, validate_pipeline
 
 
 def stage(name: str, line: int, depends_on: list[str] | None = None, **kw) -> Stage:
+    kw.setdefault("jobs", [Job("Work", pos=Pos(line + 2, 5))])
     return Stage(name, depends_on=depends_on, pos=Pos(line, 3), **kw)
 
 
@@ -132,7 +133,8 @@ def test_same_job_name_in_two_stages_is_fine() -> None:
 
 
 def test_a_deployment_job_needs_an_environment() -> None:
-    job = Job("Deploy", "deployment", strategy=Strategy(), pos=Pos(4, 5))
+    job = Job("Deploy", "deployment", strategy=Strategy(hooks={"deploy": [Step("script")]}),
+              pos=Pos(4, 5))
     pipeline = Pipeline(stages=[stage("Prod", 1, jobs=[job])])
     [found] = errors(pipeline)
     assert found.message == "deployment job 'Deploy' has no environment"
@@ -180,3 +182,31 @@ def test_template_expression_conditions_are_not_parsed() -> None:
 def test_diagnostic_prints_as_file_line_column() -> None:
     found = Diagnostic("error", "boom", 3, 7, file="a.yml")
     assert str(found) == "a.yml:3:7: error: boom"
+
+
+def test_a_stage_without_jobs_is_an_error_at_the_stage() -> None:
+    pipeline = Pipeline(stages=[stage("Build", 1), stage("Prod", 5, jobs=[])])
+    [found] = errors(pipeline)
+    assert found.message == "stage 'Prod' has no jobs: Azure needs at least one job in a stage"
+    assert (found.line, found.column, found.stage, found.field, found.code) == (
+        5, 3, "Prod", "jobs", "empty-stage")
+
+
+def test_template_references_and_expression_blocks_have_no_jobs_of_their_own() -> None:
+    pipeline = Pipeline(stages=[
+        Stage("build", kind="template", template="stages/build.yml", pos=Pos(1, 3)),
+        Stage("${{ if true }}", kind="expression", inner=["Canary"], pos=Pos(3, 3)),
+    ])
+    assert validate_pipeline(pipeline) == []
+
+
+def test_a_deployment_job_made_in_the_editor_needs_a_deploy_hook_with_steps() -> None:
+    deploy = Job("Deploy", "deployment", environment="prod", strategy=Strategy("rolling"))
+    pipeline = Pipeline(stages=[stage("Prod", 1, jobs=[deploy])])
+    assert [d.message for d in errors(pipeline)] == [
+        "deployment job 'Deploy': its deploy hook has no steps",
+    ]
+    deploy.strategy = Strategy("rolling", hooks={"preDeploy": [Step("script", "./check")]})
+    assert [d.message for d in errors(pipeline)] == [
+        "deployment job 'Deploy': its rolling strategy has no deploy hook",
+    ]

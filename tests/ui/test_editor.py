@@ -8,11 +8,11 @@ from release_manager.ui.editor import PipelineEditor
 TEXT = """\
 stages:
 - stage: Build
-  jobs: []
+  jobs: [job: A]
 - stage: Dev
-  jobs: []
+  jobs: [job: A]
 - stage: Prod
-  jobs: []
+  jobs: [job: A]
 """
 
 

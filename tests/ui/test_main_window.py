@@ -430,10 +430,10 @@ def test_clicking_a_problem_selects_its_stage_and_shows_its_line(qtbot, window_o
     path.write_text(
         "stages:\n"
         "- stage: Build\n"
-        "  jobs: []\n"
+        "  jobs: [job: A]\n"
         "- stage: Deploy\n"
         "  dependsOn: Missing\n"
-        "  jobs: []\n",
+        "  jobs: [job: A]\n",
         encoding="utf-8",
     )
     window = window_on(path)
@@ -452,6 +452,98 @@ def test_clicking_a_problem_selects_its_stage_and_shows_its_line(qtbot, window_o
     assert window.editor.selected() == ["Deploy"]
     assert window.yaml_pane.current_line() == rows[row].line
     assert "Problems (1 error" in window.problems_dock.windowTitle()
+
+
+DUPLICATED = """\
+stages:
+- stage: Lint
+  jobs:
+  - job: Lint
+    steps:
+    - script: make lint
+- stage: Build
+  jobs:
+  - job: Compile
+    steps:
+    - script: make
+- stage: Build
+  dependsOn: Lint
+  jobs:
+  - job: Compile
+    steps:
+    - script: make
+"""
+
+
+def click_problem(qtbot, window: MainWindow, row: int) -> None:
+    index = window.problems.model().index(row, 1)
+    window.problems.scrollTo(index)
+    qtbot.mouseClick(window.problems.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.problems.visualRect(index).center())
+
+
+def test_after_an_edit_problems_stand_once_at_their_lines_of_the_edited_text(
+    qtbot, window_on, tmp_path
+):
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(DUPLICATED, encoding="utf-8")
+    window = window_on(path)
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+
+    # A condition on the first stage: one more line above both duplicated names.
+    assert window.editor.apply("Condition", lambda p: p.set_condition("Lint", "always()"))
+
+    def duplicates() -> list[tuple[int, str]]:
+        return [(d.line, d.message) for d in window.problems.diagnostics()
+                if d.code == "duplicate-stage"]
+
+    expected = [(8, "duplicate stage name 'Build' (also at line 13)"),
+                (13, "duplicate stage name 'Build' (also at line 8)")]
+    assert duplicates() == expected  # the live rules, before the full validation is back
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+    assert duplicates() == expected
+    assert len(window.problems.diagnostics()) == 2
+    lines = window.yaml_pane.toPlainText().split("\n")
+    for row, (line, _) in enumerate(expected):
+        click_problem(qtbot, window, row)
+        assert window.yaml_pane.current_line() == line
+        assert lines[line - 1] == "- stage: Build"
+
+
+def test_a_stage_added_in_the_graph_saves_as_a_pipeline_that_validates_clean(
+    qtbot, window_on, tmp_path
+):
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(DUPLICATED.replace("- stage: Build\n  dependsOn: Lint", "- stage: Test\n"
+                                       "  dependsOn: Lint"), encoding="utf-8")
+    window = window_on(path)
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+    assert window.problems.diagnostics() == []
+    window.graph.actions_by_name()["add_stage"].trigger()
+    assert len(window.editor.pipeline.stages) == 4
+    assert window.save()
+
+    reopened = window_on(path)
+    qtbot.waitUntil(lambda: not reopened.problems.is_validating())
+    assert reopened.problems.diagnostics() == []
+    assert [len(s.jobs) for s in reopened.editor.pipeline.stages] == [1, 1, 1, 1]
+
+
+def test_a_stage_without_jobs_is_listed_at_its_line(qtbot, window_on, tmp_path):
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(DUPLICATED.replace(
+        "- stage: Build\n  dependsOn: Lint\n  jobs:\n  - job: Compile\n    steps:\n"
+        "    - script: make\n", "- stage: Test\n  dependsOn: Lint\n"), encoding="utf-8")
+    window = window_on(path)
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+
+    [problem] = window.problems.diagnostics()
+    assert (problem.severity, problem.line, problem.column) == ("error", 12, 10)
+    assert problem.message == "stage 'Test' has no jobs: Azure needs at least one job in a stage"
+    with qtbot.waitSignal(window.editor.selectionChanged):
+        click_problem(qtbot, window, 0)
+    assert window.editor.selected() == ["Test"]
+    assert window.yaml_pane.current_line() == 12
 
 
 # --------------------------------------------------------------------- settings
