@@ -129,7 +129,6 @@ def test_without_an_exclusive_lock_a_busy_environment_refuses_at_once(
         workspace: Workspace) -> None:
     promoter = Promoter(workspace)
     run_id = build(promoter)
-    assert "exclusive lock" not in "\n".join(c.text for c in promoter.plan(run_id, "Dev").checks)
     busy = EnvironmentLock(workspace.locks_dir, "dev")
     busy.acquire(wait=False)  # another deployment to dev is in progress
     try:
@@ -143,6 +142,7 @@ def test_without_an_exclusive_lock_a_busy_environment_refuses_at_once(
     assert refused.state == "refused"
     assert "dev has no exclusive lock, so a promotion does not wait" in refused.message
     assert current_release(workspace, "dev") is None
+    assert "exclusive lock" not in "\n".join(c.text for c in promoter.plan(run_id, "Dev").checks)
 
     configure(workspace, "dev", exclusive_lock=True)
     assert "dev: exclusive lock, one deployment at a time; a promotion waits for the one " \
@@ -159,13 +159,13 @@ def test_the_health_check_asks_the_address_the_environment_names(
     promoter = Promoter(workspace)
     first = build(promoter)
     configure(workspace, "dev", health_check_url="http://127.0.0.1:9/health")
-    [check] = [c for c in promoter.plan(first, "Dev").checks if c.kind == "health_check"]
-    assert check.text == ("dev: health check after deployment, "
-                          "http://127.0.0.1:9/health must answer HTTP 200")
     failed = promoter.promote(first, "Dev", "lead")
     assert failed.state == "failed"
     assert failed.message.startswith(
         "the health check of dev failed: http://127.0.0.1:9/health did not answer")
+    [check] = [c for c in promoter.plan(first, "Dev").checks if c.kind == "health_check"]
+    assert check.text == ("dev: health check after deployment, "
+                          "http://127.0.0.1:9/health must answer HTTP 200")
 
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "health").write_text("ok")
@@ -193,19 +193,15 @@ def test_the_health_check_asks_the_address_the_environment_names(
 
 def test_rolling_back_twice_goes_back_twice(workspace: Workspace) -> None:
     promoter = Promoter(workspace)
-    assert promoter.rollback_target("dev") == (None, "nothing was deployed to dev yet")
     builds = [build(promoter) for _ in range(3)]
     for run_id in builds:
         assert promoter.promote(run_id, "Dev", "lead").state == "succeeded"
     first, second, third = builds
 
-    assert promoter.rollback_target("dev") == (
-        second, f"dev runs build {third}; build {second} is the newest good release older "
-        "than it")
     assert promoter.rollback("dev", "ops").message == \
         f"dev rolled back from build {third} to build {second}"
-    assert promoter.rollback_target("dev")[0] == first
-    assert promoter.rollback("dev", "ops").state == "succeeded"
+    assert promoter.rollback("dev", "ops").message == \
+        f"dev rolled back from build {second} to build {first}"
     assert current_release(workspace, "dev") == first
 
     status = next(e for e in workspace_status(workspace, promoter).environments
@@ -216,3 +212,15 @@ def test_rolling_back_twice_goes_back_twice(workspace: Workspace) -> None:
     last = promoter.rollback("dev", "ops")
     assert last.state == "refused"
     assert current_release(workspace, "dev") == first
+
+
+def test_the_rollback_target_is_the_newest_good_release_older_than_the_live_one(
+        workspace: Workspace) -> None:
+    promoter = Promoter(workspace)
+    assert promoter.rollback_target("dev") == (None, "nothing was deployed to dev yet")
+    first, second = build(promoter), build(promoter)
+    for run_id in (first, second):
+        promoter.promote(run_id, "Dev", "lead")
+    assert promoter.rollback_target("dev") == (
+        first, f"dev runs build {second}; build {first} is the newest good release older "
+        "than it")
