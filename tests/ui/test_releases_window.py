@@ -456,20 +456,13 @@ def test_rollback_names_its_target_and_enter_keeps_what_runs(
         "there successfully")
 
 
-def test_enter_promotes_a_good_build_and_never_a_failed_one(
+def test_enter_never_promotes_a_failed_build_and_promotes_a_good_one(
         qtbot, open_window, demo: Path) -> None:
     window = open_window(demo)
     controller, panel = ready(qtbot, window)
     dashboard = panel.dashboard
-    run_pipeline(qtbot, controller, dashboard)
-    dashboard.matrix.select(1)
-    assert dashboard.default_button() is dashboard.promote_button
-    qtbot.keyClick(dashboard.matrix, Qt.Key.Key_Return)
-    sheet = modal(qtbot, PromoteSheet)
-    assert sheet.plan.run.id == 1
-    sheet.reject()
-
-    demo.write_text(demo.read_text().replace(
+    good = demo.read_text()
+    demo.write_text(good.replace(
         "    - script: python3 -m unittest",
         "    - script: exit 1\n      displayName: 'Failing check'\n"
         "    - script: python3 -m unittest", 1))
@@ -479,13 +472,22 @@ def test_enter_promotes_a_good_build_and_never_a_failed_one(
                     lambda: qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton))
     assert failed.state == "failed"
 
-    dashboard.matrix.select(2)
-    assert dashboard.promote_button.text() == "Promote #2 to Dev"
+    dashboard.matrix.select(1)
+    assert dashboard.promote_button.text() == "Promote #1 to Dev"
     assert not dashboard.promote_button.isDefault()
-    assert dashboard.default_button() is None
     assert dashboard.promote_button.toolTip().startswith(
-        "Build 2 failed in Build: Enter does not promote it.")
+        "Build 1 failed in Build: Enter does not promote it.")
+    assert dashboard.default_button() is None
     qtbot.keyClick(dashboard.matrix, Qt.Key.Key_Return)
     assert QApplication.activeModalWidget() is None
     assert not dashboard.progress_label.text().startswith("Preparing")
     assert not controller.busy
+
+    demo.write_text(good)
+    run_pipeline(qtbot, controller, dashboard)
+    dashboard.matrix.select(2)
+    assert dashboard.default_button() is dashboard.promote_button
+    qtbot.keyClick(dashboard.matrix, Qt.Key.Key_Return)
+    sheet = modal(qtbot, PromoteSheet)
+    assert (sheet.plan.run.id, sheet.plan.stage) == (2, "Dev")
+    sheet.reject()
