@@ -5,7 +5,9 @@ what will run.
 Every local deployment holds its environment's file lock (the `current` switch must
 stay sound), so the Exclusive lock check decides what a promotion does when another
 deployment holds it: with the check, it waits its turn (as Azure queues runs); without
-it, it is refused at once, since the local engine cannot deploy concurrently.
+it, it is refused at once, since the local engine cannot deploy concurrently. The
+stage's lockBehavior says who waits: runLatest (Azure's default) lets an older build
+waiting for the lock give way to a newer one; sequential lets every one deploy in turn.
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ def stage_checks(pipeline: Pipeline, stage: Stage) -> list[Check]:
                 f"{name}: business hours, deploys only {window_text(environment.business_hours)}",
                 hours=environment.business_hours))
         if environment.exclusive_lock:
+            latest = "" if stage.lock_behavior == "sequential" else \
+                " (runLatest: an older build waiting gives way to a newer one)"
             checks.append(Check(
                 name, "exclusive_lock",
                 f"{name}: exclusive lock, one deployment at a time; a promotion waits for "
-                "the one in progress"))
+                f"the one in progress{latest}"))
         if environment.health_check:
             url = environment.health_check_url
             where = f"{url} must answer HTTP 200" if url else \

@@ -372,6 +372,13 @@ class Promoter:
         run = self.store.run(run_id)
         return self._execute(pipeline, stage, run, stage_run, actor, log, cancel, True)
 
+    def _newer_run(self, stage_run: StageRunRecord) -> int | None:
+        """A newer build queued or running in the same stage (lockBehavior runLatest:
+        an older one waiting for the lock then gives way to it)."""
+        return next((r.run_id for r in self.store.active_stage_runs()
+                     if r.stage == stage_run.stage and r.run_id > stage_run.run_id
+                     and r.state in ("queued", "running")), None)
+
     def _would_complete(self, stage_run: StageRunRecord, actor: str) -> bool:
         """Whether `actor` approving now satisfies every approval of `stage_run`, so the
         deployment would start."""
@@ -408,15 +415,25 @@ class Promoter:
         with RunLog(log_path, log) as run_log:
             self.store.update_stage_run(stage_run.id, log_path=str(log_path), pid=os.getpid())
             name = ""
+            newer = (lambda: self._newer_run(stage_run)) \
+                if stage.lock_behavior != "sequential" else None
             try:
                 for name, lock in locks.items():
                     waiting = f"##[section]Waiting for the deployment to {name} in progress " \
                               "to end (exclusive lock: one deployment at a time)"
                     wait = wait_for_lock and has_check(checks, name, "exclusive_lock")
-                    if not lock.acquire(wait=wait, cancel=token,
+                    if not lock.acquire(wait=wait, cancel=token, give_up=newer,
                                         on_wait=lambda w=waiting: run_log.write(w)):
-                        return self._finish(stage_run, [], StageOutcome(
-                            "Canceled", "cancelled while waiting for the environment"), actor)
+                        for taken in locks.values():
+                            taken.release()
+                        superseded = None if token.cancelled else self._newer_run(stage_run)
+                        message = "cancelled while waiting for the environment" \
+                            if superseded is None else (
+                                f"superseded while waiting for {name}: build {superseded} is "
+                                f"newer and goes to {stage.name} too (lockBehavior runLatest "
+                                "deploys only the latest)")
+                        return self._finish(stage_run, [], StageOutcome("Canceled", message),
+                                            actor)
             except EnvironmentBusy as busy:
                 for lock in locks.values():
                     lock.release()

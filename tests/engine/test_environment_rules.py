@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from local_support import Log
 
 from release_manager.core.environments_file import load_environments, save_environments
 from release_manager.core.model import BusinessHours
@@ -146,7 +147,75 @@ def test_without_an_exclusive_lock_a_busy_environment_refuses_at_once(
 
     configure(workspace, "dev", exclusive_lock=True)
     assert "dev: exclusive lock, one deployment at a time; a promotion waits for the one " \
-        "in progress" in [c.text for c in promoter.plan(run_id, "Dev").checks]
+        "in progress (runLatest: an older build waiting gives way to a newer one)" in [
+            c.text for c in promoter.plan(run_id, "Dev").checks]
+
+
+def set_lock_behavior(workspace: Workspace, stage: str, value: str) -> None:
+    """Write the stage's lockBehavior into the pipeline file, as the stage form saves it."""
+    text = workspace.pipeline_path.read_text()
+    key = f"- stage: '{stage}'\n"
+    assert key in text
+    workspace.pipeline_path.write_text(text.replace(key, f"{key}  lockBehavior: {value}\n", 1))
+    assert workspace.load_pipeline().stage(stage).lock_behavior == value
+
+
+def test_run_latest_an_older_build_waiting_for_the_lock_gives_way_to_a_newer_one(
+        workspace: Workspace) -> None:
+    configure(workspace, "dev", exclusive_lock=True)
+    set_lock_behavior(workspace, "Dev", "runLatest")
+    promoter = Promoter(workspace)
+    older, newer = build(promoter), build(promoter)
+    busy = EnvironmentLock(workspace.locks_dir, "dev")
+    busy.acquire(wait=False)  # a deployment to dev is in progress
+    older_log, newer_log = Log(), Log()
+    results: dict[int, PromotionResult] = {}
+    threads = []
+    try:
+        for run_id, log in ((older, older_log), (newer, newer_log)):
+            thread = threading.Thread(target=lambda r=run_id, w=log: results.__setitem__(
+                r, promoter.promote(r, "Dev", "lead", log=w)))
+            thread.start()
+            threads.append(thread)
+            assert log.when("Waiting for the deployment to dev").wait(60)
+        threads[0].join(60)
+        assert older in results, "the older build kept waiting"
+    finally:
+        busy.release()
+        for thread in threads:
+            thread.join(60)
+    assert results[older].state == "canceled"
+    assert results[older].message == (
+        f"superseded while waiting for dev: build {newer} is newer and goes to Dev too "
+        "(lockBehavior runLatest deploys only the latest)")
+    assert results[newer].state == "succeeded", results[newer].message
+    assert current_release(workspace, "dev") == newer
+
+
+def test_sequential_every_build_waiting_for_the_lock_deploys_in_turn(
+        workspace: Workspace) -> None:
+    configure(workspace, "dev", exclusive_lock=True)
+    set_lock_behavior(workspace, "Dev", "sequential")
+    promoter = Promoter(workspace)
+    older, newer = build(promoter), build(promoter)
+    assert "runLatest" not in "\n".join(c.text for c in promoter.plan(older, "Dev").checks)
+    busy = EnvironmentLock(workspace.locks_dir, "dev")
+    busy.acquire(wait=False)
+    results: dict[int, PromotionResult] = {}
+    threads = []
+    try:
+        for run_id in (older, newer):
+            log = Log()
+            thread = threading.Thread(target=lambda r=run_id, w=log: results.__setitem__(
+                r, promoter.promote(r, "Dev", "lead", log=w)))
+            thread.start()
+            threads.append(thread)
+            assert log.when("Waiting for the deployment to dev").wait(60)
+    finally:
+        busy.release()
+        for thread in threads:
+            thread.join(120)
+    assert [results[older].state, results[newer].state] == ["succeeded", "succeeded"]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

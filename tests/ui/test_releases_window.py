@@ -406,7 +406,7 @@ def test_the_promote_sheet_lists_exactly_the_checks_the_inspector_turned_on(
     assert sheet.checks_label.text().splitlines() == [
         f"dev: business hours, deploys only {days}",
         "dev: exclusive lock, one deployment at a time; a promotion waits for the one in "
-        "progress",
+        "progress (runLatest: an older build waiting gives way to a newer one)",
         "dev: health check after deployment, its site must serve the new build",
     ]
     assert not sheet.confirm_button.isEnabled()

@@ -28,10 +28,7 @@ from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.release_matrix import ReleaseMatrix
 from release_manager.ui.releases.result_banner import ResultBanner
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.stage_order import next_stage
-
-UNFINISHED = ("failed", "canceled", "interrupted", "rejected")
-"""States of a stage after which its build is not offered onward by default."""
+from release_manager.ui.releases.stage_order import GRAPH_STATES, next_stage
 
 
 class ReleasesDashboard(QWidget):
@@ -183,7 +180,7 @@ class ReleasesDashboard(QWidget):
         not go well ("" when all went well)."""
         for stage in self.controller.dependencies.get(target, []):
             cell = build.stages.get(stage)
-            if cell is not None and cell.state in UNFINISHED:
+            if cell is not None and GRAPH_STATES.get(cell.state) == "failed":
                 return (f"Build {build.id} {cell.state} in {stage}: Enter does not promote it. "
                         f"Read its log; promoting it anyway runs {target} only if {target}'s "
                         "condition allows (the sheet shows it).")
