@@ -70,6 +70,9 @@ class PendingApproval:
     approval: ApprovalRecord
     decisions: list[DecisionRecord]
     required: int
+    closed: str = ""
+    """Why the approval that completes this request would be refused now (the business
+    hours of its environments are closed); "" when it would start the deployment."""
 
     @property
     def approvers(self) -> list[str]:
@@ -216,9 +219,10 @@ class Promoter:
                 )
         return ""
 
-    def _closed_hours(self, checks: list[Check]) -> str:
-        """Why the business hours of the checked environments forbid deploying now."""
-        moment = self.clock()
+    def _closed_hours(self, checks: list[Check], moment: datetime | None = None) -> str:
+        """Why the business hours of the checked environments forbid deploying at
+        `moment` (default: now)."""
+        moment = moment or self.clock()
         return "; ".join(filter(None, (
             closed_reason(c.environment, c.hours, moment)
             for c in checks if c.kind == "business_hours" and c.hours is not None)))
@@ -277,15 +281,29 @@ class Promoter:
         closed as timed out on the way."""
         pending = []
         moment = moment or self.clock()
+        pipeline: Pipeline | None = None
         for approval in self.store.approvals("pending"):
             if approval_policy.is_expired(approval.timeout_at, moment):
                 self._time_out(approval)
                 continue
+            pipeline = pipeline or self.workspace.load_pipeline()
             pending.append(PendingApproval(
                 approval, self.store.decisions(approval.id),
                 approval_policy.required_approvals(approval.policy),
+                self._closed_for_approval(pipeline, approval.stage, moment),
             ))
         return pending
+
+    def _closed_for_approval(self, pipeline: Pipeline, stage_name: str,
+                             moment: datetime | None = None) -> str:
+        """Why an approval completing a request for `stage_name` is refused now ("" when
+        the deployment it starts may run)."""
+        if not pipeline.has_stage(stage_name):
+            return ""
+        closed = self._closed_hours(stage_checks(pipeline, pipeline.stage(stage_name)),
+                                    moment)
+        return closed and (f"{closed}. This approval would start the deployment, so give "
+                           "it while the window is open (the request stays open)")
 
     def _time_out(self, approval: ApprovalRecord) -> None:
         self.store.set_approval_status(approval.id, "timed_out")
@@ -322,14 +340,11 @@ class Promoter:
                           if a.status == "pending"]
         verb = "approve" if decision == "approved" else "reject"
         if decision == "approved" and self._would_complete(stage_run, actor):
-            pipeline = self.workspace.load_pipeline()
-            closed = self._closed_hours(stage_checks(pipeline, pipeline.stage(stage_name)))
+            closed = self._closed_for_approval(self.workspace.load_pipeline(), stage_name)
             if closed:
                 self.store.audit(actor, "approve refused", f"build {run_id} → {stage_name}",
                                  reasons=[closed])
-                return PromotionResult(
-                    "refused", f"{closed}. This approval would start the deployment, so "
-                    "give it while the window is open (the request stays open)", stage_run)
+                return PromotionResult("refused", closed, stage_run)
         refusals = []
         decided = 0
         for approval in open_approvals:

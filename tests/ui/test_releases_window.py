@@ -10,7 +10,12 @@ import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from release_manager.core.environments_file import WEEKDAYS
+from release_manager.core.environments_file import (
+    WEEKDAYS,
+    load_environments,
+    save_environments,
+)
+from release_manager.core.model import BusinessHours
 from release_manager.engine.business_hours import window_text
 from release_manager.engine.demo import create_demo
 from release_manager.engine.promotion import PromotionResult
@@ -491,3 +496,32 @@ def test_enter_never_promotes_a_failed_build_and_promotes_a_good_one(
     sheet = modal(qtbot, PromoteSheet)
     assert (sheet.plan.run.id, sheet.plan.stage) == (2, "Dev")
     sheet.reject()
+
+
+def test_the_inbox_says_an_approval_outside_business_hours_would_be_refused(
+        qtbot, open_window, demo: Path) -> None:
+    environments = load_environments(demo.parent)
+    today = datetime.now(UTC).weekday()
+    closed = {WEEKDAYS[today], WEEKDAYS[(today + 1) % 7]}  # closed even past midnight
+    environments["staging"].business_hours = BusinessHours(
+        [day for day in WEEKDAYS if day not in closed], "00:00", "23:59")
+    save_environments(demo.parent, environments)
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    run_pipeline(qtbot, controller, panel.dashboard)
+    for stage in ("Dev", "Test", "Staging"):
+        promote(qtbot, controller, panel.dashboard, 1, stage)
+
+    controller.set_identity("qa")
+    panel.setCurrentWidget(panel.inbox)
+    panel.inbox.table.selectRow(0)
+    qtbot.mouseClick(panel.inbox.approve_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, DecisionDialog)
+    [reason] = dialog.reasons()
+    assert reason.startswith("✘ build 1 → Staging (staging): staging deploys only during "
+                             "business hours, ")
+    assert "This approval would start the deployment, so give it while the window is open" \
+        in reason
+    assert not dialog.confirm_button.isEnabled()
+    dialog.reject()
+    assert environment(controller, "staging").current_build is None
