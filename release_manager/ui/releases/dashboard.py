@@ -3,8 +3,7 @@ release manager uses: run, promote, redeploy, roll back, cancel."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -32,7 +31,8 @@ from release_manager.ui.releases.stage_order import GRAPH_STATES, next_stage
 
 
 class ReleasesDashboard(QWidget):
-    """Enter presses the default button; it promotes only a build that went well."""
+    """Enter on the builds presses the default button; it promotes only a build that went
+    well."""
 
     def __init__(self, controller: ReleaseController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +104,7 @@ class ReleasesDashboard(QWidget):
         self.rollback_button.clicked.connect(self.ask_rollback)
         self.cancel_button.clicked.connect(controller.cancel)
         self.log_button.clicked.connect(self.show_selected_log)
+        self.matrix.installEventFilter(self)
         self.matrix.currentCellChanged.connect(lambda *_: self._update_buttons())
         self.matrix.cellDoubleClicked.connect(lambda *_: self.show_selected_log())
         self.identity_combo.activated.connect(
@@ -235,14 +236,16 @@ class ReleasesDashboard(QWidget):
         """The button Enter presses (None: Enter does nothing now)."""
         return self.promote_button if self.promote_button.isDefault() else None
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Enter on the builds presses the default button; from another widget (the
+        identity field, a focused button) it does not."""
+        if watched is self.matrix and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             button = self.default_button()
             if button is not None and button.isEnabled():
                 button.click()
-            event.accept()
-            return
-        super().keyPressEvent(event)
+            return True
+        return super().eventFilter(watched, event)
 
     # ----------------------------------------------------------------- actions
 
