@@ -79,7 +79,8 @@ class WorkspaceStatus:
                 if env.current_build else ""
             note = "  ← behind upstream" if env.behind else ""
             state = f" [last: {env.last_state}]" if env.last_state else ""
-            lines.append(f"  {env.name:<12} {build}{extra}{state}{note}")
+            back = f"  ↩ rollback goes to build {env.rollback_to}" if env.rollback_to else ""
+            lines.append(f"  {env.name:<12} {build}{extra}{state}{note}{back}")
         lines.append("Builds:")
         for build in self.builds:
             cells = ", ".join(f"{name}: {cell.state}" for name, cell in build.stages.items())

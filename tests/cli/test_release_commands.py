@@ -149,6 +149,10 @@ def test_rolling_back_twice_from_the_command_line_goes_back_twice(fresh_demo: Pa
     for number in numbers:
         assert cli(fresh_demo, "promote", number, "--to", "Dev", "--as", "lead").returncode == 0
     first, second, third = numbers
+    status = json.loads(cli(fresh_demo, "status", "--json").stdout)
+    dev = next(env for env in status["environments"] if env["name"] == "dev")
+    assert (dev["current_build"], dev["rollback_to"]) == (int(third), int(second))
+    assert f"↩ rollback goes to build {second}" in cli(fresh_demo, "status").stdout
     once = cli(fresh_demo, "rollback", "dev", "--as", "ops")
     assert f"dev rolled back from build {third} to build {second}" in once.stdout
     twice = cli(fresh_demo, "rollback", "dev", "--as", "ops")
