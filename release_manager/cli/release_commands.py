@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     promote.add_argument("build", type=int)
     promote.add_argument("--to", dest="stage", required=True, metavar="STAGE")
     promote.add_argument("--no-wait", action="store_true",
-                         help="refuse instead of waiting when the environment is busy")
+                         help="refuse instead of waiting when the environment is busy "
+                              "(without an exclusive lock it never waits)")
     promote.set_defaults(func=cmd_promote)
 
     approvals = subparsers.add_parser("approvals", parents=[common],
@@ -62,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
         decide.set_defaults(func=cmd_decide, decision=verb)
 
     rollback = subparsers.add_parser("rollback", parents=[common],
-                                     help="switch ENV back to its previous good release")
+                                     help="switch ENV back to the newest good release "
+                                          "older than the one it runs")
     rollback.add_argument("environment")
     rollback.set_defaults(func=cmd_rollback)
 

@@ -124,6 +124,7 @@ class Backend(Protocol):
         """Make an installed release current again (rollback / redeploy)."""
         ...
 
-    def health_check(self, environment: str) -> tuple[bool, str]:
-        """Check the environment serves its current release: (healthy, what was seen)."""
+    def health_check(self, environment: str, url: str = "") -> tuple[bool, str]:
+        """Check the environment serves its current release: (healthy, what was seen).
+        With `url`, the environment must answer there instead (HTTP 200)."""
         ...

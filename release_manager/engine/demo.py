@@ -50,12 +50,14 @@ def demo_environments() -> dict[str, Environment]:
     return {
         "dev": Environment("dev", health_check=True),
         "test": Environment("test", health_check=True),
-        "staging": Environment("staging", health_check=True, approval=ApprovalPolicy(
-            approvers=["qa", "ops"],
-            minimum_approvers=1,
-            requester_cannot_approve=True,
-            instructions="Check the test environment's smoke run first.",
-        )),
+        "staging": Environment(
+            "staging", health_check=True, exclusive_lock=True, approval=ApprovalPolicy(
+                approvers=["qa", "ops"],
+                minimum_approvers=1,
+                requester_cannot_approve=True,
+                instructions="Check the test environment's smoke run first.",
+            ),
+        ),
     }
 
 

@@ -51,10 +51,11 @@ class EnvironmentLock:
         self._fd: int | None = None
 
     def acquire(self, *, wait: bool, cancel: CancelToken | None = None,
-                on_wait: Callable[[], None] | None = None) -> bool:
-        """Take the lock. With `wait`, block until it is free (polling `cancel`; False
-        if cancelled); without, raise EnvironmentBusy when it is held. `on_wait` is called
-        once (no arguments) if the caller has to wait."""
+                on_wait: Callable[[], None] | None = None,
+                give_up: Callable[[], bool] | None = None) -> bool:
+        """Take the lock. With `wait`, block until it is free (polling `cancel` and
+        `give_up`; False if cancelled or given up); without, raise EnvironmentBusy when it
+        is held. `on_wait` is called once (no arguments) if the caller has to wait."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         told = False
@@ -68,7 +69,7 @@ class EnvironmentLock:
                 on_wait()
                 told = True
             token = cancel or CancelToken()
-            if token.wait(self.POLL_SECONDS):
+            if token.wait(self.POLL_SECONDS) or (give_up is not None and give_up()):
                 os.close(fd)
                 return False
         self._fd = fd

@@ -1,6 +1,6 @@
-"""Moving a build from stage to stage: dependencies → condition → approvals → exclusive
-lock → deploy → health check → record. Every transition is committed to the store before
-the next begins; the backend does the work.
+"""Moving a build from stage to stage: dependencies → condition → approvals → business
+hours → exclusive lock → deploy → health check → record. Every transition is committed to
+the store before the next begins; the backend does the work.
 
 The same `Promoter` serves the CLI (one call, blocking) and the window (each call inside
 a worker thread, with a log sink and a cancel token).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,6 +25,8 @@ from release_manager.engine.backend import (
     RunContext,
     StageOutcome,
 )
+from release_manager.engine.business_hours import closed_reason
+from release_manager.engine.checks import Check, has_check, stage_checks
 from release_manager.engine.locks import EnvironmentBusy, EnvironmentLock
 from release_manager.engine.run_log import RunLog
 from release_manager.engine.store import (
@@ -67,6 +70,9 @@ class PendingApproval:
     approval: ApprovalRecord
     decisions: list[DecisionRecord]
     required: int
+    closed: str = ""
+    """Why the approval that completes this request would be refused now (the business
+    hours of its environments are closed); "" when it would start the deployment."""
 
     @property
     def approvers(self) -> list[str]:
@@ -93,17 +99,27 @@ class PromotionPlan:
     commits: list[str]
     """One line per commit since the environment's current build (newest first)."""
     approvals: list[str]
-    checks: list[str]
+    checks: list[Check]
+    """The checks the promotion runs, the very list the engine runs them from."""
     condition: str
     condition_met: bool | None
     explanation: str
     blockers: list[str] = field(default_factory=list)
 
 
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class Promoter:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, clock: Clock = wall_clock) -> None:
         self.workspace = workspace
         self.store = workspace.store
+        self.clock = clock
+        """What time it is for the rules (business hours, approval timeouts)."""
         self._tokens: dict[int, CancelToken] = {}
         self._tokens_guard = threading.Lock()
         self.recover_interrupted()
@@ -153,6 +169,10 @@ class Promoter:
 
         met, explanation = self._evaluate_condition(pipeline, stage, run)
         environments = stage.environments
+        if met and not self._needs_approval(pipeline, environments):
+            closed = self._closed_hours(stage_checks(pipeline, stage))
+            if closed:
+                return PromotionResult("refused", closed)
         kind = "deploy" if environments else "build"
         stage_run = self.store.add_stage_run(
             run.id, stage.name, kind, ", ".join(environments) or None, actor
@@ -199,6 +219,22 @@ class Promoter:
                 )
         return ""
 
+    def _closed_hours(self, checks: list[Check], moment: datetime | None = None) -> str:
+        """Why the business hours of the checked environments forbid deploying at
+        `moment` (default: now)."""
+        moment = moment or self.clock()
+        return "; ".join(filter(None, (
+            closed_reason(c.environment, c.hours, moment)
+            for c in checks if c.kind == "business_hours" and c.hours is not None)))
+
+    @staticmethod
+    def _needs_approval(pipeline: Pipeline, environments: list[str]) -> bool:
+        return any(
+            (environment := pipeline.environments.get(name)) is not None
+            and environment.approval is not None and environment.approval.approvers
+            for name in environments
+        )
+
     def _evaluate_condition(
         self, pipeline: Pipeline, stage: Stage, run: RunRecord
     ) -> tuple[bool, str]:
@@ -232,7 +268,7 @@ class Promoter:
             if policy is None or not policy.approvers:
                 continue
             record = self.store.add_approval(
-                stage_run, name, approval_policy.timeout_at(policy),
+                stage_run, name, approval_policy.timeout_at(policy, self.clock()),
                 approval_policy.policy_record(policy),
             )
             records.append(record)
@@ -244,15 +280,30 @@ class Promoter:
         """Open approvals, oldest first; those expired at `moment` (default: now) are
         closed as timed out on the way."""
         pending = []
+        moment = moment or self.clock()
+        pipeline: Pipeline | None = None
         for approval in self.store.approvals("pending"):
             if approval_policy.is_expired(approval.timeout_at, moment):
                 self._time_out(approval)
                 continue
+            pipeline = pipeline or self.workspace.load_pipeline()
             pending.append(PendingApproval(
                 approval, self.store.decisions(approval.id),
                 approval_policy.required_approvals(approval.policy),
+                self._closed_for_approval(pipeline, approval.stage, moment),
             ))
         return pending
+
+    def _closed_for_approval(self, pipeline: Pipeline, stage_name: str,
+                             moment: datetime | None = None) -> str:
+        """Why an approval completing a request for `stage_name` is refused now ("" when
+        the deployment it starts may run)."""
+        if not pipeline.has_stage(stage_name):
+            return ""
+        closed = self._closed_hours(stage_checks(pipeline, pipeline.stage(stage_name)),
+                                    moment)
+        return closed and (f"{closed}. This approval would start the deployment, so give "
+                           "it while the window is open (the request stays open)")
 
     def _time_out(self, approval: ApprovalRecord) -> None:
         self.store.set_approval_status(approval.id, "timed_out")
@@ -288,6 +339,12 @@ class Promoter:
         open_approvals = [a for a in self.store.approvals_for(stage_run.id)
                           if a.status == "pending"]
         verb = "approve" if decision == "approved" else "reject"
+        if decision == "approved" and self._would_complete(stage_run, actor):
+            closed = self._closed_for_approval(self.workspace.load_pipeline(), stage_name)
+            if closed:
+                self.store.audit(actor, "approve refused", f"build {run_id} → {stage_name}",
+                                 reasons=[closed])
+                return PromotionResult("refused", closed, stage_run)
         refusals = []
         decided = 0
         for approval in open_approvals:
@@ -330,6 +387,32 @@ class Promoter:
         run = self.store.run(run_id)
         return self._execute(pipeline, stage, run, stage_run, actor, log, cancel, True)
 
+    def _newer_run(self, stage_run: StageRunRecord) -> int | None:
+        """A newer build queued or running in the same stage (lockBehavior runLatest:
+        an older one waiting for the lock then gives way to it)."""
+        return next((r.run_id for r in self.store.active_stage_runs()
+                     if r.stage == stage_run.stage and r.run_id > stage_run.run_id
+                     and r.state in ("queued", "running")), None)
+
+    def _would_complete(self, stage_run: StageRunRecord, actor: str) -> bool:
+        """Whether `actor` approving now satisfies every approval of `stage_run`, so the
+        deployment would start."""
+        for approval in self.store.approvals_for(stage_run.id):
+            if approval.status == "approved":
+                continue
+            if approval.status != "pending":
+                return False
+            earlier = [(d.approver, d.decision) for d in self.store.decisions(approval.id)]
+            try:
+                approval_policy.check_decision(approval.policy, approval.environment,
+                                               approval.requested_by, earlier, actor)
+            except ApprovalRefused:
+                return False
+            if approval_policy.outcome(approval.policy,
+                                       [*earlier, (actor, "approved")]) != "approved":
+                return False
+        return True
+
     # ----------------------------------------------------------------- running
 
     def _execute(
@@ -339,36 +422,55 @@ class Promoter:
         token = cancel or CancelToken()
         log_path = (self.workspace.logs_dir / str(run.id)
                     / f"{stage.name}.{stage_run.attempt}.log")
-        environments = stage.environments
-        locks = [EnvironmentLock(self.workspace.locks_dir, name) for name in environments]
+        checks = stage_checks(pipeline, stage)
+        locks = {name: EnvironmentLock(self.workspace.locks_dir, name)
+                 for name in stage.environments}
         with self._tokens_guard:
             self._tokens[stage_run.id] = token
         with RunLog(log_path, log) as run_log:
             self.store.update_stage_run(stage_run.id, log_path=str(log_path), pid=os.getpid())
+            name = ""
+            newer = (lambda: self._newer_run(stage_run)) \
+                if stage.lock_behavior != "sequential" else None
             try:
-                for lock in locks:
-                    waiting = f"##[section]Waiting for the deployment to {lock.path.stem} " \
-                              "in progress to end (one deployment per environment at a time)"
-                    if not lock.acquire(wait=wait_for_lock, cancel=token,
+                for name, lock in locks.items():
+                    waiting = f"##[section]Waiting for the deployment to {name} in progress " \
+                              "to end (exclusive lock: one deployment at a time)"
+                    wait = wait_for_lock and has_check(checks, name, "exclusive_lock")
+                    if not lock.acquire(wait=wait, cancel=token, give_up=newer,
                                         on_wait=lambda w=waiting: run_log.write(w)):
-                        return self._finish(stage_run, [], StageOutcome(
-                            "Canceled", "cancelled while waiting for the environment"), actor)
+                        for taken in locks.values():
+                            taken.release()
+                        superseded = None if token.cancelled else self._newer_run(stage_run)
+                        message = "cancelled while waiting for the environment" \
+                            if superseded is None else (
+                                f"superseded while waiting for {name}: build {superseded} is "
+                                f"newer and goes to {stage.name} too (lockBehavior runLatest "
+                                "deploys only the latest)")
+                        return self._finish(stage_run, [], StageOutcome("Canceled", message),
+                                            actor)
             except EnvironmentBusy as busy:
-                for lock in locks:
+                for lock in locks.values():
                     lock.release()
-                return self._finish(stage_run, [], StageOutcome("Canceled", str(busy)), actor,
+                reason = str(busy)
+                if not has_check(checks, name, "exclusive_lock"):
+                    reason += (f"; {name} has no exclusive lock, so a promotion does not "
+                               "wait for the deployment in progress (turn its exclusive lock "
+                               "on to queue behind it)")
+                return self._finish(stage_run, [], StageOutcome("Canceled", reason), actor,
                                     refused=True)
             try:
-                return self._deploy(pipeline, stage, run, stage_run, actor, run_log, token)
+                return self._deploy(pipeline, stage, run, stage_run, actor, run_log, token,
+                                    checks)
             finally:
-                for lock in locks:
+                for lock in locks.values():
                     lock.release()
                 with self._tokens_guard:
                     self._tokens.pop(stage_run.id, None)
 
     def _deploy(
         self, pipeline: Pipeline, stage: Stage, run: RunRecord, stage_run: StageRunRecord,
-        actor: str, run_log: RunLog, token: CancelToken,
+        actor: str, run_log: RunLog, token: CancelToken, checks: list[Check],
     ) -> PromotionResult:
         self.store.update_stage_run(stage_run.id, state="running", started_at=now())
         deployments = [
@@ -388,16 +490,16 @@ class Promoter:
             run_log.write(f"##[error]{type(error).__name__}: {error}")
             outcome = StageOutcome("Failed", f"the backend failed: {error}")
         if outcome.result in ("Succeeded", "SucceededWithIssues"):
-            outcome = self._health_checks(pipeline, stage, outcome, run_log)
+            outcome = self._health_checks(checks, outcome, run_log)
         return self._finish(stage_run, deployments, outcome, actor)
 
-    def _health_checks(self, pipeline: Pipeline, stage: Stage, outcome: StageOutcome,
+    def _health_checks(self, checks: list[Check], outcome: StageOutcome,
                        run_log: RunLog) -> StageOutcome:
-        for name in stage.environments:
-            environment = pipeline.environments.get(name)
-            if environment is None or not environment.health_check:
+        for check in checks:
+            if check.kind != "health_check":
                 continue
-            healthy, seen = self.workspace.backend.health_check(name)
+            name = check.environment
+            healthy, seen = self.workspace.backend.health_check(name, check.url)
             run_log.write(f"##[section]Health check of {name}: {seen}")
             if not healthy:
                 return StageOutcome("Failed", f"the health check of {name} failed: {seen}",
@@ -432,36 +534,44 @@ class Promoter:
 
     # ----------------------------------------------------------------- rollback
 
+    def rollback_target(self, environment: str) -> tuple[int | None, str]:
+        """Where a rollback of `environment` goes, and why: the newest build older than
+        the one it runs that was deployed there successfully and is still installed. So
+        rolling back twice goes back twice, never back and forth. (None, the reason)
+        when there is nowhere to go."""
+        installed = self.workspace.backend.releases(environment)
+        current = next((r.run_id for r in installed if r.current), None)
+        if current is None:
+            return None, f"nothing was deployed to {environment} yet"
+        kept = {r.run_id for r in installed}
+        good = [d.run_id for d in self.store.deployments(environment)
+                if d.state == "succeeded" and d.run_id < current and d.run_id in kept]
+        if not good:
+            return None, (f"{environment} runs build {current}, and no older build was "
+                          "deployed there successfully")
+        target = max(good)
+        return target, (f"{environment} runs build {current}; build {target} is the newest "
+                        "good release older than it")
+
     def rollback(self, environment: str, actor: str,
                  log: LogWriter | None = None) -> PromotionResult:
-        """Switch `environment` back to its previous good release."""
-        releases = {r.run_id: r for r in self.workspace.backend.releases(environment)}
-        current = next((r for r in releases.values() if r.current), None)
-        target = None
-        if current is not None:
-            target = next(
-                (releases[d.run_id] for d in self.store.deployments(environment)
-                 if d.state == "succeeded" and d.run_id != current.run_id
-                 and d.run_id in releases),
-                None,
-            )
+        """Switch `environment` back to its rollback target (`rollback_target`)."""
+        current = self.current_build(environment)
+        target, reason = self.rollback_target(environment)
         if current is None or target is None:
             return PromotionResult(
-                "refused", f"{environment} has no earlier good release to roll back to"
-            )
-        deployment = self.store.add_deployment(environment, target.run_id, None, "rollback",
-                                               actor)
-        self.store.audit(actor, "rollback", environment, to_build=target.run_id,
-                         from_build=current.run_id)
+                "refused", f"{environment} has no earlier good release to roll back to: "
+                f"{reason}")
+        deployment = self.store.add_deployment(environment, target, None, "rollback", actor)
+        self.store.audit(actor, "rollback", environment, to_build=target, from_build=current)
         log_path = self.workspace.logs_dir / "rollbacks" / f"{environment}.{deployment.id}.log"
         with RunLog(log_path, log) as run_log:
             try:
-                self.workspace.backend.activate(environment, target.run_id, run_log)
+                self.workspace.backend.activate(environment, target, run_log)
             except Exception as error:  # recorded, then reported
                 self.store.finish_deployment(deployment.id, "failed", str(error))
                 return PromotionResult("failed", f"rollback of {environment} failed: {error}")
-        message = (f"{environment} rolled back from build {current.run_id} to build "
-                   f"{target.run_id}")
+        message = f"{environment} rolled back from build {current} to build {target}"
         self.store.finish_deployment(deployment.id, "succeeded", message)
         return PromotionResult("succeeded", message)
 
@@ -478,7 +588,7 @@ class Promoter:
         run = self.store.run(run_id)
         environments = stage.environments
         current = {name: self.current_build(name) for name in environments}
-        approvals, checks = [], []
+        approvals = []
         for name in environments:
             environment = pipeline.environments.get(name)
             if environment and environment.approval and environment.approval.approvers:
@@ -489,12 +599,12 @@ class Promoter:
                     + (", not by the requester" if policy.requester_cannot_approve else "")
                     + ")"
                 )
-            checks.append(f"{name}: exclusive lock (one deployment at a time)")
-            if environment and environment.health_check:
-                checks.append(f"{name}: health check after deployment")
+        checks = stage_checks(pipeline, stage)
         blocker = self._blocker(pipeline, stage, run)
         met, explanation = (None, "") if blocker else self._evaluate_condition(
             pipeline, stage, run)
+        if not blocker and met and not approvals:
+            blocker = self._closed_hours(checks)
         previous = [self.store.run(b).commit_id for b in current.values() if b is not None]
         return PromotionPlan(
             run=run, stage=stage_name, environments=environments, current_builds=current,

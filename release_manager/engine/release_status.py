@@ -25,6 +25,10 @@ class EnvironmentStatus:
     last_message: str = ""
     behind: bool = False
     """An upstream environment runs a newer build than this one."""
+    rollback_to: int | None = None
+    """The build a rollback would put back (`Promoter.rollback_target`); None: nowhere."""
+    rollback_reason: str = ""
+    """Why that build, or why there is nowhere to roll back to."""
 
 
 @dataclass
@@ -75,7 +79,8 @@ class WorkspaceStatus:
                 if env.current_build else ""
             note = "  ← behind upstream" if env.behind else ""
             state = f" [last: {env.last_state}]" if env.last_state else ""
-            lines.append(f"  {env.name:<12} {build}{extra}{state}{note}")
+            back = f"  ↩ rollback goes to build {env.rollback_to}" if env.rollback_to else ""
+            lines.append(f"  {env.name:<12} {build}{extra}{state}{note}{back}")
         lines.append("Builds:")
         for build in self.builds:
             cells = ", ".join(f"{name}: {cell.state}" for name, cell in build.stages.items())
@@ -102,6 +107,7 @@ def workspace_status(workspace: Workspace, promoter: Promoter,
         for name in stage.environments:
             status = EnvironmentStatus(name=name, stage=stage.name, upstream=upstream)
             status.current_build = promoter.current_build(name)
+            status.rollback_to, status.rollback_reason = promoter.rollback_target(name)
             deployments = store.deployments(name)
             if deployments:
                 status.last_state = deployments[0].state

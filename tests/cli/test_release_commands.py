@@ -6,9 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from release_manager.core.environments_file import WEEKDAYS, load_environments, save_environments
+from release_manager.core.model import BusinessHours
+from release_manager.engine.locks import EnvironmentLock
+from release_manager.engine.workspace import Workspace
 
 
 def cli(workspace: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess:
@@ -83,3 +89,74 @@ def test_rollback_without_an_earlier_release_is_refused(demo: Path) -> None:
     done = cli(demo, "rollback", "test", "--as", "ops")
     assert done.returncode == 1
     assert "no earlier good release" in done.stdout
+
+
+@pytest.fixture()
+def fresh_demo(tmp_path: Path) -> Path:
+    path = tmp_path / "space-game"
+    done = subprocess.run([sys.executable, "-m", "release_manager", "demo", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def build(workspace: Path) -> str:
+    done = cli(workspace, "run", "--as", "lead", "--json")
+    assert done.returncode == 0, done.stderr
+    return str(json.loads(done.stdout)["build"])
+
+
+def set_environment(workspace: Path, name: str, **settings: object) -> None:
+    environments = load_environments(workspace)
+    for key, value in settings.items():
+        setattr(environments[name], key, value)
+    save_environments(workspace, environments)
+
+
+def test_a_promotion_outside_business_hours_exits_1_naming_the_window(
+        fresh_demo: Path) -> None:
+    today = datetime.now(UTC).weekday()
+    closed = {WEEKDAYS[today], WEEKDAYS[(today + 1) % 7]}  # closed even past midnight
+    days = [day for day in WEEKDAYS if day not in closed]
+    set_environment(fresh_demo, "dev", business_hours=BusinessHours(days, "00:00", "23:59"))
+    number = build(fresh_demo)
+
+    refused = cli(fresh_demo, "promote", number, "--to", "Dev", "--as", "lead")
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stdout.startswith("refused: dev deploys only during business hours, ")
+    assert "00:00–23:59 (UTC)" in refused.stdout
+    assert "the next window opens" in refused.stdout
+    status = json.loads(cli(fresh_demo, "status", "--json").stdout)
+    dev = next(env for env in status["environments"] if env["name"] == "dev")
+    assert dev["current_build"] is None
+
+
+def test_without_an_exclusive_lock_a_busy_environment_exits_1_at_once(
+        fresh_demo: Path) -> None:
+    number = build(fresh_demo)
+    busy = EnvironmentLock(Workspace(fresh_demo).locks_dir, "dev")
+    busy.acquire(wait=False)  # a deployment to dev is in progress
+    try:
+        refused = cli(fresh_demo, "promote", number, "--to", "Dev", "--as", "lead")
+    finally:
+        busy.release()
+    assert refused.returncode == 1
+    assert "dev has no exclusive lock, so a promotion does not wait" in refused.stdout
+
+
+def test_rolling_back_twice_from_the_command_line_goes_back_twice(fresh_demo: Path) -> None:
+    numbers = [build(fresh_demo) for _ in range(3)]
+    for number in numbers:
+        assert cli(fresh_demo, "promote", number, "--to", "Dev", "--as", "lead").returncode == 0
+    first, second, third = numbers
+    status = json.loads(cli(fresh_demo, "status", "--json").stdout)
+    dev = next(env for env in status["environments"] if env["name"] == "dev")
+    assert (dev["current_build"], dev["rollback_to"]) == (int(third), int(second))
+    assert f"↩ rollback goes to build {second}" in cli(fresh_demo, "status").stdout
+    once = cli(fresh_demo, "rollback", "dev", "--as", "ops")
+    assert f"dev rolled back from build {third} to build {second}" in once.stdout
+    twice = cli(fresh_demo, "rollback", "dev", "--as", "ops")
+    assert f"dev rolled back from build {second} to build {first}" in twice.stdout
+    again = cli(fresh_demo, "rollback", "dev", "--as", "ops")
+    assert again.returncode == 1
+    assert f"dev runs build {first}, and no older build was deployed there" in again.stdout

@@ -161,10 +161,13 @@ def test_rollback_switches_back_to_the_previous_good_release(
     assert dev.current_build == first
 
 
-def test_two_promotions_to_one_environment_are_serialised(
+def test_two_promotions_to_an_environment_with_an_exclusive_lock_are_serialised(
     built: tuple[Workspace, Promoter, int]
 ) -> None:
     workspace, promoter, run_id = built
+    environments = load_environments(workspace.root)
+    environments["dev"].exclusive_lock = True
+    save_environments(workspace.root, environments)
     busy = EnvironmentLock(workspace.locks_dir, "dev")
     busy.acquire(wait=False)  # another deployment to dev is in progress
     sink = LinesSeen("Waiting for the deployment to dev")

@@ -3,12 +3,20 @@ workspace: run, promote with the confirmation sheet, approvals, rollback, cancel
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from release_manager.core.environments_file import (
+    WEEKDAYS,
+    load_environments,
+    save_environments,
+)
+from release_manager.core.model import BusinessHours
+from release_manager.engine.business_hours import window_text
 from release_manager.engine.demo import create_demo
 from release_manager.engine.promotion import PromotionResult
 from release_manager.ui.app import app_settings
@@ -371,3 +379,151 @@ def test_redeploy_puts_an_earlier_build_back(qtbot, open_window, demo: Path) -> 
     assert attempts == [1, 2]
     assert environment(controller, "dev").current_build == 1
     assert "live in dev" in dashboard.matrix.cell_text(1, "Dev")
+
+
+def test_the_promote_sheet_lists_exactly_the_checks_the_inspector_turned_on(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    run_pipeline(qtbot, controller, dashboard)
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    assert sheet.checks_label.text() == \
+        "dev: health check after deployment, its site must serve the new build"
+    sheet.reject()
+
+    window.editor.select(["Dev"])
+    form = window.inspector.environment
+    assert form.environment_combo.currentText() == "dev"
+    qtbot.mouseClick(form.exclusive, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(form.business, Qt.MouseButton.LeftButton)
+    today = datetime.now(UTC).weekday()
+    closed = {WEEKDAYS[today], WEEKDAYS[(today + 1) % 7]}  # closed even past midnight
+    for day, box in form.days.items():
+        if box.isChecked() == (day in closed):  # clicked on its box, left of its text
+            qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert window.save()
+
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    days = window_text(controller.workspace.load_pipeline().environments["dev"].business_hours)
+    assert sheet.checks_label.text().splitlines() == [
+        f"dev: business hours, deploys only {days}",
+        "dev: exclusive lock, one deployment at a time; a promotion waits for the one in "
+        "progress (runLatest: an older build waiting gives way to a newer one)",
+        "dev: health check after deployment, its site must serve the new build",
+    ]
+    assert not sheet.confirm_button.isEnabled()
+    assert sheet.blockers_label.text().startswith(
+        "Cannot promote: dev deploys only during business hours, ")
+    assert "the next window opens" in sheet.blockers_label.text()
+    sheet.reject()
+
+
+def test_rollback_names_its_target_and_enter_keeps_what_runs(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    run_pipeline(qtbot, controller, dashboard)
+    dashboard.matrix.select(1, "Dev")
+    assert not dashboard.rollback_button.isEnabled()
+    assert dashboard.rollback_button.toolTip() == \
+        "Nothing to roll back to: nothing was deployed to dev yet"
+    promote(qtbot, controller, dashboard, 1, "Dev")
+    run_pipeline(qtbot, controller, dashboard)
+    promote(qtbot, controller, dashboard, 2, "Dev")
+
+    dashboard.matrix.select(2, "Dev")
+    assert dashboard.rollback_button.isEnabled()
+    qtbot.mouseClick(dashboard.rollback_button, Qt.MouseButton.LeftButton)
+    box = modal(qtbot, QMessageBox)
+    assert box.text() == "Roll dev back from build #2 to build #1?"
+    assert box.informativeText() == \
+        "dev runs build 2; build 1 is the newest good release older than it."
+    assert box.defaultButton().text() == "Cancel"
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=TIMEOUT)
+    assert not controller.busy
+    assert environment(controller, "dev").current_build == 2
+
+    qtbot.mouseClick(dashboard.rollback_button, Qt.MouseButton.LeftButton)
+    box = modal(qtbot, QMessageBox)
+    confirm = next(b for b in box.buttons() if b.text() == "Roll back dev")
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton))
+    assert result.state == "succeeded", result.message
+    dashboard.matrix.select(1, "Dev")
+    assert not dashboard.rollback_button.isEnabled()
+    assert dashboard.rollback_button.toolTip() == (
+        "Nothing to roll back to: dev runs build 1, and no older build was deployed "
+        "there successfully")
+
+
+def test_enter_never_promotes_a_failed_build_and_promotes_a_good_one(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    good = demo.read_text()
+    demo.write_text(good.replace(
+        "    - script: python3 -m unittest",
+        "    - script: exit 1\n      displayName: 'Failing check'\n"
+        "    - script: python3 -m unittest", 1))
+    qtbot.mouseClick(dashboard.run_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, RunPipelineDialog)
+    failed = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton))
+    assert failed.state == "failed"
+
+    dashboard.matrix.select(1)
+    assert dashboard.promote_button.text() == "Promote #1 to Dev"
+    assert not dashboard.promote_button.isDefault()
+    assert dashboard.promote_button.toolTip().startswith(
+        "Build 1 failed in Build: Enter does not promote it.")
+    assert dashboard.default_button() is None
+    qtbot.keyClick(dashboard.matrix, Qt.Key.Key_Return)
+    assert QApplication.activeModalWidget() is None
+    assert not dashboard.progress_label.text().startswith("Preparing")
+    assert not controller.busy
+
+    demo.write_text(good)
+    run_pipeline(qtbot, controller, dashboard)
+    dashboard.matrix.select(2)
+    assert dashboard.default_button() is dashboard.promote_button
+    qtbot.keyClick(dashboard.identity_combo.lineEdit(), Qt.Key.Key_Return)
+    assert not dashboard.progress_label.text().startswith("Preparing")  # it sets who acts
+    qtbot.keyClick(dashboard.matrix, Qt.Key.Key_Return)
+    sheet = modal(qtbot, PromoteSheet)
+    assert (sheet.plan.run.id, sheet.plan.stage) == (2, "Dev")
+    sheet.reject()
+
+
+def test_the_inbox_says_an_approval_outside_business_hours_would_be_refused(
+        qtbot, open_window, demo: Path) -> None:
+    environments = load_environments(demo.parent)
+    today = datetime.now(UTC).weekday()
+    closed = {WEEKDAYS[today], WEEKDAYS[(today + 1) % 7]}  # closed even past midnight
+    environments["staging"].business_hours = BusinessHours(
+        [day for day in WEEKDAYS if day not in closed], "00:00", "23:59")
+    save_environments(demo.parent, environments)
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    run_pipeline(qtbot, controller, panel.dashboard)
+    for stage in ("Dev", "Test", "Staging"):
+        promote(qtbot, controller, panel.dashboard, 1, stage)
+
+    controller.set_identity("qa")
+    panel.setCurrentWidget(panel.inbox)
+    panel.inbox.table.selectRow(0)
+    qtbot.mouseClick(panel.inbox.approve_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, DecisionDialog)
+    [reason] = dialog.reasons()
+    assert reason.startswith("✘ build 1 → Staging (staging): staging deploys only during "
+                             "business hours, ")
+    assert "This approval would start the deployment, so give it while the window is open" \
+        in reason
+    assert not dialog.confirm_button.isEnabled()
+    dialog.reject()
+    assert environment(controller, "staging").current_build is None

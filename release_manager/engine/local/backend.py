@@ -28,7 +28,7 @@ from release_manager.engine.local.context import (
 from release_manager.engine.local.deploy import DeploymentError, EnvironmentFolders
 from release_manager.engine.local.jobs import JobRun
 from release_manager.engine.local.masking import MaskedLog, Masker
-from release_manager.engine.local.site_server import SiteServer, health_check
+from release_manager.engine.local.site_server import SiteServer, health_check, url_answers
 from release_manager.engine.local.variables import Variables
 from release_manager.engine.local.workdir import (
     STATE_DIR,
@@ -216,10 +216,12 @@ class LocalBackend:
         log.write(f"Release {run_id} is now current in {environment} (was {before}).")
         return release
 
-    def health_check(self, environment: str) -> tuple[bool, str]:
+    def health_check(self, environment: str, url: str = "") -> tuple[bool, str]:
         current = self.environments.current_run(environment)
         if current is None:
             return False, f"{environment} has no release in service"
+        if url:
+            return url_answers(url)
         return health_check(self.sites.serve(environment), current)
 
     def close(self) -> None:

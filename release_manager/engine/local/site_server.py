@@ -131,6 +131,15 @@ def _get(url: str) -> tuple[int, bytes]:
         return error.code, b""
 
 
+def url_answers(url: str) -> tuple[bool, str]:
+    """GET `url`: healthy when it answers HTTP 200."""
+    try:
+        status, _ = _get(url)
+    except (OSError, ValueError, urllib.error.URLError) as error:
+        return False, f"{url} did not answer: {getattr(error, 'reason', error)}"
+    return status == 200, f"HTTP {status} from {url}"
+
+
 def health_check(url: str, run_id: int | None) -> tuple[bool, str]:
     """GET the site and its `release.json`: healthy when both answer 200 and the release
     served is `run_id`."""

@@ -139,8 +139,10 @@ class EnvironmentForm(QWidget):
         self.instructions.setPlaceholderText("What approvers should check")
 
         self.business = QCheckBox("Deploy only during business hours", self)
-        self.business.setToolTip("Azure's Business hours check: outside the hours the stage "
-                                 "waits for the next window.")
+        self.business.setToolTip(
+            "Azure's Business hours check (Azure waits for the window): here a promotion, or "
+            "the approval that would start it, is refused outside the hours, naming when the "
+            "next window opens.")
         self.days = {day: QCheckBox(day[:3], self) for day in WEEKDAYS}
         self.start = QTimeEdit(self)
         self.end = QTimeEdit(self)
@@ -156,11 +158,14 @@ class EnvironmentForm(QWidget):
         )
         self.health_url = QLineEdit(self)
         self.health_url.setPlaceholderText("https://… (remote); locally its own site")
-        self.health_url.setToolTip("Where a remote environment answers the health check.")
+        self.health_url.setToolTip(
+            "Where the environment must answer HTTP 200 after each deployment; empty: its "
+            "own local site, which must serve the new build.")
         self.exclusive = QCheckBox("Exclusive lock: one deployment at a time", self)
         self.exclusive.setToolTip(
-            "Azure's Exclusive lock check: runs wait for the environment to be free; with "
-            "lockBehavior runLatest a newer run cancels the older waiting ones."
+            "Azure's Exclusive lock check: a promotion waits while another deployment to the "
+            "environment runs. Without it, a promotion to a busy environment is refused at "
+            "once: deployments to one environment never overlap here."
         )
 
         days_grid = QGridLayout()

@@ -50,9 +50,10 @@ class Preflight:
         return f"build {approval.run_id} → {approval.stage} ({approval.environment})"
 
 
-def preflight(pending: PendingApproval, identity: str) -> Preflight:
-    """What the approval policy says about `identity` deciding `pending` (the engine
-    checks again when the decision is made)."""
+def preflight(pending: PendingApproval, identity: str, decision: str = "approve") -> Preflight:
+    """What the approval policy says about `identity` deciding `pending`, and, for an
+    approval that would start the deployment, the environment's business hours (the
+    engine checks again when the decision is made)."""
     approval = pending.approval
     earlier = [(d.approver, d.decision) for d in pending.decisions]
     try:
@@ -60,6 +61,9 @@ def preflight(pending: PendingApproval, identity: str) -> Preflight:
                        earlier, identity)
     except ApprovalRefused as refusal:
         return Preflight(pending, str(refusal))
+    approved = sum(1 for d in pending.decisions if d.decision == "approved")
+    if decision == "approve" and approved + 1 >= pending.required and pending.closed:
+        return Preflight(pending, pending.closed)
     return Preflight(pending, "")
 
 
@@ -192,8 +196,8 @@ class ApprovalsInbox(QWidget):
         if not chosen:
             return
         identity = self.controller.identity
-        self.dialog = DecisionDialog([preflight(p, identity) for p in chosen], decision,
-                                     identity, self)
+        self.dialog = DecisionDialog([preflight(p, identity, decision) for p in chosen],
+                                     decision, identity, self)
         dialog = self.dialog
         dialog.accepted.connect(lambda: self.controller.decide(
             [(c.pending.approval.run_id, c.pending.approval.stage) for c in dialog.allowed()],

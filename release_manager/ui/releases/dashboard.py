@@ -3,6 +3,7 @@ release manager uses: run, promote, redeploy, roll back, cancel."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -15,17 +16,24 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.engine.promotion import PromotionPlan, PromotionResult
-from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.release_status import (
+    BuildStatus,
+    EnvironmentStatus,
+    WorkspaceStatus,
+)
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.environment_strip import EnvironmentStrip
 from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.release_matrix import ReleaseMatrix
 from release_manager.ui.releases.result_banner import ResultBanner
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.stage_order import next_stage
+from release_manager.ui.releases.stage_order import GRAPH_STATES, next_stage
 
 
 class ReleasesDashboard(QWidget):
+    """Enter on the builds presses the default button; it promotes only a build that went
+    well."""
+
     def __init__(self, controller: ReleaseController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -42,8 +50,6 @@ class ReleasesDashboard(QWidget):
         self.identity_combo.setEditable(True)
         self.identity_combo.setMinimumContentsLength(8)
         self.identity_combo.setToolTip("Who you act as: approvals and the audit trail use it")
-        self.promote_button.setDefault(True)
-        self.promote_button.setStyleSheet("font-weight: bold;")
 
         tools = QHBoxLayout()
         for button in (self.run_button, self.promote_button, self.redeploy_button,
@@ -98,6 +104,7 @@ class ReleasesDashboard(QWidget):
         self.rollback_button.clicked.connect(self.ask_rollback)
         self.cancel_button.clicked.connect(controller.cancel)
         self.log_button.clicked.connect(self.show_selected_log)
+        self.matrix.installEventFilter(self)
         self.matrix.currentCellChanged.connect(lambda *_: self._update_buttons())
         self.matrix.cellDoubleClicked.connect(lambda *_: self.show_selected_log())
         self.identity_combo.activated.connect(
@@ -159,11 +166,26 @@ class ReleasesDashboard(QWidget):
         return next_stage(build, self.matrix.stages, self.controller.dependencies)
 
     def _selected_environment(self) -> str | None:
+        selected = self._selected_environment_status()
+        return selected.name if selected else None
+
+    def _selected_environment_status(self) -> EnvironmentStatus | None:
         stage = self.matrix.selected_stage()
         status = self.controller.status
         if stage is None or status is None:
             return None
-        return next((e.name for e in status.environments if e.stage == stage), None)
+        return next((e for e in status.environments if e.stage == stage), None)
+
+    def _unfinished_reason(self, build: BuildStatus, target: str) -> str:
+        """Why `build` is not promoted to `target` by default: a stage it depends on did
+        not go well ("" when all went well)."""
+        for stage in self.controller.dependencies.get(target, []):
+            cell = build.stages.get(stage)
+            if cell is not None and GRAPH_STATES.get(cell.state) == "failed":
+                return (f"Build {build.id} {cell.state} in {stage}: Enter does not promote it. "
+                        f"Read its log; promoting it anyway runs {target} only if {target}'s "
+                        "condition allows (the sheet shows it).")
+        return ""
 
     def _live_build(self, environment: str | None) -> int | None:
         status = self.controller.status
@@ -180,8 +202,12 @@ class ReleasesDashboard(QWidget):
         self.promote_button.setEnabled(ready and target is not None)
         self.promote_button.setText(
             f"Promote #{build.id} to {target}" if build and target else "Promote")
+        unfinished = self._unfinished_reason(build, target) if build and target else ""
+        self.promote_button.setDefault(target is not None and not unfinished)
+        self.promote_button.setStyleSheet(
+            "font-weight: bold;" if self.promote_button.isDefault() else "")
         self.promote_button.setToolTip(
-            "" if target or build is None else
+            unfinished if target or build is None else
             f"Build {build.id} has no next stage: it has been everywhere it can go")
         cell = self.matrix.selected_cell()
         environment = self._selected_environment()
@@ -193,11 +219,33 @@ class ReleasesDashboard(QWidget):
         self.redeploy_button.setEnabled(ready and cell is not None and not redeploy_blocker)
         self.redeploy_button.setToolTip(
             redeploy_blocker or "Deploy the selected build to the selected stage again")
-        self.rollback_button.setEnabled(ready and environment is not None)
+        selected = self._selected_environment_status()
+        self.rollback_button.setEnabled(ready and selected is not None
+                                        and selected.rollback_to is not None)
+        self.rollback_button.setToolTip(
+            "Select a stage that deploys to an environment" if selected is None else
+            f"Roll back to build {selected.rollback_to}: {selected.rollback_reason}"
+            if selected.rollback_to is not None else
+            f"Nothing to roll back to: {selected.rollback_reason}")
         self.rollback_button.setText(f"Roll back {environment}…" if environment
                                      else "Roll back…")
         self.cancel_button.setEnabled(self.controller.busy)
         self.log_button.setEnabled(self.controller.is_open and cell is not None)
+
+    def default_button(self) -> QPushButton | None:
+        """The button Enter presses (None: Enter does nothing now)."""
+        return self.promote_button if self.promote_button.isDefault() else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Enter on the builds presses the default button; from another widget (the
+        identity field, a focused button) it does not."""
+        if watched is self.matrix and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            button = self.default_button()
+            if button is not None and button.isEnabled():
+                button.click()
+            return True
+        return super().eventFilter(watched, event)
 
     # ----------------------------------------------------------------- actions
 
@@ -238,17 +286,19 @@ class ReleasesDashboard(QWidget):
         self.sheet.open()
 
     def ask_rollback(self) -> None:
-        environment = self._selected_environment()
-        if environment is None:
+        selected = self._selected_environment_status()
+        if selected is None or selected.rollback_to is None:
             return
-        current = self._live_build(environment)
+        environment = selected.name
         box = QMessageBox(QMessageBox.Icon.Question, "Roll back",
-                          f"Roll {environment} back from "
-                          f"{f'build #{current}' if current else 'its current release'} "
-                          "to its previous good release?", parent=self)
+                          f"Roll {environment} back from build #{selected.current_build} "
+                          f"to build #{selected.rollback_to}?", parent=self)
+        box.setInformativeText(f"{selected.rollback_reason}.")
         box.setObjectName("rollbackConfirmation")
         confirm = box.addButton(f"Roll back {environment}", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter keeps what runs now
+        box.setEscapeButton(cancel)
         box.finished.connect(lambda _: box.clickedButton() is confirm
                              and self.controller.rollback(environment))
         box.finished.connect(box.deleteLater)

@@ -56,7 +56,7 @@ class PromoteSheet(QDialog):
         form.addRow(f"Commits since ({len(plan.commits)}):", self.commits)
         self.approvals_label = _label("\n".join(plan.approvals) or "none")
         form.addRow("Approvals:", self.approvals_label)
-        self.checks_label = _label("\n".join(plan.checks) or "none")
+        self.checks_label = _label("\n".join(check.text for check in plan.checks) or "none")
         form.addRow("Checks:", self.checks_label)
         self.condition_label = _label(self._condition_text())
         if plan.condition_met is not None:
