@@ -13,6 +13,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.errors import KeyringError, PasswordDeleteError
 
+from release_manager.crash_report import remember_secret
+
 SERVICE = "release-manager"
 
 
@@ -58,6 +60,7 @@ class CredentialStore:
             )
 
     def set(self, key: CredentialKey, secret: str) -> None:
+        remember_secret(secret)
         self._require_secure()
         try:
             self._backend.set_password(SERVICE, key.account, secret)
@@ -70,12 +73,15 @@ class CredentialStore:
     def get(self, key: CredentialKey) -> str | None:
         self._require_secure()
         try:
-            return self._backend.get_password(SERVICE, key.account)
+            secret = self._backend.get_password(SERVICE, key.account)
         except KeyringError as error:
             raise NoSecureStore(
                 f"The credential store could not be read for {key.account}: "
                 f"{type(error).__name__}"
             ) from None
+        if secret is not None:
+            remember_secret(secret)  # a crash report never shows it
+        return secret
 
     def delete(self, key: CredentialKey) -> bool:
         """Forget a secret; False when there was none."""

@@ -1,19 +1,22 @@
 """`release-manager`: the window with no verb, headless verbs otherwise.
 
 Each group of verbs lives in a module of this package with a `register(subparsers)` that
-adds its sub-commands; a sub-command sets `func(args) -> int` (the exit code).
+adds its sub-commands; a sub-command sets `func(args) -> int` (the exit code). An
+unexpected error prints one line and the path of its report, exit code 70
+(crash_report.CLI_CRASH_EXIT); `--version` answers without loading Qt or the verbs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from release_manager import __version__
-from release_manager.cli import pipeline_commands, release_commands
+from release_manager.about import versions
 
-COMMAND_MODULES = (pipeline_commands, release_commands)
+COMMAND_MODULES = ("pipeline_commands", "release_commands")
+"""Imported when the parser is built: `--version` and the window do without them."""
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
@@ -22,10 +25,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
         prog="release-manager",
         description="Edit Azure Pipelines stage graphs and promote builds through them.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=versions().line())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(subparsers)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser, set(subparsers.choices)
 
 
@@ -43,6 +46,18 @@ def build_gui_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:
+        print(versions().line())
+        return 0
+    try:
+        return _dispatch(args_list)
+    except Exception as error:  # a bug: a report for it, not a traceback on the terminal
+        from release_manager.crash_report import print_cli_crash
+
+        return print_cli_crash(error)
+
+
+def _dispatch(args_list: list[str]) -> int:
     parser, verbs = build_parser()
     first = args_list[0] if args_list else ""
     if first not in verbs and first not in ("-h", "--help", "--version"):

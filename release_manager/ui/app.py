@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from release_manager import __version__
 from release_manager.engine.demo import DemoError, create_demo, default_demo_dir
+from release_manager.ui.crash_dialog import install_crash_handler
 from release_manager.ui.main_window import DEFAULT_SIZE, MainWindow
 from release_manager.ui.screenshot import save_screenshot
 from release_manager.ui.theme import follow_desktop_scheme
@@ -90,6 +91,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return 2
     app = create_application()
     window, loaded = create_window(args, app_settings())
+    install_crash_handler(window)
     window.show()
     freeze_startup_objects()
     if not args.screenshot:

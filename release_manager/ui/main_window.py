@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from release_manager import __version__
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.validation import Diagnostic
 from release_manager.ui.editor import PipelineEditor
@@ -510,12 +509,9 @@ class MainWindow(QMainWindow):
         self.problems_dock.setWindowTitle(f"Problems ({', '.join(parts)})" if parts else "Problems")
 
     def about(self) -> None:
-        QMessageBox.about(
-            self, f"About {APP_TITLE}",
-            f"<h3>{APP_TITLE} {__version__}</h3>"
-            "<p>Edit the stage graph of an azure-pipelines.yml and promote builds through "
-            "its stages.</p>",
-        )
+        from release_manager.ui.about_dialog import show_about
+
+        show_about(self, Path(self.settings.fileName()))
 
     def drawn_widget(self) -> QWidget:
         """The widget whose first paint means the central area is on screen."""

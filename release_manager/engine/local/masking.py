@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from release_manager.crash_report import remember_secret
+
 MASK = "***"
 
 
@@ -16,6 +18,7 @@ class Masker:
     def add(self, value: str) -> None:
         """Register a secret; a multi-line value is also masked line by line, since
         output arrives one line at a time."""
+        remember_secret(value)  # nor a crash report
         parts = [value, *value.splitlines()]
         for part in parts:
             if part.strip() and part not in self._values:
