@@ -3,9 +3,7 @@ store, licences. Qt-free and cheap to import: `--version` must not load Qt or th
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from release_manager import __version__
@@ -29,10 +27,14 @@ class Versions:
 
 def versions() -> Versions:
     """The versions from the installed metadata: PySide6 is not imported for its own."""
+    import platform
+
     return Versions(__version__, pyside_version(), platform.python_version())
 
 
 def pyside_version() -> str:
+    from importlib import metadata  # ~30 ms: only when a version is asked for
+
     for name in PYSIDE_DISTRIBUTIONS:
         try:
             return metadata.version(name)

@@ -18,7 +18,6 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 
 from platformdirs import user_log_dir
 
@@ -138,13 +137,6 @@ def write_report(error: BaseException, context: str,
     except OSError as failure:
         return Crash(summary, where, None, f"{folder}: {failure.strerror or failure}")
     return Crash(summary, where, folder / name)
-
-
-def report_for(exc_type: type[BaseException], value: BaseException | None,
-               tb: TracebackType | None) -> BaseException:
-    """The exception an excepthook was given, with its traceback attached."""
-    error = value if value is not None else exc_type()
-    return error.with_traceback(tb) if tb is not None else error
 
 
 def print_cli_crash(error: BaseException, stream: object = None) -> int:

@@ -9,6 +9,7 @@ unexpected error prints one line and the path of its report, exit code 70
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -25,11 +26,23 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
         prog="release-manager",
         description="Edit Azure Pipelines stage graphs and promote builds through them.",
     )
-    parser.add_argument("--version", action="version", version=versions().line())
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser, set(subparsers.choices)
+
+
+class _VersionAction(argparse.Action):
+    """`--version` that reads the versions only when asked (the metadata is slow to load)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0,
+                         help="print the versions of the app, PySide6 and Python and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(versions().line())
+        parser.exit()
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -61,6 +74,7 @@ def _dispatch(args_list: list[str]) -> int:
     parser, verbs = build_parser()
     first = args_list[0] if args_list else ""
     if first not in verbs and first not in ("-h", "--help", "--version"):
+        gc.disable()  # until the window's first paint (ui.app.freeze_startup_objects)
         from release_manager.ui.app import run_gui
 
         return run_gui(build_gui_parser().parse_args(args_list))

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from croniter import croniter
-
 MONTH_NAMES = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -300,5 +298,7 @@ def next_runs(cron: str, count: int = 5, after: datetime | None = None) -> list[
         after = after.replace(tzinfo=UTC)
     else:
         after = after.astimezone(UTC)
+    from croniter import croniter  # ~30 ms with dateutil: when run times are asked, not at start
+
     iterator = croniter(cron, after)
     return [iterator.get_next(datetime).astimezone(UTC) for _ in range(count)]

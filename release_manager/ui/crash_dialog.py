@@ -12,12 +12,14 @@ import html
 import sys
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
-from release_manager.crash_report import Crash, report_for, write_report
+if TYPE_CHECKING:  # the writer loads when an error comes, not at start-up
+    from release_manager.crash_report import Crash
 
 TITLE = "Release Manager — unexpected error"
 
@@ -41,16 +43,18 @@ class CrashHandler(QObject):
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, value or exc_type(), tb)
             return
-        self._report(report_for(exc_type, value, tb), "window, GUI thread")
+        self._report(_with_traceback(exc_type, value, tb), "window, GUI thread")
 
     def on_thread_exception(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None:
             return
         name = args.thread.name if args.thread is not None else "unknown"
-        self._report(report_for(args.exc_type, args.exc_value, args.exc_traceback),
+        self._report(_with_traceback(args.exc_type, args.exc_value, args.exc_traceback),
                      f"window, thread {name}")
 
     def _report(self, error: BaseException, context: str) -> None:
+        from release_manager.crash_report import write_report
+
         crash = write_report(error, context)
         try:
             self.crashed.emit(crash)
@@ -79,6 +83,13 @@ class CrashHandler(QObject):
     def _clicked(self, button: QAbstractButton) -> None:
         if button is self._open_folder and self._shown and self._shown.report is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._shown.report.parent)))
+
+
+def _with_traceback(exc_type: type[BaseException], value: BaseException | None,
+                    tb: TracebackType | None) -> BaseException:
+    """The exception an excepthook was given, with its traceback attached."""
+    error = value if value is not None else exc_type()
+    return error.with_traceback(tb) if tb is not None else error
 
 
 def _where_written(crash: Crash) -> str:
