@@ -105,6 +105,11 @@ def _where(error: BaseException) -> str:
     return f"{frame.name} ({module}, line {frame.lineno})"
 
 
+def signature(error: BaseException) -> str:
+    """The same error from the same place has the same signature."""
+    return f"{type(error).__qualname__} in {_where(error)}"
+
+
 def describe(error: BaseException) -> str:
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     name = type(error).__name__
@@ -139,22 +144,15 @@ def write_report(error: BaseException, context: str,
     return Crash(summary, where, folder / name)
 
 
-def print_cli_crash(error: BaseException, stream: object = None) -> int:
+def print_cli_crash(error: BaseException, verb: str) -> int:
     """The CLI's answer to an unexpected error: one line and the report's path; exit
-    code 70 (EX_SOFTWARE), so scripts can tell it from a refusal (1) or bad input (2)."""
-    crash = write_report(error, f"command line: {APP_ID} {_verb()}")
-    out = stream or sys.stderr
+    code 70 (EX_SOFTWARE), so scripts can tell it from a refusal (1) or bad input (2).
+    `verb` is all the report says of the command line (arguments may hold secrets)."""
+    crash = write_report(error, f"command line: {APP_ID} {verb}")
     if crash.report is not None:
         tail = f"a report was written to {crash.report}"
     else:
         tail = f"the report could not be written ({crash.write_error})"
     print(f"{APP_ID}: internal error in {crash.where}: {crash.summary}; {tail}",
-          file=out)  # type: ignore[arg-type]
+          file=sys.stderr)
     return CLI_CRASH_EXIT
-
-
-
-def _verb() -> str:
-    """The verb only: arguments may hold secrets or private paths."""
-    verbs = [arg for arg in sys.argv[1:2] if not arg.startswith("-")]
-    return verbs[0] if verbs else "(window)"

@@ -67,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug: a report for it, not a traceback on the terminal
         from release_manager.crash_report import print_cli_crash
 
-        return print_cli_crash(error)
+        first = args_list[0] if args_list else ""
+        return print_cli_crash(error, first if first.isalpha() else "(window)")
 
 
 def _dispatch(args_list: list[str]) -> int:

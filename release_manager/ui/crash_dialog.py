@@ -28,7 +28,7 @@ class CrashHandler(QObject):
     """Installed once per window by `install_crash_handler`."""
 
     crashed = Signal(object)
-    """A `Crash`; queued to the GUI thread when it comes from another thread."""
+    """A `Crash` and its signature; queued to the GUI thread from another thread."""
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
@@ -36,6 +36,9 @@ class CrashHandler(QObject):
         self.dialog: QMessageBox | None = None
         self._open_folder: QAbstractButton | None = None
         self._shown: Crash | None = None
+        self._open_signature: str | None = None
+        """The error the open dialog tells of (None: closed); kept here, not asked of
+        the dialog, as worker threads read it."""
         self.crashed.connect(self._show)
 
     def on_exception(self, exc_type: type[BaseException], value: BaseException | None,
@@ -53,17 +56,20 @@ class CrashHandler(QObject):
                      f"window, thread {name}")
 
     def _report(self, error: BaseException, context: str) -> None:
-        from release_manager.crash_report import write_report
+        from release_manager.crash_report import signature, write_report
 
+        if signature(error) == self._open_signature:
+            return  # the same error again (a paint that fails every time): one report
         crash = write_report(error, context)
         try:
-            self.crashed.emit(crash)
+            self.crashed.emit((crash, signature(error)))
         except RuntimeError:  # the window is gone (the app is closing): say it plainly
             print(f"release-manager: {crash.summary} ({_where_written(crash)})",
                   file=sys.stderr)
 
-    def _show(self, crash: Crash) -> None:
-        """One dialog at a time: a second error while it is open updates it."""
+    def _show(self, reported: tuple[Crash, str]) -> None:
+        """One dialog at a time: another error while it is open updates it."""
+        crash, self._open_signature = reported
         if self.dialog is None or self._open_folder is None:
             self.dialog = QMessageBox(QMessageBox.Icon.Critical, TITLE, "",
                                       QMessageBox.StandardButton.Close, self._window)
@@ -72,6 +78,7 @@ class CrashHandler(QObject):
             self._open_folder = self.dialog.addButton(
                 "Open Report Folder", QMessageBox.ButtonRole.ActionRole)
             self.dialog.buttonClicked.connect(self._clicked)
+            self.dialog.finished.connect(self._closed)
         self._shown = crash
         self._open_folder.setEnabled(crash.report is not None)
         self.dialog.setText(f"<b>Something went wrong:</b> {html.escape(crash.summary)}")
@@ -79,6 +86,9 @@ class CrashHandler(QObject):
             f"It happened in {crash.where}. Release Manager is still running: check that "
             "your last change is there before you go on.\n\n" + _where_written(crash))
         self.dialog.open()
+
+    def _closed(self) -> None:
+        self._open_signature = None
 
     def _clicked(self, button: QAbstractButton) -> None:
         if button is self._open_folder and self._shown and self._shown.report is not None:

@@ -89,3 +89,24 @@ def test_an_error_in_a_worker_thread_opens_the_dialog_on_the_window(qtbot, windo
     report = next((tmp_path / "state").rglob("crash-*.txt")).read_text(encoding="utf-8")
     assert "Context: window, thread sign-in worker" in report
     assert SECRET not in report
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_same_error_again_while_the_dialog_is_open_writes_no_second_report(
+    qtbot, window, tmp_path
+):
+    calls: list[int] = []
+
+    def failing_timer() -> None:  # a timer (or a paint) that fails every time
+        calls.append(1)
+        sign_in()
+
+    for _ in range(3):
+        QTimer.singleShot(0, failing_timer)
+    qtbot.waitUntil(lambda: len(calls) == 3 and crash_dialog(window) is not None)
+    assert len(list((tmp_path / "state").rglob("crash-*.txt"))) == 1
+
+    crash_dialog(window).button(QMessageBox.StandardButton.Close).click()
+    QTimer.singleShot(0, failing_timer)
+    qtbot.waitUntil(lambda: len(calls) == 4 and crash_dialog(window) is not None)
+    assert len(list((tmp_path / "state").rglob("crash-*.txt"))) == 2
