@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from release_manager.core.atomic_file import write_text_atomic
+from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
 from release_manager.core.yaml_guard import PipelineLoadError, Problem
 
@@ -127,13 +127,21 @@ def _text(text: str) -> str:
     return _scalar(text)
 
 
+def environments_data(workspace_dir: Path, environments: dict[str, Environment]) -> bytes | None:
+    """The bytes `save_environments` writes; None when it writes nothing (there is no file
+    yet and no environment has a setting)."""
+    if not environments_path(workspace_dir).exists() and \
+            not any(map(_has_settings, environments.values())):
+        return None
+    return dumps(environments).encode("utf-8")
+
+
 def save_environments(workspace_dir: Path, environments: dict[str, Environment]) -> None:
     """Write the file atomically (temp file in the same folder, fsync, rename). Nothing
     is created when there is no file yet and no environment has a setting."""
-    path = environments_path(workspace_dir)
-    if not path.exists() and not any(map(_has_settings, environments.values())):
-        return
-    write_text_atomic(path, dumps(environments))
+    data = environments_data(workspace_dir, environments)
+    if data is not None:
+        write_bytes_atomic(environments_path(workspace_dir), data)
 
 
 # --------------------------------------------------------------------- reading

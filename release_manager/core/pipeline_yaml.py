@@ -101,11 +101,17 @@ class PipelineDocument:
         if target is None:
             raise ValueError("this pipeline has no file yet: give a path to save it to")
         text = self.dumps()
-        data = self.encoding.bom + text.encode(self.encoding.codec)
-        write_bytes_atomic(target, data)
+        write_bytes_atomic(target, self._encode(text))
         self._rebase(text)
         self.path = target
         return target
+
+    def data(self) -> bytes:
+        """The bytes `save()` writes now: `dumps()` in the file's encoding and BOM."""
+        return self._encode(self.dumps())
+
+    def _encode(self, text: str) -> bytes:
+        return self.encoding.bom + text.encode(self.encoding.codec)
 
     def _rebase(self, text: str) -> None:
         """Make `text` (just saved) the original, keeping the model objects (and their

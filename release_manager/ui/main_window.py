@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from release_manager import __version__
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.validation import Diagnostic
+from release_manager.ui.disk_sync import DiskSync, read_files
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
@@ -113,7 +114,9 @@ class MainWindow(QMainWindow):
         self.central = QStackedWidget()
         for page in (self.welcome, self.error_view, self.graph_page):
             self.central.addWidget(page)
-        self.setCentralWidget(self.central)
+        self.disk = DiskSync(self)
+        self.undo_group.cleanChanged.connect(self.disk.check)  # Reload would drop edits
+        self.setCentralWidget(_stacked(self.disk.bar, self.central))
 
         self.problems = ProblemsPanel()
         self.yaml_pane = YamlPane()
@@ -320,6 +323,7 @@ class MainWindow(QMainWindow):
     def load(self, path: Path) -> bool:
         """Load `path` without asking: the graph, or the error report when it fails."""
         path = Path(path).resolve()
+        read = read_files(path)  # before loading: a change made meanwhile is not missed
         try:
             document = load(path)
             editor = PipelineEditor(document, self)  # reads the environments' file too
@@ -339,6 +343,7 @@ class MainWindow(QMainWindow):
         self.path = path
         self.recent.add(path)
         self._set_editor(editor)
+        self.disk.opened(read)
         self.central.setCurrentWidget(self.graph_page)
         self._keep_framed = True
         QTimer.singleShot(0, self._frame_graph)
@@ -401,6 +406,7 @@ class MainWindow(QMainWindow):
             self.inspector_dock.setWidget(self.inspector)
         else:
             self.inspector_dock.setWidget(_placeholder("Open a pipeline to see its stages."))
+            self.disk.closed()
         if old is not None:
             self.undo_group.removeStack(old.undo_stack)
             old.deleteLater()
@@ -436,7 +442,11 @@ class MainWindow(QMainWindow):
         return self._write(Path(name).resolve())
 
     def _write(self, path: Path | None) -> bool:
+        """Save to `path` (None: the open file); a file changed on disk since it was
+        read or written here is not overwritten unless the user chooses so."""
         assert self.editor is not None
+        if (path is None or path == self.path) and not self.disk.confirm_overwrite():
+            return False
         try:
             self.editor.save(path)
         except OSError as error:
@@ -447,6 +457,7 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.path = path
             self.recent.add(path)
+        self.disk.saved(self.editor)
         self.statusBar().showMessage(f"Saved {self.path}", 4000)
         self.problems.run_full_validation()
         self._update_title()
@@ -583,6 +594,17 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         self.open_path(path)
+
+
+def _stacked(*widgets: QWidget) -> QWidget:
+    """The widgets one above the other, without margins; the last one takes the room."""
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if widget is widgets[-1] else 0)
+    return column
 
 
 def _share(total: int, share: tuple[float, int]) -> int:

@@ -1,0 +1,163 @@
+"""The open pipeline's files against the disk: a change made by another program (an
+editor, `git pull`) is offered for reload, and a save never writes over it unseen.
+
+The window owns one `DiskSync`. It watches the pipeline and its environments' file,
+remembers what the window last read or wrote (`core.disk_changes.DiskBaseline`) and
+tells the user in a bar at the top of the window when the disk holds something else.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from release_manager.core.disk_changes import DiskBaseline, DiskChange, read_bytes, unified_diff
+from release_manager.core.environments_file import environments_data, environments_path
+from release_manager.ui.diff_dialog import DiffDialog
+from release_manager.ui.file_watch import FileWatch
+from release_manager.ui.notice_bar import NoticeBar
+
+if TYPE_CHECKING:
+    from release_manager.ui.editor import PipelineEditor
+    from release_manager.ui.main_window import MainWindow
+
+
+class Conflict(IntEnum):
+    """The choices of the save conflict dialog, in the order of its buttons."""
+
+    OVERWRITE = 0
+    SAVE_AS = 1
+    RELOAD = 2
+    CANCEL = 3
+
+
+CONFLICT_CHOICES = ["&Overwrite with Mine", "Save Mine &As…", "&Reload Theirs", "Cancel"]
+
+
+def document_files(pipeline: Path) -> list[Path]:
+    """The files an open pipeline stands on: itself and its environments' file."""
+    return [Path(pipeline), environments_path(Path(pipeline).parent)]
+
+
+def read_files(pipeline: Path) -> dict[Path, bytes | None]:
+    """The bytes of the pipeline's files now (read before loading them)."""
+    return {path: read_bytes(path) for path in document_files(pipeline)}
+
+
+def our_data(editor: PipelineEditor) -> dict[Path, bytes | None]:
+    """What a save of `editor` writes to each of its files (None: nothing)."""
+    document = editor.document
+    assert document.path is not None and editor.workspace_dir is not None
+    return {
+        Path(document.path).resolve(): document.data(),
+        environments_path(editor.workspace_dir):
+            environments_data(editor.workspace_dir, editor.pipeline.environments),
+    }
+
+
+def changes_diff(changes: list[DiskChange], ours: dict[Path, bytes | None]) -> str:
+    """A unified diff per changed file, from what is on disk to what the window holds."""
+    parts = []
+    for change in changes:
+        mine = ours.get(change.path, change.known)
+        parts.append(unified_diff(change.now, mine, change.path.name)
+                     or f"{change.path.name}: the same on disk as here\n")
+    return "\n".join(parts)
+
+
+def _names(changes: list[DiskChange]) -> str:
+    return " and ".join(f"{change.path.name} was {change.kind}" for change in changes)
+
+
+class DiskSync(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.baseline = DiskBaseline()
+        self.bar = NoticeBar("diskChangedBar")
+        self.watch = FileWatch(self)
+        self.watch.changed.connect(self.check)
+        self._ignored: list[DiskChange] | None = None
+        """The changes the user chose to ignore: not offered again until the disk
+        changes once more."""
+
+    # ----------------------------------------------------------------- the document
+
+    def opened(self, read: dict[Path, bytes | None]) -> None:
+        """A pipeline was loaded from the files whose bytes `read` holds."""
+        self.baseline = DiskBaseline()
+        for path, data in read.items():
+            self.baseline.remember(path, data)
+        self._ignored = None
+        self.bar.hide()
+        self.watch.watch(self.baseline.paths())
+
+    def closed(self) -> None:
+        self.baseline = DiskBaseline()
+        self.bar.hide()
+        self.watch.clear()
+
+    def saved(self, editor: PipelineEditor) -> None:
+        """The editor has just written its files: what it wrote is what is on disk."""
+        self.opened(our_data(editor))
+
+    # ----------------------------------------------------------------- changes
+
+    def changes(self) -> list[DiskChange]:
+        return self.baseline.changes()
+
+    def check(self) -> None:
+        """Compare the disk with what was last read or written; offer what to do."""
+        editor = self.window.editor
+        changes = self.changes() if editor is not None else []
+        if not changes or changes == self._ignored:
+            self.bar.hide()
+            return
+        self._ignored = None
+        if editor is not None and editor.is_modified():
+            self.bar.show_notice(
+                f"{_names(changes)} on disk, and you have unsaved changes here. "
+                "Saving will show both versions first.",
+                [("Show &Differences…", self.window.save),
+                 ("&Ignore", lambda: self._ignore(changes))])
+        elif all(change.now is None for change in changes):
+            self.bar.show_notice(f"{_names(changes)} on disk. Save to write it again.",
+                                 [("&Ignore", lambda: self._ignore(changes))])
+        else:
+            self.bar.show_notice(f"{_names(changes)} on disk.",
+                                 [("&Reload", self.window.reload),
+                                  ("&Ignore", lambda: self._ignore(changes))])
+
+    def _ignore(self, changes: list[DiskChange]) -> None:
+        self._ignored = changes
+
+    def confirm_overwrite(self) -> bool:
+        """Before a save in place: True when nothing changed on disk, or the user chose to
+        overwrite it; otherwise what they chose instead (save as, reload) is done here."""
+        changes = self.changes()
+        editor = self.window.editor
+        if not changes or editor is None:
+            return True
+        choice = self._ask(changes, editor)
+        if choice == Conflict.SAVE_AS:
+            self.window.save_as()
+        elif choice == Conflict.RELOAD:
+            self.window.reload()
+        return choice == Conflict.OVERWRITE
+
+    def _ask(self, changes: list[DiskChange], editor: PipelineEditor) -> Conflict:
+        dialog = DiffDialog(
+            "Changed on Disk",
+            f"{_names(changes)} since you opened or saved it. Below, what is on disk (−) and "
+            "what you have here (+). Overwrite the disk with yours, save yours to another "
+            "file, or reload the disk's version and drop your changes here.",
+            changes_diff(changes, our_data(editor)), CONFLICT_CHOICES, self.window,
+            default=Conflict.CANCEL,
+        )
+        dialog.setObjectName("saveConflictDialog")
+        answer = dialog.exec()
+        dialog.deleteLater()
+        return Conflict(answer) if 0 <= answer < len(Conflict) else Conflict.CANCEL
