@@ -30,7 +30,8 @@ from release_manager.core.yaml_style import detect_style
 from release_manager.core.yaml_text import SourceText, changed_lines
 
 __all__ = [
-    "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem", "load", "loads",
+    "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem", "load",
+    "load_data", "loads",
 ]
 
 
@@ -46,6 +47,12 @@ def loads(text: str, path: Path | str | None = None) -> PipelineDocument:
     """Read a pipeline from text; `path` names it in messages and locates its templates."""
     decoded, encoding = decode(text.encode("utf-8", errors="surrogatepass"), path)
     return PipelineDocument(decoded, Path(path) if path is not None else None, encoding)
+
+
+def load_data(data: bytes, path: Path | str) -> PipelineDocument:
+    """A pipeline from the bytes of its file, as `load` would read them from `path`."""
+    text, encoding = decode(data, path)
+    return PipelineDocument(text, Path(path), encoding)
 
 
 def _newline(text: str) -> str:

@@ -145,6 +145,7 @@ class DiskSync(QObject):
         if choice == Conflict.SAVE_AS:
             self.window.save_as()
         elif choice == Conflict.RELOAD:
+            self.window.discard_edits()
             self.window.reload()
         return choice == Conflict.OVERWRITE
 

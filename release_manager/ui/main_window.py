@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from release_manager import __version__
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
+from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
 from release_manager.ui.disk_sync import DiskSync, read_files
 from release_manager.ui.editor import PipelineEditor
@@ -47,6 +48,7 @@ from release_manager.ui.load_error_view import LoadErrorView
 from release_manager.ui.log_view import LogPanel
 from release_manager.ui.problems_panel import ProblemsPanel
 from release_manager.ui.recent_files import RecentFiles
+from release_manager.ui.recovery_offer import RecoveryOffer, recovered_editor
 from release_manager.ui.welcome_view import WelcomeView
 from release_manager.ui.yaml_pane import YamlPane
 
@@ -116,7 +118,8 @@ class MainWindow(QMainWindow):
             self.central.addWidget(page)
         self.disk = DiskSync(self)
         self.undo_group.cleanChanged.connect(self.disk.check)  # Reload would drop edits
-        self.setCentralWidget(_stacked(self.disk.bar, self.central))
+        self.recovery = RecoveryOffer(self)
+        self.setCentralWidget(_stacked(self.recovery.bar, self.disk.bar, self.central))
 
         self.problems = ProblemsPanel()
         self.yaml_pane = YamlPane()
@@ -134,6 +137,8 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
+        self.recovery.keeper.failed.connect(lambda error: self.statusBar().showMessage(
+            f"Your unsaved changes could not be kept aside for recovery: {error}", 10000))
 
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.recentRequested.connect(self.open_path)
@@ -344,6 +349,7 @@ class MainWindow(QMainWindow):
         self.recent.add(path)
         self._set_editor(editor)
         self.disk.opened(read)
+        self.recovery.opened(path)
         self.central.setCurrentWidget(self.graph_page)
         self._keep_framed = True
         QTimer.singleShot(0, self._frame_graph)
@@ -382,6 +388,28 @@ class MainWindow(QMainWindow):
     def reload(self) -> bool:
         return self.load(self.path) if self.path else False
 
+    def discard_edits(self) -> None:
+        """The user chose to drop the unsaved edits: their recovery copy goes too."""
+        if self.path is not None and self.editor is not None:
+            self.recovery.keeper.discard(self.path)
+
+    def restore_copy(self, copy: RecoveryCopy) -> bool:
+        """Open recovered edits as unsaved changes of their file (Save writes them),
+        standing on the files as they were when the edits were made: a change made on
+        disk since is shown, and a save will not write over it unseen."""
+        try:
+            editor = recovered_editor(copy, self)
+        except PipelineLoadError as error:
+            self.statusBar().showMessage(f"The recovered changes could not be read: {error}",
+                                         10000)
+            return False
+        self._set_editor(editor)
+        self.disk.opened(copy.base)
+        self.recovery.keeper.follow(editor)
+        editor.undo_stack.resetClean()
+        self.disk.check()
+        return True
+
     def _show_welcome(self) -> None:
         self.welcome.set_recent(self.recent.paths())
         self.central.setCurrentWidget(self.welcome)
@@ -407,6 +435,7 @@ class MainWindow(QMainWindow):
         else:
             self.inspector_dock.setWidget(_placeholder("Open a pipeline to see its stages."))
             self.disk.closed()
+            self.recovery.closed()
         if old is not None:
             self.undo_group.removeStack(old.undo_stack)
             old.deleteLater()
@@ -447,6 +476,7 @@ class MainWindow(QMainWindow):
         assert self.editor is not None
         if (path is None or path == self.path) and not self.disk.confirm_overwrite():
             return False
+        kept_for = self.path
         try:
             self.editor.save(path)
         except OSError as error:
@@ -458,6 +488,8 @@ class MainWindow(QMainWindow):
             self.path = path
             self.recent.add(path)
         self.disk.saved(self.editor)
+        if kept_for is not None:
+            self.recovery.keeper.discard(kept_for)
         self.statusBar().showMessage(f"Saved {self.path}", 4000)
         self.problems.run_full_validation()
         self._update_title()
@@ -475,6 +507,7 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Discard:
                 return False
+            self.discard_edits()
         return self.load(self.path)
 
     def confirm_discard(self) -> bool:
@@ -495,7 +528,10 @@ class MainWindow(QMainWindow):
         answer = box.exec()
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        if answer == QMessageBox.StandardButton.Discard:
+            self.discard_edits()
+            return True
+        return False
 
     # ----------------------------------------------------------------- state shown
 
