@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject
 from release_manager.core.disk_changes import read_bytes, unified_diff
 from release_manager.core.environments_file import environments_path, loads
 from release_manager.core.pipeline_yaml import load_data
-from release_manager.core.recovery import RecoveryCopy
+from release_manager.core.recovery import RecoveryCopy, all_copies
 from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.disk_sync import our_data
 from release_manager.ui.editor import PipelineEditor
@@ -76,6 +76,24 @@ class RecoveryOffer(QObject):
             f"Unsaved changes to {Path(path).name} from {copy.local_time()} were recovered.",
             [("&Restore", self.restore), ("&Discard", self.discard),
              ("Show &Differences…", self.show_differences)])
+
+    def offer_others(self) -> None:
+        """At start: the newest copy kept for another file than the one open is offered
+        too (opening that file offers to restore it)."""
+        if self.bar.isVisible():
+            return
+        current = self.window.path
+        copies = [copy for copy in all_copies()
+                  if copy.pipeline != current and copy.pipeline.is_file()]
+        if not copies:
+            return
+        copy = copies[0]
+        more = f" ({len(copies) - 1} other files too)" if len(copies) > 1 else ""
+        self.bar.show_notice(
+            f"Unsaved changes to {copy.pipeline} from {copy.local_time()} were "
+            f"recovered{more}.",
+            [("&Open It", lambda: self.window.open_path(copy.pipeline)),
+             ("&Discard", lambda: self.keeper.discard(copy.pipeline))])
 
     def closed(self) -> None:
         self.keeper.follow(None)

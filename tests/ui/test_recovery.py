@@ -17,8 +17,9 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from test_file_on_disk import PIPELINE, THEIRS
 
+from release_manager.cli import build_gui_parser
 from release_manager.core.recovery import copy_path, read_copy
-from release_manager.ui.app import app_settings
+from release_manager.ui.app import app_settings, create_window
 from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.main_window import MainWindow
 
@@ -234,3 +235,23 @@ def test_edits_of_a_killed_process_are_restored(qtbot, open_window, pipeline, tm
         assert window.save()
     assert "displayName: 'Killed'" in pipeline.read_text()
     assert not copy_path(pipeline).exists()
+
+
+def test_at_start_a_copy_of_another_file_is_offered(qtbot, open_window, pipeline, settings,
+                                                    tmp_path) -> None:
+    crashed = open_window(pipeline)
+    edit_and_wait_for_the_copy(qtbot, crashed, "Build it, unsaved")
+    other = tmp_path / "other.yml"
+    other.write_text(PIPELINE)
+
+    window, loaded = create_window(build_gui_parser().parse_args([str(other)]), settings)
+    qtbot.addWidget(window, before_close_func=forget_edits)
+    window.show()
+    assert loaded and window.path == other
+    bar = window.recovery.bar
+    assert bar.label.text().startswith(f"Unsaved changes to {pipeline} from ")
+    click_bar(qtbot, window, "Open It")
+    assert window.path == pipeline
+    assert bar.label.text().startswith("Unsaved changes to azure-pipelines.yml from ")
+    click_bar(qtbot, window, "Restore")
+    assert display_name(window) == "Build it, unsaved" and window.isWindowModified()
