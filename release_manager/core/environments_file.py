@@ -144,6 +144,35 @@ def save_environments(workspace_dir: Path, environments: dict[str, Environment])
         write_bytes_atomic(environments_path(workspace_dir), data)
 
 
+def merge_environments(base: dict[str, Environment], mine: dict[str, Environment],
+                       disk: dict[str, Environment]) -> dict[str, Environment] | None:
+    """The environments to write when the file changed on disk since `base` was read
+    (another pipeline of the folder saved its approvals): each environment as `mine` has
+    it where this side changed it, else as on disk. None when an environment was changed
+    on both sides, differently: that is for the user to settle."""
+    merged = dict(disk)
+    for name in set(base) | set(mine):
+        ours = _settings(mine.get(name))
+        if ours == _settings(base.get(name)):
+            continue  # not changed here: the disk's stands
+        theirs = _settings(disk.get(name))
+        if theirs not in (_settings(base.get(name)), ours):
+            return None
+        if ours is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = ours
+    for name, environment in mine.items():  # the pipeline's, without settings
+        if _settings(environment) is None:
+            merged.setdefault(name, environment)
+    return merged
+
+
+def _settings(environment: Environment | None) -> Environment | None:
+    """The environment if it has a setting to keep; one without is as good as absent."""
+    return environment if environment is not None and _has_settings(environment) else None
+
+
 # --------------------------------------------------------------------- reading
 
 

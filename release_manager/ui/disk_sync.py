@@ -14,8 +14,20 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from release_manager.core.disk_changes import DiskBaseline, DiskChange, read_bytes, unified_diff
-from release_manager.core.environments_file import environments_data, environments_path
+from release_manager.core.disk_changes import (
+    DiskBaseline,
+    DiskChange,
+    decoded,
+    read_bytes,
+    unified_diff,
+)
+from release_manager.core.environments_file import (
+    EnvironmentsFileError,
+    environments_data,
+    environments_path,
+    loads,
+    merge_environments,
+)
 from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.file_watch import FileWatch
 from release_manager.ui.notice_bar import NoticeBar
@@ -120,7 +132,7 @@ class DiskSync(QObject):
         if editor is not None and editor.is_modified():
             self.bar.show_notice(
                 f"{_names(changes)} on disk, and you have unsaved changes here. "
-                "Saving will show both versions first.",
+                "A save will not write over it unseen.",
                 [("Show &Differences…", self.window.save),
                  ("&Ignore", lambda: self._ignore(changes))])
         elif all(change.now is None for change in changes):
@@ -137,8 +149,8 @@ class DiskSync(QObject):
     def confirm_overwrite(self) -> bool:
         """Before a save in place: True when nothing changed on disk, or the user chose to
         overwrite it; otherwise what they chose instead (save as, reload) is done here."""
-        changes = self.changes()
         editor = self.window.editor
+        changes = self._take_their_policies(self.changes(), editor) if editor else []
         if not changes or editor is None:
             return True
         choice = self._ask(changes, editor)
@@ -148,6 +160,29 @@ class DiskSync(QObject):
             self.window.discard_edits()
             self.window.reload()
         return choice == Conflict.OVERWRITE
+
+    def _take_their_policies(self, changes: list[DiskChange],
+                             editor: PipelineEditor) -> list[DiskChange]:
+        """Policies saved meanwhile by another window (another pipeline of the folder) are
+        taken in, as one undoable edit, when no environment changed on both sides: the
+        environments' file is then no longer a conflict. The changes left are returned."""
+        assert editor.workspace_dir is not None
+        path = environments_path(editor.workspace_dir)
+        change = next((change for change in changes if change.path == path), None)
+        if change is None:
+            return changes
+        try:
+            base, disk = (loads(decoded(data), path) if data is not None else {}
+                          for data in (change.known, change.now))
+        except EnvironmentsFileError:
+            return changes
+        merged = merge_environments(base, editor.pipeline.environments, disk)
+        if merged is None:
+            return changes
+        editor.apply("Take Policies Saved Elsewhere",
+                     lambda pipeline: setattr(pipeline, "environments", merged))
+        self.baseline.remember(path, change.now)
+        return [other for other in changes if other is not change]
 
     def _ask(self, changes: list[DiskChange], editor: PipelineEditor) -> Conflict:
         dialog = DiffDialog(

@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from release_manager.core.environments_file import environments_path
+from release_manager.core.environments_file import environments_path, load_environments
+from release_manager.core.model import ApprovalPolicy
 from release_manager.ui.app import app_settings
 from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.main_window import MainWindow
@@ -216,3 +217,61 @@ def test_a_pipeline_deleted_on_disk_is_said_and_save_writes_it_again(
     assert window.save()
     assert "deleted" in seen[0]
     assert pipeline.read_text() == PIPELINE
+
+
+# --------------------------------------------------------------------- two pipelines, one folder
+
+
+@pytest.fixture
+def two_windows(qtbot, settings: QSettings, tmp_path: Path):
+    """Windows on api.yml and web.yml, two pipelines of one folder (one environments'
+    file), both open at once."""
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    windows = []
+    for name in ("api", "web"):
+        path = folder / f"{name}.yml"
+        path.write_text(PIPELINE.replace("environment: prod", f"environment: {name}-prod"))
+        window = MainWindow(settings)
+        qtbot.addWidget(window, before_close_func=lambda w: w.editor.undo_stack.clear())
+        window.show()
+        assert window.load(path)
+        windows.append(window)
+    return windows
+
+
+def approve(window: MainWindow, environment: str, *who: str) -> None:
+    assert window.editor.apply("Approvers", lambda p: setattr(
+        p.environment(environment), "approval", ApprovalPolicy(approvers=list(who))))
+
+
+def test_policies_saved_by_the_other_pipeline_are_kept_when_ours_are_saved(
+        two_windows, monkeypatch) -> None:
+    api, web = two_windows
+    shown: list[str] = []
+    monkeypatch.setattr(DiffDialog, "exec", lambda dialog: shown.append(dialog.message.text())
+                        or -1)
+    approve(api, "api-prod", "ops@contoso.com")
+    approve(web, "web-prod", "ann@contoso.com")
+    assert web.save()
+    assert api.save()
+    assert shown == []  # nothing to settle: each changed its own environment
+    saved = load_environments(api.path.parent)
+    assert saved["api-prod"].approval.approvers == ["ops@contoso.com"]
+    assert saved["web-prod"].approval.approvers == ["ann@contoso.com"]
+    assert api.editor.undo_stack.undoText() == "Take Policies Saved Elsewhere"
+
+
+def test_the_same_environment_changed_by_both_is_shown_before_a_save(
+        qtbot, two_windows) -> None:
+    api, web = two_windows
+    approve(api, "shared", "ops@contoso.com")
+    approve(web, "shared", "ann@contoso.com")
+    assert web.save()
+    seen = answer_diff_dialog(qtbot, "Cancel")
+    assert not api.save()
+    assert "environments.yml was created" in seen[0]
+    assert "-        - ann@contoso.com" in seen[1].splitlines()
+    assert "+        - ops@contoso.com" in seen[1].splitlines()
+    assert load_environments(api.path.parent)["shared"].approval.approvers == [
+        "ann@contoso.com"]
