@@ -12,6 +12,8 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from release_manager.core.environments_file import environments_path
+
 
 def read_bytes(path: Path) -> bytes | None:
     """The file's bytes; None when there is no such file (or it cannot be read)."""
@@ -19,6 +21,16 @@ def read_bytes(path: Path) -> bytes | None:
         return Path(path).read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
         return None
+
+
+def document_files(pipeline: Path) -> list[Path]:
+    """The files an open pipeline stands on: itself and its environments' file."""
+    return [Path(pipeline), environments_path(Path(pipeline).parent)]
+
+
+def read_files(pipeline: Path) -> dict[Path, bytes | None]:
+    """The bytes of the pipeline's files now (read before loading them)."""
+    return {path: read_bytes(path) for path in document_files(pipeline)}
 
 
 @dataclass(frozen=True)
@@ -81,3 +93,13 @@ def unified_diff(theirs: bytes | None, mine: bytes | None, name: str,
         f"{name} ({theirs_label})", f"{name} ({mine_label})",
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def changes_diff(changes: list[DiskChange], ours: dict[Path, bytes | None]) -> str:
+    """A unified diff per changed file, from what is on disk to what the window holds."""
+    parts = []
+    for change in changes:
+        mine = ours.get(change.path, change.known)
+        parts.append(unified_diff(change.now, mine, change.path.name)
+                     or f"{change.path.name}: the same on disk as here\n")
+    return "\n".join(parts)

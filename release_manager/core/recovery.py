@@ -19,6 +19,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from release_manager.core.atomic_file import write_text_atomic
+from release_manager.core.disk_changes import read_bytes, unified_diff
 
 FORMAT = 1
 
@@ -36,6 +37,15 @@ class RecoveryCopy:
     """What a save writes to each of the pipeline's files (None: nothing)."""
     base: dict[Path, bytes | None]
     """What each file held on disk, as the window last read or wrote it."""
+
+    def diff_from_disk(self) -> str:
+        """From what is on disk now to what was recovered, file by file."""
+        parts = []
+        for path, data in self.files.items():
+            now = read_bytes(path)
+            if now != data:
+                parts.append(unified_diff(now, data, path.name, "on disk", "recovered"))
+        return "\n".join(parts)
 
     def local_time(self) -> str:
         """When the copy was made, in the user's time: "Mon 7 Dec 00:31"."""

@@ -17,9 +17,8 @@ from PySide6.QtCore import QObject
 from release_manager.core.disk_changes import (
     DiskBaseline,
     DiskChange,
+    changes_diff,
     decoded,
-    read_bytes,
-    unified_diff,
 )
 from release_manager.core.environments_file import (
     EnvironmentsFileError,
@@ -49,16 +48,6 @@ class Conflict(IntEnum):
 CONFLICT_CHOICES = ["&Overwrite with Mine", "Save Mine &As…", "&Reload Theirs", "Cancel"]
 
 
-def document_files(pipeline: Path) -> list[Path]:
-    """The files an open pipeline stands on: itself and its environments' file."""
-    return [Path(pipeline), environments_path(Path(pipeline).parent)]
-
-
-def read_files(pipeline: Path) -> dict[Path, bytes | None]:
-    """The bytes of the pipeline's files now (read before loading them)."""
-    return {path: read_bytes(path) for path in document_files(pipeline)}
-
-
 def our_data(editor: PipelineEditor) -> dict[Path, bytes | None]:
     """What a save of `editor` writes to each of its files (None: nothing)."""
     document = editor.document
@@ -68,16 +57,6 @@ def our_data(editor: PipelineEditor) -> dict[Path, bytes | None]:
         environments_path(editor.workspace_dir):
             environments_data(editor.workspace_dir, editor.pipeline.environments),
     }
-
-
-def changes_diff(changes: list[DiskChange], ours: dict[Path, bytes | None]) -> str:
-    """A unified diff per changed file, from what is on disk to what the window holds."""
-    parts = []
-    for change in changes:
-        mine = ours.get(change.path, change.known)
-        parts.append(unified_diff(change.now, mine, change.path.name)
-                     or f"{change.path.name}: the same on disk as here\n")
-    return "\n".join(parts)
 
 
 def _names(changes: list[DiskChange]) -> str:

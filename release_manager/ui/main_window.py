@@ -37,10 +37,11 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager import __version__
+from release_manager.core.disk_changes import read_files
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
-from release_manager.ui.disk_sync import DiskSync, read_files
+from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel

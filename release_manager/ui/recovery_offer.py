@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from release_manager.core.disk_changes import read_bytes, unified_diff
 from release_manager.core.environments_file import environments_path, loads
 from release_manager.core.pipeline_yaml import load_data
 from release_manager.core.recovery import RecoveryCopy, all_copies
@@ -38,13 +37,6 @@ def recovered_editor(copy: RecoveryCopy, parent: QObject) -> PipelineEditor:
     if policies is not None:
         editor.pipeline.environments = loads(policies.decode("utf-8"), policies_path)
     return editor
-
-
-def copy_diff(copy: RecoveryCopy) -> str:
-    """From what is on disk now to what was recovered, file by file."""
-    parts = [unified_diff(read_bytes(path), data, path.name, "on disk", "recovered")
-             for path, data in copy.files.items() if read_bytes(path) != data]
-    return "\n".join(part for part in parts if part)
 
 
 class RecoveryOffer(QObject):
@@ -118,7 +110,7 @@ class RecoveryOffer(QObject):
             "Recovered Changes",
             f"Unsaved changes to {Path(copy.pipeline).name} from {copy.local_time()}: what "
             "is on disk (−) and what was recovered (+).",
-            copy_diff(copy), DIFF_CHOICES, self.window, default=RESTORE)
+            copy.diff_from_disk(), DIFF_CHOICES, self.window, default=RESTORE)
         dialog.setObjectName("recoveredChangesDialog")
         choice = dialog.exec()
         dialog.deleteLater()
