@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +38,21 @@ class RecoveryCopy:
     """What a save writes to each of the pipeline's files (None: nothing)."""
     base: dict[Path, bytes | None]
     """What each file held on disk, as the window last read or wrote it."""
+    owner: int = field(default_factory=os.getpid)
+    """The process that kept the copy."""
+
+    def is_live_elsewhere(self) -> bool:
+        """Whether another process still running keeps this copy: an instance of the app
+        editing the same file now, whose edits are not for this one to recover."""
+        if self.owner == os.getpid() or os.name != "posix":
+            return False
+        try:
+            os.kill(self.owner, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # a process of another user: not one of ours
+            return False
+        return True
 
     def diff_from_disk(self) -> str:
         """From what is on disk now to what was recovered, file by file."""
@@ -76,6 +92,7 @@ def write_copy(copy: RecoveryCopy, folder: Path | None = None) -> Path:
         "format": FORMAT,
         "pipeline": str(Path(copy.pipeline).resolve()),
         "savedAt": copy.saved_at.astimezone(UTC).isoformat(),
+        "owner": copy.owner,
         "files": _encode(copy.files),
         "base": _encode(copy.base),
     }, indent=1))
@@ -94,7 +111,7 @@ def _read(path: Path) -> RecoveryCopy | None:
         if data.get("format") != FORMAT:
             return None
         return RecoveryCopy(Path(data["pipeline"]), datetime.fromisoformat(data["savedAt"]),
-                            _decode(data["files"]), _decode(data["base"]))
+                            _decode(data["files"]), _decode(data["base"]), int(data["owner"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

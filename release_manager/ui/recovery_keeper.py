@@ -69,9 +69,11 @@ class RecoveryKeeper(QObject):
         self._timer.start()
 
     def kept_copy(self, pipeline: Path) -> RecoveryCopy | None:
-        """The copy kept for `pipeline`, unless its removal is under way."""
+        """The copy kept for `pipeline` by a session that has ended, unless its removal
+        is under way."""
         pipeline = Path(pipeline).resolve()
-        return None if self._discarding.get(pipeline) else read_copy(pipeline)
+        copy = None if self._discarding.get(pipeline) else read_copy(pipeline)
+        return None if copy is None or copy.is_live_elsewhere() else copy
 
     def keep_now(self) -> None:
         """Write the copy now (remove it when nothing is left unsaved)."""

@@ -76,7 +76,8 @@ class RecoveryOffer(QObject):
             return
         current = self.window.path
         copies = [copy for copy in all_copies()
-                  if copy.pipeline != current and copy.pipeline.is_file()]
+                  if copy.pipeline != current and copy.pipeline.is_file()
+                  and not copy.is_live_elsewhere()]
         if not copies:
             return
         copy = copies[0]

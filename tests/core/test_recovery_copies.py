@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,3 +60,16 @@ def test_copies_of_several_files_newest_first(tmp_path: Path, data_home) -> None
     write_copy(older)
     write_copy(newer)
     assert all_copies() == [newer, older]
+
+
+def test_a_copy_kept_by_a_running_process_is_its_own_until_that_process_ends(
+        tmp_path: Path, data_home) -> None:
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)
+    copy = RecoveryCopy(tmp_path / "a.yml", datetime(2026, 1, 1, tzinfo=UTC), {}, {},
+                        owner=other.pid)
+    write_copy(copy)
+    assert read_copy(copy.pipeline).is_live_elsewhere()  # another instance edits it now
+    other.communicate(b"")
+    assert not read_copy(copy.pipeline).is_live_elsewhere()  # that instance has ended
+    assert not RecoveryCopy(tmp_path / "b.yml", copy.saved_at, {}, {}).is_live_elsewhere()

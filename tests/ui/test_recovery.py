@@ -222,6 +222,8 @@ def test_edits_of_a_killed_process_are_restored(qtbot, open_window, pipeline, tm
                      daemon=True).start()
     try:
         assert lines.get(timeout=60).startswith("ready ")
+        alongside = open_window(pipeline)  # the other instance's edits are its own
+        assert not alongside.recovery.bar.isVisible()
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
