@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 
@@ -15,11 +15,6 @@ class NoticeBar(QFrame):
         self.setObjectName(name)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.ToolTipBase))
-        palette.setColor(QPalette.ColorRole.WindowText,
-                         palette.color(QPalette.ColorRole.ToolTipText))
-        self.setPalette(palette)
         self.label = QLabel(self)
         self.label.setWordWrap(True)
         self._layout = QHBoxLayout(self)
@@ -35,12 +30,21 @@ class NoticeBar(QFrame):
             button.deleteLater()
         self.buttons = {}
         self.label.setText(text)
+        self._take_tip_colours()
         for label, slot in actions:
             button = QPushButton(label, self)
             button.clicked.connect(lambda _=False, act=slot: self._act(act))
             self._layout.addWidget(button)
             self.buttons[label.replace("&", "")] = button
         self.show()
+
+    def _take_tip_colours(self) -> None:
+        """A tooltip's colours, from the application's palette (light or dark) now."""
+        palette = QGuiApplication.palette()
+        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.ToolTipBase))
+        palette.setColor(QPalette.ColorRole.WindowText,
+                         palette.color(QPalette.ColorRole.ToolTipText))
+        self.setPalette(palette)
 
     def _act(self, slot: Callable[[], object]) -> None:
         self.hide()
