@@ -32,7 +32,7 @@ from release_manager.core.yaml_text import EditedText, SourceText, changed_lines
 
 __all__ = [
     "DocumentState", "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem",
-    "load", "loads",
+    "load", "load_data", "loads",
 ]
 
 
@@ -48,6 +48,12 @@ def loads(text: str, path: Path | str | None = None) -> PipelineDocument:
     """Read a pipeline from text; `path` names it in messages and locates its templates."""
     decoded, encoding = decode(text.encode("utf-8", errors="surrogatepass"), path)
     return PipelineDocument(decoded, Path(path) if path is not None else None, encoding)
+
+
+def load_data(data: bytes, path: Path | str) -> PipelineDocument:
+    """A pipeline from the bytes of its file, as `load` would read them from `path`."""
+    text, encoding = decode(data, path)
+    return PipelineDocument(text, Path(path), encoding)
 
 
 def _newline(text: str) -> str:
@@ -155,11 +161,17 @@ class PipelineDocument:
         if target is None:
             raise ValueError("this pipeline has no file yet: give a path to save it to")
         text = self.dumps()
-        data = self.encoding.bom + text.encode(self.encoding.codec)
-        write_bytes_atomic(target, data)
+        write_bytes_atomic(target, self._encode(text))
         self._rebase(text)
         self.path = target
         return target
+
+    def data(self) -> bytes:
+        """The bytes `save()` writes now: `dumps()` in the file's encoding and BOM."""
+        return self._encode(self.dumps())
+
+    def _encode(self, text: str) -> bytes:
+        return self.encoding.bom + text.encode(self.encoding.codec)
 
     def _rebase(self, text: str) -> None:
         """Make `text` (just saved) the original, keeping the model objects (and their

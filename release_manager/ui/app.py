@@ -76,6 +76,7 @@ def create_window(args: argparse.Namespace, settings: QSettings) -> tuple[MainWi
     window = MainWindow(settings)
     path = initial_file(args)
     loaded = window.load(path) if path is not None else True
+    window.recovery.offer_others()
     if args.screenshot:
         window.resize(*DEFAULT_SIZE)
     return window, loaded

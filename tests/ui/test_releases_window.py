@@ -527,3 +527,44 @@ def test_the_inbox_says_an_approval_outside_business_hours_would_be_refused(
     assert not dialog.confirm_button.isEnabled()
     dialog.reject()
     assert environment(controller, "staging").current_build is None
+
+
+def deploying_pipeline(environment: str) -> str:
+    return ("stages:\n- stage: Build\n  jobs:\n  - job: Build\n    steps:\n"
+            "    - script: echo build\n"
+            "- stage: Deploy\n  dependsOn: Build\n  jobs:\n  - deployment: Deploy\n"
+            f"    environment: {environment}\n    strategy:\n      runOnce:\n        deploy:\n"
+            "          steps:\n          - script: echo deploy\n")
+
+
+def require_approver(qtbot, window: MainWindow, stage: str, who: str) -> None:
+    """Through the inspector: approval required on `stage`'s environment, by `who` (typed,
+    then Enter)."""
+    window.editor.select([stage])
+    qtbot.mouseClick(window.inspector.environment.require_approval, Qt.MouseButton.LeftButton)
+    entry = window.inspector.environment.approvers.entry
+    qtbot.keyClicks(entry, who)
+    qtbot.keyClick(entry, Qt.Key.Key_Return)
+
+
+def test_saving_approvals_leaves_the_other_pipelines_of_the_folder_as_they_were(
+        qtbot, open_window, tmp_path: Path) -> None:
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "api.yml").write_text(deploying_pipeline("api-prod"))
+    (folder / "web.yml").write_text(deploying_pipeline("web-prod"))
+
+    api = open_window(folder / "api.yml")
+    require_approver(qtbot, api, "Deploy", "ops@contoso.com")
+    assert api.save()
+    web = open_window(folder / "web.yml")
+    require_approver(qtbot, web, "Deploy", "alice@contoso.com")
+    assert web.save()
+
+    again = open_window(folder / "api.yml")
+    assert not again.releases_dock.isVisible()  # approvals saved is not releases set up
+    assert not (folder / ".release-manager" / "state.db").exists()
+    policy = again.editor.pipeline.environments["api-prod"].approval
+    assert policy is not None and policy.approvers == ["ops@contoso.com"]
+    assert web.editor.pipeline.environments["web-prod"].approval.approvers == [
+        "alice@contoso.com"]

@@ -18,7 +18,7 @@ from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_status import WorkspaceStatus, workspace_status
-from release_manager.engine.workspace import STATE_DIR, Workspace
+from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_state
 from release_manager.ui.log_view import LogPanel
 from release_manager.ui.releases.log_follow import follow_file
 from release_manager.ui.releases.progress import ProgressWriter
@@ -51,11 +51,11 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
     """The workspace of `pipeline_path`. Without `create`, a folder that has no release
     state yet is refused, so opening any pipeline file never writes next to it."""
     workspace = Workspace.of_pipeline(pipeline_path)
-    if not create and not (workspace.root / STATE_DIR).is_dir():
+    if not create and not has_release_state(workspace.root):
         raise NotAWorkspace(
-            f"{workspace.root} holds no releases yet: there is no {STATE_DIR} folder next to "
-            f"{workspace.pipeline_path.name}. Set up releases here to build and promote "
-            "this pipeline on this machine."
+            f"{workspace.root} holds no releases yet: there is no release state in "
+            f"{STATE_DIR} next to {workspace.pipeline_path.name}. Set up releases here to "
+            "build and promote this pipeline on this machine."
         )
     promoter = Promoter(workspace)
     return Opened(workspace, promoter, identities(workspace.root, identity),

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from release_manager.engine.release_status import WorkspaceStatus
-from release_manager.engine.workspace import STATE_DIR
+from release_manager.engine.workspace import has_release_state
 from release_manager.ui.releases.approvals_inbox import ApprovalsInbox
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.dashboard import ReleasesDashboard
@@ -74,7 +74,7 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
     controller.operationStarted.connect(lambda _: window.log_dock.raise_())
     controller.logShown.connect(lambda title: _show_log_dock(window, title))
     window.release_controller = controller
-    if (Path(window.editor.document.path).parent / STATE_DIR).is_dir():
+    if has_release_state(Path(window.editor.document.path).parent):
         window.show_releases()  # now, so the graph is framed in the room that is left
     controller.open()
     return controller
