@@ -74,7 +74,7 @@ def ensure_venv(extras: tuple[str, ...] = ("test",)) -> None:
     stamp = VENV / ".installed"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     recorded_digest, _, recorded = (stamp.read_text() if stamp.exists() else "").partition(" ")
-    have = set(recorded.split(",")) if recorded_digest == digest else set()
+    have = set(filter(None, recorded.split(","))) if recorded_digest == digest else set()
     if set(extras) <= have:
         return
     wanted = ",".join(sorted(have | set(extras)))
