@@ -124,7 +124,8 @@ def validate_desktop_files() -> None:
 
 
 def megabytes(path: Path) -> float:
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    files = [path] if path.is_file() else [
+        p for p in path.rglob("*") if p.is_file() and not p.is_symlink()]
     return sum(p.stat().st_size for p in files) / 1e6
 
 
