@@ -23,6 +23,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
         description="Edit Azure Pipelines stage graphs and promote builds through them.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--check-keyring", action="store_true",
+        help="print the credential store in use and exit (1 when it is not secure)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(subparsers)
@@ -45,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser, verbs = build_parser()
     first = args_list[0] if args_list else ""
+    if first == "--check-keyring":
+        from release_manager.cli.diagnostics import check_keyring
+
+        return check_keyring()
     if first not in verbs and first not in ("-h", "--help", "--version"):
         from release_manager.ui.app import run_gui
 
