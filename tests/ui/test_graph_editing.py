@@ -274,6 +274,41 @@ def test_dragging_a_node_is_one_undo_step_and_is_remembered_per_file(qtbot, tmp_
     assert item.pos() == start
 
 
+def test_adding_connecting_and_deleting_move_no_other_card(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    scene = view.graph_scene
+    grip = centre(view, "Test") + QPointF(0, 25)
+    drag(qtbot, view, grip, grip + QPointF(40, 160), steps=10)  # by hand
+    placed = {item.name: item.pos() for item in scene.stage_items()}
+
+    view.editor.select(["Prod"])
+    view.actions_by_name()["add_stage"].trigger()  # a stage after Prod
+    new = scene.stage_item("Stage1")
+    assert new is not None and new.pos().x() > placed["Prod"].x()
+    drag(qtbot, view, port(view, "Build"), centre(view, "Prod"))  # a dependency
+    assert "Build" in view.editor.pipeline.dependencies("Prod")
+    _click_stage(qtbot, view, "Dev")
+    _answer_message_box(RECONNECT)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert not view.editor.pipeline.has_stage("Dev")
+
+    now = {item.name: item.pos() for item in scene.stage_items()}
+    assert now == {"Build": placed["Build"], "Test": placed["Test"], "Prod": placed["Prod"],
+                   "Stage1": new.pos()}
+    card = new.sceneBoundingRect()
+    assert not any(card.intersects(item.sceneBoundingRect())
+                   for item in scene.stage_items() if item is not new)
+    _undo(qtbot, view)
+    assert scene.stage_item("Dev").pos() == placed["Dev"]  # back where it was
+
+    view.actions_by_name()["auto_layout"].trigger()  # every card, hand-placed too
+    assert scene.stage_item("Test").pos() != placed["Test"]
+    assert scene.stage_item("Test").pos().x() == scene.stage_item("Dev").pos().x()
+    _undo(qtbot, view)
+    assert scene.stage_item("Test").pos() == placed["Test"]
+
+
 def test_rubber_band_selects_several_and_the_editor_follows(qtbot, tmp_path) -> None:
     view = open_view(qtbot, tmp_path)
     rect = view.graph_scene.itemsBoundingRect()
