@@ -58,8 +58,6 @@ DEFAULT_SIZE = (1400, 900)
 STATE_VERSION = 1
 YAML_FILTER = "Azure Pipelines YAML (*.yml *.yaml);;All files (*)"
 YAML_SUFFIXES = (".yml", ".yaml")
-MIN_READABLE_ZOOM = 0.5
-"""Below this the stage cards' text is too small to read."""
 INSPECTOR_WIDTH = 340
 BOTTOM_HEIGHT = 150
 """The Problems / YAML / Log tabs by default: a few lines, the graph keeps the room."""
@@ -95,7 +93,6 @@ class MainWindow(QMainWindow):
         self.graph: GraphView | None = None
         self.inspector: InspectorPanel | None = None
         self.path: Path | None = None
-        self._keep_framed = False
         """The file shown: the open pipeline, or the one whose load failed."""
         self._sizes_settled = False
         """True once the dock sizes are the user's (restored from the settings) or the
@@ -231,6 +228,12 @@ class MainWindow(QMainWindow):
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setIcon(QIcon.fromTheme(QIcon.ThemeIcon.EditRedo))
+        for action, word in ((self.undo_action, "Undo"), (self.redo_action, "Redo")):
+            # The menu names the command ("Undo Rename Dev to …"); the toolbar button
+            # keeps one short word, so it does not grow and shift the buttons after it
+            # under the mouse. Its tooltip and status tip name the command.
+            action.setIconText(word)
+            action.changed.connect(lambda a=action: a.setStatusTip(a.toolTip()))
         self.undo_history_action = self.undo_dock.toggleViewAction()
         self.undo_history_action.setText("Undo &History")
         self.about_action = self._action("&About Release Manager", self.about)
@@ -352,26 +355,12 @@ class MainWindow(QMainWindow):
         self.disk.opened(read)
         self.recovery.opened(path)
         self.central.setCurrentWidget(self.graph_page)
-        self._keep_framed = True
-        QTimer.singleShot(0, self._frame_graph)
+        self.graph.keep_framed()  # while the docks settle around it
         self.statusBar().showMessage(f"Opened {path}", 4000)
         return True
 
-    def _frame_graph(self) -> None:
-        """Show the whole graph; a graph too big to read that way starts at its left end."""
-        if self.graph is None:
-            return
-        self.graph.fit()
-        if self.graph.zoom_factor() < MIN_READABLE_ZOOM:
-            self.graph.set_zoom(MIN_READABLE_ZOOM)
-            items = self.graph.scene().itemsBoundingRect()
-            half_width = self.graph.viewport().width() / MIN_READABLE_ZOOM / 2
-            self.graph.centerOn(items.left() + half_width - 20, items.center().y())
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """On the graph: a .yml dropped on it opens (the canvas would take the drop), and
-        a freshly opened graph stays framed while the docks settle around it, until the
-        user clicks or scrolls in it."""
+        """On the graph: a .yml dropped on it opens (the canvas would take the drop)."""
         if self.graph is not None and watched is self.graph.viewport():
             kind = event.type()
             if kind in _DRAG_EVENTS and _dropped_yaml(event) is not None:
@@ -380,10 +369,6 @@ class MainWindow(QMainWindow):
                 else:
                     event.acceptProposedAction()
                 return True
-            if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
-                self._keep_framed = False
-            elif kind == QEvent.Type.Resize and self._keep_framed:
-                QTimer.singleShot(0, self._frame_graph)
         return super().eventFilter(watched, event)
 
     def reload(self) -> bool:

@@ -196,6 +196,31 @@ def test_undo_and_redo_have_their_shortcuts_and_a_history_dock(window_on, spaceg
     assert window.undo_dock.isVisible()
 
 
+def test_undo_and_redo_buttons_keep_their_place_and_name_the_command_in_the_tip(
+    qtbot, window_on, spacegame
+):
+    window = window_on(spacegame)
+    toolbar = window.toolbar
+    buttons = [toolbar.widgetForAction(a) for a in toolbar.actions() if not a.isSeparator()]
+    before = [button.geometry() for button in buttons]
+    long_name = "DeployToTheDevelopmentEnvironment"
+    window.editor.select(["Dev"])
+    window.graph.actions_by_name()["rename"].trigger()
+    qtbot.keyClicks(window.graph, long_name)
+    qtbot.keyClick(window.graph, Qt.Key.Key_Return)
+    assert window.editor.pipeline.has_stage(long_name)
+
+    undo, redo = (toolbar.widgetForAction(a) for a in (window.undo_action, window.redo_action))
+    command = f"Rename Dev to {long_name}"
+    assert undo.text() == "Undo" and command in undo.toolTip()
+    qtbot.mouseClick(undo, Qt.MouseButton.LeftButton)
+    assert window.editor.pipeline.has_stage("Dev")
+    assert redo.isEnabled() and redo.text() == "Redo"
+    assert command in redo.toolTip() and command in window.redo_action.statusTip()
+    assert command in window.redo_action.text()  # the Edit menu names it in full
+    assert [button.geometry() for button in buttons] == before
+
+
 def test_graph_actions_are_in_the_edit_menu_and_the_toolbar(window_on, spacegame):
     window = window_on(spacegame)
     edit_texts = [a.text() for a in window.edit_menu.actions() if a.text()]
