@@ -4,6 +4,7 @@ and contracts, and the `corpus` suites that run only where that corpus is."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             "set RELEASE_MANAGER_SHARED to the folder holding corpus/ and contracts/",
             yellow=True)
 
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Empty the clipboard a test filled before Qt goes: the offscreen platform crashes at
+    exit when it still owns mime data (a copy test run alone ended in a segfault)."""
+    qt_gui = sys.modules.get("PySide6.QtGui")  # (a run of Qt-free tests never loads it)
+    if qt_gui is not None and qt_gui.QGuiApplication.instance() is not None:
+        qt_gui.QGuiApplication.clipboard().clear()
