@@ -402,3 +402,16 @@ def test_hand_placed_positions_follow_save_as(qtbot, tmp_path) -> None:
     view.editor.save(copy)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     assert PositionStore(settings).load(copy)["Dev"] == moved
+
+
+def test_copying_a_template_reference_says_it_is_not_copied(qtbot, tmp_path) -> None:
+    template = tmp_path / "deploy.yml"
+    template.write_text("stages:\n- stage: Deploy\n  jobs:\n  - job: A\n", encoding="utf-8")
+    view = open_view(qtbot, tmp_path, FAN_OUT + "- template: deploy.yml\n")
+    QGuiApplication.clipboard().setText("before")
+    reference = view.editor.pipeline.stages[-1]
+    assert reference.kind == "template"
+    view.editor.select([reference.name])
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert "template references are not copied" in view.graph_scene.notice.text()
+    assert QGuiApplication.clipboard().text() == "before"

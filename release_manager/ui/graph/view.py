@@ -278,9 +278,15 @@ class GraphView(QGraphicsView):
 
     def copy_selected(self) -> bool:
         names = self._selected_editable()
-        if not names:
+        pipeline = self.editor.pipeline
+        kept = [name for name in names if pipeline.stage(name).kind == "stage"]
+        if len(kept) < len(names):  # a template reference is its file's: nothing to copy
+            self.graph_scene.show_notice(
+                "Stage template references are not copied: copy the stages in their "
+                "template file", self._action_point())
+        if not kept:
             return False
-        text = stages_to_json(self.editor.document, names)
+        text = stages_to_json(self.editor.document, kept)
         data = QMimeData()
         data.setData(MIME_TYPE, QByteArray(text.encode()))
         data.setText(text)
