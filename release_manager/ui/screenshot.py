@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 POLL_MS = 20
@@ -28,16 +28,17 @@ class _PaintWatcher(QObject):
 
 
 def wait_until(ready: Callable[[], bool], give_up_ms: int = GIVE_UP_MS) -> bool:
-    """Run the event loop until `ready()` holds (checked every few ms) or time is up."""
-    if ready():
-        return True
-    loop = QEventLoop()
-    poll = QTimer(interval=POLL_MS)
-    poll.timeout.connect(lambda: ready() and loop.quit())
-    QTimer.singleShot(give_up_ms, loop.quit)
+    """Run the event loop until `ready()` holds (checked every few ms) or time is up.
+    The deadline is checked after every round of events rather than left to a timer:
+    a GUI thread kept busy by work that posts more work may never get to a timer."""
+    deadline = QDeadlineTimer(give_up_ms)
+    poll = QTimer(interval=POLL_MS)  # wakes the loop up to look again
     poll.start()
-    loop.exec()
-    poll.stop()
+    try:
+        while not ready() and not deadline.hasExpired():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    finally:
+        poll.stop()
     return ready()
 
 

@@ -88,12 +88,10 @@ def wait_until_painted_and_at_rest(qtbot, counter: EventCounter) -> None:
 
 
 def test_chains_of_1_to_120_stages_paint_and_leave_the_window_at_rest(
-        qtbot, settings: QSettings, tmp_path: Path) -> None:
+        qtbot, window: MainWindow, tmp_path: Path) -> None:
     for count in range(1, 121):
-        window = MainWindow(settings)  # as `release-manager FILE` does: load, then show
-        qtbot.addWidget(window)
+        window.hide()  # as `release-manager FILE` does: load, then show
         assert window.load(chain(tmp_path, count))
-        window.resize(*WINDOW_SIZE)
         viewport = window.graph.viewport()
         counter = EventCounter(viewport)
         window.show()
@@ -103,8 +101,6 @@ def test_chains_of_1_to_120_stages_paint_and_leave_the_window_at_rest(
         first = graph.scene().stage_item("Stage0")
         visible = graph.mapToScene(viewport.rect()).boundingRect()
         assert visible.contains(first.sceneBoundingRect()), count  # it starts at the left
-        window.close()
-        window.deleteLater()
 
 
 def test_fit_to_window_right_after_opening_shows_the_whole_graph(
@@ -113,6 +109,7 @@ def test_fit_to_window_right_after_opening_shows_the_whole_graph(
     graph = window.graph
     qtbot.waitUntil(window.is_drawn, timeout=TIMEOUT)
     assert graph.zoom_factor() == pytest.approx(MIN_READABLE_ZOOM)  # opened readable
+    assert not graph.verticalScrollBar().isVisible()  # one row: nothing to scroll down to
 
     button = window.toolbar.widgetForAction(graph.actions_by_name()["fit"])
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

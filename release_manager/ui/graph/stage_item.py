@@ -31,11 +31,11 @@ STATE_WORDS = {"succeeded": "✓ succeeded", "failed": "✗ failed", "running": 
                "waiting": "◷ waiting"}
 RELEASE_STATES = ("succeeded", "failed", "running", "waiting", "")
 FAR_AWAY = 0.3
+"""Below this zoom, cards are drawn without text."""
 PORT_Y = CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2
 """Both ports sit at this height, halfway down the card above its footer."""
 PORT_HIT_RADIUS = PORT_RADIUS + 3
 """A little more than the drawn port, so it is easy to grab."""
-"""Below this zoom, cards are drawn without text."""
 
 
 def _paint_badge(painter: QPainter, rect: QRectF, badge: Badge, style: GraphStyle) -> None:

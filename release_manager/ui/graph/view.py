@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPainter,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtSvg import QSvgGenerator
@@ -397,7 +398,7 @@ class GraphView(QGraphicsView):
         self._keep_framed = False
         self._frame_timer.stop()
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Frame again only when the view itself changed size: the viewport also changes
         when the scroll bars come or go, which framing itself causes (frame, bars go,
         viewport grows, frame, bars come back, … forever at full CPU)."""
