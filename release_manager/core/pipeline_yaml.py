@@ -83,6 +83,12 @@ class PipelineDocument:
         style = detect_style(parsed.root, source.lines, _newline(text))
         self._writer = SpliceWriter(text, parsed.root, parsed.ends, style)
 
+    @property
+    def saved(self) -> Pipeline:
+        """The pipeline as the text last read or saved holds it (stages, dependencies,
+        jobs, schedules, triggers; not the environments' policies, kept in their own file)."""
+        return self._original
+
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
         return self._writer.write(self._original, self.pipeline)

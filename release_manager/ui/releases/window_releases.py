@@ -15,6 +15,7 @@ from release_manager.ui.releases.approvals_inbox import ApprovalsInbox
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.dashboard import ReleasesDashboard
 from release_manager.ui.releases.graph_status import show_release_status
+from release_manager.ui.releases.unsaved import PipelineEdits
 
 if TYPE_CHECKING:
     from release_manager.ui.main_window import MainWindow
@@ -58,6 +59,7 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
         panel.setAlignment(Qt.AlignmentFlag.AlignCenter)
     else:
         controller = ReleaseController(window.editor.document.path, parent=window)
+        controller.edits = PipelineEdits(window.editor, window.save)
         panel = ReleasesPanel(controller)
     window.releases_dock.setWidget(panel)
     if previous is not None:
