@@ -51,12 +51,13 @@ def stage_changes(saved: Pipeline, edited: Pipeline, name: str) -> list[StageCha
         shown_policy, kept_policy = _policy(shown_env), _policy(kept_env)
         if shown_policy != kept_policy:
             shown_text, kept_text = _approval(shown_policy), _approval(kept_policy)
-            text = f"{shown_text} (saved: {kept_text})" if shown_text != kept_text else \
-                "its approval instructions or timeout"
-            changes.append(StageChange("approval", f"{environment}: {text}"))
+            text = f"needs {shown_text} (saved: {kept_text})" if shown_text != kept_text \
+                else "has other approval instructions or timeout"
+            changes.append(StageChange("approval", f"{environment} {text}"))
         if _checks(shown_env) != _checks(kept_env):
             changes.append(StageChange(
-                "checks", f"{environment}: its checks (business hours, lock, health check)"))
+                "checks", f"{environment} has other checks (business hours, lock, health "
+                          "check)"))
     return changes
 
 

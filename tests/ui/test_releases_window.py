@@ -43,6 +43,14 @@ def demo(tmp_path: Path) -> Path:
     return create_demo(tmp_path / "space-game")
 
 
+def discard_edits(window: MainWindow) -> None:
+    """Undo a test's edits: closing a window with unsaved edits asks whether to save them,
+    and waits for the answer."""
+    stack = window.editor.undo_stack if window.editor is not None else None
+    while stack is not None and window.editor.is_modified() and stack.canUndo():
+        stack.undo()
+
+
 @pytest.fixture
 def open_window(qtbot, settings: QSettings):
     """A shown main window on a pipeline file, its releases dock open and ready."""
@@ -50,7 +58,7 @@ def open_window(qtbot, settings: QSettings):
 
     def make(path: Path) -> MainWindow:
         window = MainWindow(settings)
-        qtbot.addWidget(window)
+        qtbot.addWidget(window, before_close_func=discard_edits)
         windows.append(window)
         window.show()
         qtbot.waitExposed(window)
@@ -111,10 +119,16 @@ def promote(qtbot, controller: ReleaseController, dashboard: ReleasesDashboard,
 
 
 def act_as(qtbot, dashboard: ReleasesDashboard, name: str) -> None:
-    """Pick `name` in the demo's identity switch from the keyboard."""
+    """Open the demo's identity switch and pick `name` in its list with the arrow keys."""
     switch = dashboard.identity_bar.switch
-    switch.setFocus()
-    qtbot.keyClicks(switch, name)
+    switch.showPopup()
+    view = switch.view()
+    qtbot.waitUntil(view.isVisible)
+    steps = switch.findText(name) - switch.currentIndex()
+    for _ in range(abs(steps)):
+        qtbot.keyClick(view, Qt.Key.Key_Down if steps > 0 else Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.isVisible())
     assert switch.currentText() == name
 
 
