@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -120,6 +120,14 @@ class DecisionDialog(QDialog):
                                         self.confirm_button.text().lower(), self.accept)
             self.save_first.button.setEnabled(allowed > 0)
             self.confirm_button.setText(f"{self.confirm_button.text()} with the saved version")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter (after typing a comment, say) does not press the default button: a
+        decision is irreversible and is taken by its button."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def allowed(self) -> list[Preflight]:
         return [check for check in self.checks if check.allowed]
