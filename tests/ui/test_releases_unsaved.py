@@ -103,6 +103,22 @@ def test_promote_the_saved_version_leaves_the_edits_unsaved(
     assert window.editor.pipeline.stage("Dev").condition == "false"
 
 
+def test_a_condition_still_being_typed_counts_when_the_releases_dock_floats(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    run_pipeline(qtbot, controller, panel.dashboard)
+    type_condition(qtbot, window, "Dev", "false")
+    window.releases_dock.setFloating(True)
+    window.releases_dock.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window.releases_dock)
+    assert window.editor.pipeline.stage("Dev").condition != "false"  # still being typed
+    sheet = ask_promote(qtbot, window, 1)
+    warning = sheet.findChild(QLabel, "unsavedWarning")
+    assert f"• Dev: condition false (saved: {DEV_CONDITION})" in warning.text()
+    sheet.reject()
+
+
 def test_cancel_does_neither(qtbot, open_window, demo: Path) -> None:
     window = open_window(demo)
     controller, panel = ready(qtbot, window)

@@ -32,14 +32,18 @@ class PipelineEdits:
     """The window's editor as the releases part sees it: whether it holds unsaved edits,
     what they change, and saving them."""
 
-    def __init__(self, editor: PipelineEditor, save: Callable[[], bool]) -> None:
+    def __init__(self, editor: PipelineEditor, save: Callable[[], bool],
+                 settle: Callable[[], object] = lambda: None) -> None:
         self.editor = editor
         self._save = save
+        self._settle = settle
+        """Commits what is still being typed (it is shown, so it counts as an edit)."""
 
     def unsaved(self, stages: list[str],
                 reads: frozenset[Aspect] | None = None) -> UnsavedEdits | None:
         """None when nothing is unsaved; else the edits' changes to `stages` (only the
         aspects in `reads`, all when None)."""
+        self._settle()
         if not self.editor.is_modified():
             return None
         saved, edited = self.editor.saved_pipeline(), self.editor.pipeline
