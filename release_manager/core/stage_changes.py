@@ -63,7 +63,8 @@ def stage_changes(saved: Pipeline, edited: Pipeline, name: str) -> list[StageCha
 
 def first_stages(pipeline: Pipeline) -> list[str]:
     """The stages a run builds: those that depend on nothing."""
-    return [stage.name for stage in pipeline.stages if not pipeline.dependencies(stage.name)]
+    return [stage.name for stage in pipeline.stages
+            if stage.kind == "stage" and not pipeline.dependencies(stage.name)]
 
 
 def _find(pipeline: Pipeline, name: str) -> Stage | None:

@@ -202,6 +202,8 @@ def test_approving_with_unsaved_edits_names_them(qtbot, open_window, demo: Path)
         "Unsaved changes to Staging:",
         "• Staging: staging needs approval by qa, ops, dev (1 needed, not by the "
         "requester) (saved: approval by qa, ops (1 needed, not by the requester))",
+        "A waiting approval keeps the policy it was requested under: saving does not "
+        "change who may decide it.",
     ]
     assert dialog.confirm_button.text() == "Approve 1 with the saved version"
     assert dialog.save_first.button.text() == "Save and approve 1"

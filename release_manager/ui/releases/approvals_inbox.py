@@ -109,7 +109,9 @@ class DecisionDialog(QDialog):
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         if unsaved is not None:
-            layout.addWidget(warning_label(unsaved, "Deploying after an approval"))
+            layout.addWidget(warning_label(unsaved, "Deploying after an approval", (
+                "A waiting approval keeps the policy it was requested under: saving does not "
+                "change who may decide it.") if "approval" in unsaved.aspects else ""))
         layout.addWidget(note)
         layout.addWidget(self.list)
         layout.addWidget(self.comment)

@@ -12,10 +12,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
 from release_manager.core.stage_changes import Aspect, first_stages, stage_changes
 from release_manager.ui.editor import PipelineEditor
 
-RUN_READS: frozenset[Aspect] = frozenset({"stage", "dependencies", "environments"})
-"""A run builds the stages that depend on nothing; their conditions do not apply."""
-APPROVAL_READS: frozenset[Aspect] = frozenset({"stage", "environments", "approval"})
-"""The condition was evaluated when the promotion was asked for."""
+APPROVAL_READS: frozenset[Aspect] = frozenset({"stage", "environments", "approval", "checks"})
+"""The condition and the dependencies were checked when the promotion was asked for."""
 WARNING_STYLE = "color: #e65100; font-weight: bold;"
 
 
@@ -26,6 +24,8 @@ class UnsavedEdits:
     file_name: str
     changes: list[str]
     stages: list[str]
+    aspects: frozenset[Aspect] = frozenset()
+    """What the listed changes touch."""
 
 
 class PipelineEdits:
@@ -47,15 +47,18 @@ class PipelineEdits:
         if not self.editor.is_modified():
             return None
         saved, edited = self.editor.saved_pipeline(), self.editor.pipeline
-        changes = [f"{stage}: {change}" for stage in stages
+        changes = [(stage, change) for stage in stages
                    for change in stage_changes(saved, edited, stage)
                    if reads is None or change.aspect in reads]
         path = self.editor.document.path
-        return UnsavedEdits(path.name if path else "the pipeline file", changes, stages)
+        return UnsavedEdits(path.name if path else "the pipeline file",
+                            [f"{stage}: {change}" for stage, change in changes], stages,
+                            frozenset(change.aspect for _, change in changes))
 
     def unsaved_for_run(self) -> UnsavedEdits | None:
-        """The unsaved edits as a run sees them: which stages it builds, and how."""
-        unsaved = self.unsaved(first_stages(self.editor.saved_pipeline()), RUN_READS)
+        """The unsaved edits as a run sees them: which stages it builds (it promotes the
+        build to each), and how."""
+        unsaved = self.unsaved(first_stages(self.editor.saved_pipeline()))
         if unsaved is not None:
             shown = first_stages(self.editor.pipeline)
             if shown != unsaved.stages:
@@ -73,9 +76,9 @@ def gerund(verb: str) -> str:
     return verb.removesuffix("e") + "ing"
 
 
-def warning_label(unsaved: UnsavedEdits, doing: str) -> QLabel:
+def warning_label(unsaved: UnsavedEdits, doing: str, note: str = "") -> QLabel:
     """The line at the top of a confirmation: `doing` ("Promoting", …) uses the saved file,
-    and what of the unsaved edits it leaves out."""
+    and what of the unsaved edits it leaves out; then `note`, if any."""
     touched = ", ".join(unsaved.stages) or "the stages it runs"
     lines = [f"⚠ The pipeline has unsaved changes. {doing} uses the saved "
              f"{unsaved.file_name}, not what the window shows."]
@@ -84,6 +87,8 @@ def warning_label(unsaved: UnsavedEdits, doing: str) -> QLabel:
         lines += [f"• {change}" for change in unsaved.changes]
     else:
         lines.append(f"None of them changes what it reads of {touched}.")
+    if note:
+        lines.append(note)
     label = QLabel("\n".join(lines))
     label.setObjectName("unsavedWarning")
     label.setWordWrap(True)
