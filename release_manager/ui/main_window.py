@@ -445,8 +445,10 @@ class MainWindow(QMainWindow):
             )
             return False
         if path is not None:
-            self.path = path
+            moved, self.path = path != self.path, path
             self.recent.add(path)
+            if moved:  # the releases are those of the file the window shows
+                self._install_releases()
         self.statusBar().showMessage(f"Saved {self.path}", 4000)
         self.problems.run_full_validation()
         self._update_title()

@@ -214,6 +214,23 @@ def test_approving_with_unsaved_edits_names_them(qtbot, open_window, demo: Path)
     assert window.editor.is_modified()
 
 
+def test_after_save_as_the_releases_are_those_of_the_new_file(
+        qtbot, open_window, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    run_pipeline(qtbot, controller, panel.dashboard)
+    copy = tmp_path / "copy" / "azure-pipelines.yml"
+    copy.parent.mkdir()
+    monkeypatch.setattr("release_manager.ui.main_window.QFileDialog.getSaveFileName",
+                        lambda *args, **kwargs: (str(copy), ""))
+    window.save_as_action.trigger()
+    controller = window.release_controller
+    assert controller.pipeline_path == copy
+    qtbot.waitUntil(lambda: controller.settled, timeout=60_000)
+    assert controller.workspace.pipeline_path == copy.resolve()
+    assert controller.status.builds == []  # the demo's builds are the demo's
+
+
 # ----------------------------------------------------------------- who acts
 
 
