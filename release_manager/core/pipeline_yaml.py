@@ -124,6 +124,12 @@ class PipelineDocument:
         self._base = state.base
         self.pipeline.restore(state.pipeline)
 
+    @property
+    def saved(self) -> Pipeline:
+        """The pipeline as the text last read or saved holds it (stages, dependencies,
+        jobs, schedules, triggers; not the environments' policies, kept in their own file)."""
+        return self._original
+
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
         return self._base.writer.write(self._base.original, self.pipeline)

@@ -471,8 +471,10 @@ class MainWindow(QMainWindow):
             )
             return False
         if path is not None:
-            self.path = path
+            moved, self.path = path != self.path, path
             self.recent.add(path)
+            if moved:  # the releases are those of the file the window shows
+                self._install_releases()
         self.disk.saved(self.editor)
         if kept_for is not None:
             self.recovery.keeper.discard(kept_for)

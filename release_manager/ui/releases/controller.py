@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signa
 from shiboken6 import isValid
 
 from release_manager.engine.backend import CancelToken, LogWriter
-from release_manager.engine.identity import current_identity
+from release_manager.engine.identity import current_identity, identities, is_demo
 from release_manager.engine.log_buffer import LogSink
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_status import WorkspaceStatus, workspace_status
@@ -22,7 +22,7 @@ from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_s
 from release_manager.ui.log_view import LogPanel
 from release_manager.ui.releases.log_follow import follow_file
 from release_manager.ui.releases.progress import ProgressWriter
-from release_manager.ui.releases.team import identities
+from release_manager.ui.releases.unsaved import PipelineEdits
 from release_manager.ui.workers import Task
 
 REFRESH_MS = 2000
@@ -39,6 +39,7 @@ class Opened:
     promoter: Promoter
     identities: list[str]
     branches: list[str]
+    demo: bool
 
 
 @dataclass
@@ -58,8 +59,10 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
             "build and promote this pipeline on this machine."
         )
     promoter = Promoter(workspace)
-    return Opened(workspace, promoter, identities(workspace.root, identity),
-                  git_branches(workspace.root))
+    demo = is_demo(workspace.root)
+    return Opened(workspace, promoter,
+                  identities(workspace.root, identity) if demo else [identity],
+                  git_branches(workspace.root), demo)
 
 
 def git_branches(root: Path) -> list[str]:
@@ -97,8 +100,13 @@ class ReleaseController(QObject):
                  parent: QObject | None = None, refresh_ms: int = REFRESH_MS) -> None:
         super().__init__(parent)
         self.pipeline_path = Path(pipeline_path)
-        self.identity = current_identity(identity)
+        self.identity = self.person = current_identity(identity)
+        """Who acts, and who is at the machine (they differ only in the demo)."""
         self.identities = [self.identity]
+        self.demo = False
+        """The workspace is the demo: acting as a member of its made-up team is allowed."""
+        self.edits: PipelineEdits | None = None
+        """The window's edits of the pipeline; actions use the saved file."""
         self.branches: list[str] = []
         self.workspace: Workspace | None = None
         self.promoter: Promoter | None = None
@@ -182,6 +190,7 @@ class ReleaseController(QObject):
     def _opened(self, opened: Opened) -> None:
         self.workspace, self.promoter = opened.workspace, opened.promoter
         self.identities, self.branches = opened.identities, opened.branches
+        self.demo = opened.demo
         self.unavailable = ""
         self.availabilityChanged.emit("")
         self.identityChanged.emit(self.identity)
@@ -212,8 +221,9 @@ class ReleaseController(QObject):
     # ----------------------------------------------------------------- identity
 
     def set_identity(self, name: str) -> None:
+        """Act as `name`: only in the demo workspace, whose team is made up."""
         name = name.strip()
-        if not name or name == self.identity:
+        if not self.demo or not name or name == self.identity:
             return
         self.identity = name
         if name not in self.identities:
