@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 
 from release_manager.engine.identity import identities, is_demo, team_members
+from release_manager.engine.log_follow import follow_file
+from release_manager.engine.progress import ProgressTracker
 from release_manager.engine.promotion import PendingApproval
 from release_manager.engine.release_status import (
     BuildStatus,
@@ -15,13 +17,11 @@ from release_manager.engine.release_status import (
     StageCell,
     WorkspaceStatus,
 )
+from release_manager.engine.stage_order import next_stage, stage_release
 from release_manager.engine.store import ApprovalRecord, DecisionRecord
 from release_manager.ui.releases.approvals_inbox import preflight
-from release_manager.ui.releases.log_follow import follow_file
 from release_manager.ui.releases.look import ago, duration
-from release_manager.ui.releases.progress import ProgressTracker
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.stage_order import next_stage, stage_release
 
 STAGES = ["Build", "Dev", "Test", "Staging"]
 DEPENDENCIES = {"Build": [], "Dev": ["Build"], "Test": ["Dev"], "Staging": ["Test"]}

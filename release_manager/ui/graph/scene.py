@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
 
 from release_manager.core.layout import compute_layout
 from release_manager.core.model import Pipeline
+from release_manager.core.stage_card import dependency_map, describe_stage
+from release_manager.core.stage_clipboard import unique_name
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.graph.card import dependency_map, describe_stage
-from release_manager.ui.graph.clipboard import unique_name
 from release_manager.ui.graph.commands import (
     AutoLayoutCommand,
     LayoutState,

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from release_manager.ui.graph.card import Badge, StageCard
+from release_manager.core.stage_card import Badge, StageCard
 from release_manager.ui.graph.style import (
     ACCENT_WIDTH,
     CARD_HEIGHT,

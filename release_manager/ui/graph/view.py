@@ -42,8 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.graph.clipboard import (
+from release_manager.core.stage_clipboard import (
     MIME_TYPE,
     ClipboardError,
     prepare_paste,
@@ -51,6 +50,7 @@ from release_manager.ui.graph.clipboard import (
     stages_to_json,
     unique_name,
 )
+from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.positions import PositionStore
 from release_manager.ui.graph.scene import GraphScene
 from release_manager.ui.graph.stage_item import StageItem

@@ -3,10 +3,8 @@ comes back as a signal, so the GUI thread never waits on a process or the store.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,70 +12,28 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signa
 from shiboken6 import isValid
 
 from release_manager.engine.backend import CancelToken, LogWriter
-from release_manager.engine.identity import current_identity, identities, is_demo
+from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
+from release_manager.engine.log_follow import follow_file
+from release_manager.engine.progress import ProgressWriter
 from release_manager.engine.promotion import Promoter, PromotionResult
-from release_manager.engine.release_status import WorkspaceStatus, workspace_status
-from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_state
+from release_manager.engine.release_session import (
+    NotAWorkspace,
+    Opened,
+    StatusRead,
+    git_branches,
+    open_workspace,
+    read_status,
+    summary,
+)
+from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.workspace import Workspace
 from release_manager.ui.log_view import LogPanel
-from release_manager.ui.releases.log_follow import follow_file
-from release_manager.ui.releases.progress import ProgressWriter
 from release_manager.ui.releases.unsaved import PipelineEdits
 from release_manager.ui.workers import Task
 
 REFRESH_MS = 2000
 WORKER_THREADS = 4
-
-
-class NotAWorkspace(Exception):
-    """The pipeline's folder cannot hold releases yet; the message says why."""
-
-
-@dataclass
-class Opened:
-    workspace: Workspace
-    promoter: Promoter
-    identities: list[str]
-    branches: list[str]
-    demo: bool
-
-
-@dataclass
-class StatusRead:
-    status: WorkspaceStatus
-    dependencies: dict[str, list[str]]
-
-
-def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
-    """The workspace of `pipeline_path`. Without `create`, a folder that has no release
-    state yet is refused, so opening any pipeline file never writes next to it."""
-    workspace = Workspace.of_pipeline(pipeline_path)
-    if not create and not has_release_state(workspace.root):
-        raise NotAWorkspace(
-            f"{workspace.root} holds no releases yet: there is no release state in "
-            f"{STATE_DIR} next to {workspace.pipeline_path.name}. Set up releases here to "
-            "build and promote this pipeline on this machine."
-        )
-    promoter = Promoter(workspace)
-    demo = is_demo(workspace.root)
-    return Opened(workspace, promoter,
-                  identities(workspace.root, identity) if demo else [identity],
-                  git_branches(workspace.root), demo)
-
-
-def git_branches(root: Path) -> list[str]:
-    """Local branches, the checked-out one first; [] outside a git repository."""
-    done = subprocess.run(
-        ["git", "for-each-ref", "--sort=-HEAD", "--format=%(refname:short)", "refs/heads"],
-        cwd=root, capture_output=True, text=True, check=False,
-    )
-    return done.stdout.split() if done.returncode == 0 else []
-
-
-def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:
-    status = workspace_status(workspace, promoter)
-    pipeline = workspace.load_pipeline()
-    return StatusRead(status, {name: pipeline.dependencies(name) for name in status.stages})
 
 
 class ReleaseController(QObject):
@@ -441,12 +397,3 @@ class ReleaseController(QObject):
         promoter = self.promoter
         self._start(lambda: promoter.plan(build, stage), self.planReady.emit,
                     self.planReady.emit)
-
-
-def summary(results: list[tuple[str, PromotionResult]]) -> PromotionResult:
-    """One result for several decisions: the first that did not succeed sets the state."""
-    if not results:
-        return PromotionResult("refused", "nothing was decided")
-    lines = [f"{label}: {result.state} — {result.message}" for label, result in results]
-    worst = next((r for _, r in results if r.state != "succeeded"), results[-1][1])
-    return PromotionResult(worst.state, "\n".join(lines), worst.stage_run, worst.explanation)

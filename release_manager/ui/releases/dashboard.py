@@ -20,6 +20,7 @@ from release_manager.engine.release_status import (
     EnvironmentStatus,
     WorkspaceStatus,
 )
+from release_manager.engine.stage_order import GRAPH_STATES, next_stage
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.environment_strip import EnvironmentStrip
 from release_manager.ui.releases.identity_bar import IdentityBar
@@ -27,7 +28,6 @@ from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.release_matrix import ReleaseMatrix
 from release_manager.ui.releases.result_banner import ResultBanner
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.stage_order import GRAPH_STATES, next_stage
 from release_manager.ui.releases.unsaved import act
 
 
