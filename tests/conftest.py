@@ -42,6 +42,26 @@ def corpus(paths: list[Path]) -> list:
     return [pytest.param(path, marks=pytest.mark.corpus) for path in paths]
 
 
+@pytest.fixture
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's data folder (the demo, recovery copies) in a temporary folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, data_home: Path):
+    """The app's settings (and its data folder) in a temporary folder, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    from release_manager.ui.app import app_settings
+
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+    return app_settings()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CI") == "true" and not HAS_CORPUS:
         raise pytest.UsageError(

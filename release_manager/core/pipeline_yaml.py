@@ -93,7 +93,9 @@ class PipelineDocument:
         self.encoding = encoding or Encoding()
         parsed = parse(text, path)
         self.pipeline: Pipeline = self._read(parsed, text)
-        self._base = self._new_base(parsed, text)
+        # What edits are spliced into, and the file as last read or saved: the two differ
+        # after an undo past a save.
+        self._base = self._saved = self._new_base(parsed, text)
 
     @property
     def text(self) -> str:
@@ -128,7 +130,7 @@ class PipelineDocument:
     def saved(self) -> Pipeline:
         """The pipeline as the text last read or saved holds it (stages, dependencies,
         jobs, schedules, triggers; not the environments' policies, kept in their own file)."""
-        return self._original
+        return self._saved.original
 
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
@@ -196,7 +198,7 @@ class PipelineDocument:
             environments = current.environments
             current.restore(fresh)
             current.environments = environments
-        self._base = self._new_base(parsed, text)
+        self._base = self._saved = self._new_base(parsed, text)
 
 
 def _baseline(pipeline: Pipeline) -> Pipeline:

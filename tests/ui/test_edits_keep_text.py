@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from ruamel.yaml import YAML
 
 from release_manager.cli import build_gui_parser
-from release_manager.ui.app import app_settings, create_window
+from release_manager.ui.app import create_window
 from release_manager.ui.graph.view import RECONNECT
 from release_manager.ui.main_window import MainWindow
 
@@ -77,16 +77,12 @@ stages:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def window(qtbot, tmp_path: Path, settings):
     """The window on a copy of RICH, as `release-manager FILE` opens it."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
     path = tmp_path / "azure-pipelines.yml"
     path.write_bytes(RICH.encode())
     args = build_gui_parser().parse_args([str(path)])
-    window, _ = create_window(args, app_settings())
+    window, _ = create_window(args, settings)
     window.show()
     qtbot.waitExposed(window)
     yield window

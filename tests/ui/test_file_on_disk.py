@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from release_manager.core.environments_file import environments_path, load_environments
 from release_manager.core.model import ApprovalPolicy
-from release_manager.ui.app import app_settings
 from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.main_window import MainWindow
 
@@ -45,15 +44,6 @@ environments:
       approvers: [ops@contoso.com]
 """
 TIMEOUT = 10_000
-
-
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture

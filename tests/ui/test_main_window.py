@@ -12,21 +12,11 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
 
 from release_manager.cli import build_gui_parser
-from release_manager.ui.app import app_settings, create_window
+from release_manager.ui.app import create_window
 from release_manager.ui.main_window import MainWindow
 
 SPACEGAME = DATA / "pipelines" / "spacegame.yml"
 INVALID = DATA / "invalid" / "duplicate-top-level-keys.yml"
-
-
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
-    """Settings (and the demo's data folder) in a temporary folder, never the user's."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture

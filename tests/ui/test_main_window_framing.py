@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QObject, QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
-from release_manager.ui.app import app_settings
 from release_manager.ui.graph.view import MIN_READABLE_ZOOM
 from release_manager.ui.main_window import MainWindow
 
@@ -19,15 +18,6 @@ QUIET_POLLS = 5
 """pytest-qt's waitUntil polls every 10 ms: the viewport keeps its size for 50 ms."""
 REST_TIMEOUT = 5_000
 WINDOW_SIZE = (1400, 900)
-
-
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture

@@ -19,26 +19,12 @@ from test_file_on_disk import PIPELINE, THEIRS
 
 from release_manager.cli import build_gui_parser
 from release_manager.core.recovery import copy_path, read_copy
-from release_manager.ui.app import app_settings, create_window
+from release_manager.ui.app import create_window
 from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.main_window import MainWindow
 
 TIMEOUT = 10_000
 CHILD = Path(__file__).with_name("crash_child.py")
-
-
-@pytest.fixture
-def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def settings(tmp_path: Path, data_home: Path) -> QSettings:
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture

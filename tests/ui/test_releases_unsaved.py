@@ -20,7 +20,8 @@ from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
 
 # The releases window's fixtures, shared.
-settings, demo, open_window = window_tests.settings, window_tests.demo, window_tests.open_window
+demo, open_window = window_tests.demo, window_tests.open_window
+acting_as_lead = window_tests.acting_as_lead
 
 DEV_CONDITION = ("and ( succeeded(), eq(variables['Build.SourceBranchName'], "
                  "variables['releaseBranchName']) )")
@@ -227,8 +228,10 @@ def test_after_save_as_the_releases_are_those_of_the_new_file(
     controller = window.release_controller
     assert controller.pipeline_path == copy
     qtbot.waitUntil(lambda: controller.settled, timeout=60_000)
-    assert controller.workspace.pipeline_path == copy.resolve()
-    assert controller.status.builds == []  # the demo's builds are the demo's
+    # The copy's folder holds no releases yet (no store): the dock offers to set them up
+    # there, and the demo's builds stay the demo's.
+    assert controller.workspace is None and controller.can_set_up
+    assert f"{copy.parent.resolve()} holds no releases yet" in controller.unavailable
 
 
 # ----------------------------------------------------------------- who acts
@@ -237,12 +240,8 @@ def test_after_save_as_the_releases_are_those_of_the_new_file(
 @pytest.fixture
 def plain_workspace(tmp_path: Path) -> Path:
     """A workspace set up for releases with a real team file: not the demo."""
-    source = create_demo(tmp_path / "source")
-    folder = tmp_path / "plain"
-    (folder / ".release-manager").mkdir(parents=True)
-    (folder / ".release-manager" / "team.yml").write_text("team:\n  - lead\n  - qa\n")
-    pipeline = folder / "azure-pipelines.yml"
-    pipeline.write_text(source.read_text())
+    pipeline = create_demo(tmp_path / "plain")
+    (pipeline.parent / ".release-manager" / "team.yml").write_text("team:\n  - lead\n  - qa\n")
     return pipeline
 
 

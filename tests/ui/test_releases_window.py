@@ -19,7 +19,6 @@ from release_manager.core.model import BusinessHours
 from release_manager.engine.business_hours import window_text
 from release_manager.engine.demo import create_demo
 from release_manager.engine.promotion import PromotionResult
-from release_manager.ui.app import app_settings
 from release_manager.ui.main_window import MainWindow
 from release_manager.ui.releases.approvals_inbox import DecisionDialog
 from release_manager.ui.releases.controller import ReleaseController
@@ -36,14 +35,9 @@ SLOW_STEP = (
 )
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+@pytest.fixture(autouse=True)
+def acting_as_lead(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELEASE_MANAGER_USER", "lead")
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture

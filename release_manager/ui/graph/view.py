@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.stage_clipboard import (
     MIME_TYPE,
     ClipboardError,
@@ -553,7 +553,7 @@ class GraphView(QGraphicsView):
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         if not self.render_image().save(buffer, "PNG"):
             raise OSError(f"{path}: the image could not be encoded")
-        _write_atomic(Path(path), bytes(buffer.data().data()))
+        write_bytes_atomic(Path(path), bytes(buffer.data().data()))
 
     def export_svg(self, path: str | os.PathLike) -> None:
         rect = self._export_rect()
@@ -569,7 +569,7 @@ class GraphView(QGraphicsView):
                          self.graph_scene.graph_style.background)
         self._render_uncached(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         painter.end()
-        _write_atomic(Path(path), bytes(buffer.data().data()))
+        write_bytes_atomic(Path(path), bytes(buffer.data().data()))
 
     def _ask_export_png(self) -> None:
         self._ask_export("PNG image (*.png)", ".png", self.export_png)
@@ -587,17 +587,3 @@ class GraphView(QGraphicsView):
             export(path)
         except OSError as error:
             QMessageBox.warning(self, "Export graph", f"Could not save {path}: {error}")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, so a failure leaves no half file."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
