@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEvent, QEventLoop, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 POLL_MS = 20
 GIVE_UP_MS = 10_000
@@ -49,5 +49,16 @@ def save_screenshot(window: QWidget, painted: QWidget, out: Path,
     watcher = _PaintWatcher(painted)
     painted.update()
     wait_until(lambda: watcher.painted and drawn())
-    QApplication.processEvents()
+    settle(window)
     return window.grab().save(str(out), "PNG")
+
+
+def settle(window: QWidget, rounds: int = 3) -> None:
+    """Let the window lay out what the last events moved: the docks' tab bars are placed
+    a layout pass after the docks (a grab before it showed a tab bar half hidden under
+    another dock). Each round waits a frame's time for what the one before posted."""
+    for _ in range(rounds):
+        loop = QEventLoop()
+        QTimer.singleShot(POLL_MS, loop.quit)
+        loop.exec()
+        window.repaint()
