@@ -507,8 +507,8 @@ def test_enter_never_promotes_a_failed_build_and_promotes_a_good_one(
     run_pipeline(qtbot, controller, dashboard)
     dashboard.matrix.select(2)
     assert dashboard.default_button() is dashboard.promote_button
-    qtbot.keyClick(dashboard.identity_combo.lineEdit(), Qt.Key.Key_Return)
-    assert not dashboard.progress_label.text().startswith("Preparing")  # it sets who acts
+    qtbot.keyClick(dashboard.identity_bar.switch, Qt.Key.Key_Return)
+    assert not dashboard.progress_label.text().startswith("Preparing")  # who acts, not Go
     qtbot.keyClick(dashboard.matrix, Qt.Key.Key_Return)
     sheet = modal(qtbot, PromoteSheet)
     assert (sheet.plan.run.id, sheet.plan.stage) == (2, "Dev")
