@@ -3,6 +3,9 @@
 
     python3 dev.py run [ARGS...]   create .venv, install, start the app (the demo workspace)
     python3 dev.py test [PYTEST ARGS...]   create .venv, install, lint, run every test
+    python3 dev.py package [--smoke]   build the desktop bundle (dist/release-manager/) and,
+                                       on Linux, the .deb; --smoke: then test them
+    python3 dev.py resources   regenerate the icon set and the compiled Qt resource
 
 Only the Python standard library is used here, so this runs before anything is installed.
 On Linux, the system libraries Qt needs (and a Secret Service for the keyring tests) are
@@ -18,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import venv
 from pathlib import Path
 
@@ -35,17 +39,22 @@ APT_PACKAGES = [
     "libxcb-xinerama0", "libxcb-xkb1", "fonts-dejavu-core", "git", "dbus",
     "gnome-keyring",
 ]
+# Packaging: PyInstaller reads binaries with binutils; the desktop files' validators.
+PACKAGING_APT_PACKAGES = ["binutils", "desktop-file-utils", "appstream"]
+APP_ID = "org.releasemanager.ReleaseManager"
+DIST = ROOT / "dist"
+BUNDLE = DIST / "release-manager"
 
 
-def ensure_system_packages() -> None:
+def ensure_system_packages(packages: list[str] = APT_PACKAGES) -> None:
     if not sys.platform.startswith("linux") or not shutil.which("dpkg-query"):
         return
     status = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Package} ${Status}\\n", *APT_PACKAGES],
+        ["dpkg-query", "-W", "-f=${Package} ${Status}\\n", *packages],
         capture_output=True, text=True,
     ).stdout
     installed = {line.split()[0] for line in status.splitlines() if "ok installed" in line}
-    missing = [name for name in APT_PACKAGES if name not in installed]
+    missing = [name for name in packages if name not in installed]
     if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
@@ -57,18 +66,22 @@ def ensure_system_packages() -> None:
               f"  sudo apt-get install {' '.join(missing)}", file=sys.stderr)
 
 
-def ensure_venv() -> None:
-    """Create .venv and install the project (with test tools) when pyproject changed."""
+def ensure_venv(extras: tuple[str, ...] = ("test",)) -> None:
+    """Create .venv and install the project with `extras` (the stamp records what was
+    installed for which pyproject.toml) when pyproject changed or an extra is new."""
     if not PYTHON.exists():
         venv.create(VENV, with_pip=True)
     stamp = VENV / ".installed"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
+    recorded_digest, _, recorded = (stamp.read_text() if stamp.exists() else "").partition(" ")
+    have = set(filter(None, recorded.split(","))) if recorded_digest == digest else set()
+    if set(extras) <= have:
         return
+    wanted = ",".join(sorted(have | set(extras)))
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
-    stamp.write_text(digest)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[{wanted}]"], check=True)
+    stamp.write_text(f"{digest} {wanted}")
 
 
 def with_keyring_session(command: list[str]) -> list[str]:
@@ -91,7 +104,7 @@ def run_tests(extra: list[str]) -> int:
     data_home = tempfile.mkdtemp(prefix="release-manager-tests-")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=data_home)
     lint = subprocess.run([str(BIN / "ruff"), "check", "release_manager", "tests",
-                           "benchmarks", "dev.py"], cwd=ROOT)
+                           "benchmarks", "packaging", "resources", "dev.py"], cwd=ROOT)
     if lint.returncode != 0:
         return lint.returncode
     command = with_keyring_session([str(PYTHON), "-m", "pytest", *extra])
@@ -99,6 +112,61 @@ def run_tests(extra: list[str]) -> int:
         return subprocess.run(command, cwd=ROOT, env=env).returncode
     finally:
         shutil.rmtree(data_home, ignore_errors=True)
+
+
+def validate_desktop_files() -> None:
+    """The freedesktop validators on the .desktop entry and the AppStream metainfo."""
+    resources = ROOT / "resources"
+    subprocess.run(["desktop-file-validate", str(resources / f"{APP_ID}.desktop")],
+                   check=True)
+    subprocess.run(["appstreamcli", "validate", "--no-net",
+                    str(resources / f"{APP_ID}.metainfo.xml")], check=True)
+
+
+def megabytes(path: Path) -> float:
+    files = [path] if path.is_file() else [
+        p for p in path.rglob("*") if p.is_file() and not p.is_symlink()]
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
+def run_package(extra: list[str]) -> int:
+    """The one-folder bundle with PyInstaller; on Linux the .deb, and with --smoke the
+    smoke test of both (packaging/smoke.py) in a Secret Service session."""
+    linux = sys.platform.startswith("linux")
+    ensure_system_packages([*APT_PACKAGES, *PACKAGING_APT_PACKAGES])
+    ensure_venv(("package",))
+    started = time.monotonic()
+    if linux:
+        validate_desktop_files()
+    subprocess.run([str(BIN / "pyinstaller"), "--noconfirm", "--log-level", "WARN",
+                    "--distpath", str(DIST), "--workpath", str(ROOT / "build" / "pyinstaller"),
+                    str(ROOT / "packaging" / "release-manager.spec")], cwd=ROOT, check=True)
+    print(f"bundle: {BUNDLE} ({megabytes(BUNDLE):.0f} MB)")
+    if not linux:
+        print(f"built in {time.monotonic() - started:.0f} s (see packaging/README.md)")
+        return 0
+    deb = Path(subprocess.run(
+        [str(PYTHON), str(ROOT / "packaging" / "deb.py"), str(BUNDLE), str(DIST)],
+        check=True, capture_output=True, text=True).stdout.strip())
+    print(f"package: {deb} ({megabytes(deb):.0f} MB)")
+    print(f"built in {time.monotonic() - started:.0f} s")
+    if "--smoke" not in extra:
+        return 0
+    data_home = tempfile.mkdtemp(prefix="release-manager-smoke-")  # the session's keyring
+    try:
+        smoke = with_keyring_session(
+            [str(PYTHON), str(ROOT / "packaging" / "smoke.py"), str(BUNDLE), str(deb)])
+        return subprocess.run(smoke, cwd=ROOT, env=dict(os.environ, XDG_DATA_HOME=data_home)
+                              ).returncode
+    finally:
+        shutil.rmtree(data_home, ignore_errors=True)
+
+
+def run_resources() -> int:
+    ensure_venv()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([str(PYTHON), str(ROOT / "resources" / "generate.py")],
+                          cwd=ROOT, env=env).returncode
 
 
 def run_app(extra: list[str]) -> int:
@@ -113,6 +181,10 @@ def main() -> int:
         return run_tests(extra)
     if verb == "run":
         return run_app(extra)
+    if verb == "package":
+        return run_package(extra)
+    if verb == "resources":
+        return run_resources()
     print(__doc__, file=sys.stderr)
     return 2
 

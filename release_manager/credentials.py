@@ -10,12 +10,37 @@ from dataclasses import dataclass
 
 import keyring
 from keyring.backend import KeyringBackend
-from keyring.backends import fail
+from keyring.backends.chainer import ChainerBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 
 from release_manager.crash_report import remember_secret
 
 SERVICE = "release-manager"
+SECURE_BACKENDS = frozenset({
+    "keyring.backends.SecretService.Keyring",
+    "keyring.backends.libsecret.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.kwallet.DBusKeyringKWallet4",
+    "keyring.backends.macOS.Keyring",
+    "keyring.backends.Windows.WinVaultKeyring",
+})
+"""The backends known to keep secrets encrypted at rest. A backend's priority says how
+much keyring prefers it, not that it encrypts: keyrings.alt's plain-file backends have
+priority 0.5."""
+
+
+def backend_name(backend: KeyringBackend) -> str:
+    kind = type(backend)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def is_secure_backend(backend: KeyringBackend) -> bool:
+    """True for a known encrypting backend, or a chain of nothing but such backends
+    (a chain reads from every member, so one plain file would leak into it)."""
+    if isinstance(backend, ChainerBackend):
+        members = list(backend.backends)
+        return bool(members) and all(is_secure_backend(member) for member in members)
+    return backend_name(backend) in SECURE_BACKENDS
 
 
 class NoSecureStore(RuntimeError):
@@ -42,15 +67,14 @@ class CredentialStore:
 
     @property
     def backend_name(self) -> str:
-        kind = type(self._backend)
-        return f"{kind.__module__}.{kind.__qualname__}"
+        return backend_name(self._backend)
 
     def is_secure(self) -> bool:
-        """False where keyring fell back to its failing backend (no Secret Service,
-        Keychain or Credential Locker on this machine)."""
-        return not isinstance(self._backend, fail.Keyring) and self._backend.priority > 0
+        """False unless the backend is one known to encrypt (Secret Service, KWallet,
+        Keychain, Credential Locker): keyring's failing fallback and plain files are not."""
+        return is_secure_backend(self._backend)
 
-    def _require_secure(self) -> None:
+    def require_secure(self) -> None:
         if not self.is_secure():
             raise NoSecureStore(
                 "No secure credential store was found on this machine (no Secret Service, "
@@ -61,7 +85,7 @@ class CredentialStore:
 
     def set(self, key: CredentialKey, secret: str) -> None:
         remember_secret(secret)
-        self._require_secure()
+        self.require_secure()
         try:
             self._backend.set_password(SERVICE, key.account, secret)
         except KeyringError as error:
@@ -71,7 +95,7 @@ class CredentialStore:
             ) from None
 
     def get(self, key: CredentialKey) -> str | None:
-        self._require_secure()
+        self.require_secure()
         try:
             secret = self._backend.get_password(SERVICE, key.account)
         except KeyringError as error:
@@ -85,7 +109,7 @@ class CredentialStore:
 
     def delete(self, key: CredentialKey) -> bool:
         """Forget a secret; False when there was none."""
-        self._require_secure()
+        self.require_secure()
         try:
             self._backend.delete_password(SERVICE, key.account)
         except PasswordDeleteError:

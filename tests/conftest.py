@@ -4,6 +4,7 @@ and contracts, and the `corpus` suites that run only where that corpus is."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,26 @@ def corpus(paths: list[Path]) -> list:
     return [pytest.param(path, marks=pytest.mark.corpus) for path in paths]
 
 
+@pytest.fixture
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's data folder (the demo, recovery copies) in a temporary folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, data_home: Path):
+    """The app's settings (and its data folder) in a temporary folder, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    from release_manager.ui.app import app_settings
+
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
+    return app_settings()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("CI") == "true" and not HAS_CORPUS:
         raise pytest.UsageError(
@@ -67,3 +88,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             "set RELEASE_MANAGER_SHARED to the folder holding corpus/ and contracts/",
             yellow=True)
 
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Empty the clipboard a test filled before Qt goes: the offscreen platform crashes at
+    exit when it still owns mime data (a copy test run alone ended in a segfault)."""
+    qt_gui = sys.modules.get("PySide6.QtGui")  # (a run of Qt-free tests never loads it)
+    if qt_gui is not None and qt_gui.QGuiApplication.instance() is not None:
+        qt_gui.QGuiApplication.clipboard().clear()

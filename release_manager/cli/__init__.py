@@ -27,6 +27,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
         description="Edit Azure Pipelines stage graphs and promote builds through them.",
     )
     parser.add_argument("--version", action=_VersionAction)
+    parser.add_argument(
+        "--check-keyring", action="store_true",
+        help="print the credential store in use and exit (1 when it is not secure)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
@@ -74,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args_list: list[str]) -> int:
     parser, verbs = build_parser()
     first = args_list[0] if args_list else ""
+    if first == "--check-keyring":
+        from release_manager.cli.diagnostics import check_keyring
+
+        return check_keyring()
     if first not in verbs and first not in ("-h", "--help", "--version"):
         gc.disable()  # until the window's first paint (ui.app.freeze_startup_objects)
         from release_manager.ui.app import run_gui

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`, keeping the permissions of the file it replaces."""
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A binary stream that replaces `path` once the block ends without an error (and
+    leaves it untouched otherwise), keeping the permissions of the file it replaces: for
+    data written piece by piece (a log of a million lines)."""
     target = Path(path).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = target.stat().st_mode & 0o7777 if target.exists() else None
@@ -17,7 +23,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
                                          suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         if mode is not None:
@@ -26,6 +32,12 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`, keeping the permissions of the file it replaces."""
+    with atomic_writer(path) as stream:
+        stream.write(data)
 
 
 def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:

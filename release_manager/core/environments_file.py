@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from release_manager.core.atomic_file import write_text_atomic
+from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
 from release_manager.core.yaml_guard import PipelineLoadError, Problem
 
@@ -127,13 +127,50 @@ def _text(text: str) -> str:
     return _scalar(text)
 
 
+def environments_data(workspace_dir: Path, environments: dict[str, Environment]) -> bytes | None:
+    """The bytes `save_environments` writes; None when it writes nothing (there is no file
+    yet and no environment has a setting)."""
+    if not environments_path(workspace_dir).exists() and \
+            not any(map(_has_settings, environments.values())):
+        return None
+    return dumps(environments).encode("utf-8")
+
+
 def save_environments(workspace_dir: Path, environments: dict[str, Environment]) -> None:
     """Write the file atomically (temp file in the same folder, fsync, rename). Nothing
     is created when there is no file yet and no environment has a setting."""
-    path = environments_path(workspace_dir)
-    if not path.exists() and not any(map(_has_settings, environments.values())):
-        return
-    write_text_atomic(path, dumps(environments))
+    data = environments_data(workspace_dir, environments)
+    if data is not None:
+        write_bytes_atomic(environments_path(workspace_dir), data)
+
+
+def merge_environments(base: dict[str, Environment], mine: dict[str, Environment],
+                       disk: dict[str, Environment]) -> dict[str, Environment] | None:
+    """The environments to write when the file changed on disk since `base` was read
+    (another pipeline of the folder saved its approvals): each environment as `mine` has
+    it where this side changed it, else as on disk. None when an environment was changed
+    on both sides, differently: that is for the user to settle."""
+    merged = dict(disk)
+    for name in set(base) | set(mine):
+        ours = _settings(mine.get(name))
+        if ours == _settings(base.get(name)):
+            continue  # not changed here: the disk's stands
+        theirs = _settings(disk.get(name))
+        if theirs not in (_settings(base.get(name)), ours):
+            return None
+        if ours is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = ours
+    for name, environment in mine.items():  # the pipeline's, without settings
+        if _settings(environment) is None:
+            merged.setdefault(name, environment)
+    return merged
+
+
+def _settings(environment: Environment | None) -> Environment | None:
+    """The environment if it has a setting to keep; one without is as good as absent."""
+    return environment if environment is not None and _has_settings(environment) else None
 
 
 # --------------------------------------------------------------------- reading

@@ -32,7 +32,7 @@ from release_manager.core.yaml_text import EditedText, SourceText, changed_lines
 
 __all__ = [
     "DocumentState", "PipelineDocument", "PipelineLoadError", "PipelineWriteError", "Problem",
-    "load", "loads",
+    "load", "load_data", "loads",
 ]
 
 
@@ -48,6 +48,12 @@ def loads(text: str, path: Path | str | None = None) -> PipelineDocument:
     """Read a pipeline from text; `path` names it in messages and locates its templates."""
     decoded, encoding = decode(text.encode("utf-8", errors="surrogatepass"), path)
     return PipelineDocument(decoded, Path(path) if path is not None else None, encoding)
+
+
+def load_data(data: bytes, path: Path | str) -> PipelineDocument:
+    """A pipeline from the bytes of its file, as `load` would read them from `path`."""
+    text, encoding = decode(data, path)
+    return PipelineDocument(text, Path(path), encoding)
 
 
 def _newline(text: str) -> str:
@@ -87,7 +93,9 @@ class PipelineDocument:
         self.encoding = encoding or Encoding()
         parsed = parse(text, path)
         self.pipeline: Pipeline = self._read(parsed, text)
-        self._base = self._new_base(parsed, text)
+        # What edits are spliced into, and the file as last read or saved: the two differ
+        # after an undo past a save.
+        self._base = self._saved = self._new_base(parsed, text)
 
     @property
     def text(self) -> str:
@@ -117,6 +125,12 @@ class PipelineDocument:
         same one, so the views holding it see the change)."""
         self._base = state.base
         self.pipeline.restore(state.pipeline)
+
+    @property
+    def saved(self) -> Pipeline:
+        """The pipeline as the text last read or saved holds it (stages, dependencies,
+        jobs, schedules, triggers; not the environments' policies, kept in their own file)."""
+        return self._saved.original
 
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
@@ -155,11 +169,17 @@ class PipelineDocument:
         if target is None:
             raise ValueError("this pipeline has no file yet: give a path to save it to")
         text = self.dumps()
-        data = self.encoding.bom + text.encode(self.encoding.codec)
-        write_bytes_atomic(target, data)
+        write_bytes_atomic(target, self._encode(text))
         self._rebase(text)
         self.path = target
         return target
+
+    def data(self) -> bytes:
+        """The bytes `save()` writes now: `dumps()` in the file's encoding and BOM."""
+        return self._encode(self.dumps())
+
+    def _encode(self, text: str) -> bytes:
+        return self.encoding.bom + text.encode(self.encoding.codec)
 
     def _rebase(self, text: str) -> None:
         """Make `text` (just saved) the original, keeping the model objects (and their
@@ -178,7 +198,7 @@ class PipelineDocument:
             environments = current.environments
             current.restore(fresh)
             current.environments = environments
-        self._base = self._new_base(parsed, text)
+        self._base = self._saved = self._new_base(parsed, text)
 
 
 def _baseline(pipeline: Pipeline) -> Pipeline:

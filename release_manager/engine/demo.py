@@ -11,13 +11,17 @@ from platformdirs import user_data_dir
 
 from release_manager.core.environments_file import environments_path, save_environments
 from release_manager.core.model import ApprovalPolicy, Environment
+from release_manager.engine.store import Store
+from release_manager.engine.workspace import STATE_DIR, STORE_NAME
 
 SOURCE = Path(__file__).resolve().parent.parent / "resources" / "demo"
 PIPELINE = "azure-pipelines.yml"
 BRANCH = "release"
 
 TEAM = """\
-# Who works on Space Game: identities to act as (`--as NAME`).
+# Who works on Space Game: identities to act as (`--as NAME`, or the window's demo
+# switch: `demo: true` says the team is made up, so anyone here may act as any member).
+demo: true
 team:
   - name: lead
     role: release manager
@@ -89,6 +93,7 @@ def create_demo(path: Path) -> Path:
         (partial / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
         save_environments(partial, demo_environments())
         (environments_path(partial).parent / "team.yml").write_text(TEAM, encoding="utf-8")
+        Store(partial / STATE_DIR / STORE_NAME).close()  # releases are set up: it is a demo
         _git(partial, "init", "--quiet", "--initial-branch", BRANCH)
         _git(partial, "config", "user.name", "Space Game Team")
         _git(partial, "config", "user.email", "team@spacegame.invalid")

@@ -14,6 +14,14 @@ from release_manager.engine.store import Store
 
 PIPELINE_NAMES = ("azure-pipelines.yml", "azure-pipelines.yaml", ".azure-pipelines.yml")
 STATE_DIR = ".release-manager"
+STORE_NAME = "state.db"
+
+
+def has_release_state(folder: Path) -> bool:
+    """Whether releases were set up in `folder`: its store exists. `.release-manager/`
+    alone does not say so: it also holds settings shared with the team
+    (environments.yml, team.yml), which saving a pipeline's approvals writes."""
+    return (Path(folder) / STATE_DIR / STORE_NAME).is_file()
 
 
 class WorkspaceError(Exception):
@@ -59,7 +67,7 @@ class Workspace:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.state_dir / "state.db")
+        return Store(self.state_dir / STORE_NAME)
 
     @property
     def backend(self) -> Backend:

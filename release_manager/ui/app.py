@@ -7,12 +7,13 @@ import gc
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtCore import QSettings, QSize, QThreadPool
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from release_manager import __version__
 from release_manager.engine.demo import DemoError, create_demo, default_demo_dir
+from release_manager.ui import resources_rc  # noqa: F401  (registers the :/icons resource)
 from release_manager.ui.crash_dialog import install_crash_handler
 from release_manager.ui.first_paint import after_first_paint
 from release_manager.ui.main_window import DEFAULT_SIZE, MainWindow
@@ -21,7 +22,9 @@ from release_manager.ui.theme import follow_desktop_scheme
 
 ORGANIZATION = "ReleaseManager"
 APPLICATION = "Release Manager"
-ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app.svg"
+APP_ID = "org.releasemanager.ReleaseManager"
+"""The desktop id: resources/APP_ID.desktop, its metainfo and icons carry this name."""
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
 PIPELINE_NAMES = ("azure-pipelines.yml", "azure-pipelines.yaml")
 SWITCH_INTERVAL_S = 0.001
 """How long a busy worker thread (a log reader) may hold the interpreter lock while the
@@ -44,10 +47,19 @@ def create_application() -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("release-manager")
-    app.setWindowIcon(QIcon(str(ICON_PATH)))
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     follow_desktop_scheme(app)
     return app
+
+
+def app_icon() -> QIcon:
+    """The window's icon, from the compiled resource (resources/release_manager.qrc), so
+    no install, frozen or editable, can miss its files."""
+    icon = QIcon(":/icons/app.svg")
+    for size in ICON_SIZES:
+        icon.addFile(f":/icons/app-{size}.png", QSize(size, size))
+    return icon
 
 
 def freeze_startup_objects() -> None:
@@ -81,6 +93,7 @@ def create_window(args: argparse.Namespace, settings: QSettings) -> tuple[MainWi
     window = MainWindow(settings)
     path = initial_file(args)
     loaded = window.load(path) if path is not None else True
+    window.recovery.offer_others()
     if args.screenshot:
         window.resize(*DEFAULT_SIZE)
     return window, loaded

@@ -7,6 +7,7 @@ diagnostics. Views (graph, inspector, problems, YAML pane) listen to its signals
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -72,6 +73,7 @@ class PipelineEditor(QObject):
         """The inspector field to focus with the selection ("condition", …)."""
         if self.workspace_dir is not None:
             self.pipeline.environments = load_environments(self.workspace_dir)
+        self._saved_environments = copy.deepcopy(self.pipeline.environments)
         self._revalidate()
 
     @property
@@ -152,4 +154,12 @@ class PipelineEditor(QObject):
         self.document.save(path)
         if self.workspace_dir is not None:
             save_environments(self.workspace_dir, self.pipeline.environments)
+        self._saved_environments = copy.deepcopy(self.pipeline.environments)
         self.undo_stack.setClean()
+
+    def saved_pipeline(self) -> Pipeline:
+        """The pipeline as its files hold it since it was opened or saved: what the release
+        engine reads, whatever the window shows."""
+        saved = copy.copy(self.document.saved)
+        saved.environments = self._saved_environments
+        return saved

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.engine.log_buffer import DEFAULT_CAPACITY, LineRing, LogSink
-from release_manager.ui.log_buffer import (
+from release_manager.engine.log_lines import (
     LineKind,
     LogSearch,
     Match,

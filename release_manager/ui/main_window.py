@@ -36,8 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from release_manager.core.disk_changes import read_files
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
+from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
+from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
@@ -45,6 +48,7 @@ from release_manager.ui.load_error_view import LoadErrorView
 from release_manager.ui.log_view import LogPanel
 from release_manager.ui.problems_panel import ProblemsPanel
 from release_manager.ui.recent_files import RecentFiles
+from release_manager.ui.recovery_offer import RecoveryOffer, recovered_editor
 from release_manager.ui.welcome_view import WelcomeView
 from release_manager.ui.yaml_pane import YamlPane
 
@@ -53,8 +57,6 @@ DEFAULT_SIZE = (1400, 900)
 STATE_VERSION = 1
 YAML_FILTER = "Azure Pipelines YAML (*.yml *.yaml);;All files (*)"
 YAML_SUFFIXES = (".yml", ".yaml")
-MIN_READABLE_ZOOM = 0.5
-"""Below this the stage cards' text is too small to read."""
 INSPECTOR_WIDTH = 340
 BOTTOM_HEIGHT = 150
 """The Problems / YAML / Log tabs by default: a few lines, the graph keeps the room."""
@@ -90,7 +92,6 @@ class MainWindow(QMainWindow):
         self.graph: GraphView | None = None
         self.inspector: InspectorPanel | None = None
         self.path: Path | None = None
-        self._keep_framed = False
         """The file shown: the open pipeline, or the one whose load failed."""
         self._sizes_settled = False
         """True once the dock sizes are the user's (restored from the settings) or the
@@ -112,7 +113,10 @@ class MainWindow(QMainWindow):
         self.central = QStackedWidget()
         for page in (self.welcome, self.error_view, self.graph_page):
             self.central.addWidget(page)
-        self.setCentralWidget(self.central)
+        self.disk = DiskSync(self)
+        self.undo_group.cleanChanged.connect(self.disk.check)  # Reload would drop edits
+        self.recovery = RecoveryOffer(self)
+        self.setCentralWidget(_stacked(self.recovery.bar, self.disk.bar, self.central))
 
         self.problems = ProblemsPanel()
         self.yaml_pane = YamlPane()
@@ -130,6 +134,8 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
+        self.recovery.keeper.failed.connect(lambda error: self.statusBar().showMessage(
+            f"Your unsaved changes could not be kept aside for recovery: {error}", 10000))
 
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.recentRequested.connect(self.open_path)
@@ -221,6 +227,12 @@ class MainWindow(QMainWindow):
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setIcon(QIcon.fromTheme(QIcon.ThemeIcon.EditRedo))
+        for action, word in ((self.undo_action, "Undo"), (self.redo_action, "Redo")):
+            # The menu names the command ("Undo Rename Dev to …"); the toolbar button
+            # keeps one short word, so it does not grow and shift the buttons after it
+            # under the mouse. Its tooltip and status tip name the command.
+            action.setIconText(word)
+            action.changed.connect(lambda a=action: a.setStatusTip(a.toolTip()))
         self.undo_history_action = self.undo_dock.toggleViewAction()
         self.undo_history_action.setText("Undo &History")
         self.about_action = self._action("&About Release Manager", self.about)
@@ -319,6 +331,7 @@ class MainWindow(QMainWindow):
     def load(self, path: Path) -> bool:
         """Load `path` without asking: the graph, or the error report when it fails."""
         path = Path(path).resolve()
+        read = read_files(path)  # before loading: a change made meanwhile is not missed
         try:
             document = load(path)
             editor = PipelineEditor(document, self)  # reads the environments' file too
@@ -338,27 +351,15 @@ class MainWindow(QMainWindow):
         self.path = path
         self.recent.add(path)
         self._set_editor(editor)
+        self.disk.opened(read)
+        self.recovery.opened(path)
         self.central.setCurrentWidget(self.graph_page)
-        self._keep_framed = True
-        QTimer.singleShot(0, self._frame_graph)
+        self.graph.keep_framed()  # while the docks settle around it
         self.statusBar().showMessage(f"Opened {path}", 4000)
         return True
 
-    def _frame_graph(self) -> None:
-        """Show the whole graph; a graph too big to read that way starts at its left end."""
-        if self.graph is None:
-            return
-        self.graph.fit()
-        if self.graph.zoom_factor() < MIN_READABLE_ZOOM:
-            self.graph.set_zoom(MIN_READABLE_ZOOM)
-            items = self.graph.scene().itemsBoundingRect()
-            half_width = self.graph.viewport().width() / MIN_READABLE_ZOOM / 2
-            self.graph.centerOn(items.left() + half_width - 20, items.center().y())
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """On the graph: a .yml dropped on it opens (the canvas would take the drop), and
-        a freshly opened graph stays framed while the docks settle around it, until the
-        user clicks or scrolls in it."""
+        """On the graph: a .yml dropped on it opens (the canvas would take the drop)."""
         if self.graph is not None and watched is self.graph.viewport():
             kind = event.type()
             if kind in _DRAG_EVENTS and _dropped_yaml(event) is not None:
@@ -367,14 +368,32 @@ class MainWindow(QMainWindow):
                 else:
                     event.acceptProposedAction()
                 return True
-            if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
-                self._keep_framed = False
-            elif kind == QEvent.Type.Resize and self._keep_framed:
-                QTimer.singleShot(0, self._frame_graph)
         return super().eventFilter(watched, event)
 
     def reload(self) -> bool:
         return self.load(self.path) if self.path else False
+
+    def discard_edits(self) -> None:
+        """The user chose to drop the unsaved edits: their recovery copy goes too."""
+        if self.path is not None and self.editor is not None:
+            self.recovery.keeper.discard(self.path)
+
+    def restore_copy(self, copy: RecoveryCopy) -> bool:
+        """Open recovered edits as unsaved changes of their file (Save writes them),
+        standing on the files as they were when the edits were made: a change made on
+        disk since is shown, and a save will not write over it unseen."""
+        try:
+            editor = recovered_editor(copy, self)
+        except PipelineLoadError as error:
+            self.statusBar().showMessage(f"The recovered changes could not be read: {error}",
+                                         10000)
+            return False
+        self._set_editor(editor)
+        self.disk.opened(copy.base)
+        self.recovery.keeper.follow(editor)
+        editor.undo_stack.resetClean()
+        self.disk.check()
+        return True
 
     def _show_welcome(self) -> None:
         self.welcome.set_recent(self.recent.paths())
@@ -400,6 +419,8 @@ class MainWindow(QMainWindow):
             self.inspector_dock.setWidget(self.inspector)
         else:
             self.inspector_dock.setWidget(_placeholder("Open a pipeline to see its stages."))
+            self.disk.closed()
+            self.recovery.closed()
         if old is not None:
             self.undo_group.removeStack(old.undo_stack)
             old.deleteLater()
@@ -435,7 +456,12 @@ class MainWindow(QMainWindow):
         return self._write(Path(name).resolve())
 
     def _write(self, path: Path | None) -> bool:
+        """Save to `path` (None: the open file); a file changed on disk since it was
+        read or written here is not overwritten unless the user chooses so."""
         assert self.editor is not None
+        if (path is None or path == self.path) and not self.disk.confirm_overwrite():
+            return False
+        kept_for = self.path
         try:
             self.editor.save(path)
         except OSError as error:
@@ -444,8 +470,13 @@ class MainWindow(QMainWindow):
             )
             return False
         if path is not None:
-            self.path = path
+            moved, self.path = path != self.path, path
             self.recent.add(path)
+            if moved:  # the releases are those of the file the window shows
+                self._install_releases()
+        self.disk.saved(self.editor)
+        if kept_for is not None:
+            self.recovery.keeper.discard(kept_for)
         self.statusBar().showMessage(f"Saved {self.path}", 4000)
         self.problems.run_full_validation()
         self._update_title()
@@ -463,6 +494,7 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Discard:
                 return False
+            self.discard_edits()
         return self.load(self.path)
 
     def confirm_discard(self) -> bool:
@@ -483,7 +515,10 @@ class MainWindow(QMainWindow):
         answer = box.exec()
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        if answer == QMessageBox.StandardButton.Discard:
+            self.discard_edits()
+            return True
+        return False
 
     # ----------------------------------------------------------------- state shown
 
@@ -579,6 +614,17 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         self.open_path(path)
+
+
+def _stacked(*widgets: QWidget) -> QWidget:
+    """The widgets one above the other, without margins; the last one takes the room."""
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if widget is widgets[-1] else 0)
+    return column
 
 
 def _share(total: int, share: tuple[float, int]) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtWidgets import QWidget
 
 POLL_MS = 20
 GIVE_UP_MS = 10_000
@@ -28,16 +28,17 @@ class _PaintWatcher(QObject):
 
 
 def wait_until(ready: Callable[[], bool], give_up_ms: int = GIVE_UP_MS) -> bool:
-    """Run the event loop until `ready()` holds (checked every few ms) or time is up."""
-    if ready():
-        return True
-    loop = QEventLoop()
-    poll = QTimer(interval=POLL_MS)
-    poll.timeout.connect(lambda: ready() and loop.quit())
-    QTimer.singleShot(give_up_ms, loop.quit)
+    """Run the event loop until `ready()` holds (checked every few ms) or time is up.
+    The deadline is checked after every round of events rather than left to a timer:
+    a GUI thread kept busy by work that posts more work may never get to a timer."""
+    deadline = QDeadlineTimer(give_up_ms)
+    poll = QTimer(interval=POLL_MS)  # wakes the loop up to look again
     poll.start()
-    loop.exec()
-    poll.stop()
+    try:
+        while not ready() and not deadline.hasExpired():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    finally:
+        poll.stop()
     return ready()
 
 
@@ -48,5 +49,16 @@ def save_screenshot(window: QWidget, painted: QWidget, out: Path,
     watcher = _PaintWatcher(painted)
     painted.update()
     wait_until(lambda: watcher.painted and drawn())
-    QApplication.processEvents()
+    settle(window)
     return window.grab().save(str(out), "PNG")
+
+
+def settle(window: QWidget, rounds: int = 3) -> None:
+    """Let the window lay out what the last events moved: the docks' tab bars are placed
+    a layout pass after the docks (a grab before it showed a tab bar half hidden under
+    another dock). Each round waits a frame's time for what the one before posted."""
+    for _ in range(rounds):
+        loop = QEventLoop()
+        QTimer.singleShot(POLL_MS, loop.quit)
+        loop.exec()
+        window.repaint()

@@ -12,6 +12,7 @@ from release_manager.core.environments_file import (
     EnvironmentsFileError,
     environments_path,
     load_environments,
+    merge_environments,
     save_environments,
 )
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
@@ -163,3 +164,24 @@ def test_round_trip_of_any_text(
     }
     save_environments(folder, environments)
     assert load_environments(folder) == environments
+
+
+def test_a_merge_takes_our_changed_environments_and_the_disk_for_the_rest() -> None:
+    def approved(name: str, *who: str) -> Environment:
+        return Environment(name, approval=ApprovalPolicy(approvers=list(who)))
+
+    base = {"api": approved("api", "ops"), "web": approved("web", "ann")}
+    mine = {"api": approved("api", "ops", "lee"), "web": approved("web", "ann"),
+            "dev": Environment("dev")}  # a pipeline's environment without settings
+    disk = {"api": approved("api", "ops"), "web": approved("web", "ann", "bob"),
+            "db": approved("db", "dba")}
+    assert merge_environments(base, mine, disk) == {
+        "api": approved("api", "ops", "lee"), "web": approved("web", "ann", "bob"),
+        "db": approved("db", "dba"), "dev": Environment("dev")}
+
+    removed_here = {"web": approved("web", "ann")}  # api's approval taken away here
+    assert merge_environments(base, removed_here, base) == {"web": approved("web", "ann")}
+    both = {"api": approved("api", "ops"), "web": approved("web", "cat")}
+    assert merge_environments(base, both, disk) is None  # web changed on both sides
+    same = {"api": approved("api", "ops"), "web": approved("web", "ann", "bob")}
+    assert merge_environments(base, same, disk) == disk  # the same change: no conflict

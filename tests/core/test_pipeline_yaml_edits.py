@@ -532,3 +532,22 @@ def test_the_run_name_is_inserted_replaced_and_removed(document):
     assert edited.dumps() == swap(FIXTURE, {"trigger:\n": "name: release-$(Rev:r)\ntrigger:\n"})
     edited.pipeline.name = ""
     assert edited.dumps() == FIXTURE
+
+
+def test_a_state_from_before_a_save_gives_back_its_text_and_saved_stays_the_file(tmp_path):
+    path = tmp_path / "azure-pipelines.yml"
+    original = ("stages:\n- stage: A  # first\n  jobs:\n  - job: J\n    timeoutInMinutes: 5\n"
+                "- stage: B\n  jobs:\n  - job: K\n")
+    path.write_text(original, encoding="utf-8")
+    document = load(path)
+    before = document.state()
+    document.pipeline.remove_stage("A")
+    document.save()
+    assert "stage: A" not in path.read_text(encoding="utf-8")
+
+    document.restore(before)  # what undo does
+    assert document.dumps() == original
+    assert [stage.name for stage in document.saved.stages] == ["B"]  # the file as saved
+    document.save()
+    assert path.read_text(encoding="utf-8") == original
+    assert [stage.name for stage in document.saved.stages] == ["A", "B"]

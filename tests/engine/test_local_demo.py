@@ -15,6 +15,7 @@ from release_manager.core.environments_file import load_environments
 from release_manager.core.pipeline_yaml import load
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.demo import DemoError, create_demo, default_demo_dir
+from release_manager.engine.identity import is_demo, team_members
 from release_manager.engine.local.backend import LocalBackend
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX demo scripts")
@@ -54,6 +55,7 @@ def test_create_demo_makes_a_git_workspace_on_release_with_policies(demo):
     assert staging.approvers == ["qa", "ops"] and staging.minimum_approvers == 1
     assert staging.requester_cannot_approve
     assert staging.instructions == "Check the test environment's smoke run first."
+    assert is_demo(workspace) and "qa" in team_members(workspace)
     pipeline = load(pipeline_path).pipeline
     assert pipeline.stage_names == ["Build", "Dev", "Test", "Staging"]
     assert [s.environments for s in pipeline.stages] == [[], ["dev"], ["test"], ["staging"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from graph_helpers import FAN_OUT, at, centre, drag, open_view, port
 from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from release_manager.core.model import ApprovalPolicy
 from release_manager.ui.graph.edge_item import EdgeItem
 from release_manager.ui.graph.positions import PositionStore
+from release_manager.ui.graph.style import PORT_RADIUS
 from release_manager.ui.graph.view import RECONNECT, REMOVE_ONLY
 
 
@@ -103,6 +105,31 @@ def test_dragging_from_an_output_port_to_a_stage_connects_them(qtbot, tmp_path) 
     _undo(qtbot, view)
     assert pipeline.dependencies("Test") == ["Build"]
     assert view.graph_scene.edge_item("Dev", "Test") is None
+
+
+@pytest.mark.parametrize("inside", [1.0, PORT_RADIUS / 2, PORT_RADIUS])
+def test_the_inner_half_of_an_output_port_starts_a_dependency_too(
+        qtbot, tmp_path, inside: float) -> None:
+    view = open_view(qtbot, tmp_path)
+    dev = view.graph_scene.stage_item("Dev")
+    placed = dev.pos()
+    drag(qtbot, view, port(view, "Dev") - QPointF(inside, 0), centre(view, "Test"))
+    assert view.editor.pipeline.dependencies("Test") == ["Build", "Dev"]
+    assert dev.pos() == placed  # the card did not move
+
+
+def test_a_dependency_dropped_on_the_input_port_connects(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    notch = view.graph_scene.stage_item("Test").input_point() - QPointF(2, 0)  # outer half
+    drag(qtbot, view, port(view, "Dev"), notch)
+    assert view.editor.pipeline.dependencies("Test") == ["Build", "Dev"]
+
+
+def test_a_double_click_on_a_port_adds_no_stage(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    inner_half = port(view, "Prod") - QPointF(PORT_RADIUS / 2, 0)  # no arrow leaves it
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at(view, inner_half))
+    assert view.editor.pipeline.stage_names == ["Build", "Dev", "Test", "Prod"]
 
 
 def test_a_cycle_is_refused_with_a_message_at_the_drop_point(qtbot, tmp_path) -> None:
@@ -247,6 +274,41 @@ def test_dragging_a_node_is_one_undo_step_and_is_remembered_per_file(qtbot, tmp_
     assert item.pos() == start
 
 
+def test_adding_connecting_and_deleting_move_no_other_card(qtbot, tmp_path) -> None:
+    view = open_view(qtbot, tmp_path)
+    _with_undo_keys(view)
+    scene = view.graph_scene
+    grip = centre(view, "Test") + QPointF(0, 25)
+    drag(qtbot, view, grip, grip + QPointF(40, 160), steps=10)  # by hand
+    placed = {item.name: item.pos() for item in scene.stage_items()}
+
+    view.editor.select(["Prod"])
+    view.actions_by_name()["add_stage"].trigger()  # a stage after Prod
+    new = scene.stage_item("Stage1")
+    assert new is not None and new.pos().x() > placed["Prod"].x()
+    drag(qtbot, view, port(view, "Dev"), centre(view, "Test"))  # a dependency
+    assert view.editor.pipeline.dependencies("Test") == ["Build", "Dev"]
+    _click_stage(qtbot, view, "Dev")
+    _answer_message_box(RECONNECT)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert not view.editor.pipeline.has_stage("Dev")
+
+    now = {item.name: item.pos() for item in scene.stage_items()}
+    assert now == {"Build": placed["Build"], "Test": placed["Test"], "Prod": placed["Prod"],
+                   "Stage1": new.pos()}
+    card = new.sceneBoundingRect()
+    assert not any(card.intersects(item.sceneBoundingRect())
+                   for item in scene.stage_items() if item is not new)
+    _undo(qtbot, view)
+    assert scene.stage_item("Dev").pos() == placed["Dev"]  # back where it was
+
+    view.actions_by_name()["auto_layout"].trigger()  # every card, hand-placed too
+    assert scene.stage_item("Test").pos() != placed["Test"]
+    assert scene.stage_item("Test").pos().x() > scene.stage_item("Dev").pos().x()
+    _undo(qtbot, view)
+    assert scene.stage_item("Test").pos() == placed["Test"]
+
+
 def test_rubber_band_selects_several_and_the_editor_follows(qtbot, tmp_path) -> None:
     view = open_view(qtbot, tmp_path)
     rect = view.graph_scene.itemsBoundingRect()
@@ -340,3 +402,16 @@ def test_hand_placed_positions_follow_save_as(qtbot, tmp_path) -> None:
     view.editor.save(copy)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     assert PositionStore(settings).load(copy)["Dev"] == moved
+
+
+def test_copying_a_template_reference_says_it_is_not_copied(qtbot, tmp_path) -> None:
+    template = tmp_path / "deploy.yml"
+    template.write_text("stages:\n- stage: Deploy\n  jobs:\n  - job: A\n", encoding="utf-8")
+    view = open_view(qtbot, tmp_path, FAN_OUT + "- template: deploy.yml\n")
+    QGuiApplication.clipboard().setText("before")
+    reference = view.editor.pipeline.stages[-1]
+    assert reference.kind == "template"
+    view.editor.select([reference.name])
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert "template references are not copied" in view.graph_scene.notice.text()
+    assert QGuiApplication.clipboard().text() == "before"

@@ -11,8 +11,8 @@ from PySide6.QtGui import QColor, QGuiApplication, QMouseEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from release_manager.engine.log_buffer import LogSink
+from release_manager.engine.log_lines import LineKind, Span, parse_line
 from release_manager.ui import log_view
-from release_manager.ui.log_buffer import LineKind, Span, parse_line
 from release_manager.ui.log_view import LogPanel, LogView
 
 FULL_LOG = Path("/var/logs/release-42.log")

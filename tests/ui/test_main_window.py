@@ -12,21 +12,11 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
 
 from release_manager.cli import build_gui_parser
-from release_manager.ui.app import app_settings, create_window
+from release_manager.ui.app import create_window
 from release_manager.ui.main_window import MainWindow
 
 SPACEGAME = DATA / "pipelines" / "spacegame.yml"
 INVALID = DATA / "invalid" / "duplicate-top-level-keys.yml"
-
-
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
-    """Settings (and the demo's data folder) in a temporary folder, never the user's."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture
@@ -194,6 +184,31 @@ def test_undo_and_redo_have_their_shortcuts_and_a_history_dock(window_on, spaceg
     assert not window.undo_dock.isVisible()
     window.undo_history_action.trigger()
     assert window.undo_dock.isVisible()
+
+
+def test_undo_and_redo_buttons_keep_their_place_and_name_the_command_in_the_tip(
+    qtbot, window_on, spacegame
+):
+    window = window_on(spacegame)
+    toolbar = window.toolbar
+    buttons = [toolbar.widgetForAction(a) for a in toolbar.actions() if not a.isSeparator()]
+    before = [button.geometry() for button in buttons]
+    long_name = "DeployToTheDevelopmentEnvironment"
+    window.editor.select(["Dev"])
+    window.graph.actions_by_name()["rename"].trigger()
+    qtbot.keyClicks(window.graph, long_name)
+    qtbot.keyClick(window.graph, Qt.Key.Key_Return)
+    assert window.editor.pipeline.has_stage(long_name)
+
+    undo, redo = (toolbar.widgetForAction(a) for a in (window.undo_action, window.redo_action))
+    command = f"Rename Dev to {long_name}"
+    assert undo.text() == "Undo" and command in undo.toolTip()
+    qtbot.mouseClick(undo, Qt.MouseButton.LeftButton)
+    assert window.editor.pipeline.has_stage("Dev")
+    assert redo.isEnabled() and redo.text() == "Redo"
+    assert command in redo.toolTip() and command in window.redo_action.statusTip()
+    assert command in window.redo_action.text()  # the Edit menu names it in full
+    assert [button.geometry() for button in buttons] == before
 
 
 def test_graph_actions_are_in_the_edit_menu_and_the_toolbar(window_on, spacegame):

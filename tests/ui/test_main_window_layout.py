@@ -14,7 +14,6 @@ from PySide6.QtGui import QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from release_manager.engine.demo import create_demo
-from release_manager.ui.app import app_settings
 from release_manager.ui.main_window import MainWindow
 from release_manager.ui.releases import look
 from release_manager.ui.theme import dark_palette
@@ -25,14 +24,9 @@ SIZES = [(1400, 900), (1920, 1080)]
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+@pytest.fixture(autouse=True)
+def acting_as_lead(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELEASE_MANAGER_USER", "lead")
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture

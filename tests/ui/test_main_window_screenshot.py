@@ -63,3 +63,23 @@ def test_a_missing_file_is_reported_without_a_window(tmp_path):
     assert "nope.yml: no such file" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_screenshot_of_a_50_stage_chain_returns_with_the_graph_drawn(tmp_path):
+    """Framing such a graph once fed a resize loop: the window never painted and the
+    process never returned."""
+    stages = ["stages:"] + [
+        f"- {{stage: Stage{i}{f', dependsOn: Stage{i - 1}' if i else ''}, jobs: []}}"
+        for i in range(50)
+    ]
+    pipeline = tmp_path / "chain" / "azure-pipelines.yml"
+    pipeline.parent.mkdir()
+    pipeline.write_text("\n".join(stages) + "\n", encoding="utf-8")
+    out = tmp_path / "chain.png"
+
+    done = run(tmp_path, str(pipeline), "--screenshot", str(out))  # times out if it hangs
+
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1400, 900)
+    assert distinct_colours(image) > 20

@@ -7,6 +7,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from release_manager.engine.identity import identities, is_demo, team_members
+from release_manager.engine.log_follow import follow_file
+from release_manager.engine.progress import ProgressTracker
 from release_manager.engine.promotion import PendingApproval
 from release_manager.engine.release_status import (
     BuildStatus,
@@ -14,14 +17,11 @@ from release_manager.engine.release_status import (
     StageCell,
     WorkspaceStatus,
 )
+from release_manager.engine.stage_order import next_stage, stage_release
 from release_manager.engine.store import ApprovalRecord, DecisionRecord
 from release_manager.ui.releases.approvals_inbox import preflight
-from release_manager.ui.releases.log_follow import follow_file
 from release_manager.ui.releases.look import ago, duration
-from release_manager.ui.releases.progress import ProgressTracker
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.stage_order import next_stage, stage_release
-from release_manager.ui.releases.team import identities, team_members
 
 STAGES = ["Build", "Dev", "Test", "Staging"]
 DEPENDENCIES = {"Build": [], "Dev": ["Build"], "Test": ["Dev"], "Staging": ["Test"]}
@@ -121,8 +121,14 @@ def test_identities_come_from_the_team_file_and_the_os_user(tmp_path: Path,
     team.parent.mkdir()
     team.write_text("team:\n  - name: lead\n    role: release manager\n  - qa\n  - name: 3\n")
     assert identities(tmp_path, "robot") == ["lead", "qa", "alex", "robot"]
+    assert not is_demo(tmp_path)  # a real team: nobody acts as anybody else
+    team.write_text("demo: yes please\nteam: [lead]\n")
+    assert not is_demo(tmp_path)
+    team.write_text("demo: true\nteam: [lead]\n")
+    assert is_demo(tmp_path)
     team.write_text("team: [unclosed\n")
     assert team_members(tmp_path) == []
+    assert not is_demo(tmp_path)
 
 
 def pending(requested_by: str, *decided: str) -> PendingApproval:

@@ -19,7 +19,6 @@ from release_manager.core.model import BusinessHours
 from release_manager.engine.business_hours import window_text
 from release_manager.engine.demo import create_demo
 from release_manager.engine.promotion import PromotionResult
-from release_manager.ui.app import app_settings
 from release_manager.ui.main_window import MainWindow
 from release_manager.ui.releases.approvals_inbox import DecisionDialog
 from release_manager.ui.releases.controller import ReleaseController
@@ -36,19 +35,22 @@ SLOW_STEP = (
 )
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+@pytest.fixture(autouse=True)
+def acting_as_lead(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELEASE_MANAGER_USER", "lead")
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
-    return app_settings()
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     return create_demo(tmp_path / "space-game")
+
+
+def discard_edits(window: MainWindow) -> None:
+    """Undo a test's edits: closing a window with unsaved edits asks whether to save them,
+    and waits for the answer."""
+    stack = window.editor.undo_stack if window.editor is not None else None
+    while stack is not None and window.editor.is_modified() and stack.canUndo():
+        stack.undo()
 
 
 @pytest.fixture
@@ -58,7 +60,7 @@ def open_window(qtbot, settings: QSettings):
 
     def make(path: Path) -> MainWindow:
         window = MainWindow(settings)
-        qtbot.addWidget(window)
+        qtbot.addWidget(window, before_close_func=discard_edits)
         windows.append(window)
         window.show()
         qtbot.waitExposed(window)
@@ -118,6 +120,20 @@ def promote(qtbot, controller: ReleaseController, dashboard: ReleasesDashboard,
     return said, result
 
 
+def act_as(qtbot, dashboard: ReleasesDashboard, name: str) -> None:
+    """Open the demo's identity switch and pick `name` in its list with the arrow keys."""
+    switch = dashboard.identity_bar.switch
+    switch.showPopup()
+    view = switch.view()
+    qtbot.waitUntil(view.isVisible)
+    steps = switch.findText(name) - switch.currentIndex()
+    for _ in range(abs(steps)):
+        qtbot.keyClick(view, Qt.Key.Key_Down if steps > 0 else Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.isVisible())
+    assert switch.currentText() == name
+
+
 def environment(controller: ReleaseController, name: str):
     return next(e for e in controller.status.environments if e.name == name)
 
@@ -127,9 +143,9 @@ def test_run_promote_and_approve_through_the_window(qtbot, open_window, demo: Pa
     controller, panel = ready(qtbot, window)
     dashboard, inbox = panel.dashboard, panel.inbox
     assert window.releases_dock.isVisible()
-    assert dashboard.identity_combo.currentText() == "lead"
-    assert {"lead", "qa", "ops", "dev"} <= {
-        dashboard.identity_combo.itemText(i) for i in range(dashboard.identity_combo.count())}
+    switch = dashboard.identity_bar.switch
+    assert switch.currentText() == "lead"
+    assert {"lead", "qa", "ops", "dev"} <= {switch.itemText(i) for i in range(switch.count())}
 
     run_pipeline(qtbot, controller, dashboard)
     assert [b.id for b in dashboard.matrix.builds] == [1]
@@ -181,8 +197,7 @@ def test_run_promote_and_approve_through_the_window(qtbot, open_window, demo: Pa
     assert not dialog.confirm_button.isEnabled()
     dialog.reject()
 
-    dashboard.identity_combo.setCurrentText("qa")
-    dashboard.identity_combo.activated.emit(dashboard.identity_combo.currentIndex())
+    act_as(qtbot, dashboard, "qa")
     assert controller.identity == "qa"
     inbox.table.selectRow(0)
     qtbot.mouseClick(inbox.approve_button, Qt.MouseButton.LeftButton)
@@ -492,8 +507,8 @@ def test_enter_never_promotes_a_failed_build_and_promotes_a_good_one(
     run_pipeline(qtbot, controller, dashboard)
     dashboard.matrix.select(2)
     assert dashboard.default_button() is dashboard.promote_button
-    qtbot.keyClick(dashboard.identity_combo.lineEdit(), Qt.Key.Key_Return)
-    assert not dashboard.progress_label.text().startswith("Preparing")  # it sets who acts
+    qtbot.keyClick(dashboard.identity_bar.switch, Qt.Key.Key_Return)
+    assert not dashboard.progress_label.text().startswith("Preparing")  # who acts, not Go
     qtbot.keyClick(dashboard.matrix, Qt.Key.Key_Return)
     sheet = modal(qtbot, PromoteSheet)
     assert (sheet.plan.run.id, sheet.plan.stage) == (2, "Dev")
@@ -527,3 +542,44 @@ def test_the_inbox_says_an_approval_outside_business_hours_would_be_refused(
     assert not dialog.confirm_button.isEnabled()
     dialog.reject()
     assert environment(controller, "staging").current_build is None
+
+
+def deploying_pipeline(environment: str) -> str:
+    return ("stages:\n- stage: Build\n  jobs:\n  - job: Build\n    steps:\n"
+            "    - script: echo build\n"
+            "- stage: Deploy\n  dependsOn: Build\n  jobs:\n  - deployment: Deploy\n"
+            f"    environment: {environment}\n    strategy:\n      runOnce:\n        deploy:\n"
+            "          steps:\n          - script: echo deploy\n")
+
+
+def require_approver(qtbot, window: MainWindow, stage: str, who: str) -> None:
+    """Through the inspector: approval required on `stage`'s environment, by `who` (typed,
+    then Enter)."""
+    window.editor.select([stage])
+    qtbot.mouseClick(window.inspector.environment.require_approval, Qt.MouseButton.LeftButton)
+    entry = window.inspector.environment.approvers.entry
+    qtbot.keyClicks(entry, who)
+    qtbot.keyClick(entry, Qt.Key.Key_Return)
+
+
+def test_saving_approvals_leaves_the_other_pipelines_of_the_folder_as_they_were(
+        qtbot, open_window, tmp_path: Path) -> None:
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "api.yml").write_text(deploying_pipeline("api-prod"))
+    (folder / "web.yml").write_text(deploying_pipeline("web-prod"))
+
+    api = open_window(folder / "api.yml")
+    require_approver(qtbot, api, "Deploy", "ops@contoso.com")
+    assert api.save()
+    web = open_window(folder / "web.yml")
+    require_approver(qtbot, web, "Deploy", "alice@contoso.com")
+    assert web.save()
+
+    again = open_window(folder / "api.yml")
+    assert not again.releases_dock.isVisible()  # approvals saved is not releases set up
+    assert not (folder / ".release-manager" / "state.db").exists()
+    policy = again.editor.pipeline.environments["api-prod"].approval
+    assert policy is not None and policy.approvers == ["ops@contoso.com"]
+    assert web.editor.pipeline.environments["web-prod"].approval.approvers == [
+        "alice@contoso.com"]

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from release_manager.core.model import NAME_PATTERN, Pipeline
 from release_manager.core.pipeline_yaml import PipelineWriteError, load, loads
+from release_manager.core.stage_clipboard import prepare_paste, stages_from_json, stages_to_json
 from release_manager.core.yaml_guard import parse
 from release_manager.core.yaml_reader import stages_node
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.graph.clipboard import prepare_paste, stages_from_json, stages_to_json
 
 PIPELINES = [*DATA_PIPELINES, *corpus(corpus_files("pipelines"))]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -14,6 +15,14 @@ if TYPE_CHECKING:
 
 Placement = dict[str, QPointF | None]
 """Stage name → position set by hand, or None for the automatic layout."""
+
+
+@dataclass(frozen=True)
+class LayoutState:
+    """Where every card is: the positions set by hand and the automatic ones."""
+
+    manual: dict[str, QPointF]
+    automatic: dict[str, QPointF]
 
 
 class MoveStagesCommand(QUndoCommand):
@@ -39,3 +48,26 @@ class MoveStagesCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._apply(self._before)
+
+
+class AutoLayoutCommand(QUndoCommand):
+    """"Auto Layout": every card where a fresh layout puts it, hand-placed ones too."""
+
+    changes_document = False
+
+    def __init__(self, scene: GraphScene) -> None:
+        super().__init__("Automatic layout")
+        self._scene = weakref.ref(scene)
+        self._before = scene.layout_state()
+
+    def _live_scene(self) -> GraphScene | None:
+        scene = self._scene()
+        return scene if scene is not None and shiboken6.isValid(scene) else None
+
+    def redo(self) -> None:
+        if (scene := self._live_scene()) is not None:
+            scene.lay_out_everything()
+
+    def undo(self) -> None:
+        if (scene := self._live_scene()) is not None:
+            scene.set_layout_state(self._before)

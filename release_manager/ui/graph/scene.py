@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QTimer
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import (
     QGraphicsScene,
@@ -15,10 +15,15 @@ from PySide6.QtWidgets import (
 
 from release_manager.core.layout import compute_layout
 from release_manager.core.model import Pipeline
+from release_manager.core.stage_card import dependency_map, describe_stage
+from release_manager.core.stage_clipboard import unique_name
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.graph.card import dependency_map, describe_stage
-from release_manager.ui.graph.clipboard import unique_name
-from release_manager.ui.graph.commands import MoveStagesCommand, Placement
+from release_manager.ui.graph.commands import (
+    AutoLayoutCommand,
+    LayoutState,
+    MoveStagesCommand,
+    Placement,
+)
 from release_manager.ui.graph.edge_item import ConnectionArrow, EdgeItem
 from release_manager.ui.graph.overlays import NameEditor, NoticeItem
 from release_manager.ui.graph.positions import PositionStore
@@ -53,6 +58,10 @@ class GraphScene(QGraphicsScene):
         self._items: dict[int, StageItem] = {}
         self._edges: dict[tuple[int, int], EdgeItem] = {}
         self._auto: dict[str, QPointF] = {}
+        """Where the automatic layout put each stage when it first appeared (kept for
+        stages since removed, so that undoing a removal puts the card back)."""
+        self._fresh: dict[str, QPointF] = {}
+        """The automatic layout of the graph as it is now: what "Auto Layout" applies."""
         self._bends: dict[tuple[str, str], list[QPointF]] = {}
         self._structure: tuple = ()
         self._syncing_selection = False
@@ -101,7 +110,7 @@ class GraphScene(QGraphicsScene):
 
     def sync(self) -> None:
         """Bring the items in line with the pipeline: new, changed and removed stages and
-        dependencies; the layout is recomputed only when the graph's shape changed."""
+        dependencies. Only new stages get a place; every other card stays where it is."""
         pipeline = self.editor.pipeline
         about: dict[str, list[tuple[str, str]]] = {}
         for diagnostic in self.editor.diagnostics():
@@ -118,6 +127,7 @@ class GraphScene(QGraphicsScene):
             if upstream in known
         ]
         items: dict[int, StageItem] = {}
+        new: list[str] = []
         for stage in pipeline.stages:
             card = describe_stage(
                 pipeline, stage, about.get(stage.name, []), dependencies[stage.name]
@@ -126,10 +136,10 @@ class GraphScene(QGraphicsScene):
             if item is None:
                 item = StageItem(card, self.graph_style)
                 self.addItem(item)
+                new.append(card.name)
             elif item.card != card:
-                if item.name != card.name and item.name in self.manual:
-                    self.manual[card.name] = self.manual.pop(item.name)
-                    self._store.save(self._path, self.manual)
+                if item.name != card.name:
+                    self._follow_rename(item.name, card.name)
                 item.set_card(card)
             items[stage.uid] = item
         for uid, item in self._items.items():
@@ -140,10 +150,18 @@ class GraphScene(QGraphicsScene):
         self._items = items
         self._sync_edges(pipeline, edges)
         structure = (tuple(pipeline.stage_names), tuple(edges))
-        if structure != self._structure:
+        if structure != self._structure or new:
             self._structure = structure
-            self._relayout(pipeline.stage_names, edges)
+            self._relayout(pipeline.stage_names, edges, new)
         self._select_from_editor(self.editor.selected())
+
+    def _follow_rename(self, old: str, new: str) -> None:
+        """A renamed stage keeps its place."""
+        if old in self._auto:
+            self._auto[new] = self._auto.pop(old)
+        if old in self.manual:
+            self.manual[new] = self.manual.pop(old)
+            self._store.save(self._path, self.manual)
 
     def _sync_edges(self, pipeline: Pipeline, edges: list[tuple[str, str]]) -> None:
         by_name: dict[str, StageItem] = {}
@@ -168,31 +186,46 @@ class GraphScene(QGraphicsScene):
         if edge.scene() is self:
             self.removeItem(edge)
 
-    def _relayout(self, names: list[str], edges: list[tuple[str, str]]) -> None:
+    def _relayout(self, names: list[str], edges: list[tuple[str, str]], new: list[str]) -> None:
+        """Lay the graph out afresh, but move no card: only the `new` stages are placed,
+        where the fresh layout puts them, or where they were before a removal that is
+        being undone, and lower down while that spot is taken."""
         layout = compute_layout(
             names,
             edges,
             layer_spacing=LAYER_SPACING,
             node_spacing=NODE_SPACING,
         )
-        self._auto = {name: QPointF(x, y) for name, (x, y) in layout.positions.items()}
+        self._fresh = {name: QPointF(x, y) for name, (x, y) in layout.positions.items()}
         port_y = CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2
         self._bends = {
             edge: [QPointF(x + CARD_WIDTH / 2, y + port_y) for x, y in points]
             for edge, points in layout.bends.items()
         }
+        fresh = set(new)
+        taken = [_card_rect(self._position(name)) for name in names if name not in fresh]
+        for name in new:
+            if name not in self.manual:
+                self._auto[name] = _free_spot(self._auto.get(name, self._fresh[name]), taken)
+            taken.append(_card_rect(self._position(name)))
         self._place()
+
+    def _position(self, name: str) -> QPointF:
+        return self.manual.get(name, self._auto.get(name, QPointF()))
 
     def _place(self) -> None:
         for item in self._items.values():
-            target = self.manual.get(item.name, self._auto.get(item.name, QPointF()))
+            target = self._position(item.name)
             if item.pos() != target:
                 item.edges_follow = False  # the arrows are redrawn once, below
                 item.setPos(target)
                 item.edges_follow = True
         for edge in self._edges.values():
-            by_hand = any(name in self.manual for name in edge.names)
-            edge.set_bends([] if by_hand else self._bends.get(edge.names, []))
+            as_laid_out = all(
+                name not in self.manual and self._auto.get(name) == self._fresh.get(name)
+                for name in edge.names
+            )
+            edge.set_bends(self._bends.get(edge.names, []) if as_laid_out else [])
         self.update_scene_rect()
 
     def update_scene_rect(self) -> None:
@@ -228,13 +261,27 @@ class GraphScene(QGraphicsScene):
         self._store.save(self._path, self.manual)
         self._place()
 
+    def layout_state(self) -> LayoutState:
+        return LayoutState(dict(self.manual), dict(self._auto))
+
+    def set_layout_state(self, state: LayoutState) -> None:
+        """Put every card back where `state` has it (undoing "Auto Layout")."""
+        self.manual = dict(state.manual)
+        self._auto = dict(state.automatic)
+        self._store.save(self._path, self.manual)
+        self._place()
+
+    def lay_out_everything(self) -> None:
+        """Every stage where the automatic layout puts it, hand-placed ones too."""
+        self.set_layout_state(LayoutState({}, {**self._auto, **self._fresh}))
+
     def auto_layout(self) -> None:
-        """Forget the hand-made positions, as one undoable step."""
-        if not self.manual:
+        """Lay out every stage afresh, as one undoable step."""
+        if not self.manual and all(
+            self._auto.get(name) == point for name, point in self._fresh.items()
+        ):
             return
-        before: Placement = dict(self.manual)
-        after: Placement = {name: None for name in self.manual}
-        self.editor.undo_stack.push(MoveStagesCommand(self, before, after, "Automatic layout"))
+        self.editor.undo_stack.push(AutoLayoutCommand(self))
 
     # ----------------------------------------------------------------- selection
 
@@ -417,3 +464,21 @@ class GraphScene(QGraphicsScene):
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
+
+
+CARD_GAP = (NODE_SPACING - CARD_HEIGHT) / 2
+"""Room kept around a newly placed card: half the layout's gap between two cards."""
+
+
+def _card_rect(position: QPointF) -> QRectF:
+    return QRectF(position, QSizeF(CARD_WIDTH, CARD_HEIGHT))
+
+
+def _free_spot(position: QPointF, taken: list[QRectF]) -> QPointF:
+    """`position`, or the first spot below it where a card overlaps none of `taken`."""
+    for _ in range(2 * len(taken) + 1):  # a card blocks two steps at most
+        room = _card_rect(position).adjusted(-CARD_GAP, -CARD_GAP, CARD_GAP, CARD_GAP)
+        if not any(room.intersects(rect) for rect in taken):
+            break
+        position = position + QPointF(0, NODE_SPACING)
+    return position

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from release_manager.ui.graph.card import Badge, StageCard
+from release_manager.core.stage_card import Badge, StageCard
 from release_manager.ui.graph.style import (
     ACCENT_WIDTH,
     CARD_HEIGHT,
@@ -32,6 +32,10 @@ STATE_WORDS = {"succeeded": "✓ succeeded", "failed": "✗ failed", "running": 
 RELEASE_STATES = ("succeeded", "failed", "running", "waiting", "")
 FAR_AWAY = 0.3
 """Below this zoom, cards are drawn without text."""
+PORT_Y = CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2
+"""Both ports sit at this height, halfway down the card above its footer."""
+PORT_HIT_RADIUS = PORT_RADIUS + 3
+"""A little more than the drawn port, so it is easy to grab."""
 
 
 def _paint_badge(painter: QPainter, rect: QRectF, badge: Badge, style: GraphStyle) -> None:
@@ -88,9 +92,10 @@ class StageItem(QGraphicsItem):
         self.badge_rects: list[tuple[QRectF, Badge]] = []
         self._port_hovered = False
         self.edges_follow = True
+        """False while the scene places many stages at once and redraws the arrows after."""
         self.drop_hint = False
         """True while a new dependency is being dragged over this stage."""
-        """False while the scene places many stages at once and redraws the arrows after."""
+        self._shape = QPainterPath()
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -108,6 +113,7 @@ class StageItem(QGraphicsItem):
 
     def set_card(self, card: StageCard) -> None:
         self.card = card
+        self._shape = self._make_shape()
         self.setToolTip(card.tooltip)
         self.badge_rects = []
         x = CARD_WIDTH - PADDING + 2
@@ -139,19 +145,38 @@ class StageItem(QGraphicsItem):
     # ----------------------------------------------------------------- geometry
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-PORT_RADIUS - 2, -2, CARD_WIDTH + 2 * PORT_RADIUS + 4, CARD_HEIGHT + 5)
+        margin = PORT_HIT_RADIUS + 1
+        return QRectF(-margin, -2, CARD_WIDTH + 2 * margin, CARD_HEIGHT + 5)
 
     def shape(self) -> QPainterPath:
+        return self._shape
+
+    def _make_shape(self) -> QPainterPath:
+        """The card and, on an editable stage, both ports whole. United, not added: an
+        added circle makes an odd-even path, which cuts out where it overlaps the card,
+        so the inner half of a port was no part of the stage (a press there moved the
+        card instead of starting a dependency)."""
         path = QPainterPath()
         path.addRoundedRect(self.card_rect(), CARD_RADIUS, CARD_RADIUS)
         if self.card.editable:
-            path.addEllipse(self._port_rect())
+            ports = QPainterPath()
+            for centre in (self._output_centre(), self._input_centre()):
+                ports.addEllipse(centre, PORT_HIT_RADIUS, PORT_HIT_RADIUS)
+            path = path.united(ports)
         return path
 
-    def _port_rect(self) -> QRectF:
-        centre = self.output_point() - self.pos()
-        r = PORT_RADIUS + 3
-        return QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+    @staticmethod
+    def _output_centre() -> QPointF:
+        return QPointF(CARD_WIDTH, PORT_Y)
+
+    @staticmethod
+    def _input_centre() -> QPointF:
+        return QPointF(0, PORT_Y)
+
+    def _on_port(self, point: QPointF) -> bool:
+        """`point` (item coordinates) is within the output port's circle."""
+        delta = point - self._output_centre()
+        return self.has_port() and QPointF.dotProduct(delta, delta) <= PORT_HIT_RADIUS ** 2
 
     def has_port(self) -> bool:
         """Editable stages have an output port: dragging from it draws a dependency."""
@@ -162,12 +187,12 @@ class StageItem(QGraphicsItem):
         return self.output_point()
 
     def is_on_port(self, scene_point: QPointF) -> bool:
-        return self.has_port() and self._port_rect().contains(self.mapFromScene(scene_point))
+        return self._on_port(self.mapFromScene(scene_point))
 
     def hoverMoveEvent(self, event) -> None:
         """The tooltip explains what is under the mouse: a badge, the port or the card."""
         point = event.pos()
-        on_port = self.has_port() and self._port_rect().contains(point)
+        on_port = self._on_port(point)
         if on_port != self._port_hovered:
             self._port_hovered = on_port
             self.setCursor(Qt.CursorShape.CrossCursor if on_port else Qt.CursorShape.ArrowCursor)
@@ -194,10 +219,10 @@ class StageItem(QGraphicsItem):
         return QRectF(0, 0, CARD_WIDTH, CARD_HEIGHT)
 
     def output_point(self) -> QPointF:
-        return self.pos() + QPointF(CARD_WIDTH, CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2)
+        return self.pos() + self._output_centre()
 
     def input_point(self) -> QPointF:
-        return self.pos() + QPointF(0, CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2)
+        return self.pos() + self._input_centre()
 
     def title_rect(self) -> QRectF:
         return QRectF(ACCENT_WIDTH + PADDING, 6, CARD_WIDTH - 2 * PADDING - ACCENT_WIDTH, 22)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -18,6 +17,7 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import (
     QAction,
@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPainter,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtSvg import QSvgGenerator
@@ -40,8 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.graph.clipboard import (
+from release_manager.core.atomic_file import write_bytes_atomic
+from release_manager.core.stage_clipboard import (
     MIME_TYPE,
     ClipboardError,
     prepare_paste,
@@ -49,6 +50,7 @@ from release_manager.ui.graph.clipboard import (
     stages_to_json,
     unique_name,
 )
+from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.positions import PositionStore
 from release_manager.ui.graph.scene import GraphScene
 from release_manager.ui.graph.stage_item import StageItem
@@ -56,6 +58,10 @@ from release_manager.ui.graph.style import GraphStyle
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+"""Zoom limits; zooming out stops at MIN_ZOOM or, for a graph too wide for that, where
+the whole graph fits (what "Fit to Window" shows)."""
+MIN_READABLE_ZOOM = 0.5
+"""Below this the stage cards' text is too small to read: a graph opens no smaller."""
 EXPORT_SCALE = 2.0
 MAX_EXPORT_SIDE = 16000
 """Pixels: a PNG of a very wide graph is scaled below 2x to stay within this."""
@@ -88,6 +94,10 @@ class GraphView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPointF | None = None
         self._space_pan = False
+        self._keep_framed = False
+        self._framed_size = QSize()
+        self._frame_timer = QTimer(self, singleShot=True, interval=0)
+        self._frame_timer.timeout.connect(self.frame)
         self._actions = self._make_actions()
         self.addActions(list(self._actions.values()))
         editor.selectionChanged.connect(self._on_selection)
@@ -121,7 +131,8 @@ class GraphView(QGraphicsView):
              self.zoom_out, "Zoom out"),
             ("fit", "&Fit to Window", QKeySequence("Ctrl+0"), self.fit, "Show the whole graph"),
             ("auto_layout", "A&uto Layout", QKeySequence("Ctrl+L"),
-             self.graph_scene.auto_layout, "Forget hand-placed positions"),
+             self.graph_scene.auto_layout,
+             "Lay out every stage afresh, hand-placed ones too"),
             ("export_png", "Export Graph as &PNG…", QKeySequence(), self._ask_export_png,
              "Save the graph as a PNG image"),
             ("export_svg", "Export Graph as &SVG…", QKeySequence(), self._ask_export_svg,
@@ -268,9 +279,15 @@ class GraphView(QGraphicsView):
 
     def copy_selected(self) -> bool:
         names = self._selected_editable()
-        if not names:
+        pipeline = self.editor.pipeline
+        kept = [name for name in names if pipeline.stage(name).kind == "stage"]
+        if len(kept) < len(names):  # a template reference is its file's: nothing to copy
+            self.graph_scene.show_notice(
+                "Stage template references are not copied: copy the stages in their "
+                "template file", self._action_point())
+        if not kept:
             return False
-        text = stages_to_json(self.editor.document, names)
+        text = stages_to_json(self.editor.document, kept)
         data = QMimeData()
         data.setData(MIME_TYPE, QByteArray(text.encode()))
         data.setText(text)
@@ -334,13 +351,24 @@ class GraphView(QGraphicsView):
         return self.transform().m11()
 
     def set_zoom(self, factor: float) -> None:
-        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        factor = max(self._smallest_zoom(), min(MAX_ZOOM, factor))
         self.scale(factor / self.zoom_factor(), factor / self.zoom_factor())
 
+    def _smallest_zoom(self) -> float:
+        """MIN_ZOOM, or less when the whole graph needs less to fit in the viewport."""
+        rect = self.graph_scene.sceneRect()
+        if rect.isEmpty():
+            return MIN_ZOOM
+        room = self.viewport().rect().adjusted(2, 2, -2, -2)  # fitInView's margin
+        whole = min(room.width() / rect.width(), room.height() / rect.height())
+        return min(MIN_ZOOM, whole)
+
     def zoom_in(self) -> None:
+        self._stop_framing()
         self._zoom_at(QPointF(self.viewport().rect().center()), self.zoom_factor() * ZOOM_STEP)
 
     def zoom_out(self) -> None:
+        self._stop_framing()
         self._zoom_at(QPointF(self.viewport().rect().center()), self.zoom_factor() / ZOOM_STEP)
 
     def _visible_rect(self) -> QRectF:
@@ -354,8 +382,47 @@ class GraphView(QGraphicsView):
         self.setSceneRect(rect.united(also) if also is not None else rect)
 
     def fit(self) -> None:
-        """The whole graph in the window, never magnified above 100%. Fitted twice: the
-        scroll bars of a zoomed-in view go once the graph fits, and the view grows."""
+        """"Fit to Window": the whole graph, however small that makes it."""
+        self._stop_framing()
+        self._fit_whole()
+
+    def keep_framed(self) -> None:
+        """Frame the graph once the window is laid out, and again whenever the view's own
+        size changes while the window settles (docks shown and sized), until the user
+        clicks, scrolls, types or zooms in it."""
+        self._keep_framed = True
+        self._framed_size = QSize()
+        self._frame_timer.start()
+
+    def _stop_framing(self) -> None:
+        self._keep_framed = False
+        self._frame_timer.stop()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Frame again only when the view itself changed size: the viewport also changes
+        when the scroll bars come or go, which framing itself causes (frame, bars go,
+        viewport grows, frame, bars come back, … forever at full CPU)."""
+        super().resizeEvent(event)
+        if self._keep_framed and self.size() != self._framed_size:
+            self._frame_timer.start()
+
+    def frame(self) -> None:
+        """The whole graph, never magnified above 100%; a graph too big to read that way
+        starts at its left end at the smallest readable zoom."""
+        self._framed_size = self.size()
+        self._fit_whole()
+        items = self.graph_scene.itemsBoundingRect()
+        if items.isEmpty() or self.zoom_factor() >= MIN_READABLE_ZOOM:
+            return
+        self.set_zoom(MIN_READABLE_ZOOM)
+        self.setSceneRect(self.graph_scene.sceneRect())
+        half_width = self.viewport().width() / MIN_READABLE_ZOOM / 2
+        self.centerOn(items.left() + half_width - 20, items.center().y())
+        self._update_scene_rect()
+
+    def _fit_whole(self) -> None:
+        """Fitted twice: the scroll bars of a zoomed-in view go once the graph fits, and
+        the view grows."""
         self._fit_once()
         QCoreApplication.sendPostedEvents(self, QEvent.Type.LayoutRequest)
         self._fit_once()
@@ -368,7 +435,6 @@ class GraphView(QGraphicsView):
         self.fitInView(self.graph_scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > 1.0:
             self.set_zoom(1.0)
-        self.set_zoom(self.zoom_factor())  # clamp to the limits
         self.centerOn(rect.center())
         self._update_scene_rect()
 
@@ -377,7 +443,7 @@ class GraphView(QGraphicsView):
         anchor = self.transformationAnchor()
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         before = self.mapToScene(viewport_point.toPoint())
-        ratio = max(MIN_ZOOM, min(MAX_ZOOM, factor)) / self.zoom_factor()
+        ratio = max(self._smallest_zoom(), min(MAX_ZOOM, factor)) / self.zoom_factor()
         visible = self._visible_rect()
         self._update_scene_rect(QRectF(  # the part of the scene in view after the zoom
             before + (visible.topLeft() - before) / ratio, visible.size() / ratio))
@@ -392,6 +458,7 @@ class GraphView(QGraphicsView):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         """Ctrl+wheel zooms under the cursor; the wheel alone scrolls (as in a browser)."""
+        self._stop_framing()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             delta = event.angleDelta().y()
             if delta:
@@ -401,6 +468,7 @@ class GraphView(QGraphicsView):
         super().wheelEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        self._stop_framing()
         editing = self.graph_scene.name_editor is not None
         if event.key() == Qt.Key.Key_Space and not editing and not event.isAutoRepeat():
             self._space_pan = True
@@ -420,6 +488,7 @@ class GraphView(QGraphicsView):
         super().keyReleaseEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._stop_framing()
         if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -484,7 +553,7 @@ class GraphView(QGraphicsView):
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         if not self.render_image().save(buffer, "PNG"):
             raise OSError(f"{path}: the image could not be encoded")
-        _write_atomic(Path(path), bytes(buffer.data().data()))
+        write_bytes_atomic(Path(path), bytes(buffer.data().data()))
 
     def export_svg(self, path: str | os.PathLike) -> None:
         rect = self._export_rect()
@@ -500,7 +569,7 @@ class GraphView(QGraphicsView):
                          self.graph_scene.graph_style.background)
         self._render_uncached(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         painter.end()
-        _write_atomic(Path(path), bytes(buffer.data().data()))
+        write_bytes_atomic(Path(path), bytes(buffer.data().data()))
 
     def _ask_export_png(self) -> None:
         self._ask_export("PNG image (*.png)", ".png", self.export_png)
@@ -518,17 +587,3 @@ class GraphView(QGraphicsView):
             export(path)
         except OSError as error:
             QMessageBox.warning(self, "Export graph", f"Could not save {path}: {error}")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, so a failure leaves no half file."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

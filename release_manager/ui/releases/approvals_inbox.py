@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QBrush
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,6 +29,13 @@ from release_manager.engine.promotion import PendingApproval, PromotionResult
 from release_manager.engine.release_status import WorkspaceStatus
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.look import colour, duration, symbol
+from release_manager.ui.releases.unsaved import (
+    APPROVAL_READS,
+    SaveFirst,
+    UnsavedEdits,
+    act,
+    warning_label,
+)
 
 COLUMNS = ("Build", "Stage", "Environment", "Requested by", "Approvers", "Needed",
            "Instructions", "Time left")
@@ -69,10 +76,12 @@ def preflight(pending: PendingApproval, identity: str, decision: str = "approve"
 
 class DecisionDialog(QDialog):
     """The pre-flight list: for each selected approval, whether `identity` may decide it;
-    a comment; the button decides those it may."""
+    a comment; the button decides those it may. An approval that completes a policy
+    deploys: with `unsaved` edits in the window, a warning and the choice to save first."""
 
     def __init__(self, checks: list[Preflight], decision: str, identity: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, unsaved: UnsavedEdits | None = None,
+                 demo: bool = False) -> None:
         super().__init__(parent)
         self.checks = checks
         self.decision = decision
@@ -99,14 +108,32 @@ class DecisionDialog(QDialog):
         self.confirm_button.setEnabled(allowed > 0)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        note = QLabel(f"Acting as {identity}." + (
+        note = QLabel(f"Acting as {identity}{' (demo)' if demo else ''}." + (
             "" if allowed else f" {identity} may not decide any of these."))
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
+        if unsaved is not None:
+            layout.addWidget(warning_label(unsaved, "Deploying after an approval", (
+                "A waiting approval keeps the policy it was requested under: saving does not "
+                "change who may decide it.") if "approval" in unsaved.aspects else ""))
         layout.addWidget(note)
         layout.addWidget(self.list)
         layout.addWidget(self.comment)
         layout.addWidget(buttons)
+        self.save_first = None
+        if unsaved is not None:
+            self.save_first = SaveFirst(self, buttons, self.confirm_button,
+                                        self.confirm_button.text().lower(), self.accept)
+            self.save_first.button.setEnabled(allowed > 0)
+            self.confirm_button.setText(f"{self.confirm_button.text()} with the saved version")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter (after typing a comment, say) does not press the default button: a
+        decision is irreversible and is taken by its button."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def allowed(self) -> list[Preflight]:
         return [check for check in self.checks if check.allowed]
@@ -195,13 +222,18 @@ class ApprovalsInbox(QWidget):
         chosen = self.selected()
         if not chosen:
             return
-        identity = self.controller.identity
+        controller = self.controller
+        identity, edits = controller.identity, controller.edits
+        stages = list(dict.fromkeys(p.approval.stage for p in chosen))
+        unsaved = edits.unsaved(stages, APPROVAL_READS) \
+            if decision == "approve" and edits is not None else None
         self.dialog = DecisionDialog([preflight(p, identity, decision) for p in chosen],
-                                     decision, identity, self)
+                                     decision, identity, self, unsaved,
+                                     identity != controller.person)
         dialog = self.dialog
-        dialog.accepted.connect(lambda: self.controller.decide(
+        dialog.accepted.connect(lambda: act(edits, dialog.save_first, lambda: controller.decide(
             [(c.pending.approval.run_id, c.pending.approval.stage) for c in dialog.allowed()],
-            decision, dialog.comment.text()))
+            decision, dialog.comment.text())))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 

@@ -3,10 +3,8 @@ comes back as a signal, so the GUI thread never waits on a process or the store.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,65 +14,26 @@ from shiboken6 import isValid
 from release_manager.engine.backend import CancelToken, LogWriter
 from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
+from release_manager.engine.log_follow import follow_file
+from release_manager.engine.progress import ProgressWriter
 from release_manager.engine.promotion import Promoter, PromotionResult
-from release_manager.engine.release_status import WorkspaceStatus, workspace_status
-from release_manager.engine.workspace import STATE_DIR, Workspace
+from release_manager.engine.release_session import (
+    NotAWorkspace,
+    Opened,
+    StatusRead,
+    git_branches,
+    open_workspace,
+    read_status,
+    summary,
+)
+from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.workspace import Workspace
 from release_manager.ui.log_view import LogPanel
-from release_manager.ui.releases.log_follow import follow_file
-from release_manager.ui.releases.progress import ProgressWriter
-from release_manager.ui.releases.team import identities
+from release_manager.ui.releases.unsaved import PipelineEdits
 from release_manager.ui.workers import Task
 
 REFRESH_MS = 2000
 WORKER_THREADS = 4
-
-
-class NotAWorkspace(Exception):
-    """The pipeline's folder cannot hold releases yet; the message says why."""
-
-
-@dataclass
-class Opened:
-    workspace: Workspace
-    promoter: Promoter
-    identities: list[str]
-    branches: list[str]
-
-
-@dataclass
-class StatusRead:
-    status: WorkspaceStatus
-    dependencies: dict[str, list[str]]
-
-
-def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
-    """The workspace of `pipeline_path`. Without `create`, a folder that has no release
-    state yet is refused, so opening any pipeline file never writes next to it."""
-    workspace = Workspace.of_pipeline(pipeline_path)
-    if not create and not (workspace.root / STATE_DIR).is_dir():
-        raise NotAWorkspace(
-            f"{workspace.root} holds no releases yet: there is no {STATE_DIR} folder next to "
-            f"{workspace.pipeline_path.name}. Set up releases here to build and promote "
-            "this pipeline on this machine."
-        )
-    promoter = Promoter(workspace)
-    return Opened(workspace, promoter, identities(workspace.root, identity),
-                  git_branches(workspace.root))
-
-
-def git_branches(root: Path) -> list[str]:
-    """Local branches, the checked-out one first; [] outside a git repository."""
-    done = subprocess.run(
-        ["git", "for-each-ref", "--sort=-HEAD", "--format=%(refname:short)", "refs/heads"],
-        cwd=root, capture_output=True, text=True, check=False,
-    )
-    return done.stdout.split() if done.returncode == 0 else []
-
-
-def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:
-    status = workspace_status(workspace, promoter)
-    pipeline = workspace.load_pipeline()
-    return StatusRead(status, {name: pipeline.dependencies(name) for name in status.stages})
 
 
 class ReleaseController(QObject):
@@ -97,8 +56,13 @@ class ReleaseController(QObject):
                  parent: QObject | None = None, refresh_ms: int = REFRESH_MS) -> None:
         super().__init__(parent)
         self.pipeline_path = Path(pipeline_path)
-        self.identity = current_identity(identity)
+        self.identity = self.person = current_identity(identity)
+        """Who acts, and who is at the machine (they differ only in the demo)."""
         self.identities = [self.identity]
+        self.demo = False
+        """The workspace is the demo: acting as a member of its made-up team is allowed."""
+        self.edits: PipelineEdits | None = None
+        """The window's edits of the pipeline; actions use the saved file."""
         self.branches: list[str] = []
         self.workspace: Workspace | None = None
         self.promoter: Promoter | None = None
@@ -182,6 +146,7 @@ class ReleaseController(QObject):
     def _opened(self, opened: Opened) -> None:
         self.workspace, self.promoter = opened.workspace, opened.promoter
         self.identities, self.branches = opened.identities, opened.branches
+        self.demo = opened.demo
         self.unavailable = ""
         self.availabilityChanged.emit("")
         self.identityChanged.emit(self.identity)
@@ -212,8 +177,9 @@ class ReleaseController(QObject):
     # ----------------------------------------------------------------- identity
 
     def set_identity(self, name: str) -> None:
+        """Act as `name`: only in the demo workspace, whose team is made up."""
         name = name.strip()
-        if not name or name == self.identity:
+        if not self.demo or not name or name == self.identity:
             return
         self.identity = name
         if name not in self.identities:
@@ -431,12 +397,3 @@ class ReleaseController(QObject):
         promoter = self.promoter
         self._start(lambda: promoter.plan(build, stage), self.planReady.emit,
                     self.planReady.emit)
-
-
-def summary(results: list[tuple[str, PromotionResult]]) -> PromotionResult:
-    """One result for several decisions: the first that did not succeed sets the state."""
-    if not results:
-        return PromotionResult("refused", "nothing was decided")
-    lines = [f"{label}: {result.state} — {result.message}" for label, result in results]
-    worst = next((r for _, r in results if r.state != "succeeded"), results[-1][1])
-    return PromotionResult(worst.state, "\n".join(lines), worst.stage_run, worst.explanation)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -21,13 +20,15 @@ from release_manager.engine.release_status import (
     EnvironmentStatus,
     WorkspaceStatus,
 )
+from release_manager.engine.stage_order import GRAPH_STATES, next_stage
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.environment_strip import EnvironmentStrip
+from release_manager.ui.releases.identity_bar import IdentityBar
 from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.release_matrix import ReleaseMatrix
 from release_manager.ui.releases.result_banner import ResultBanner
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.stage_order import GRAPH_STATES, next_stage
+from release_manager.ui.releases.unsaved import act
 
 
 class ReleasesDashboard(QWidget):
@@ -46,10 +47,7 @@ class ReleasesDashboard(QWidget):
         self.rollback_button = QPushButton("Roll back…")
         self.cancel_button = QPushButton("Cancel")
         self.log_button = QPushButton("Show log")
-        self.identity_combo = QComboBox()
-        self.identity_combo.setEditable(True)
-        self.identity_combo.setMinimumContentsLength(8)
-        self.identity_combo.setToolTip("Who you act as: approvals and the audit trail use it")
+        self.identity_bar = IdentityBar(controller)
 
         tools = QHBoxLayout()
         for button in (self.run_button, self.promote_button, self.redeploy_button,
@@ -73,8 +71,7 @@ class ReleasesDashboard(QWidget):
         status_row.addWidget(self.progress_label, 1)
         status_row.addWidget(self.approvals_label)
         status_row.addSpacing(12)
-        status_row.addWidget(QLabel("Acting as:"))
-        status_row.addWidget(self.identity_combo)
+        status_row.addWidget(self.identity_bar)
         column.addLayout(status_row)
         column.addLayout(tools)
         column.addWidget(self.strip)
@@ -107,13 +104,8 @@ class ReleasesDashboard(QWidget):
         self.matrix.installEventFilter(self)
         self.matrix.currentCellChanged.connect(lambda *_: self._update_buttons())
         self.matrix.cellDoubleClicked.connect(lambda *_: self.show_selected_log())
-        self.identity_combo.activated.connect(
-            lambda _: controller.set_identity(self.identity_combo.currentText()))
-        self.identity_combo.lineEdit().editingFinished.connect(
-            lambda: controller.set_identity(self.identity_combo.currentText()))
         self.set_up_button.clicked.connect(lambda: controller.open(create=True))
         controller.availabilityChanged.connect(self._show_availability)
-        controller.identityChanged.connect(self._show_identity)
         controller.statusChanged.connect(self.show_status)
         controller.operationStarted.connect(self._started)
         controller.operationFinished.connect(self._finished)
@@ -129,14 +121,6 @@ class ReleasesDashboard(QWidget):
         self.unavailable_label.setText(reason)
         self.set_up_button.setVisible(bool(reason) and self.controller.can_set_up)
         self.pages.setCurrentWidget(self.board if not reason else self.pages.widget(0))
-
-    def _show_identity(self, name: str) -> None:
-        names = self.controller.identities
-        if [self.identity_combo.itemText(i) for i in range(self.identity_combo.count())] \
-                != names:
-            self.identity_combo.clear()
-            self.identity_combo.addItems(names)
-        self.identity_combo.setCurrentText(name)
 
     def show_status(self, status: WorkspaceStatus) -> None:
         self.strip.set_status(status)
@@ -250,9 +234,11 @@ class ReleasesDashboard(QWidget):
     # ----------------------------------------------------------------- actions
 
     def ask_run(self) -> None:
-        dialog = RunPipelineDialog(self.controller.branches, self)
-        dialog.accepted.connect(lambda: self.controller.run_pipeline(
-            dialog.branch(), dialog.variable_values()))
+        edits = self.controller.edits
+        dialog = RunPipelineDialog(self.controller.branches, self,
+                                   edits.unsaved_for_run() if edits is not None else None)
+        dialog.accepted.connect(lambda: act(edits, dialog.save_first, lambda: (
+            self.controller.run_pipeline(dialog.branch(), dialog.variable_values()))))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
@@ -279,9 +265,11 @@ class ReleasesDashboard(QWidget):
             return
         if wanted is None or (plan.run.id, plan.stage) != wanted[:2]:
             return
-        self.sheet = PromoteSheet(plan, wanted[2], self)
-        self.sheet.accepted.connect(
-            lambda: self.controller.promote(plan.run.id, plan.stage))
+        edits = self.controller.edits
+        sheet = self.sheet = PromoteSheet(
+            plan, wanted[2], self, edits.unsaved([plan.stage]) if edits is not None else None)
+        sheet.accepted.connect(lambda: act(
+            edits, sheet.save_first, lambda: self.controller.promote(plan.run.id, plan.stage)))
         self.sheet.finished.connect(self.sheet.deleteLater)
         self.sheet.open()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.stage_order import stage_release
 from release_manager.ui.graph.scene import GraphScene
-from release_manager.ui.releases.stage_order import stage_release
 
 
 def show_release_status(scene: GraphScene, status: WorkspaceStatus) -> None:

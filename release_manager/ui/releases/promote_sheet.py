@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from release_manager.engine.promotion import PromotionPlan
 from release_manager.ui.releases.look import colour
+from release_manager.ui.releases.unsaved import SaveFirst, UnsavedEdits, gerund, warning_label
 
 
 def _label(text: str) -> QLabel:
@@ -30,10 +31,11 @@ def _label(text: str) -> QLabel:
 class PromoteSheet(QDialog):
     """Build, commit, environments and what they run now, the commits since, approvals and
     checks, the condition and whether it holds; Promote is disabled when something
-    blocks the promotion, and the blocker says why."""
+    blocks the promotion, and the blocker says why. With `unsaved` edits in the window, a
+    warning on top and the choice to save first or to use the saved version."""
 
     def __init__(self, plan: PromotionPlan, verb: str = "Promote",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, unsaved: UnsavedEdits | None = None) -> None:
         super().__init__(parent)
         self.plan = plan
         run = plan.run
@@ -66,6 +68,8 @@ class PromoteSheet(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        if unsaved is not None:
+            layout.addWidget(warning_label(unsaved, gerund(verb)))
         layout.addLayout(form)
         if plan.explanation:
             explanation = QPlainTextEdit(plan.explanation)
@@ -90,6 +94,15 @@ class PromoteSheet(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.save_first = None if unsaved is None else self._offer_save(buttons, verb, unsaved)
+
+    def _offer_save(self, buttons: QDialogButtonBox, verb: str,
+                    unsaved: UnsavedEdits) -> SaveFirst:
+        """Save and <verb> is there unless a blocker stands that the edits do not touch."""
+        self.confirm_button.setText(f"{verb} the saved version")
+        save_first = SaveFirst(self, buttons, self.confirm_button, verb.lower(), self.accept)
+        save_first.button.setEnabled(not self.plan.blockers or bool(unsaved.changes))
+        return save_first
 
     def _environments_text(self) -> str:
         if not self.plan.environments:

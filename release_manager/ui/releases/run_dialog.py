@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QDialog,
@@ -11,15 +14,37 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from release_manager.ui.releases.unsaved import SaveFirst, UnsavedEdits, warning_label
+
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class CommitOnEnter(QStyledItemDelegate):
+    """Enter in a variable's cell commits the cell and stays there: it does not reach the
+    dialog, whose default button would run the pipeline with the row half filled in."""
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() in ENTER_KEYS:
+            self.commitData.emit(editor)
+            self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+            return True
+        return super().eventFilter(editor, event)
+
 
 class RunPipelineDialog(QDialog):
-    def __init__(self, branches: list[str], parent: QWidget | None = None) -> None:
+    """Run is the default button; with `unsaved` edits in the window, a warning on top and
+    the choice to save first or to run the saved version (Cancel is then the default)."""
+
+    def __init__(self, branches: list[str], parent: QWidget | None = None,
+                 unsaved: UnsavedEdits | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Run pipeline")
         self.setObjectName("runPipelineDialog")
@@ -33,8 +58,11 @@ class RunPipelineDialog(QDialog):
         self.variables.setHorizontalHeaderLabels(["Variable", "Value"])
         self.variables.horizontalHeader().setStretchLastSection(True)
         self.variables.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.variables.setItemDelegate(CommitOnEnter(self.variables))
         self.add_button = QPushButton("Add variable")
         self.remove_button = QPushButton("Remove")
+        for button in (self.add_button, self.remove_button):  # Enter never adds nor removes
+            button.setAutoDefault(False)
         self.add_button.clicked.connect(lambda: self.add_variable("", ""))
         self.remove_button.clicked.connect(self._remove_selected)
         self.message = QLabel()
@@ -48,16 +76,23 @@ class RunPipelineDialog(QDialog):
         form.addRow("Branch:", self.branch_combo)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.run_button = buttons.addButton("Run", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.run_button.setDefault(True)
         buttons.accepted.connect(self._accept_if_valid)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        if unsaved is not None:
+            layout.addWidget(warning_label(unsaved, "The run"))
         layout.addLayout(form)
         layout.addWidget(QLabel("Variables of this run:"))
         layout.addWidget(self.variables)
         layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        # A default button is the dialog's only once the button is inside the dialog.
+        self.run_button.setDefault(True)
+        self.save_first = None if unsaved is None else SaveFirst(
+            self, buttons, self.run_button, "run", self._accept_if_valid)
+        if unsaved is not None:
+            self.run_button.setText("Run the saved version")
 
     def add_variable(self, name: str, value: str) -> None:
         row = self.variables.rowCount()

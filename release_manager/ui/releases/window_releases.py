@@ -10,11 +10,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from release_manager.engine.release_status import WorkspaceStatus
-from release_manager.engine.workspace import STATE_DIR
+from release_manager.engine.workspace import has_release_state
 from release_manager.ui.releases.approvals_inbox import ApprovalsInbox
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.dashboard import ReleasesDashboard
 from release_manager.ui.releases.graph_status import show_release_status
+from release_manager.ui.releases.unsaved import PipelineEdits
 
 if TYPE_CHECKING:
     from release_manager.ui.main_window import MainWindow
@@ -44,6 +45,15 @@ def _show_log_dock(window: MainWindow, title: str) -> None:
     window.log_dock.raise_()
 
 
+def _commit_typing(window: MainWindow) -> None:
+    """The condition being typed in the inspector is what the window shows: commit it.
+    Its field commits when the focus moves within the window, not when another window
+    (a floating Releases dock) takes it."""
+    condition = window.inspector.condition if window.inspector is not None else None
+    if condition is not None:
+        condition.commit()
+
+
 def install_releases(window: MainWindow) -> ReleaseController | None:
     """Give the window's Releases dock the open pipeline's workspace (the previous
     controller is disposed). The workspace opens in a worker: nothing waits here."""
@@ -58,6 +68,8 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
         panel.setAlignment(Qt.AlignmentFlag.AlignCenter)
     else:
         controller = ReleaseController(window.editor.document.path, parent=window)
+        controller.edits = PipelineEdits(window.editor, window.save,
+                                         lambda: _commit_typing(window))
         panel = ReleasesPanel(controller)
     window.releases_dock.setWidget(panel)
     if previous is not None:
@@ -74,7 +86,7 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
     controller.operationStarted.connect(lambda _: window.log_dock.raise_())
     controller.logShown.connect(lambda title: _show_log_dock(window, title))
     window.release_controller = controller
-    if (Path(window.editor.document.path).parent / STATE_DIR).is_dir():
+    if has_release_state(Path(window.editor.document.path).parent):
         window.show_releases()  # now, so the graph is framed in the room that is left
     controller.open()
     return controller

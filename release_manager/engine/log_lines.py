@@ -12,15 +12,14 @@ is how the search scans a large buffer quickly. Both agree character for charact
 from __future__ import annotations
 
 import bisect
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
+from release_manager.core.atomic_file import atomic_writer
 from release_manager.engine.log_buffer import LineRing
 
 GROUP_MARKER = "▸ "
@@ -350,17 +349,7 @@ def _lower_same_length(text: str) -> str:
 
 
 def save_lines(path: Path, lines: Iterable[str]) -> None:
-    """Write lines to ``path`` atomically (temp file in the same folder, fsync, rename)."""
-    path = Path(path)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for line in lines:
-                handle.write(line)
-                handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    """Write lines to ``path`` atomically, one "\\n" after each."""
+    with atomic_writer(path) as stream:
+        for line in lines:
+            stream.write(line.encode("utf-8", errors="surrogateescape") + b"\n")

@@ -6,7 +6,7 @@ import pytest
 from conftest import DATA
 
 from release_manager.core.pipeline_yaml import load, loads
-from release_manager.ui.graph.clipboard import (
+from release_manager.core.stage_clipboard import (
     ClipboardError,
     prepare_paste,
     stages_from_json,

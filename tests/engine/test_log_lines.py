@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from release_manager.engine.log_buffer import LineRing
-from release_manager.ui.log_buffer import (
+from release_manager.engine.log_lines import (
     LineKind,
     LogSearch,
     Match,

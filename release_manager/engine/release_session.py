@@ -1,0 +1,73 @@
+"""What the window's releases read from a workspace, as plain calls a worker runs: open it
+(refusing a folder that holds no releases), read its status, sum up several decisions."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_manager.engine.identity import identities, is_demo
+from release_manager.engine.promotion import Promoter, PromotionResult
+from release_manager.engine.release_status import WorkspaceStatus, workspace_status
+from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_state
+
+
+class NotAWorkspace(Exception):
+    """The pipeline's folder cannot hold releases yet; the message says why."""
+
+
+@dataclass
+class Opened:
+    workspace: Workspace
+    promoter: Promoter
+    identities: list[str]
+    branches: list[str]
+    demo: bool
+
+
+@dataclass
+class StatusRead:
+    status: WorkspaceStatus
+    dependencies: dict[str, list[str]]
+
+
+def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
+    """The workspace of `pipeline_path`. Without `create`, a folder that has no release
+    state yet is refused, so opening any pipeline file never writes next to it."""
+    workspace = Workspace.of_pipeline(pipeline_path)
+    if not create and not has_release_state(workspace.root):
+        raise NotAWorkspace(
+            f"{workspace.root} holds no releases yet: there is no release state in "
+            f"{STATE_DIR} next to {workspace.pipeline_path.name}. Set up releases here to "
+            "build and promote this pipeline on this machine."
+        )
+    promoter = Promoter(workspace)
+    demo = is_demo(workspace.root)
+    return Opened(workspace, promoter,
+                  identities(workspace.root, identity) if demo else [identity],
+                  git_branches(workspace.root), demo)
+
+
+def git_branches(root: Path) -> list[str]:
+    """Local branches, the checked-out one first; [] outside a git repository."""
+    done = subprocess.run(
+        ["git", "for-each-ref", "--sort=-HEAD", "--format=%(refname:short)", "refs/heads"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    return done.stdout.split() if done.returncode == 0 else []
+
+
+def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:
+    status = workspace_status(workspace, promoter)
+    pipeline = workspace.load_pipeline()
+    return StatusRead(status, {name: pipeline.dependencies(name) for name in status.stages})
+
+
+def summary(results: list[tuple[str, PromotionResult]]) -> PromotionResult:
+    """One result for several decisions: the first that did not succeed sets the state."""
+    if not results:
+        return PromotionResult("refused", "nothing was decided")
+    lines = [f"{label}: {result.state} — {result.message}" for label, result in results]
+    worst = next((r for _, r in results if r.state != "succeeded"), results[-1][1])
+    return PromotionResult(worst.state, "\n".join(lines), worst.stage_run, worst.explanation)
