@@ -1,6 +1,7 @@
 """Verbs on a workspace's releases: demo, run, status, promote, approvals, approve, reject,
 rollback, logs. Exit codes a script can use: 0 done, 1 refused or failed, 3 waiting for
-approval (2: the workspace or the arguments are unusable)."""
+approval, 4 another request for the same deployment got there first and runs it (2: the
+workspace or the arguments are unusable)."""
 
 from __future__ import annotations
 

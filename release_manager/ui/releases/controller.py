@@ -349,7 +349,8 @@ class ReleaseController(QObject):
     def rollback(self, environment: str) -> bool:
         return self._operate(
             f"Roll back {environment}",
-            lambda p, actor, log, token: p.rollback(environment, actor, log=log))
+            lambda p, actor, log, token: p.rollback(environment, actor, log=log,
+                                                    cancel=token))
 
     def decide(self, items: list[tuple[int, str]], decision: str, comment: str = "") -> bool:
         """Approve (decision "approve") or reject each (build, stage), one after the other."""
