@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from release_manager.core.identity_names import IdentityError
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.engine.identity import current_identity
 from release_manager.engine.promotion import Promoter, PromotionResult
@@ -88,15 +89,16 @@ WorkspaceCommand = Callable[[argparse.Namespace, Workspace, Promoter], int]
 
 
 def on_workspace(command: WorkspaceCommand) -> Callable[[argparse.Namespace], int]:
-    """Open `--workspace` for `command`; a folder that is not a usable workspace exits 2
-    with the reason."""
+    """Open `--workspace` for `command`; a folder that is not a usable workspace, or a name
+    to act as that is not usable, exits 2 with the reason."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
         try:
+            current_identity(args.identity)
             workspace = Workspace(Path(args.workspace))
             workspace.load_pipeline()
-        except (WorkspaceError, PipelineLoadError) as problem:
+        except (WorkspaceError, PipelineLoadError, IdentityError) as problem:
             print(f"release-manager: {problem}", file=sys.stderr)
             return 2
         return command(args, workspace, Promoter(workspace))
