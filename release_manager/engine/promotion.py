@@ -319,8 +319,8 @@ class Promoter:
         self.store.set_approval_status(approval.id, "timed_out")
         message = (f"the approval to deploy build {approval.run_id} to "
                    f"{approval.environment} timed out at {approval.timeout_at}")
-        self.store.update_stage_run(approval.stage_run_id, state="rejected", result="Skipped",
-                                    message=message, finished_at=now())
+        self.store.move_stage_run(approval.stage_run_id, "waiting", state="rejected",
+                                  result="Skipped", message=message, finished_at=now())
         self.store.audit("system", "approval timed out", f"build {approval.run_id} → "
                          f"{approval.stage}", environment=approval.environment)
 
@@ -351,6 +351,9 @@ class Promoter:
             )
         open_approvals = [a for a in self.store.approvals_for(stage_run.id)
                           if a.status == "pending"]
+        if not open_approvals:  # another decision closed them since the stage run was read
+            decided_by_other = self.store.stage_run(stage_run.id)
+            return PromotionResult("busy", _taken_message(decided_by_other), decided_by_other)
         verb = "approve" if decision == "approved" else "reject"
         if decision == "approved" and self._would_complete(stage_run, actor):
             closed = self._closed_for_approval(self.workspace.load_pipeline(), stage_name)
@@ -385,17 +388,19 @@ class Promoter:
         if "rejected" in statuses:
             message = f"{actor} rejected deploying build {run_id} to {stage_name}" + (
                 f": {comment}" if comment else "")
-            stage_run = self.store.update_stage_run(
-                stage_run.id, state="rejected", result="Skipped", message=message,
-                finished_at=now(),
-            )
-            return PromotionResult("rejected", message, stage_run)
+            if not self.store.move_stage_run(stage_run.id, "waiting", state="rejected",
+                                             result="Skipped", message=message,
+                                             finished_at=now()):
+                taken = self.store.stage_run(stage_run.id)
+                return PromotionResult("busy", _taken_message(taken), taken)
+            return PromotionResult("rejected", message, self.store.stage_run(stage_run.id))
         if "pending" in statuses:
             return PromotionResult(
                 "waiting", f"approval recorded; build {run_id} still waits for more approvals "
                 f"to deploy to {stage_name}", stage_run,
             )
-        if not self.store.start_waiting(stage_run.id, actor, os.getpid()):
+        if not self.store.move_stage_run(stage_run.id, "waiting", state="queued",
+                                         started_by=actor, pid=os.getpid()):
             return PromotionResult("busy", _taken_message(self.store.stage_run(stage_run.id)),
                                    stage_run)
         pipeline = self.workspace.load_pipeline()
@@ -689,6 +694,9 @@ class Promoter:
 
 def _taken_message(record: StageRunRecord) -> str:
     """What a request that lost the race to `record` is told: who got there first."""
+    if record.finished:
+        return (f"the request to deploy build {record.run_id} to {record.stage} is already "
+                f"{record.state}" + (f": {record.message}" if record.message else ""))
     if record.state == "waiting":
         return (f"build {record.run_id} is already waiting for approval to {record.stage}, "
                 f"requested by {record.requested_by}")

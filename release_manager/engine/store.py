@@ -330,35 +330,34 @@ class Store:
             )
         return self.stage_run(int(cursor.lastrowid or 0))
 
-    def start_waiting(self, stage_run_id: int, started_by: str, pid: int) -> bool:
-        """Take a stage run waiting for approval into the queue, for `started_by` (whose
-        approval completed it) in process `pid`: a state transition checked by its row
-        count, so of two approvals at once exactly one starts the deployment (False for
-        the other)."""
-        with self._transaction() as db:
-            cursor = db.execute(
-                "UPDATE stage_runs SET state = 'queued', started_by = ?, pid = ? "
-                "WHERE id = ? AND state = 'waiting'", (started_by, pid, stage_run_id),
-            )
-        return cursor.rowcount == 1
-
     def update_stage_run(self, stage_run_id: int, **fields: Any) -> StageRunRecord:
         """Set columns of a stage run (state, result, message, started_at, finished_at,
-        outputs, log_path, pid) in one transaction."""
+        outputs, log_path, pid, started_by) in one transaction."""
+        self._set_stage_run(stage_run_id, None, fields)
+        return self.stage_run(stage_run_id)
+
+    def move_stage_run(self, stage_run_id: int, from_state: str, **fields: Any) -> bool:
+        """Set columns of a stage run only if it is still in `from_state`: a transition
+        checked by its row count, so of two requests moving it at once (two approvals,
+        an approval and a rejection) exactly one does; False for the other."""
+        return self._set_stage_run(stage_run_id, from_state, fields) == 1
+
+    def _set_stage_run(self, stage_run_id: int, from_state: str | None,
+                       fields: dict[str, Any]) -> int:
         allowed = {"state", "result", "message", "started_at", "finished_at", "outputs",
-                   "log_path", "pid"}
+                   "log_path", "pid", "started_by"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not stage-run fields: {sorted(unknown)}")
         if "outputs" in fields:
             fields["outputs"] = json.dumps(fields["outputs"])
         assignments = ", ".join(f"{name} = ?" for name in fields)
+        where, values = ("id = ?", [stage_run_id]) if from_state is None else \
+            ("id = ? AND state = ?", [stage_run_id, from_state])
         with self._transaction() as db:
-            db.execute(
-                f"UPDATE stage_runs SET {assignments} WHERE id = ?",
-                (*fields.values(), stage_run_id),
-            )
-        return self.stage_run(stage_run_id)
+            cursor = db.execute(f"UPDATE stage_runs SET {assignments} WHERE {where}",
+                                (*fields.values(), *values))
+        return cursor.rowcount
 
     def stage_run(self, stage_run_id: int) -> StageRunRecord:
         row = self._connection().execute(

@@ -108,8 +108,11 @@ def test_of_two_approvals_one_takes_a_waiting_stage_run(tmp_path: Path) -> None:
     waiting = store.add_stage_run(run.id, "Staging", "deploy", "staging", "lead",
                                   state="waiting")
     other = Store(tmp_path / "state.db")
-    assert store.start_waiting(waiting.id, "qa", 111)
-    assert not other.start_waiting(waiting.id, "ops", 222)
+    assert store.move_stage_run(waiting.id, "waiting", state="queued", started_by="qa",
+                                pid=111)
+    assert not other.move_stage_run(waiting.id, "waiting", state="rejected")
+    assert not other.move_stage_run(waiting.id, "waiting", state="queued", started_by="ops",
+                                    pid=222)
     record = other.stage_run(waiting.id)
     assert (record.state, record.started_by, record.pid) == ("queued", "qa", 111)
 

@@ -75,3 +75,35 @@ def test_two_promotions_of_one_build_to_one_stage_deploy_it_once(
         assert f"busy: build {number} is already being deployed to Dev, requested by " \
                f"{winner}" in loser_out
         assert promoter.promote(number, "Staging", "lead").state == "waiting"
+
+
+def test_an_approval_and_a_rejection_at_once_agree_with_what_happened(
+    race: RaceWorkspace,
+) -> None:
+    promoter = Promoter(race.workspace)
+    for _ in range(ROUNDS):
+        number = build(promoter)
+        assert promoter.promote(number, "Dev", "lead").state == "succeeded"
+        assert promoter.promote(number, "Staging", "lead").state == "waiting"
+        with race.gate("Staging"):
+            racers = Racers([race.start("approve", str(number), "--stage", "Staging",
+                                        "--as", "qa"),
+                             race.start("reject", str(number), "--stage", "Staging",
+                                        "--as", "ops")])
+            racers.first_done()
+        (approve_code, approve_out), (reject_code, reject_out) = racers.results()
+
+        [record] = [r for r in race.workspace.store.stage_runs(number) if r.stage == "Staging"]
+        if record.state == "succeeded":  # the approval won: deployed once, the rejection told
+            assert_deployed_once(race, number, "Staging", "staging")
+            assert (approve_code, reject_code) == (0, BUSY), approve_out + reject_out
+            assert f"busy: qa's approval already started the deployment of build {number}" \
+                in reject_out
+        else:  # the rejection won: nothing deployed, the approval told
+            assert (record.state, record.result) == ("rejected", "Skipped")
+            assert race.deploys("Staging", number) == 0
+            assert [d for d in race.workspace.store.deployments("staging")
+                    if d.run_id == number] == []
+            assert reject_code == 1 and reject_out.startswith("rejected: ops rejected")
+            assert approve_code in (1, BUSY), approve_out
+            assert "rejected" in approve_out

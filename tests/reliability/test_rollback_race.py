@@ -1,6 +1,7 @@
 """A rollback asked for during a deployment, from another process: it waits for the
 environment's lock (never interleaves), the deployment's health check verifies its own
-build, and the rollback then goes back from what that deployment left in service."""
+build, and the rollback then goes back from what that deployment left in service. Two
+rollbacks at once go back twice, one after the other, never back and forth."""
 
 from __future__ import annotations
 
@@ -49,3 +50,26 @@ def test_a_rollback_during_a_deployment_waits_for_it(tmp_path: Path) -> None:
         assert (rolled_back.kind, rolled_back.run_id, rolled_back.state) == \
             ("rollback", previous, "succeeded")
         previous = number
+
+
+def test_two_rollbacks_at_once_go_back_twice(tmp_path: Path) -> None:
+    race = RaceWorkspace(tmp_path)
+    promoter = Promoter(race.workspace)
+    builds = []
+    for _ in range(2 * ROUNDS + 1):
+        run, _ = promoter.run_pipeline("lead")
+        assert promoter.promote(run.id, "Dev", "lead").state == "succeeded"
+        builds.append(run.id)
+    current = builds.pop()
+    for _ in range(ROUNDS):
+        racers = Racers([race.start("rollback", "dev", "--as", who) for who in ("ops", "lead")])
+        results = racers.results()
+
+        middle, target = builds.pop(), builds.pop()
+        assert [code for code, _ in results] == [0, 0], results
+        said = sorted(out.splitlines()[-1] for _, out in results)
+        assert said == sorted([
+            f"succeeded: dev rolled back from build {current} to build {middle}",
+            f"succeeded: dev rolled back from build {middle} to build {target}"]), said
+        assert race.current("dev") == target
+        current = target
