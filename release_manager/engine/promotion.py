@@ -682,10 +682,11 @@ class Promoter:
             message = (f"interrupted: the process running {record.stage} for build "
                        f"{record.run_id} ended before it finished; the environment keeps "
                        "its last complete release")
-            interrupted.append(self.store.update_stage_run(
-                record.id, state="interrupted", result="Canceled", message=message,
-                finished_at=now(),
-            ))
+            if not self.store.move_stage_run(  # it may have just finished: keep its result
+                    record.id, record.state, state="interrupted", result="Canceled",
+                    message=message, finished_at=now()):
+                continue
+            interrupted.append(self.store.stage_run(record.id))
             for deployment in self.store.deployments():
                 if deployment.stage_run_id == record.id and deployment.state == "running":
                     self.store.finish_deployment(deployment.id, "interrupted", message)
