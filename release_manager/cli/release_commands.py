@@ -1,6 +1,7 @@
 """Verbs on a workspace's releases: demo, run, status, promote, approvals, approve, reject,
 rollback, logs. Exit codes a script can use: 0 done, 1 refused or failed, 3 waiting for
-approval (2: the workspace or the arguments are unusable)."""
+approval, 4 another request for the same deployment got there first and runs it (2: the
+workspace or the arguments are unusable)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from release_manager.core.identity_names import IdentityError
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.engine.identity import current_identity
 from release_manager.engine.promotion import Promoter, PromotionResult
@@ -87,15 +89,16 @@ WorkspaceCommand = Callable[[argparse.Namespace, Workspace, Promoter], int]
 
 
 def on_workspace(command: WorkspaceCommand) -> Callable[[argparse.Namespace], int]:
-    """Open `--workspace` for `command`; a folder that is not a usable workspace exits 2
-    with the reason."""
+    """Open `--workspace` for `command`; a folder that is not a usable workspace, or a name
+    to act as that is not usable, exits 2 with the reason."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
         try:
+            current_identity(args.identity)
             workspace = Workspace(Path(args.workspace))
             workspace.load_pipeline()
-        except (WorkspaceError, PipelineLoadError) as problem:
+        except (WorkspaceError, PipelineLoadError, IdentityError) as problem:
             print(f"release-manager: {problem}", file=sys.stderr)
             return 2
         return command(args, workspace, Promoter(workspace))

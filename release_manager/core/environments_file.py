@@ -18,6 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from release_manager.core.atomic_file import write_bytes_atomic
+from release_manager.core.identity_names import invisible_character
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
 from release_manager.core.yaml_guard import PipelineLoadError, Problem
 
@@ -309,6 +310,11 @@ class _Reader:
             ),
             instructions=self.typed(data, "instructions", str, default.instructions, what),
         )
+        for index, name in enumerate(policy.approvers):
+            hidden = invisible_character(name)
+            if hidden:
+                self.fail(f"{what}.approvers: {name!r} holds an invisible character, "
+                          f"{hidden}; type the name without it", data["approvers"], index)
         if policy.order not in ("any", "sequential"):
             self.fail(f"{what}.order must be 'any' or 'sequential', not {policy.order!r}",
                       data, "order")

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from release_manager.core.identity_names import identity_key
 from release_manager.core.model import ApprovalPolicy
 
 
@@ -40,26 +41,28 @@ def check_decision(
     earlier: list[tuple[str, str]], approver: str,
 ) -> None:
     """Raise ApprovalRefused unless `approver` may decide now. `earlier` holds the
-    (approver, decision) pairs already given."""
-    approvers = [name.casefold() for name in policy["approvers"]]
-    who = approver.casefold()
-    if policy["requester_cannot_approve"] and who == requested_by.casefold():
+    (approver, decision) pairs already given. Names compare by `identity_key` (trimmed,
+    NFKC, casefolded, invisible characters dropped)."""
+    approvers = [identity_key(name) for name in policy["approvers"]]
+    who = identity_key(approver)
+    if policy["requester_cannot_approve"] and who == identity_key(requested_by):
         raise ApprovalRefused(
             f"{approver} requested this deployment and the policy of {environment} says the "
             "requester cannot approve it; ask another approver "
-            f"({', '.join(n for n in policy['approvers'] if n.casefold() != who)})"
+            f"({', '.join(n for n in policy['approvers'] if identity_key(n) != who)})"
         )
     if who not in approvers:
         raise ApprovalRefused(
             f"{approver} is not an approver of {environment} "
             f"(approvers: {', '.join(policy['approvers'])})"
         )
-    if any(name.casefold() == who for name, _ in earlier):
+    if any(identity_key(name) == who for name, _ in earlier):
         raise ApprovalRefused(f"{approver} has already decided on this deployment")
     if policy["order"] == "sequential":
-        done = [name.casefold() for name, _ in earlier]
-        waiting_for = next(name for name in policy["approvers"] if name.casefold() not in done)
-        if waiting_for.casefold() != who:
+        done = [identity_key(name) for name, _ in earlier]
+        waiting_for = next(name for name in policy["approvers"]
+                           if identity_key(name) not in done)
+        if identity_key(waiting_for) != who:
             raise ApprovalRefused(
                 f"approvals for {environment} go in order: waiting for {waiting_for} first"
             )

@@ -124,7 +124,9 @@ class Backend(Protocol):
         """Make an installed release current again (rollback / redeploy)."""
         ...
 
-    def health_check(self, environment: str, url: str = "") -> tuple[bool, str]:
+    def health_check(self, environment: str, url: str = "",
+                     run_id: int | None = None) -> tuple[bool, str]:
         """Check the environment serves its current release: (healthy, what was seen).
+        With `run_id`, that release must be build `run_id` (the one just deployed).
         With `url`, the environment must answer there instead (HTTP 200)."""
         ...

@@ -34,6 +34,7 @@ from release_manager.engine.store import (
     DecisionRecord,
     RunRecord,
     StageRunRecord,
+    StageTaken,
     now,
 )
 from release_manager.engine.workspace import Workspace
@@ -51,7 +52,8 @@ RESULT_STATES = {
 class PromotionResult:
     """What became of a request. `state`: succeeded, failed, canceled, skipped (condition
     false), waiting (for approval), rejected, refused (the request itself was not
-    allowed: nothing ran). `message` says why in plain words."""
+    allowed: nothing ran), busy (another request for the same deployment got there
+    first and runs it: this one did nothing). `message` says why in plain words."""
 
     state: str
     message: str
@@ -61,8 +63,9 @@ class PromotionResult:
 
     @property
     def exit_code(self) -> int:
-        """0 done, 3 waiting for approval, 1 refused or failed."""
-        return {"succeeded": 0, "waiting": 3}.get(self.state, 1)
+        """0 done, 3 waiting for approval, 4 another request already runs it, 1 refused
+        or failed."""
+        return {"succeeded": 0, "waiting": 3, "busy": 4}.get(self.state, 1)
 
 
 @dataclass
@@ -163,6 +166,9 @@ class Promoter:
             run = self.store.run(run_id)
         except (ModelError, KeyError) as missing:
             return PromotionResult("refused", str(missing).strip("'\""))
+        latest = self.store.latest_stage_run(run.id, stage.name)
+        if latest is not None and not latest.finished:
+            return PromotionResult("busy", _taken_message(latest), latest)
         blocker = self._blocker(pipeline, stage, run)
         if blocker:
             return PromotionResult("refused", blocker)
@@ -174,9 +180,13 @@ class Promoter:
             if closed:
                 return PromotionResult("refused", closed)
         kind = "deploy" if environments else "build"
-        stage_run = self.store.add_stage_run(
-            run.id, stage.name, kind, ", ".join(environments) or None, actor
-        )
+        try:
+            stage_run = self.store.add_stage_run(
+                run.id, stage.name, kind, ", ".join(environments) or None, actor,
+                pid=os.getpid(),
+            )
+        except StageTaken as taken:
+            return PromotionResult("busy", _taken_message(taken.record), taken.record)
         self.store.audit(actor, "promote", f"build {run.id} → {stage.name}")
         if not met:
             message = f"{stage.name} was skipped: its condition is false for build {run.id}"
@@ -309,8 +319,8 @@ class Promoter:
         self.store.set_approval_status(approval.id, "timed_out")
         message = (f"the approval to deploy build {approval.run_id} to "
                    f"{approval.environment} timed out at {approval.timeout_at}")
-        self.store.update_stage_run(approval.stage_run_id, state="rejected", result="Skipped",
-                                    message=message, finished_at=now())
+        self.store.move_stage_run(approval.stage_run_id, "waiting", state="rejected",
+                                  result="Skipped", message=message, finished_at=now())
         self.store.audit("system", "approval timed out", f"build {approval.run_id} → "
                          f"{approval.stage}", environment=approval.environment)
 
@@ -331,6 +341,9 @@ class Promoter:
     ) -> PromotionResult:
         self.pending_approvals()  # close what has timed out before deciding
         stage_run = self.store.latest_stage_run(run_id, stage_name)
+        if stage_run is not None and stage_run.state in ("queued", "running") \
+                and self.store.approvals_for(stage_run.id):
+            return PromotionResult("busy", _taken_message(stage_run), stage_run)
         if stage_run is None or stage_run.state != "waiting":
             state = f" (it is {stage_run.state})" if stage_run else ""
             return PromotionResult(
@@ -338,6 +351,9 @@ class Promoter:
             )
         open_approvals = [a for a in self.store.approvals_for(stage_run.id)
                           if a.status == "pending"]
+        if not open_approvals:  # another decision closed them since the stage run was read
+            decided_by_other = self.store.stage_run(stage_run.id)
+            return PromotionResult("busy", _taken_message(decided_by_other), decided_by_other)
         verb = "approve" if decision == "approved" else "reject"
         if decision == "approved" and self._would_complete(stage_run, actor):
             closed = self._closed_for_approval(self.workspace.load_pipeline(), stage_name)
@@ -372,20 +388,26 @@ class Promoter:
         if "rejected" in statuses:
             message = f"{actor} rejected deploying build {run_id} to {stage_name}" + (
                 f": {comment}" if comment else "")
-            stage_run = self.store.update_stage_run(
-                stage_run.id, state="rejected", result="Skipped", message=message,
-                finished_at=now(),
-            )
-            return PromotionResult("rejected", message, stage_run)
+            if not self.store.move_stage_run(stage_run.id, "waiting", state="rejected",
+                                             result="Skipped", message=message,
+                                             finished_at=now()):
+                taken = self.store.stage_run(stage_run.id)
+                return PromotionResult("busy", _taken_message(taken), taken)
+            return PromotionResult("rejected", message, self.store.stage_run(stage_run.id))
         if "pending" in statuses:
             return PromotionResult(
                 "waiting", f"approval recorded; build {run_id} still waits for more approvals "
                 f"to deploy to {stage_name}", stage_run,
             )
+        if not self.store.move_stage_run(stage_run.id, "waiting", state="queued",
+                                         started_by=actor, pid=os.getpid()):
+            return PromotionResult("busy", _taken_message(self.store.stage_run(stage_run.id)),
+                                   stage_run)
         pipeline = self.workspace.load_pipeline()
         stage = pipeline.stage(stage_name)
         run = self.store.run(run_id)
-        return self._execute(pipeline, stage, run, stage_run, actor, log, cancel, True)
+        return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
+                             log, cancel, True)
 
     def _newer_run(self, stage_run: StageRunRecord) -> int | None:
         """A newer build queued or running in the same stage (lockBehavior runLatest:
@@ -490,16 +512,17 @@ class Promoter:
             run_log.write(f"##[error]{type(error).__name__}: {error}")
             outcome = StageOutcome("Failed", f"the backend failed: {error}")
         if outcome.result in ("Succeeded", "SucceededWithIssues"):
-            outcome = self._health_checks(checks, outcome, run_log)
+            outcome = self._health_checks(checks, outcome, run_log, run.id)
         return self._finish(stage_run, deployments, outcome, actor)
 
     def _health_checks(self, checks: list[Check], outcome: StageOutcome,
-                       run_log: RunLog) -> StageOutcome:
+                       run_log: RunLog, run_id: int) -> StageOutcome:
+        """Each checked environment must serve build `run_id`, the one just deployed."""
         for check in checks:
             if check.kind != "health_check":
                 continue
             name = check.environment
-            healthy, seen = self.workspace.backend.health_check(name, check.url)
+            healthy, seen = self.workspace.backend.health_check(name, check.url, run_id)
             run_log.write(f"##[section]Health check of {name}: {seen}")
             if not healthy:
                 return StageOutcome("Failed", f"the health check of {name} failed: {seen}",
@@ -553,9 +576,25 @@ class Promoter:
         return target, (f"{environment} runs build {current}; build {target} is the newest "
                         "good release older than it")
 
-    def rollback(self, environment: str, actor: str,
-                 log: LogWriter | None = None) -> PromotionResult:
-        """Switch `environment` back to its rollback target (`rollback_target`)."""
+    def rollback(self, environment: str, actor: str, log: LogWriter | None = None,
+                 cancel: CancelToken | None = None) -> PromotionResult:
+        """Switch `environment` back to its rollback target (`rollback_target`), holding
+        the environment's lock: a rollback asked for during a deployment waits for it to
+        end, then goes back from what that deployment left in service."""
+        lock = EnvironmentLock(self.workspace.locks_dir, environment)
+        waiting = (f"##[section]Waiting for the deployment to {environment} in progress to "
+                   "end before rolling back")
+        if not lock.acquire(wait=True, cancel=cancel,
+                            on_wait=lambda: log.write(waiting) if log else None):
+            return PromotionResult("canceled", f"the rollback of {environment} was cancelled "
+                                   "while waiting for the deployment in progress")
+        try:
+            return self._rollback_locked(environment, actor, log)
+        finally:
+            lock.release()
+
+    def _rollback_locked(self, environment: str, actor: str,
+                         log: LogWriter | None) -> PromotionResult:
         current = self.current_build(environment)
         target, reason = self.rollback_target(environment)
         if current is None or target is None:
@@ -643,14 +682,31 @@ class Promoter:
             message = (f"interrupted: the process running {record.stage} for build "
                        f"{record.run_id} ended before it finished; the environment keeps "
                        "its last complete release")
-            interrupted.append(self.store.update_stage_run(
-                record.id, state="interrupted", result="Canceled", message=message,
-                finished_at=now(),
-            ))
+            if not self.store.move_stage_run(  # it may have just finished: keep its result
+                    record.id, record.state, state="interrupted", result="Canceled",
+                    message=message, finished_at=now()):
+                continue
+            interrupted.append(self.store.stage_run(record.id))
             for deployment in self.store.deployments():
                 if deployment.stage_run_id == record.id and deployment.state == "running":
                     self.store.finish_deployment(deployment.id, "interrupted", message)
         return interrupted
+
+
+def _taken_message(record: StageRunRecord) -> str:
+    """What a request that lost the race to `record` is told: who got there first."""
+    if record.finished:
+        return (f"the request to deploy build {record.run_id} to {record.stage} is already "
+                f"{record.state}" + (f": {record.message}" if record.message else ""))
+    if record.state == "waiting":
+        return (f"build {record.run_id} is already waiting for approval to {record.stage}, "
+                f"requested by {record.requested_by}")
+    if record.started_by and record.started_by != record.requested_by:
+        return (f"{record.started_by}'s approval already started the deployment of build "
+                f"{record.run_id} to {record.stage}; it is {record.state}")
+    doing = "deployed to" if record.kind == "deploy" else "running in"
+    return (f"build {record.run_id} is already being {doing} {record.stage}, requested by "
+            f"{record.requested_by}; it is {record.state}")
 
 
 def condition_variables(pipeline: Pipeline, run: RunRecord) -> dict[str, str]:

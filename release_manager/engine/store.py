@@ -8,6 +8,7 @@ version (`PRAGMA user_version`) and is brought up to date by `MIGRATIONS` on ope
 
 from __future__ import annotations
 
+import getpass
 import json
 import sqlite3
 import threading
@@ -96,6 +97,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX stage_runs_by_run ON stage_runs(run_id, stage);
     CREATE INDEX deployments_by_environment ON deployments(environment, id);
     """,
+    # 2: who started a stage run's work (the promoter, or the approver whose approval
+    # completed the request), and the operating-system user beside each audited identity.
+    """
+    ALTER TABLE stage_runs ADD COLUMN started_by TEXT;
+    ALTER TABLE audit ADD COLUMN os_user TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 FINISHED_STATES = ("succeeded", "failed", "canceled", "skipped", "rejected", "interrupted")
@@ -104,6 +111,14 @@ ACTIVE_STATES = ("queued", "waiting", "running")
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def os_user() -> str:
+    """The operating-system account running this process ("" when it has no name)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,9 @@ class StageRunRecord:
     outputs: dict[str, str]
     log_path: str | None
     pid: int | None
+    started_by: str | None = None
+    """Who started the work: the promoter, or, for a request that waited for approval,
+    the approver whose approval completed it."""
 
     @property
     def finished(self) -> bool:
@@ -191,6 +209,16 @@ class AuditRecord:
     action: str
     subject: str
     detail: dict[str, Any]
+    os_user: str = ""
+    """The operating-system account that acted as `actor` ("" in rows older than it)."""
+
+
+class StageTaken(Exception):
+    """Another request holds the stage run: it is queued, waiting or running already."""
+
+    def __init__(self, record: StageRunRecord) -> None:
+        super().__init__(f"build {record.run_id} is already {record.state} in {record.stage}")
+        self.record = record
 
 
 class Store:
@@ -279,37 +307,57 @@ class Store:
 
     def add_stage_run(
         self, run_id: int, stage: str, kind: str, environment: str | None,
-        requested_by: str, state: str = "queued",
+        requested_by: str, state: str = "queued", pid: int | None = None,
     ) -> StageRunRecord:
+        """Claim the next attempt of `stage` for `run_id`, checked and written in one
+        transaction: raises StageTaken when the latest attempt is still queued, waiting
+        or running, so two requests at once make one attempt, never two. `pid` is the
+        process that will run it (so no other process takes it for interrupted)."""
         with self._transaction() as db:
-            attempt = db.execute(
-                "SELECT COALESCE(MAX(attempt), 0) + 1 FROM stage_runs WHERE run_id = ? "
-                "AND stage = ?", (run_id, stage),
-            ).fetchone()[0]
+            latest = db.execute(
+                "SELECT * FROM stage_runs WHERE run_id = ? AND stage = ? ORDER BY attempt "
+                "DESC LIMIT 1", (run_id, stage),
+            ).fetchone()
+            if latest is not None and latest["state"] in ACTIVE_STATES:
+                raise StageTaken(_stage_run(latest))
+            attempt = latest["attempt"] + 1 if latest is not None else 1
             cursor = db.execute(
                 "INSERT INTO stage_runs (run_id, stage, attempt, kind, environment, state, "
-                "requested_by, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, stage, attempt, kind, environment, state, requested_by, now()),
+                "requested_by, requested_at, pid, started_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, stage, attempt, kind, environment, state, requested_by, now(), pid,
+                 requested_by),
             )
         return self.stage_run(int(cursor.lastrowid or 0))
 
     def update_stage_run(self, stage_run_id: int, **fields: Any) -> StageRunRecord:
         """Set columns of a stage run (state, result, message, started_at, finished_at,
-        outputs, log_path, pid) in one transaction."""
+        outputs, log_path, pid, started_by) in one transaction."""
+        self._set_stage_run(stage_run_id, None, fields)
+        return self.stage_run(stage_run_id)
+
+    def move_stage_run(self, stage_run_id: int, from_state: str, **fields: Any) -> bool:
+        """Set columns of a stage run only if it is still in `from_state`: a transition
+        checked by its row count, so of two requests moving it at once (two approvals,
+        an approval and a rejection) exactly one does; False for the other."""
+        return self._set_stage_run(stage_run_id, from_state, fields) == 1
+
+    def _set_stage_run(self, stage_run_id: int, from_state: str | None,
+                       fields: dict[str, Any]) -> int:
         allowed = {"state", "result", "message", "started_at", "finished_at", "outputs",
-                   "log_path", "pid"}
+                   "log_path", "pid", "started_by"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not stage-run fields: {sorted(unknown)}")
         if "outputs" in fields:
             fields["outputs"] = json.dumps(fields["outputs"])
         assignments = ", ".join(f"{name} = ?" for name in fields)
+        where, values = ("id = ?", [stage_run_id]) if from_state is None else \
+            ("id = ? AND state = ?", [stage_run_id, from_state])
         with self._transaction() as db:
-            db.execute(
-                f"UPDATE stage_runs SET {assignments} WHERE id = ?",
-                (*fields.values(), stage_run_id),
-            )
-        return self.stage_run(stage_run_id)
+            cursor = db.execute(f"UPDATE stage_runs SET {assignments} WHERE {where}",
+                                (*fields.values(), *values))
+        return cursor.rowcount
 
     def stage_run(self, stage_run_id: int) -> StageRunRecord:
         row = self._connection().execute(
@@ -449,17 +497,21 @@ class Store:
     # ----------------------------------------------------------------- audit
 
     def audit(self, actor: str, action: str, subject: str, **detail: Any) -> None:
+        """Append to the trail: `actor` is the identity acted as; the operating-system
+        user of this process is recorded beside it."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                (now(), actor, action, subject, json.dumps(detail, sort_keys=True)),
+                "INSERT INTO audit (at, actor, action, subject, detail, os_user) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (now(), actor, action, subject, json.dumps(detail, sort_keys=True),
+                 os_user()),
             )
 
     def audit_trail(self) -> list[AuditRecord]:
         rows = self._connection().execute("SELECT * FROM audit ORDER BY id").fetchall()
         return [
             AuditRecord(row["id"], row["at"], row["actor"], row["action"], row["subject"],
-                        json.loads(row["detail"]))
+                        json.loads(row["detail"]), row["os_user"])
             for row in rows
         ]
 

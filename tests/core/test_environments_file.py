@@ -15,6 +15,7 @@ from release_manager.core.environments_file import (
     merge_environments,
     save_environments,
 )
+from release_manager.core.identity_names import INVISIBLE_CATEGORIES
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
 
 
@@ -105,6 +106,11 @@ def write(tmp_path: Path, text: str) -> None:
             6, 11, "holds 3, which is not text",
         ),
         (
+            "environments:\n  prod:\n    approval:\n      approvers:\n        - bob\n"
+            "        - \"qa\\u200b\"\n",
+            6, 11, "'qa\\u200b' holds an invisible character, U+200B ZERO WIDTH SPACE",
+        ),
+        (
             "environments:\n  prod:\n    businessHours:\n      days: [Monday, Funday]\n",
             4, 22, "'Funday' is not a day",
         ),
@@ -131,6 +137,9 @@ def test_bad_file_names_line_and_column(
 
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]),
                 max_size=30)
+names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=list(
+    INVISIBLE_CATEGORIES)), max_size=30)
+"""What an approver's name may hold: no invisible character (those are refused)."""
 
 
 @settings(max_examples=60, deadline=None)
@@ -139,7 +148,7 @@ texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"])
          lock=True)
 @given(
     name=texts.filter(bool),
-    approvers=st.lists(texts.filter(bool), max_size=4),
+    approvers=st.lists(names.filter(bool), max_size=4),
     instructions=texts,
     zone=texts,
     lock=st.booleans(),
@@ -152,7 +161,8 @@ def test_round_trip_of_any_text(
     zone: str,
     lock: bool,
 ) -> None:
-    """Whatever people type (control characters, line separators, quotes) loads back."""
+    """Whatever people type (control characters, line separators, quotes) loads back;
+    approvers, which are names, hold no invisible character."""
     folder = tmp_path_factory.mktemp("env")
     environments = {
         name: Environment(

@@ -26,6 +26,19 @@ def test_the_requester_cannot_approve_their_own_deployment() -> None:
     policy_rules.check_decision(policy, "staging", "lead", [], "qa")
 
 
+@pytest.mark.parametrize("requested_as", ["qa ", "ｑａ", "qa\u200b", "QA"])
+def test_the_requester_spelled_otherwise_is_still_the_requester(requested_as: str) -> None:
+    with pytest.raises(ApprovalRefused, match="requested this deployment"):
+        policy_rules.check_decision(record(), "staging", requested_as, [], "qa")
+    with pytest.raises(ApprovalRefused, match="already decided"):
+        policy_rules.check_decision(record(minimum_approvers=2), "staging", "lead",
+                                    [(requested_as, "approved")], "qa")
+
+
+def test_approvers_listed_in_another_spelling_are_the_same_people() -> None:
+    policy_rules.check_decision(record(approvers=["ＱＡ ", "Ops"]), "staging", "lead", [], "qa")
+
+
 def test_only_listed_approvers_may_decide_case_insensitively() -> None:
     with pytest.raises(ApprovalRefused, match="not an approver of staging"):
         policy_rules.check_decision(record(), "staging", "lead", [], "dev")

@@ -57,6 +57,15 @@ def test_health_check_sees_the_current_release(backend, tmp_path):
     assert seen == f"HTTP 200 from {url}, serving release 4"
 
 
+def test_health_check_of_a_deployment_verifies_its_own_release(backend, tmp_path):
+    install(backend, tmp_path, 4)
+    install(backend, tmp_path, 5)
+    backend.activate("dev", 4, type("Quiet", (), {"write": lambda self, line: None})())
+    assert backend.health_check("dev", run_id=4)[0]
+    assert backend.health_check("dev", run_id=5) == (
+        False, "dev has release 4 in service, not release 5 that was deployed")
+
+
 def test_an_environment_without_a_release_answers_503(backend):
     status, _ = get(backend.sites.serve("qa"))
     assert status == 503

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from release_manager.engine.store import MIGRATIONS, Store
+from release_manager.engine.store import MIGRATIONS, StageTaken, Store, _statements, os_user
 
 
 def test_a_new_store_is_at_the_latest_schema_and_uses_wal(tmp_path: Path) -> None:
@@ -37,15 +37,17 @@ def test_stage_runs_count_attempts_and_keep_outputs(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
     run = store.add_run("refs/heads/release", "abc", "Manual", "lead", {"x": "1"})
     first = store.add_stage_run(run.id, "Dev", "deploy", "dev", "lead")
+    store.update_stage_run(first.id, state="failed", result="Failed")
     second = store.add_stage_run(run.id, "Dev", "deploy", "dev", "lead")
     assert (first.attempt, second.attempt) == (1, 2)
+    assert [r.id for r in store.active_stage_runs()] == [second.id]
     store.update_stage_run(second.id, state="succeeded", result="Succeeded",
                            outputs={"Deploy.step.url": "http://x"})
     latest = store.latest_stage_run(run.id, "Dev")
     assert latest is not None and latest.id == second.id
     assert latest.outputs == {"Deploy.step.url": "http://x"}
     assert latest.finished
-    assert [r.id for r in store.active_stage_runs()] == [first.id]
+    assert store.active_stage_runs() == []
     with pytest.raises(ValueError, match="not stage-run fields"):
         store.update_stage_run(first.id, run_id=99)
 
@@ -86,3 +88,55 @@ def test_deployments_are_listed_newest_first_per_environment(tmp_path: Path) -> 
     store.add_deployment("test", run.id, None, "deploy", "lead")
     assert [d.id for d in store.deployments("dev")] == [second.id, first.id]
     assert store.deployment(first.id).state == "succeeded"
+
+
+def test_a_stage_run_in_progress_cannot_be_claimed_again(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    run = store.add_run("refs/heads/release", "abc", "Manual", "lead", {})
+    first = store.add_stage_run(run.id, "Dev", "deploy", "dev", "lead", pid=4242)
+    assert (first.pid, first.started_by) == (4242, "lead")
+    other = Store(tmp_path / "state.db")  # another process's connection
+    with pytest.raises(StageTaken) as taken:
+        other.add_stage_run(run.id, "Dev", "deploy", "dev", "dev")
+    assert taken.value.record.id == first.id
+    assert [r.id for r in store.stage_runs(run.id)] == [first.id]
+
+
+def test_of_two_approvals_one_takes_a_waiting_stage_run(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    run = store.add_run("refs/heads/release", "abc", "Manual", "lead", {})
+    waiting = store.add_stage_run(run.id, "Staging", "deploy", "staging", "lead",
+                                  state="waiting")
+    other = Store(tmp_path / "state.db")
+    assert store.move_stage_run(waiting.id, "waiting", state="queued", started_by="qa",
+                                pid=111)
+    assert not other.move_stage_run(waiting.id, "waiting", state="rejected")
+    assert not other.move_stage_run(waiting.id, "waiting", state="queued", started_by="ops",
+                                    pid=222)
+    record = other.stage_run(waiting.id)
+    assert (record.state, record.started_by, record.pid) == ("queued", "qa", 111)
+
+
+def test_an_older_store_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO runs (branch, commit_id, reason, requested_by, created_at) "
+               "VALUES ('refs/heads/release', 'abc', 'Manual', 'lead', '2026-01-01')")
+    db.execute("INSERT INTO stage_runs (run_id, stage, attempt, kind, state, requested_by, "
+               "requested_at) VALUES (1, 'Dev', 1, 'deploy', 'succeeded', 'lead', "
+               "'2026-01-01')")
+    db.execute("INSERT INTO audit (at, actor, action, subject) "
+               "VALUES ('2026-01-01', 'qa', 'approve', 'build 1 → Staging')")
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS)
+    [old] = store.audit_trail()
+    assert (old.actor, old.action, old.os_user) == ("qa", "approve", "")
+    assert store.stage_runs(1)[0].started_by is None
+    store.audit("ops", "approve", "build 1 → Staging")
+    assert store.audit_trail()[-1].os_user == os_user() != ""

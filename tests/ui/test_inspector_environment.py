@@ -19,6 +19,25 @@ def add_approver(qtbot, panel: InspectorPanel, who: str) -> None:
     qtbot.mouseClick(approvers.add_button, Qt.MouseButton.LeftButton)
 
 
+def test_an_approver_with_an_invisible_character_is_refused_naming_it(
+        qtbot, tmp_path: Path) -> None:
+    panel = open_panel(qtbot, tmp_path)
+    select(panel, "Test")
+    form = panel.environment
+    qtbot.mouseClick(form.require_approval, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(form.approvers.entry, "qa")
+    form.approvers.entry.insert("\u200b")  # pasted: no key types it
+    qtbot.mouseClick(form.approvers.add_button, Qt.MouseButton.LeftButton)
+    assert form.approvers.values() == []
+    assert form.approvers.entry.text() == "qa\u200b"  # kept, to be corrected
+    assert "U+200B ZERO WIDTH SPACE" in form.approvers.problem.text()
+    assert form.approvers.problem.isVisibleTo(form)
+    form.approvers.entry.clear()
+    add_approver(qtbot, panel, "qa")
+    assert form.approvers.values() == ["qa"]
+    assert not form.approvers.problem.isVisibleTo(form)
+
+
 def test_approvers_are_saved_beside_the_pipeline(qtbot, tmp_path: Path) -> None:
     panel = open_panel(qtbot, tmp_path)
     select(panel, "Test")

@@ -337,6 +337,19 @@ def test_a_folder_without_release_state_says_why_and_can_be_set_up(
     assert [e.name for e in controller.status.environments] == ["dev", "test", "staging"]
 
 
+def test_a_user_name_with_an_invisible_character_says_so_and_acts_as_no_one(
+        qtbot, open_window, demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASE_MANAGER_USER", "qa\u200b")
+    window = open_window(demo)
+    controller = window.release_controller
+    dashboard = window.releases_dock.widget().dashboard
+    qtbot.waitUntil(lambda: "U+200B ZERO WIDTH SPACE" in dashboard.unavailable_label.text(),
+                    timeout=TIMEOUT)
+    assert "RELEASE_MANAGER_USER" in dashboard.unavailable_label.text()
+    assert controller.promoter is None
+    assert not dashboard.set_up_button.isVisibleTo(dashboard)
+
+
 def test_a_skipped_stage_shows_its_reason_and_explanation(
         qtbot, open_window, demo: Path) -> None:
     window = open_window(demo)

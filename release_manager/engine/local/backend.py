@@ -216,10 +216,14 @@ class LocalBackend:
         log.write(f"Release {run_id} is now current in {environment} (was {before}).")
         return release
 
-    def health_check(self, environment: str, url: str = "") -> tuple[bool, str]:
+    def health_check(self, environment: str, url: str = "",
+                     run_id: int | None = None) -> tuple[bool, str]:
         current = self.environments.current_run(environment)
         if current is None:
             return False, f"{environment} has no release in service"
+        if run_id is not None and current != run_id:
+            return False, (f"{environment} has release {current} in service, not release "
+                           f"{run_id} that was deployed")
         if url:
             return url_answers(url)
         return health_check(self.sites.serve(environment), current)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.core.environments_file import WEEKDAYS
+from release_manager.core.identity_names import invisible_character
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment, Pipeline
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.inspector.widgets import (
@@ -115,7 +116,8 @@ class EnvironmentForm(QWidget):
         self.require_approval.setToolTip(
             "Azure's Approvals check: the stage waits until enough approvers approve."
         )
-        self.approvers = StringListEditor("person@example.com or [Project]\\Group", self)
+        self.approvers = StringListEditor("person@example.com or [Project]\\Group", self,
+                                          refusal=_approver_refusal)
         self.approvers.setToolTip("Users or groups who may approve.")
         self.minimum = QSpinBox(self)
         self.minimum.setRange(1, 50)
@@ -385,3 +387,11 @@ class EnvironmentForm(QWidget):
             0, True,
         )
         return name if ok else None
+
+
+def _approver_refusal(name: str) -> str:
+    """Why `name` cannot be an approver: a name holding an invisible character would look
+    like someone else's (the engine compares names without them)."""
+    hidden = invisible_character(name)
+    return f"{name!r} holds an invisible character, {hidden}; type the name without it" \
+        if hidden else ""

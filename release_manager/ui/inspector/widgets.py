@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -76,12 +78,17 @@ def show_note(label: QLabel, text: str) -> None:
 
 class StringListEditor(QWidget):
     """A list of strings with a line to add one and a button to remove the selected one.
-    `edited(list)` fires after each addition or removal."""
+    `edited(list)` fires after each addition or removal. `refusal`, when given, says why
+    a text cannot be added ("" when it can): the reason shows under the line, which keeps
+    the text."""
 
     edited = Signal(list)
 
-    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+    def __init__(self, placeholder: str, parent: QWidget | None = None,
+                 refusal: Callable[[str], str] | None = None) -> None:
         super().__init__(parent)
+        self.refusal = refusal
+        self.problem = note(error=True)
         self.list = QListWidget(self)
         fit_rows(self.list, 0, minimum=2)
         self.entry = QLineEdit(self)
@@ -103,6 +110,7 @@ class StringListEditor(QWidget):
         layout.setSpacing(3)
         layout.addWidget(self.list)
         layout.addLayout(row)
+        layout.addWidget(self.problem)
         self.entry.returnPressed.connect(self._add)
         self.add_button.clicked.connect(self._add)
         self.remove_button.clicked.connect(self._remove)
@@ -121,6 +129,10 @@ class StringListEditor(QWidget):
 
     def _add(self) -> None:
         text = self.entry.text().strip()
+        why = self.refusal(text) if self.refusal and text else ""
+        show_note(self.problem, why)
+        if why:
+            return
         if text and text not in self.values():
             self.entry.clear()
             self.edited.emit(self.values() + [text])

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signal
 from shiboken6 import isValid
 
+from release_manager.core.identity_names import IdentityError
 from release_manager.engine.backend import CancelToken, LogWriter
 from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
@@ -56,7 +57,11 @@ class ReleaseController(QObject):
                  parent: QObject | None = None, refresh_ms: int = REFRESH_MS) -> None:
         super().__init__(parent)
         self.pipeline_path = Path(pipeline_path)
-        self.identity = self.person = current_identity(identity)
+        self._explicit_identity = identity
+        try:
+            self.identity = self.person = current_identity(identity)
+        except IdentityError:  # open() says why, and nothing can be done until it is fixed
+            self.identity = self.person = ""
         """Who acts, and who is at the machine (they differ only in the demo)."""
         self.identities = [self.identity]
         self.demo = False
@@ -139,8 +144,9 @@ class ReleaseController(QObject):
 
     def open(self, create: bool = False) -> None:
         """Open the workspace in a worker (with `create`, make its release state)."""
-        identity = self.identity
-        self._start(lambda: open_workspace(self.pipeline_path, identity, create),
+        identity, explicit = self.identity, self._explicit_identity
+        self._start(lambda: open_workspace(self.pipeline_path,
+                                           identity or current_identity(explicit), create),
                     self._opened, self._not_opened)
 
     def _opened(self, opened: Opened) -> None:
@@ -349,7 +355,8 @@ class ReleaseController(QObject):
     def rollback(self, environment: str) -> bool:
         return self._operate(
             f"Roll back {environment}",
-            lambda p, actor, log, token: p.rollback(environment, actor, log=log))
+            lambda p, actor, log, token: p.rollback(environment, actor, log=log,
+                                                    cancel=token))
 
     def decide(self, items: list[tuple[int, str]], decision: str, comment: str = "") -> bool:
         """Approve (decision "approve") or reject each (build, stage), one after the other."""

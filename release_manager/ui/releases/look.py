@@ -20,6 +20,7 @@ STATES: dict[str, tuple[str, str]] = {
     "waiting": ("◷", "#e65100"),
     "running": ("▶", "#1565c0"),
     "queued": ("…", "#1565c0"),
+    "busy": ("▶", "#1565c0"),
 }
 BEHIND = "#e65100"
 DARK_LIGHTER = 150

@@ -25,6 +25,7 @@ TITLES = {
     "waiting": "Waiting for approval",
     "rejected": "Rejected",
     "refused": "Refused",
+    "busy": "Already in progress",
 }
 
 
