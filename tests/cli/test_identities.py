@@ -7,27 +7,16 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_release_commands import cli
 
 from release_manager.engine.workspace import Workspace
 
 ZERO_WIDTH = "qa\u200b"
-
-
-def cli(workspace: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop("RELEASE_MANAGER_USER", None)
-    if user is not None:
-        env["RELEASE_MANAGER_USER"] = user
-    return subprocess.run(
-        [sys.executable, "-m", "release_manager", *args, "--workspace", str(workspace)],
-        capture_output=True, text=True, env=env, timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

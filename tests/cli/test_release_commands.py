@@ -20,7 +20,7 @@ from release_manager.engine.workspace import Workspace
 def cli(workspace: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.pop("RELEASE_MANAGER_USER", None)
-    if user:
+    if user is not None:
         env["RELEASE_MANAGER_USER"] = user
     return subprocess.run(
         [sys.executable, "-m", "release_manager", *args, "--workspace", str(workspace)],
