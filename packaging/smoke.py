@@ -25,7 +25,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from release_manager.ui.app import APP_ID
 from release_manager.ui.main_window import DEFAULT_SIZE
 
-LOADED_BY_NAME = ("azure.devops", "keyring.backends")
+LOADED_BY_NAME = ("azure.devops", "keyring.backends", "release_manager.cli")
 """Packages whose modules are imported by name at run time, so PyInstaller cannot see
 them: the spec collects them all, and this checks it did."""
 MIN_COLOURS = 8
