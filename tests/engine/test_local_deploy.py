@@ -210,7 +210,7 @@ def test_on_failure_hook_runs_after_a_failed_deploy_and_on_success_does_not(back
 
 
 KILLED_INSTALL = """
-import shutil, sys, time
+import shutil, signal, sys
 from pathlib import Path
 from release_manager.engine.local import deploy
 from release_manager.engine.local.deploy import EnvironmentFolders
@@ -219,7 +219,7 @@ def slow_unpack(package, target):
     for file in sorted(package.iterdir()):
         shutil.copyfile(file, target / file.name)
         print("copied", file.name, flush=True)
-        time.sleep(600)  # killed here, half-way through the release
+        signal.pause()  # killed here, half-way through the release
 
 deploy.unpack = slow_unpack
 EnvironmentFolders(Path(sys.argv[1])).install("dev", 2, Path(sys.argv[2]), {})

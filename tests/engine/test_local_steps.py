@@ -164,9 +164,9 @@ def test_timeout_kills_the_whole_group_even_a_child_ignoring_sigterm(tmp_path):
     # A minute of three seconds leaves the child time to start even on a busy machine.
     backend = LocalBackend(tmp_path, minute=3.0, kill_grace=0.5)
     pid_file = tmp_path / "child.pid"
-    child = ("import os, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    child = ("import os, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
              f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
-             "print('child ready', flush=True); time.sleep(600)")
+             "print('child ready', flush=True); signal.pause()")
     pipeline, stage = job_stage(
         Step("script", f'{sys.executable} -c "{child}" &\n'
                        f'until [ -s {pid_file} ]; do sleep 0.05; done\nwait',
@@ -299,8 +299,8 @@ def test_jobs_run_in_dependency_order_and_skip_after_a_failure(backend):
 
 def test_a_process_escaping_the_group_does_not_hang_the_step(backend, tmp_path):
     pid_file = tmp_path / "escaped.pid"
-    escape = ("import os, time; os.setsid(); "
-              f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
+    escape = ("import os, signal; os.setsid(); "
+              f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); signal.pause()")
     pipeline, stage = job_stage(Step(
         "script", f'python3 -c "{escape}" &\n'
                   f'until [ -s {pid_file} ]; do sleep 0.05; done\necho left behind'))
