@@ -76,11 +76,13 @@ def _secret_values() -> list[str]:
 
 
 def scrub(text: str) -> str:
-    """`text` without any secret the process knows or recognises."""
-    for value in _secret_values():
-        text = text.replace(value, MASK)
+    """`text` without any secret the process recognises or knows. Shapes go first: a
+    known value inside a token would otherwise cut the token so that its shape no longer
+    matches, and leave the rest of it behind."""
     for shape, replacement in SECRET_SHAPES:
         text = shape.sub(replacement, text)
+    for value in _secret_values():
+        text = text.replace(value, MASK)
     return text
 
 
