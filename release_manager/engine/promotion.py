@@ -352,8 +352,7 @@ class Promoter:
         open_approvals = [a for a in self.store.approvals_for(stage_run.id)
                           if a.status == "pending"]
         if not open_approvals:  # another decision closed them since the stage run was read
-            decided_by_other = self.store.stage_run(stage_run.id)
-            return PromotionResult("busy", _taken_message(decided_by_other), decided_by_other)
+            return self._closed_by_other(stage_run)
         verb = "approve" if decision == "approved" else "reject"
         if decision == "approved" and self._would_complete(stage_run, actor):
             closed = self._closed_for_approval(self.workspace.load_pipeline(), stage_name)
@@ -408,6 +407,22 @@ class Promoter:
         run = self.store.run(run_id)
         return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
                              log, cancel, True)
+
+    def _closed_by_other(self, stage_run: StageRunRecord) -> PromotionResult:
+        """What a decision is told when another one closed `stage_run`'s approvals since
+        it read them. That one may still be moving the stage run on (it is then still
+        "waiting"): the last decision recorded says who it was and what it did."""
+        record = self.store.stage_run(stage_run.id)
+        decisions = [d for a in self.store.approvals_for(record.id)
+                     for d in self.store.decisions(a.id)]
+        if record.state != "waiting" or not decisions:
+            return PromotionResult("busy", _taken_message(record), record)
+        last = max(decisions, key=lambda decision: decision.id)
+        target = f"build {record.run_id} to {record.stage}"
+        text = (f"{last.approver}'s approval already started the deployment of {target}"
+                if last.decision == "approved" else
+                f"{last.approver} already rejected deploying {target}")
+        return PromotionResult("busy", text, record)
 
     def _newer_run(self, stage_run: StageRunRecord) -> int | None:
         """A newer build queued or running in the same stage (lockBehavior runLatest:

@@ -57,6 +57,26 @@ def test_two_approvals_of_one_waiting_stage_deploy_it_once(race: RaceWorkspace) 
         assert promoter.promote(number, "Prod", "lead").state == "succeeded"
 
 
+def test_an_approval_finding_the_other_one_half_way_is_told_who_started_it(
+        race: RaceWorkspace) -> None:
+    """The interleaving the race above met once in some forty rounds, made on purpose:
+    qa's approval has closed the request and not yet moved the stage run on."""
+    promoter = Promoter(race.workspace)
+    number = build(promoter)
+    assert promoter.promote(number, "Dev", "lead").state == "succeeded"
+    assert promoter.promote(number, "Staging", "lead").state == "waiting"
+    store = race.workspace.store
+    waiting = store.latest_stage_run(number, "Staging")
+    [approval] = store.approvals_for(waiting.id)
+    store.add_decision(approval.id, "qa", "approved", "")
+    store.set_approval_status(approval.id, "approved")
+
+    late = promoter.approve(number, "Staging", "ops")
+    assert (late.state, late.message) == (
+        "busy", f"qa's approval already started the deployment of build {number} to Staging")
+    assert store.latest_stage_run(number, "Staging").state == "waiting"  # ops moved nothing
+
+
 def test_two_promotions_of_one_build_to_one_stage_deploy_it_once(
     race: RaceWorkspace,
 ) -> None:
