@@ -538,10 +538,9 @@ class Promoter:
                 outcome = StageOutcome("Canceled", "canceled after the switch, before the "
                                        "deployment was verified", outcome.steps,
                                        outcome.outputs, outcome.release_path)
-            if outcome.result in ("Failed", "Canceled"):  # the new release is live: undo
-                for deployment in deployments:
-                    self._put_back(deployment, outcome.message, run_log)
         if outcome.result not in ("Succeeded", "SucceededWithIssues") and deployments:
+            for deployment in deployments:  # a release not verified does not stay live
+                self._put_back(deployment, outcome.message, run_log)
             serving = "; ".join(self._serving(d.environment) for d in deployments)
             outcome = StageOutcome(outcome.result, f"{outcome.message}; {serving}"
                                    if outcome.message else serving, outcome.steps,
