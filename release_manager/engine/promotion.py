@@ -840,8 +840,9 @@ class Promoter:
                 self.journal.end(deployment.id)
             finally:
                 lock.release()
+        listed = self.journal.deployment_ids()  # before the rows: each entry's row exists
         live = {d.id for d in self.store.running_deployments()}
-        for deployment_id in self.journal.deployment_ids():
+        for deployment_id in listed:
             if deployment_id not in live:  # its row was closed just before its writer died
                 self.journal.end(deployment_id)
 
