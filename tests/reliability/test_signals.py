@@ -127,3 +127,19 @@ def test_ctrl_c_to_a_rollback_waiting_for_a_deployment_cancels_it(
     assert deploying.returncode == 0, out
     assert crash.current() == build
     assert [d.kind for d in crash.store.deployments("dev")] == ["deploy"] * 3
+
+
+def test_ctrl_c_to_logs_follow_ends_it_in_one_line(crash: CrashWorkspace) -> None:
+    build = crash.build()
+    with crash.gate("dev-before-switch"):
+        deploying = crash.start("promote", str(build), "--to", "Dev")
+        held_at(deploying, "dev-before-switch")
+        following = crash.start("logs", str(build), "--stage", "Dev", "--follow")
+        held_at(following, "dev-before-switch")
+        os.kill(following.pid, signal.SIGINT)
+        out, err = following.communicate(timeout=SECONDS)
+    deploying.communicate(timeout=SECONDS)
+
+    assert "Traceback" not in out + err
+    assert (following.returncode, err) == (130, "release-manager: interrupted (SIGINT)\n")
+    assert deploying.returncode == 0  # following it was all Ctrl-C stopped
