@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from types import FrameType, TracebackType
 
 from release_manager.engine.backend import CancelToken
@@ -24,8 +25,9 @@ class StopSignals:
         self._previous: dict[int, object] = {}
 
     def __enter__(self) -> StopSignals:
-        for number in STOP_SIGNALS:
-            self._previous[number] = signal.signal(number, self._stop)
+        if threading.current_thread() is threading.main_thread():  # Python's rule
+            for number in STOP_SIGNALS:
+                self._previous[number] = signal.signal(number, self._stop)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
