@@ -3,7 +3,8 @@
 Each group of verbs lives in a module of this package with a `register(subparsers)` that
 adds its sub-commands; a sub-command sets `func(args) -> int` (the exit code). An
 unexpected error prints one line and the path of its report, exit code 70
-(crash_report.CLI_CRASH_EXIT); `--version` answers without loading Qt or the verbs.
+(crash_report.CLI_CRASH_EXIT); Ctrl-C one line, exit 130; `--version` answers without
+loading Qt or the verbs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from release_manager.about import versions
 
 COMMAND_MODULES = ("pipeline_commands", "release_commands")
 """Imported when the parser is built: `--version` and the window do without them."""
+INTERRUPTED_EXIT = 130
+"""128 + SIGINT, as shells report a command stopped by Ctrl-C."""
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
@@ -68,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return _dispatch(args_list)
+    except KeyboardInterrupt:  # Ctrl-C outside the work a verb cancels itself
+        print("release-manager: interrupted (SIGINT)", file=sys.stderr)
+        return INTERRUPTED_EXIT
     except Exception as error:  # a bug: a report for it, not a traceback on the terminal
         from release_manager.crash_report import print_cli_crash
 

@@ -1,7 +1,8 @@
 """Verbs on a workspace's releases: demo, run, status, promote, approvals, approve, reject,
 rollback, logs. Exit codes a script can use: 0 done, 1 refused or failed, 3 waiting for
 approval, 4 another request for the same deployment got there first and runs it (2: the
-workspace or the arguments are unusable)."""
+workspace or the arguments are unusable); 130 and 143 when Ctrl-C or SIGTERM stopped the
+work in progress (cancelled and recorded: stop_signals.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from release_manager.cli.stop_signals import StopSignals
 from release_manager.core.identity_names import IdentityError
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.engine.identity import current_identity
+from release_manager.engine.log_follow import follow_file, still_writing
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_status import workspace_status
 from release_manager.engine.workspace import Workspace, WorkspaceError
@@ -118,6 +121,12 @@ def _report(result: PromotionResult, as_json: bool) -> int:
     return result.exit_code
 
 
+def _stopped(stop: StopSignals, result: PromotionResult, as_json: bool) -> int:
+    """Report `result`; after a stop signal, also one line on stderr and 128 + its
+    number."""
+    return stop.exit_code(_report(result, as_json), f"{result.state}: {result.message}")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from release_manager.engine.demo import create_demo
 
@@ -135,10 +144,11 @@ def cmd_run(args: argparse.Namespace, _workspace: Workspace,
     except ValueError:
         print("release-manager: --var takes NAME=VALUE", file=sys.stderr)
         return 2
-    run, results = promoter.run_pipeline(
-        current_identity(args.identity), branch=args.branch, variables=variables,
-        log=None if args.json else PrintLog(),
-    )
+    with StopSignals() as stop:
+        run, results = promoter.run_pipeline(
+            current_identity(args.identity), branch=args.branch, variables=variables,
+            log=None if args.json else PrintLog(), cancel=stop.token,
+        )
     if args.json:
         print(json.dumps({"build": run.id, "branch": run.branch, "commit": run.commit_id,
                           "stages": [{"state": r.state, "message": r.message}
@@ -146,7 +156,9 @@ def cmd_run(args: argparse.Namespace, _workspace: Workspace,
     else:
         for result in results:
             print(f"build {run.id}: {result.state}: {result.message}")
-    return max((r.exit_code for r in results), default=0)
+    code = max((r.exit_code for r in results), default=0)
+    return stop.exit_code(code, "; ".join(f"build {run.id}: {r.state}: {r.message}"
+                                          for r in results))
 
 
 @on_workspace
@@ -163,10 +175,11 @@ def cmd_status(args: argparse.Namespace, workspace: Workspace,
 @on_workspace
 def cmd_promote(args: argparse.Namespace, _workspace: Workspace,
                 promoter: Promoter) -> int:
-    result = promoter.promote(args.build, args.stage, current_identity(args.identity),
-                              log=None if args.json else PrintLog(),
-                              wait_for_lock=not args.no_wait)
-    return _report(result, args.json)
+    with StopSignals() as stop:
+        result = promoter.promote(args.build, args.stage, current_identity(args.identity),
+                                  log=None if args.json else PrintLog(),
+                                  wait_for_lock=not args.no_wait, cancel=stop.token)
+    return _stopped(stop, result, args.json)
 
 
 @on_workspace
@@ -200,25 +213,28 @@ def cmd_approvals(args: argparse.Namespace, _workspace: Workspace,
 def cmd_decide(args: argparse.Namespace, _workspace: Workspace,
                promoter: Promoter) -> int:
     actor = current_identity(args.identity)
-    if args.decision == "approve":
-        result = promoter.approve(args.build, args.stage, actor, args.comment,
-                                  log=None if args.json else PrintLog())
-    else:
-        result = promoter.reject(args.build, args.stage, actor, args.comment)
-    return _report(result, args.json)
+    with StopSignals() as stop:
+        if args.decision == "approve":
+            result = promoter.approve(args.build, args.stage, actor, args.comment,
+                                      log=None if args.json else PrintLog(),
+                                      cancel=stop.token)
+        else:
+            result = promoter.reject(args.build, args.stage, actor, args.comment)
+    return _stopped(stop, result, args.json)
 
 
 @on_workspace
 def cmd_rollback(args: argparse.Namespace, _workspace: Workspace,
                  promoter: Promoter) -> int:
-    result = promoter.rollback(args.environment, current_identity(args.identity),
-                               log=None if args.json else PrintLog())
-    return _report(result, args.json)
+    with StopSignals() as stop:
+        result = promoter.rollback(args.environment, current_identity(args.identity),
+                                   log=None if args.json else PrintLog(), cancel=stop.token)
+    return _stopped(stop, result, args.json)
 
 
 @on_workspace
 def cmd_logs(args: argparse.Namespace, workspace: Workspace,
-             _promoter: Promoter) -> int:
+             promoter: Promoter) -> int:
     records = [r for r in workspace.store.stage_runs(args.build)
                if args.stage is None or r.stage == args.stage]
     if not records:
@@ -228,26 +244,24 @@ def cmd_logs(args: argparse.Namespace, workspace: Workspace,
     for record in records:
         print(f"===== {record.stage} (attempt {record.attempt}): {record.state}")
         if record.log_path:
-            _print_log(workspace, record.id, Path(record.log_path), args.follow)
+            _print_log(workspace, promoter, record.id, Path(record.log_path), args.follow)
     return 0
 
 
-def _print_log(workspace: Workspace, stage_run_id: int, path: Path, follow: bool) -> None:
-    """Print the log; with `follow`, keep printing new lines until the stage finishes."""
-    position = 0
-    stop = threading.Event()
-    while True:
+def _print_log(workspace: Workspace, promoter: Promoter, stage_run_id: int, path: Path,
+               follow: bool) -> None:
+    """Print the log; with `follow`, keep printing new lines until the stage finishes or
+    the process running it is gone (then recovery closes it, and the last line says so)."""
+    if not follow:
         if path.exists():
-            with open(path, encoding="utf-8", errors="replace") as log:
-                log.seek(position)
-                chunk = log.read()
-                position = log.tell()
-            sys.stdout.write(chunk)
-            sys.stdout.flush()
-        if not follow or workspace.store.stage_run(stage_run_id).finished:
-            if follow and path.exists():  # the last lines written before it finished
-                with open(path, encoding="utf-8", errors="replace") as log:
-                    log.seek(position)
-                    sys.stdout.write(log.read())
-            return
-        stop.wait(0.25)
+            sys.stdout.write(path.read_text(encoding="utf-8", errors="replace"))
+        return
+    follow_file(path, PrintLog(), threading.Event(),
+                lambda: still_writing(workspace.store, stage_run_id))
+    record = workspace.store.stage_run(stage_run_id)
+    if record.finished:
+        return
+    promoter.recover_interrupted()
+    closed = workspace.store.stage_run(stage_run_id)
+    print(f"===== the process running {record.stage} (pid {record.pid}) ended before it "
+          f"finished: {closed.state}: {closed.message}", flush=True)

@@ -124,6 +124,16 @@ class Backend(Protocol):
         """Make an installed release current again (rollback / redeploy)."""
         ...
 
+    def deactivate(self, environment: str, log: LogWriter) -> None:
+        """Take the release in service out of service (a first deployment that was not
+        verified has no earlier release to go back to)."""
+        ...
+
+    def end_orphans(self) -> list[int]:
+        """End what the steps of a killed deployment left running (process groups, or
+        the target's equivalent); returns what was ended."""
+        ...
+
     def health_check(self, environment: str, url: str = "",
                      run_id: int | None = None) -> tuple[bool, str]:
         """Check the environment serves its current release: (healthy, what was seen).

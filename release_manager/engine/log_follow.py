@@ -1,5 +1,5 @@
 """Replaying a stage's log file and following it while the stage runs (run on a worker
-thread: it waits between reads)."""
+thread: it waits between reads), until it finishes or the process writing it is gone."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from release_manager.engine.backend import LogWriter
+from release_manager.engine.liveness import process_alive
+from release_manager.engine.store import Store
 
 POLL_SECONDS = 0.25
 
@@ -37,3 +39,13 @@ def follow_file(path: Path, sink: LogWriter, stop: threading.Event,
             return written
         if stop.wait(poll):
             return written
+
+
+def still_writing(store: Store, stage_run_id: int) -> bool:
+    """Whether a stage run's log may still grow: it has not finished and the process
+    running it is there (a killed one writes no more). A request waiting for approval has
+    no process yet: whoever approves it will write."""
+    record = store.stage_run(stage_run_id)
+    if record.finished:
+        return False
+    return record.state == "waiting" or record.pid is None or process_alive(record.pid)

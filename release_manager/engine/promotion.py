@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from release_manager.core import expressions
 from release_manager.core.model import ModelError, Pipeline, Stage, Variable
@@ -27,11 +28,14 @@ from release_manager.engine.backend import (
 )
 from release_manager.engine.business_hours import closed_reason
 from release_manager.engine.checks import Check, has_check, stage_checks
+from release_manager.engine.deployment_journal import JOURNAL_DIR, DeploymentJournal
+from release_manager.engine.liveness import process_alive
 from release_manager.engine.locks import EnvironmentBusy, EnvironmentLock
 from release_manager.engine.run_log import RunLog
 from release_manager.engine.store import (
     ApprovalRecord,
     DecisionRecord,
+    DeploymentRecord,
     RunRecord,
     StageRunRecord,
     StageTaken,
@@ -123,6 +127,7 @@ class Promoter:
         self.store = workspace.store
         self.clock = clock
         """What time it is for the rules (business hours, approval timeouts)."""
+        self.journal = DeploymentJournal(workspace.state_dir / JOURNAL_DIR)
         self._tokens: dict[int, CancelToken] = {}
         self._tokens_guard = threading.Lock()
         self.recover_interrupted()
@@ -510,11 +515,12 @@ class Promoter:
         actor: str, run_log: RunLog, token: CancelToken, checks: list[Check],
     ) -> PromotionResult:
         self.store.update_stage_run(stage_run.id, state="running", started_at=now())
-        deployments = [
-            self.store.add_deployment(name, run.id, stage_run.id, "deploy",
-                                      stage_run.requested_by)
-            for name in stage.environments
-        ]
+        deployments = []
+        for name in stage.environments:
+            deployment = self.store.add_deployment(name, run.id, stage_run.id, "deploy",
+                                                   stage_run.requested_by)
+            self.journal.begin(deployment.id, name, self.current_build(name))
+            deployments.append(deployment)
         context = RunContext(
             run_id=run.id, branch=run.branch, commit=run.commit_id, reason=run.reason,
             requested_by=run.requested_by, variables=dict(run.variables),
@@ -528,7 +534,64 @@ class Promoter:
             outcome = StageOutcome("Failed", f"the backend failed: {error}")
         if outcome.result in ("Succeeded", "SucceededWithIssues"):
             outcome = self._health_checks(checks, outcome, run_log, run.id)
+            if token.cancelled and outcome.result != "Failed":
+                outcome = StageOutcome("Canceled", "canceled after the switch, before the "
+                                       "deployment was verified", outcome.steps,
+                                       outcome.outputs, outcome.release_path)
+        if outcome.result not in ("Succeeded", "SucceededWithIssues") and deployments:
+            for deployment in deployments:  # a release not verified does not stay live
+                self._put_back(deployment, outcome.message, run_log)
+            serving = "; ".join(self._serving(d.environment) for d in deployments)
+            outcome = StageOutcome(outcome.result, f"{outcome.message}; {serving}"
+                                   if outcome.message else serving, outcome.steps,
+                                   outcome.outputs, outcome.release_path)
         return self._finish(stage_run, deployments, outcome, actor)
+
+    def _put_back(self, deployment: DeploymentRecord, why: str, log: LogWriter) -> None:
+        """Switch `deployment`'s environment back from its build, not verified, to the one
+        it served before (out of service when it served none), recorded as a rollback by
+        "system" and in the audit trail. Nothing changes when the environment does not
+        serve that build (it never switched, or switched back itself). The caller holds
+        the environment's lock."""
+        environment, build = deployment.environment, deployment.run_id
+        if self.current_build(environment) != build:
+            return
+        entry = self.journal.entry(deployment.id)
+        previous = entry.previous if entry is not None else self._served_before(deployment)
+        if previous == build:
+            return
+        if previous is None:
+            self.workspace.backend.deactivate(environment, log)
+            self.store.audit("system", "out of service", environment, build=build, reason=why)
+            log.write(f"##[warning]{environment} is out of service: build {build} was not "
+                      "verified and no earlier release was in service")
+            return
+        switch = self.store.add_deployment(environment, previous, None, "rollback", "system")
+        try:
+            self.workspace.backend.activate(environment, previous, log)
+        except Exception as error:  # recorded, and the environment's state said after
+            self.store.finish_deployment(switch.id, "failed", f"could not switch "
+                                         f"{environment} back to build {previous}: {error}")
+            return
+        self.store.finish_deployment(
+            switch.id, "succeeded", f"{environment} switched back from build {build} to "
+            f"build {previous}: build {build} was not verified ({why})")
+        self.store.audit("system", "switch back", environment, from_build=build,
+                         to_build=previous, reason=why)
+        log.write(f"##[warning]{environment} is back on build {previous}: build {build} "
+                  "was not verified")
+
+    def _served_before(self, deployment: DeploymentRecord) -> int | None:
+        """The build the store last put in service in `deployment`'s environment before
+        it (for a deployment whose journal entry was never written)."""
+        return next((d.run_id for d in self.store.deployments(deployment.environment)
+                     if d.id < deployment.id and d.state == "succeeded"), None)
+
+    def _serving(self, environment: str) -> str:
+        """What `environment` serves now, in words."""
+        build = self.current_build(environment)
+        return f"{environment} serves build {build}" if build is not None else \
+            f"{environment} has no release in service"
 
     def _health_checks(self, checks: list[Check], outcome: StageOutcome,
                        run_log: RunLog, run_id: int) -> StageOutcome:
@@ -555,6 +618,7 @@ class Promoter:
         )
         for deployment in deployments:
             self.store.finish_deployment(deployment.id, state, outcome.message)
+            self.journal.end(deployment.id)
         self.store.audit(actor, "finished", f"build {stage_run.run_id} → {stage_run.stage}",
                          result=outcome.result)
         message = outcome.message or f"{stage_run.stage}: {outcome.result}"
@@ -604,19 +668,23 @@ class Promoter:
             return PromotionResult("canceled", f"the rollback of {environment} was cancelled "
                                    "while waiting for the deployment in progress")
         try:
-            return self._rollback_locked(environment, actor, log)
+            return self._rollback_locked(environment, actor, log, cancel)
         finally:
             lock.release()
 
-    def _rollback_locked(self, environment: str, actor: str,
-                         log: LogWriter | None) -> PromotionResult:
+    def _rollback_locked(self, environment: str, actor: str, log: LogWriter | None,
+                         cancel: CancelToken | None) -> PromotionResult:
         current = self.current_build(environment)
         target, reason = self.rollback_target(environment)
         if current is None or target is None:
             return PromotionResult(
                 "refused", f"{environment} has no earlier good release to roll back to: "
                 f"{reason}")
+        if cancel is not None and cancel.cancelled:
+            return PromotionResult("canceled", f"the rollback of {environment} was cancelled "
+                                   f"before it switched; {self._serving(environment)}")
         deployment = self.store.add_deployment(environment, target, None, "rollback", actor)
+        self.journal.begin(deployment.id, environment, current)
         self.store.audit(actor, "rollback", environment, to_build=target, from_build=current)
         log_path = self.workspace.logs_dir / "rollbacks" / f"{environment}.{deployment.id}.log"
         with RunLog(log_path, log) as run_log:
@@ -624,9 +692,11 @@ class Promoter:
                 self.workspace.backend.activate(environment, target, run_log)
             except Exception as error:  # recorded, then reported
                 self.store.finish_deployment(deployment.id, "failed", str(error))
+                self.journal.end(deployment.id)
                 return PromotionResult("failed", f"rollback of {environment} failed: {error}")
         message = f"{environment} rolled back from build {current} to build {target}"
         self.store.finish_deployment(deployment.id, "succeeded", message)
+        self.journal.end(deployment.id)
         return PromotionResult("succeeded", message)
 
     # ----------------------------------------------------------------- reading
@@ -688,24 +758,106 @@ class Promoter:
     # ----------------------------------------------------------------- recovery
 
     def recover_interrupted(self) -> list[StageRunRecord]:
-        """Mark as interrupted the stage runs whose process is gone (the app was closed or
-        crashed mid-deployment). Waiting approvals have no process and stay waiting."""
+        """Close what a process that is gone left open (the app was closed, crashed or was
+        killed mid-deployment), so the store tells the truth: the processes its steps left
+        running are ended; its stage runs and deployments are closed as interrupted, and
+        an environment left on a build that was not verified is switched back to the one
+        it served before (recorded); a rollback left open is closed saying what the
+        environment serves. Waiting approvals have no process and stay waiting."""
+        self.workspace.backend.end_orphans()
         interrupted = []
         for record in self.store.active_stage_runs():
-            if record.state == "waiting" or (record.pid and _process_alive(record.pid)):
+            if record.state == "waiting" or (record.pid and process_alive(record.pid)):
                 continue
             message = (f"interrupted: the process running {record.stage} for build "
-                       f"{record.run_id} ended before it finished; the environment keeps "
-                       "its last complete release")
+                       f"{record.run_id} ended before it finished")
             if not self.store.move_stage_run(  # it may have just finished: keep its result
                     record.id, record.state, state="interrupted", result="Canceled",
                     message=message, finished_at=now()):
                 continue
+            deployments = [d for d in self.store.running_deployments()
+                           if d.stage_run_id == record.id]
+            serving = [self._close_interrupted(d, message, record.log_path)
+                       for d in deployments]
+            if serving:
+                self.store.update_stage_run(record.id,
+                                            message="; ".join([message, *serving]))
             interrupted.append(self.store.stage_run(record.id))
-            for deployment in self.store.deployments():
-                if deployment.stage_run_id == record.id and deployment.state == "running":
-                    self.store.finish_deployment(deployment.id, "interrupted", message)
+        self._close_abandoned()
         return interrupted
+
+    def _close_interrupted(self, deployment: DeploymentRecord, message: str,
+                           log_path: str | None) -> str:
+        """Close the deployment of an interrupted stage run, its environment switched back
+        if it was left on the unverified build; returns what the environment serves."""
+        environment = deployment.environment
+        lock = EnvironmentLock(self.workspace.locks_dir, environment)
+        try:
+            lock.acquire(wait=False)
+        except EnvironmentBusy:  # another process changes it now and records what it does
+            serving = f"another change of {environment} is in progress"
+        else:
+            try:
+                with RunLog(Path(log_path), None) if log_path else _NoLog() as log:
+                    self._put_back(deployment, "the process deploying it ended before it "
+                                   "was verified", log)
+                serving = self._serving(environment)
+            finally:
+                lock.release()
+        self.store.finish_deployment(deployment.id, "interrupted", f"{message}; {serving}")
+        self.journal.end(deployment.id)
+        return serving
+
+    def _close_abandoned(self) -> None:
+        """Close the deployment rows still running whose writer is gone: rollbacks (they
+        have no stage run), and deployments whose stage run was closed just before its
+        process died. The writer is gone when the journal's process has ended, or, with
+        no journal entry, when nobody holds the environment's lock."""
+        for deployment in self.store.running_deployments():
+            record = self.store.stage_run(deployment.stage_run_id) \
+                if deployment.stage_run_id is not None else None
+            if record is not None and not record.finished:
+                continue  # closed with its stage run
+            entry = self.journal.entry(deployment.id)
+            if entry is not None and process_alive(entry.pid):
+                continue
+            lock = EnvironmentLock(self.workspace.locks_dir, deployment.environment)
+            try:
+                lock.acquire(wait=False)
+            except EnvironmentBusy:
+                continue  # its writer still holds it
+            try:
+                if self.store.deployment(deployment.id).state != "running":
+                    continue  # it finished meanwhile
+                if record is not None:
+                    self.store.finish_deployment(deployment.id, record.state, record.message)
+                else:
+                    self.store.finish_deployment(
+                        deployment.id, "interrupted",
+                        f"interrupted: the process rolling back {deployment.environment} to "
+                        f"build {deployment.run_id} ended before it finished; "
+                        f"{self._serving(deployment.environment)}")
+                self.journal.end(deployment.id)
+            finally:
+                lock.release()
+        listed = self.journal.deployment_ids()  # before the rows: each entry's row exists
+        live = {d.id for d in self.store.running_deployments()}
+        for deployment_id in listed:
+            if deployment_id not in live:  # its row was closed just before its writer died
+                self.journal.end(deployment_id)
+
+
+class _NoLog:
+    """Where the lines of a recovery go when the interrupted stage run has no log."""
+
+    def __enter__(self) -> _NoLog:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def write(self, line: str) -> None:
+        pass
 
 
 def _taken_message(record: StageRunRecord) -> str:
@@ -739,15 +891,3 @@ def condition_variables(pipeline: Pipeline, run: RunRecord) -> dict[str, str]:
         "Build.RequestedFor": run.requested_by,
     })
     return variables
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

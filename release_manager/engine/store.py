@@ -431,6 +431,13 @@ class Store:
             ).fetchall()
         return [DeploymentRecord(**dict(row)) for row in rows]
 
+    def running_deployments(self) -> list[DeploymentRecord]:
+        """Deployments and rollbacks not closed yet, oldest first."""
+        rows = self._connection().execute(
+            "SELECT * FROM deployments WHERE state = 'running' ORDER BY id"
+        ).fetchall()
+        return [DeploymentRecord(**dict(row)) for row in rows]
+
     # ----------------------------------------------------------------- approvals
 
     def add_approval(

@@ -28,6 +28,7 @@ from release_manager.engine.local.context import (
 from release_manager.engine.local.deploy import DeploymentError, EnvironmentFolders
 from release_manager.engine.local.jobs import JobRun
 from release_manager.engine.local.masking import MaskedLog, Masker
+from release_manager.engine.local.process_groups import GROUPS_DIR, ProcessGroups
 from release_manager.engine.local.site_server import SiteServer, health_check, url_answers
 from release_manager.engine.local.variables import Variables
 from release_manager.engine.local.workdir import (
@@ -85,6 +86,7 @@ class LocalBackend:
         self.artifacts = ArtifactStore(self.state_dir / "artifacts")
         self.environments = EnvironmentFolders(self.state_dir / "environments")
         self.sites = SiteServer(self.state_dir, self.environments)
+        self.process_groups = ProcessGroups(self.state_dir / GROUPS_DIR)
         self.minute = minute
         self.kill_grace = kill_grace
 
@@ -150,6 +152,7 @@ class LocalBackend:
                 artifacts=self.artifacts, environments=self.environments,
                 environment=job.environment if job.kind == "deployment" else None,
                 minute=self.minute, kill_grace=self.kill_grace,
+                process_groups=self.process_groups,
             )
             out.write(f"##[section]Starting job: {label}")
             if ctx.environment:
@@ -215,6 +218,18 @@ class LocalBackend:
         before = f"release {previous}" if previous is not None else "no release"
         log.write(f"Release {run_id} is now current in {environment} (was {before}).")
         return release
+
+    def deactivate(self, environment: str, log: LogWriter) -> None:
+        """Take `environment`'s release out of service (no earlier release to go back to)."""
+        previous = self.environments.current_run(environment)
+        self.environments.clear_current(environment)
+        if previous is not None:
+            log.write(f"Release {previous} is out of service in {environment}; "
+                      "no release is current.")
+
+    def end_orphans(self) -> list[int]:
+        """End the process groups of steps whose deployment process was killed."""
+        return self.process_groups.end_orphans()
 
     def health_check(self, environment: str, url: str = "",
                      run_id: int | None = None) -> tuple[bool, str]:

@@ -12,6 +12,7 @@ from release_manager.engine.backend import CancelToken, RunContext
 from release_manager.engine.local.artifacts import ArtifactStore
 from release_manager.engine.local.deploy import EnvironmentFolders
 from release_manager.engine.local.masking import MaskedLog
+from release_manager.engine.local.process_groups import ProcessGroups
 from release_manager.engine.local.variables import Variables
 from release_manager.engine.local.workdir import RunFolders
 
@@ -66,6 +67,8 @@ class JobContext:
     deployed: list[Deployed] = field(default_factory=list)
     deadline: float | None = None
     """monotonic time at which the job's own `timeoutInMinutes` runs out"""
+    process_groups: ProcessGroups | None = None
+    """Where the steps' process groups are recorded while they run."""
 
     def expand(self, text: str) -> str:
         return self.variables.expand(text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release_manager.engine.backend import CancelToken
+from release_manager.engine.local.process_groups import ProcessGroups
 
 MAX_LINE = 64 * 1024
 """Longer lines are cut here and marked, so one endless line cannot fill memory."""
@@ -129,13 +130,16 @@ def run_process(
     timeout: float | None = None,
     grace: float = 5.0,
     script: bytes | None = None,
+    groups: ProcessGroups | None = None,
 ) -> ProcessResult:
     """Run `argv`, streaming stdout and stderr (merged, as the agent shows them) to
     `on_line` from a reader thread. Blocks until the process ends, `timeout` seconds pass
     or `cancel` is set; orphans the step left behind in its group are stopped too.
 
     With `script` (POSIX), the program gets one more argument, `/dev/fd/N`, a pipe the
-    script is written into: script text holding expanded secrets never touches a disk."""
+    script is written into: script text holding expanded secrets never touches a disk.
+    `groups` records the step's process group while it runs (POSIX), so that recovery can
+    end it if this process is killed."""
     options: dict[str, object] = {}
     if os.name == "nt":
         options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
@@ -157,6 +161,20 @@ def run_process(
     finally:
         if pipe is not None:
             os.close(pipe[0])
+    recorded = groups is not None and os.name != "nt"
+    if recorded:
+        groups.started(process.pid)
+    try:
+        return _follow(process, pipe, script, on_line, cancel, timeout, grace)
+    finally:
+        if recorded:
+            groups.ended(process.pid)
+
+
+def _follow(process: subprocess.Popen, pipe: tuple[int, int] | None, script: bytes | None,
+            on_line: Callable[[str], None], cancel: CancelToken, timeout: float | None,
+            grace: float) -> ProcessResult:
+    """Feed, read and wait for a started step's process (see `run_process`)."""
     if pipe is not None:
         threading.Thread(target=_feed, args=(pipe[1], script), daemon=True).start()
     progress = [0]

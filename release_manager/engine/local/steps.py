@@ -209,6 +209,7 @@ def run_script(step: Step, ctx: JobContext, step_ref: str, text: str) -> StepRes
         outcome = run_process(
             argv, cwd=folder, env=ctx.process_env(step), on_line=handler,
             cancel=ctx.cancel, timeout=timeout, grace=ctx.kill_grace, script=piped,
+            groups=ctx.process_groups,
         )
     finally:
         if path is not None:

@@ -15,7 +15,7 @@ from release_manager.core.identity_names import IdentityError
 from release_manager.engine.backend import CancelToken, LogWriter
 from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
-from release_manager.engine.log_follow import follow_file
+from release_manager.engine.log_follow import follow_file, still_writing
 from release_manager.engine.progress import ProgressWriter
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_session import (
@@ -289,7 +289,7 @@ class ReleaseController(QObject):
         store = self.workspace.store if self.workspace is not None else None
 
         def running() -> bool:
-            return store is not None and not store.stage_run(record.id).finished
+            return store is not None and still_writing(store, record.id)
 
         self._start(lambda: follow_file(path, sink, stop, running), lambda _: self._log_read(sink),
                     self._log_failed)
