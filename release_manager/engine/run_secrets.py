@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_manager.crash_report import remember_secret
 from release_manager.credentials import CredentialKey, CredentialStore, NoSecureStore
 from release_manager.engine.store import RunRecord, StageRunRecord
 
@@ -49,6 +50,7 @@ class RunSecrets:
     def keep(self, run_id: int, stage: str, name: str, value: str) -> str:
         """Remember a secret of build `run_id`; "" once it is in the keyring, else why
         later stages in other processes will not be able to read it."""
+        remember_secret(value)  # a crash report never shows it
         with self._lock:
             self._known[(run_id, stage, name)] = value
         try:
