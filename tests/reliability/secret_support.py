@@ -119,7 +119,12 @@ class SecretWorkspace:
     def cli(self, *args: str, stdin: str = "", keyring: bool = True) -> subprocess.CompletedProcess:
         """`release-manager ARGS --workspace ROOT`, with the test's Secret Service or,
         with `keyring=False`, no D-Bus session (so no secure keyring)."""
-        command = [sys.executable, "-m", "release_manager", *args, "--workspace", str(self.root)]
+        return self.python("-m", "release_manager", *args, "--workspace", str(self.root),
+                           stdin=stdin, keyring=keyring)
+
+    def python(self, *args: str, stdin: str = "",
+               keyring: bool = True) -> subprocess.CompletedProcess:
+        command = [sys.executable, *args]
         if keyring:
             command = ["dbus-run-session", "--", "sh", "-c", KEYRING_SESSION, "sh", *command]
         return subprocess.run(command, input=stdin, capture_output=True, text=True,

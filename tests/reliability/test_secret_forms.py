@@ -100,3 +100,24 @@ def test_a_secret_variable_without_a_value_exits_2_and_names_where_one_comes_fro
         in missing.stderr
     assert "Traceback" not in missing.stderr
     assert not leaks(missing.stderr)
+
+
+SAVE_KEY = """\
+import sys
+from pathlib import Path
+from release_manager.cli.secret_input import keyring_key
+from release_manager.credentials import CredentialStore
+CredentialStore().set(keyring_key(Path(sys.argv[1]), "DEPLOY_KEY"), sys.stdin.read())
+"""
+
+
+def test_a_secret_variable_kept_in_the_keyring_needs_no_input(space: SecretWorkspace) -> None:
+    saved = space.python("-c", SAVE_KEY, str(space.root), stdin=KEY)
+    assert saved.returncode == 0, saved.stderr
+
+    built = space.cli("run", "--secret-var", "DEPLOY_KEY")  # standard input is empty
+    assert built.returncode == 0, built.stdout + built.stderr
+    promoted = space.cli("promote", "1", "--to", "Deploy")
+    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+    assert "the token matches the key" in promoted.stdout
+    assert not leaks(built.stdout + promoted.stdout)
