@@ -50,6 +50,10 @@ class CommitOnEnter(QStyledItemDelegate):
             return True
         return super().eventFilter(editor, event)
 
+
+class VariableCells(CommitOnEnter):
+    """A secret variable's value is typed into a password field and painted as dots."""
+
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
                      index: QModelIndex | QPersistentModelIndex) -> QWidget:
         editor = super().createEditor(parent, option, index)
@@ -88,7 +92,7 @@ class RunPipelineDialog(QDialog):
             "A secret value is masked (***) in every log and never written to the release "
             "store; the run's later stages read it from the keyring")
         self.variables.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.variables.setItemDelegate(CommitOnEnter(self.variables))
+        self.variables.setItemDelegate(VariableCells(self.variables))
         self.add_button = QPushButton("Add variable")
         self.remove_button = QPushButton("Remove")
         for button in (self.add_button, self.remove_button):  # Enter never adds nor removes
