@@ -7,7 +7,6 @@ shows a traceback to the user, only what failed, where, and the report's path.
 
 from __future__ import annotations
 
-import base64
 import os
 import platform
 import re
@@ -23,6 +22,7 @@ from platformdirs import user_log_dir
 
 from release_manager.about import APP_ID, versions
 from release_manager.core.atomic_file import write_text_atomic
+from release_manager.core.secret_forms import secret_forms
 
 MASK = "***"
 CLI_CRASH_EXIT = 70
@@ -69,8 +69,7 @@ def _secret_values() -> list[str]:
                   if SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH)
     forms = set(values)
     for value in values:
-        forms.add(base64.b64encode(value.encode()).decode())
-        forms.add(urllib.parse.quote(value, safe=""))
+        forms.update(secret_forms(value))
         forms.add(urllib.parse.quote_plus(value))
     return sorted(forms, key=len, reverse=True)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from release_manager.cli.secret_input import SecretInputError, read_secret_values
 from release_manager.cli.stop_signals import StopSignals
 from release_manager.core.identity_names import IdentityError
 from release_manager.core.pipeline_yaml import PipelineLoadError
@@ -40,6 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     run.add_argument("--branch", help="branch to build (default: the workspace's branch)")
     run.add_argument("--var", action="append", default=[], metavar="K=V",
                      help="a variable for this run (repeatable)")
+    run.add_argument("--secret-var", action="append", default=[], metavar="NAME",
+                     help="a secret variable for this run (repeatable): its value is read "
+                          "from standard input, one line per name in this order, or from the "
+                          "keyring (account secret-variable:<workspace>|NAME), never from the "
+                          "command line; masked in every log, never written to the store")
     run.set_defaults(func=cmd_run)
 
     status = subparsers.add_parser("status", parents=[common],
@@ -137,17 +143,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 @on_workspace
-def cmd_run(args: argparse.Namespace, _workspace: Workspace,
+def cmd_run(args: argparse.Namespace, workspace: Workspace,
             promoter: Promoter) -> int:
     try:
         variables = dict(item.split("=", 1) for item in args.var)
     except ValueError:
         print("release-manager: --var takes NAME=VALUE", file=sys.stderr)
         return 2
+    problem = _secret_names_problem(args.secret_var, variables)
+    if problem:
+        print(f"release-manager: {problem}", file=sys.stderr)
+        return 2
+    try:
+        secrets = read_secret_values(args.secret_var, workspace.root)
+    except SecretInputError as missing:
+        print(f"release-manager: {missing}", file=sys.stderr)
+        return 2
     with StopSignals() as stop:
         run, results = promoter.run_pipeline(
             current_identity(args.identity), branch=args.branch, variables=variables,
-            log=None if args.json else PrintLog(), cancel=stop.token,
+            log=None if args.json else PrintLog(), secrets=secrets, cancel=stop.token,
         )
     if args.json:
         print(json.dumps({"build": run.id, "branch": run.branch, "commit": run.commit_id,
@@ -159,6 +174,14 @@ def cmd_run(args: argparse.Namespace, _workspace: Workspace,
     code = max((r.exit_code for r in results), default=0)
     return stop.exit_code(code, "; ".join(f"build {run.id}: {r.state}: {r.message}"
                                           for r in results))
+
+
+def _secret_names_problem(names: list[str], variables: dict[str, str]) -> str:
+    if any(not name.strip() or "=" in name for name in names):
+        return ("--secret-var takes a NAME only; its value is read from standard input or "
+                "the keyring, never from the command line")
+    twice = sorted({name for name in names if names.count(name) > 1} | set(names) & set(variables))
+    return f"variable {twice[0]} is given twice" if twice else ""
 
 
 @on_workspace

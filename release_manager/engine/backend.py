@@ -61,6 +61,8 @@ class RunContext:
     """Names of variables whose values are masked (***) in every log line."""
     output_variables: dict[str, str] = field(default_factory=dict)
     """Output variables set by earlier stages (`Stage.Job.Step.var` → value)."""
+    secret_outputs: frozenset[str] = frozenset()
+    """Names of the output variables that are secret (masked like secret variables)."""
 
 
 @dataclass
@@ -83,6 +85,8 @@ class StageOutcome:
     """Output variables this stage set, as `Job.Step.var` → value."""
     release_path: Path | None = None
     """For a deployment: the folder of the release it installed."""
+    secret_outputs: frozenset[str] = frozenset()
+    """Which of `outputs` are secret: never stored, masked wherever they surface."""
 
 
 @dataclass

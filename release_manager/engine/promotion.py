@@ -18,6 +18,7 @@ from pathlib import Path
 
 from release_manager.core import expressions
 from release_manager.core.model import ModelError, Pipeline, Stage, Variable
+from release_manager.crash_report import scrub
 from release_manager.engine import approval_policy
 from release_manager.engine.approval_policy import ApprovalRefused
 from release_manager.engine.backend import (
@@ -32,6 +33,7 @@ from release_manager.engine.deployment_journal import JOURNAL_DIR, DeploymentJou
 from release_manager.engine.liveness import process_alive
 from release_manager.engine.locks import EnvironmentBusy, EnvironmentLock
 from release_manager.engine.run_log import RunLog
+from release_manager.engine.run_secrets import QUEUE_TIME, RunSecrets, stage_secrets
 from release_manager.engine.store import (
     ApprovalRecord,
     DecisionRecord,
@@ -40,6 +42,7 @@ from release_manager.engine.store import (
     StageRunRecord,
     StageTaken,
     now,
+    with_secret_names,
 )
 from release_manager.engine.workspace import Workspace
 
@@ -130,29 +133,48 @@ class Promoter:
         self.journal = DeploymentJournal(workspace.state_dir / JOURNAL_DIR)
         self._tokens: dict[int, CancelToken] = {}
         self._tokens_guard = threading.Lock()
+        self.secrets = RunSecrets(workspace.root)
+        """Values of the runs' secrets, which the store never holds."""
+        self._unkept: dict[int, list[str]] = {}
+        """Per build: why secrets learnt here could not be put in a secure keyring."""
         self.recover_interrupted()
 
     # ----------------------------------------------------------------- runs
 
     def queue_run(
         self, actor: str, branch: str | None = None, variables: dict[str, str] | None = None,
-        reason: str = "Manual",
+        reason: str = "Manual", secrets: dict[str, str] | None = None,
     ) -> RunRecord:
+        """`secrets`: secret queue-time variables, never written to the store (their
+        names are; their values go to the keyring for the run's later stages)."""
+        secrets = dict(secrets or {})
+        plain = {k: v for k, v in (variables or {}).items() if k not in secrets}
         ref, commit = self.workspace.backend.source_info(branch)
-        run = self.store.add_run(ref, commit, reason, actor, dict(variables or {}))
+        run = self.store.add_run(ref, commit, reason, actor, plain, secrets)
+        for name, value in secrets.items():
+            if problem := self._keep(run.id, QUEUE_TIME, name, value, f"Secret variable {name}"):
+                self._unkept.setdefault(run.id, []).append(problem)
         self.store.audit(actor, "queue run", f"build {run.id}", branch=ref, reason=reason,
-                         variables=sorted(run.variables))
+                         variables=sorted([*run.variables, *run.secret_variables]))
         return run
+
+    def _keep(self, run_id: int, stage: str, name: str, value: str, what: str) -> str:
+        """Keep a secret for the run's later stages; "" when it is in the keyring, else
+        what the run's log says about it."""
+        problem = self.secrets.keep(run_id, stage, name, value)
+        return problem and (
+            f"{what} is known to this process only, so a stage of build {run_id} promoted "
+            f"from another process (another command, the window) cannot read it: {problem}")
 
     def run_pipeline(
         self, actor: str, branch: str | None = None, variables: dict[str, str] | None = None,
         reason: str = "Manual", log: LogWriter | None = None,
-        cancel: CancelToken | None = None,
+        cancel: CancelToken | None = None, secrets: dict[str, str] | None = None,
     ) -> tuple[RunRecord, list[PromotionResult]]:
         """Queue a run and run the stages that depend on nothing (the build). Later stages
         are promoted to, one click each."""
         pipeline = self.workspace.load_pipeline()
-        run = self.queue_run(actor, branch, variables, reason)
+        run = self.queue_run(actor, branch, variables, reason, secrets)
         results = []
         for stage in pipeline.stages:
             if stage.kind == "stage" and not pipeline.dependencies(stage.name):
@@ -521,17 +543,28 @@ class Promoter:
                                                    stage_run.requested_by)
             self.journal.begin(deployment.id, name, self.current_build(name))
             deployments.append(deployment)
+        earlier = self.store.stage_runs(run.id)
+        secrets = stage_secrets(self.secrets, run, earlier)
+        for warning in [*self._unkept.get(run.id, []), *secrets.warnings(run.id)]:
+            run_log.write(f"##[warning]{warning}")
+        outputs = self._earlier_outputs(earlier)
+        outputs.update(secrets.outputs)
         context = RunContext(
             run_id=run.id, branch=run.branch, commit=run.commit_id, reason=run.reason,
-            requested_by=run.requested_by, variables=dict(run.variables),
-            output_variables=self._earlier_outputs(run.id),
+            requested_by=run.requested_by, variables={**run.variables, **secrets.variables},
+            secrets=frozenset(secrets.variables), output_variables=outputs,
+            secret_outputs=frozenset(secrets.outputs),
         )
         try:
             outcome = self.workspace.backend.run_stage(pipeline, stage, context, run_log,
                                                        token)
         except Exception as error:  # a backend fault must still end in a recorded state
-            run_log.write(f"##[error]{type(error).__name__}: {error}")
-            outcome = StageOutcome("Failed", f"the backend failed: {error}")
+            run_log.write(scrub(f"##[error]{type(error).__name__}: {error}"))
+            outcome = StageOutcome("Failed", scrub(f"the backend failed: {error}"))
+        for name in outcome.secret_outputs:
+            if problem := self._keep(run.id, stage.name, name, outcome.outputs[name],
+                                     f"Secret output {stage.name}.{name}"):
+                run_log.write(f"##[warning]{problem}")
         if outcome.result in ("Succeeded", "SucceededWithIssues"):
             outcome = self._health_checks(checks, outcome, run_log, run.id)
             if token.cancelled and outcome.result != "Failed":
@@ -604,7 +637,8 @@ class Promoter:
             run_log.write(f"##[section]Health check of {name}: {seen}")
             if not healthy:
                 return StageOutcome("Failed", f"the health check of {name} failed: {seen}",
-                                    outcome.steps, outcome.outputs, outcome.release_path)
+                                    outcome.steps, outcome.outputs, outcome.release_path,
+                                    outcome.secret_outputs)
         return outcome
 
     def _finish(
@@ -614,7 +648,8 @@ class Promoter:
         state = RESULT_STATES.get(outcome.result, "failed")
         record = self.store.update_stage_run(
             stage_run.id, state=state, result=outcome.result, message=outcome.message,
-            outputs=outcome.outputs, finished_at=now(),
+            outputs=with_secret_names(outcome.outputs, outcome.secret_outputs),
+            finished_at=now(),
         )
         for deployment in deployments:
             self.store.finish_deployment(deployment.id, state, outcome.message)
@@ -748,11 +783,14 @@ class Promoter:
         )
         return result.stdout.splitlines() if result.returncode == 0 else []
 
-    def _earlier_outputs(self, run_id: int) -> dict[str, str]:
+    @staticmethod
+    def _earlier_outputs(records: list[StageRunRecord]) -> dict[str, str]:
+        """The outputs of the run's stages so far (secret ones are not in the store)."""
         outputs = {}
-        for record in self.store.stage_runs(run_id):
+        for record in records:
             for name, value in record.outputs.items():
-                outputs[f"{record.stage}.{name}"] = value
+                if name not in record.secret_outputs:
+                    outputs[f"{record.stage}.{name}"] = value
         return outputs
 
     # ----------------------------------------------------------------- recovery

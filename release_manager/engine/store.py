@@ -12,7 +12,7 @@ import getpass
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -129,7 +129,11 @@ class RunRecord:
     reason: str
     requested_by: str
     variables: dict[str, str]
+    """The queue-time variables that are not secret."""
     created_at: str
+    secret_variables: tuple[str, ...] = ()
+    """Names of the secret queue-time variables: their values are never in the store
+    (engine/run_secrets.py keeps them)."""
 
 
 @dataclass(frozen=True)
@@ -152,11 +156,14 @@ class StageRunRecord:
     started_at: str | None
     finished_at: str | None
     outputs: dict[str, str]
+    """Output variables by `Job.step.var`; a secret one shows as ***."""
     log_path: str | None
     pid: int | None
     started_by: str | None = None
     """Who started the work: the promoter, or, for a request that waited for approval,
     the approver whose approval completed it."""
+    secret_outputs: tuple[str, ...] = ()
+    """Names of the outputs that are secret: their values are never in the store."""
 
     @property
     def finished(self) -> bool:
@@ -281,13 +288,15 @@ class Store:
 
     def add_run(
         self, branch: str, commit_id: str, reason: str, requested_by: str,
-        variables: dict[str, str],
+        variables: dict[str, str], secret_names: Iterable[str] = (),
     ) -> RunRecord:
+        """`secret_names`: queue-time secrets, recorded by name only."""
+        stored = with_secret_names(variables, secret_names)
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (branch, commit_id, reason, requested_by, variables, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (branch, commit_id, reason, requested_by, json.dumps(variables), now()),
+                (branch, commit_id, reason, requested_by, json.dumps(stored), now()),
             )
         return self.run(int(cursor.lastrowid or 0))
 
@@ -535,15 +544,36 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+SECRET_ENTRY = {"secret": True}
+"""What the store holds for a secret variable or output: its name, never its value."""
+MASK = "***"
+
+
+def with_secret_names(values: dict[str, str], secret_names: Iterable[str]) -> dict:
+    """`values` as stored: each name in `secret_names` marked secret, without its value."""
+    secret = set(secret_names)
+    stored: dict[str, object] = {k: v for k, v in values.items() if k not in secret}
+    stored.update((name, SECRET_ENTRY) for name in secret)
+    return stored
+
+
+def _secret_names(stored: dict[str, object]) -> tuple[str, ...]:
+    return tuple(sorted(name for name, value in stored.items() if value == SECRET_ENTRY))
+
+
 def _run(row: sqlite3.Row) -> RunRecord:
     values = dict(row)
-    values["variables"] = json.loads(values["variables"])
+    stored = json.loads(values["variables"])
+    values["secret_variables"] = _secret_names(stored)
+    values["variables"] = {k: v for k, v in stored.items() if isinstance(v, str)}
     return RunRecord(**values)
 
 
 def _stage_run(row: sqlite3.Row) -> StageRunRecord:
     values = dict(row)
-    values["outputs"] = json.loads(values["outputs"])
+    stored = json.loads(values["outputs"])
+    values["secret_outputs"] = _secret_names(stored)
+    values["outputs"] = {k: v if isinstance(v, str) else MASK for k, v in stored.items()}
     return StageRunRecord(**values)
 
 

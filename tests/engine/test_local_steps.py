@@ -332,7 +332,7 @@ def test_the_job_timeout_stops_the_running_step(backend):
     assert "next" not in log.lines
 
 
-def test_a_secret_output_variable_stays_in_its_job(backend):
+def test_a_secret_output_variable_is_returned_marked_secret_and_masked(backend):
     pipeline, stage = job_stage(
         Step("bash", "key=$(printf 'k-%s' 99)\n"
                      'echo "##vso[task.setvariable variable=key;isOutput=true;issecret=true]$key"',
@@ -341,6 +341,7 @@ def test_a_secret_output_variable_stays_in_its_job(backend):
     )
     outcome, log = run(backend, pipeline, stage)
     assert outcome.result == "Succeeded"
-    assert outcome.outputs == {}  # what is recorded for later stages holds no secret
+    assert outcome.outputs == {"Job.mint.key": "k-99"}  # for later stages, marked secret
+    assert outcome.secret_outputs == {"Job.mint.key"}
     assert "same job sees it: ***" in log.lines
     assert "k-99" not in log.text

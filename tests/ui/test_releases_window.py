@@ -3,6 +3,7 @@ workspace: run, promote with the confirmation sheet, approvals, rollback, cancel
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -596,3 +597,38 @@ def test_saving_approvals_leaves_the_other_pipelines_of_the_folder_as_they_were(
     assert policy is not None and policy.approvers == ["ops@contoso.com"]
     assert web.editor.pipeline.environments["web-prod"].approval.approvers == [
         "alice@contoso.com"]
+
+
+def test_a_secret_variable_of_the_run_dialog_is_masked_and_never_stored(
+        qtbot, open_window, demo: Path) -> None:
+    secret = "k3y/va+lue:9"
+    encoded = base64.b64encode(secret.encode()).decode()
+    pipeline = demo.read_text()
+    demo.write_text(pipeline.replace(
+        "    - script: python3 -m unittest discover",
+        "    - script: |\n"
+        "        echo \"key: $(DEPLOY_KEY)\"\n"
+        "        printf '%s' \"$(DEPLOY_KEY)\" | base64\n"
+        "      displayName: 'Show the key'\n"
+        "    - script: python3 -m unittest discover", 1))
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    qtbot.mouseClick(panel.dashboard.run_button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, RunPipelineDialog)
+    dialog.add_variable("DEPLOY_KEY", secret)
+    dialog.variables.setCurrentCell(0, 2)
+    qtbot.keyClick(dialog.variables, Qt.Key.Key_Space)  # tick "Secret"
+    result = finish(qtbot, controller,
+                    lambda: qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton))
+    assert result.state == "succeeded", result.message
+
+    log = "\n".join(window.log_panel.view.lines())
+    assert "key: ***" in log
+    assert secret not in log and encoded not in log
+    run = controller.workspace.store.run(1)
+    assert (run.variables, run.secret_variables) == ({}, ("DEPLOY_KEY",))
+    state = demo.parent / ".release-manager"
+    for path in state.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert secret.encode() not in data and encoded.encode() not in data, path

@@ -4,7 +4,7 @@ Enter elsewhere runs; no Enter adds or removes a row."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QStyleOptionViewItem
 
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
 
@@ -59,3 +59,39 @@ def test_enter_after_remove_removes_nothing_more(qtbot) -> None:
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.remove_button, Qt.Key.Key_Return)
     assert dialog.variable_values() == {"two": "1"}
+
+
+def test_a_variable_marked_secret_is_typed_and_shown_as_dots(qtbot) -> None:
+    dialog = shown(qtbot)
+    dialog.add_variable("greeting", "hello")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    editor = cell_editor(qtbot)
+    qtbot.keyClicks(editor, "DEPLOY_KEY")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.variables)
+    dialog.variables.setCurrentCell(1, 2)
+    qtbot.keyClick(dialog.variables, Qt.Key.Key_Space)  # tick "Secret"
+    qtbot.waitUntil(lambda: dialog.variables.item(1, 2).checkState() == Qt.CheckState.Checked)
+
+    dialog.variables.setCurrentCell(1, 1)
+    qtbot.keyClick(dialog.variables, Qt.Key.Key_F2)
+    editor = cell_editor(qtbot)
+    assert editor.echoMode() == QLineEdit.EchoMode.Password
+    qtbot.keyClicks(editor, "k3y/va+lue")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.variables.item(1, 1).text() == "k3y/va+lue")
+
+    delegate = dialog.variables.itemDelegate()
+    shown_text = [delegate_text(delegate, dialog.variables, row) for row in (0, 1)]
+    assert shown_text == ["hello", "\u2022" * 8]
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.variables, Qt.Key.Key_Return)
+    assert dialog.variable_values() == {"greeting": "hello"}
+    assert dialog.secret_values() == {"DEPLOY_KEY": "k3y/va+lue"}
+
+
+def delegate_text(delegate, table, row: int) -> str:
+    """The text the value cell of `row` is painted with."""
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, table.model().index(row, 1))
+    return option.text

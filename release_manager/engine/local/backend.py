@@ -29,6 +29,7 @@ from release_manager.engine.local.deploy import DeploymentError, EnvironmentFold
 from release_manager.engine.local.jobs import JobRun
 from release_manager.engine.local.masking import MaskedLog, Masker
 from release_manager.engine.local.process_groups import GROUPS_DIR, ProcessGroups
+from release_manager.engine.local.runtime_values import RuntimeValues
 from release_manager.engine.local.site_server import SiteServer, health_check, url_answers
 from release_manager.engine.local.variables import Variables
 from release_manager.engine.local.workdir import (
@@ -103,7 +104,9 @@ class LocalBackend:
         log: LogWriter,
         cancel: CancelToken,
     ) -> StageOutcome:
-        masker = Masker([run.variables[n] for n in run.secrets if n in run.variables])
+        masker = Masker([run.variables[n] for n in run.secrets if n in run.variables]
+                        + [run.output_variables[n] for n in run.secret_outputs
+                           if n in run.output_variables])
         out = MaskedLog(log, masker)
         if stage.kind != "stage":
             message = f"Stage '{stage.name}' is a {stage.kind} that only Azure can expand; skipped"
@@ -122,6 +125,7 @@ class LocalBackend:
         out.write(how)
         results: dict[str, str] = {}
         outputs: dict[str, str] = {}
+        secret_outputs: set[str] = set()
         step_outcomes: list[StepOutcome] = []
         failure = ""
         message = ""
@@ -162,6 +166,7 @@ class LocalBackend:
             out.write(f"##[section]Finishing job: {label} ({results[job.name]})")
             step_outcomes += job_run.outcomes
             outputs.update(ctx.outputs)
+            secret_outputs.update(ctx.secret_outputs)
             if job_run.failure and not failure:
                 failure = job_run.failure
             message = message or job_run.message
@@ -170,7 +175,8 @@ class LocalBackend:
         result = self._stage_result(list(results.values()), cancel.cancelled)
         message = failure or message or ("canceled" if result == CANCELED else "")
         out.write(f"##[section]Stage {stage.label}: {result}")
-        return StageOutcome(result, message, step_outcomes, outputs, release_path)
+        return StageOutcome(result, message, step_outcomes, outputs, release_path,
+                            frozenset(secret_outputs))
 
     @staticmethod
     def _stage_result(results: list[str], cancelled: bool) -> str:
@@ -196,9 +202,12 @@ class LocalBackend:
             environment=job.environment if job.kind == "deployment" else None,
         ).items():
             variables.set(name, value)
-        note = out.write
+        def note(message: str) -> None:
+            out.write(f"##[warning]{message}")
+
+        runtime = RuntimeValues(run.output_variables, run.secret_outputs, variables, note)
         for entries in (pipeline.variables, stage.variables, job.variables):
-            variables.add_entries(entries, run.variables, lambda m: note(f"##[warning]{m}"))
+            variables.add_entries(entries, run.variables, note, runtime)
         for name, value in run.variables.items():
             variables.set(name, value, secret=name in run.secrets)
         for value in variables.secret_values():

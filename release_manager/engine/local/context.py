@@ -63,6 +63,8 @@ class JobContext:
     """Seconds in one minute of `timeoutInMinutes` (60; tests shorten it)."""
     kill_grace: float
     outputs: dict[str, str] = field(default_factory=dict)
+    secret_outputs: set[str] = field(default_factory=set)
+    """Which of `outputs` are secret."""
     path_prepend: list[str] = field(default_factory=list)
     deployed: list[Deployed] = field(default_factory=list)
     deadline: float | None = None

@@ -1,7 +1,9 @@
-"""Secret values never reach a log line: each is replaced by `***`."""
+"""Secret values never reach a log line: each, and each of its encoded forms (base64,
+URL, JSON: core/secret_forms.py), is replaced by `***`."""
 
 from __future__ import annotations
 
+from release_manager.core.secret_forms import secret_forms
 from release_manager.crash_report import remember_secret
 
 MASK = "***"
@@ -19,10 +21,12 @@ class Masker:
         """Register a secret; a multi-line value is also masked line by line, since
         output arrives one line at a time."""
         remember_secret(value)  # nor a crash report
-        parts = [value, *value.splitlines()]
-        for part in parts:
-            if part.strip() and part not in self._values:
-                self._values.append(part)
+        for part in [value, *value.splitlines()]:
+            if not part.strip():
+                continue
+            for form in secret_forms(part):
+                if form not in self._values:
+                    self._values.append(form)
         self._values.sort(key=len, reverse=True)
 
     def mask(self, line: str) -> str:

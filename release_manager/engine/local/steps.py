@@ -89,12 +89,10 @@ class OutputHandler:
             self.ctx.log.masker.add(command.data)
         if command.flag("isoutput"):
             self.ctx.variables.set(f"{self.step_ref}.{name}", command.data, secret=secret)
-            if secret:
-                # Outputs are recorded for later stages; a secret is never recorded.
-                self.ctx.log.write(f"##[warning]Secret output variable '{name}' is available "
-                                   "to this job only; secrets are not passed to later stages")
-            else:
-                self.ctx.outputs[f"{self.ctx.job.name}.{self.step_ref}.{name}"] = command.data
+            output = f"{self.ctx.job.name}.{self.step_ref}.{name}"
+            self.ctx.outputs[output] = command.data
+            if secret:  # later stages get it, the store never holds it
+                self.ctx.secret_outputs.add(output)
         else:
             self.ctx.variables.set(name, command.data, secret=secret)
 

@@ -12,6 +12,8 @@ from release_manager.core.model import Variable, VariableEntry, VariableGroup
 
 MACRO = re.compile(r"\$\(([A-Za-z0-9_.\- ]+)\)")
 """A `$(name)` macro. Unknown names are left as written, as Azure does."""
+RUNTIME = re.compile(r"\s*\$\[(.*)\]\s*", re.DOTALL)
+"""A runtime expression: the whole value is `$[ … ]`."""
 
 
 def agent_os() -> str:
@@ -83,14 +85,22 @@ class Variables:
         entries: Iterable[VariableEntry],
         overridden: Mapping[str, str],
         note: Callable[[str], None],
+        runtime: Callable[[str], tuple[str, bool]] | None = None,
     ) -> None:
         """Add a pipeline/stage/job `variables:` list. A value may use earlier variables'
-        macros; queue-time values (`overridden`) win; groups and templates cannot be
-        resolved on this machine, which `note` is told."""
+        macros; a `$[ … ]` value is a runtime expression `runtime` evaluates (to its value
+        and whether it is secret); queue-time values (`overridden`) win; groups and
+        templates cannot be resolved on this machine, which `note` is told."""
         lowered = {name.lower() for name in overridden}
         for entry in entries:
             if isinstance(entry, Variable):
-                if entry.name.lower() not in lowered:
+                if entry.name.lower() in lowered:
+                    continue
+                found = RUNTIME.fullmatch(entry.value)
+                if found and runtime is not None:
+                    value, secret = runtime(found.group(1))
+                    self.set(entry.name, value, secret=secret)
+                else:
                     self.set(entry.name, self.expand(entry.value))
             elif isinstance(entry, VariableGroup):
                 note(f"Variable group '{entry.group}' lives in Azure DevOps; its variables "

@@ -331,11 +331,13 @@ class ReleaseController(QObject):
         self.refresh()
 
     def run_pipeline(self, branch: str | None = None,
-                     variables: dict[str, str] | None = None) -> bool:
+                     variables: dict[str, str] | None = None,
+                     secrets: dict[str, str] | None = None) -> bool:
+        """`secrets`: secret variables, which the engine never writes to the store."""
         def work(promoter: Promoter, actor: str, log: LogWriter,
                  token: CancelToken) -> PromotionResult:
             run, results = promoter.run_pipeline(actor, branch, variables, log=log,
-                                                 cancel=token)
+                                                 cancel=token, secrets=secrets)
             self.branches = git_branches(promoter.workspace.root)
             if not results:
                 return PromotionResult("succeeded", f"build {run.id} queued")

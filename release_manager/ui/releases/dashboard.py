@@ -238,7 +238,8 @@ class ReleasesDashboard(QWidget):
         dialog = RunPipelineDialog(self.controller.branches, self,
                                    edits.unsaved_for_run() if edits is not None else None)
         dialog.accepted.connect(lambda: act(edits, dialog.save_first, lambda: (
-            self.controller.run_pipeline(dialog.branch(), dialog.variable_values()))))
+            self.controller.run_pipeline(dialog.branch(), dialog.variable_values(),
+                                         dialog.secret_values()))))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 

@@ -1,8 +1,10 @@
-"""The Run pipeline dialog: a branch and the run's variables, as Azure's run dialog asks."""
+"""The Run pipeline dialog: a branch and the run's variables, as Azure's run dialog asks;
+a variable marked secret is typed and shown as dots, masked in every log and never
+written to the store (the engine keeps it in the keyring for the run's later stages)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -13,8 +15,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,6 +28,14 @@ from PySide6.QtWidgets import (
 from release_manager.ui.releases.unsaved import SaveFirst, UnsavedEdits, warning_label
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+NAME, VALUE, SECRET = range(3)
+HIDDEN = "\u2022" * 8
+"""What a secret value's cell shows (its length is not told either)."""
+
+
+def _is_secret(index: QModelIndex | QPersistentModelIndex) -> bool:
+    secret = index.siblingAtColumn(SECRET).data(Qt.ItemDataRole.CheckStateRole)
+    return secret == Qt.CheckState.Checked.value or secret == Qt.CheckState.Checked
 
 
 class CommitOnEnter(QStyledItemDelegate):
@@ -37,6 +49,23 @@ class CommitOnEnter(QStyledItemDelegate):
             self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
             return True
         return super().eventFilter(editor, event)
+
+
+class VariableCells(CommitOnEnter):
+    """A secret variable's value is typed into a password field and painted as dots."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        if index.column() == VALUE and _is_secret(index) and isinstance(editor, QLineEdit):
+            editor.setEchoMode(QLineEdit.EchoMode.Password)
+        return editor
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if index.column() == VALUE and _is_secret(index) and option.text:  # type: ignore[attr-defined]
+            option.text = HIDDEN  # type: ignore[attr-defined]
 
 
 class RunPipelineDialog(QDialog):
@@ -54,11 +83,16 @@ class RunPipelineDialog(QDialog):
         self.branch_combo.addItems(branches)
         self.branch_combo.setToolTip("The branch to build (type another name if needed)")
 
-        self.variables = QTableWidget(0, 2)
-        self.variables.setHorizontalHeaderLabels(["Variable", "Value"])
-        self.variables.horizontalHeader().setStretchLastSection(True)
+        self.variables = QTableWidget(0, 3)
+        self.variables.setHorizontalHeaderLabels(["Variable", "Value", "Secret"])
+        header = self.variables.horizontalHeader()
+        header.setSectionResizeMode(VALUE, header.ResizeMode.Stretch)
+        header.setSectionResizeMode(SECRET, header.ResizeMode.ResizeToContents)
+        self.variables.horizontalHeaderItem(SECRET).setToolTip(
+            "A secret value is masked (***) in every log and never written to the release "
+            "store; the run's later stages read it from the keyring")
         self.variables.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.variables.setItemDelegate(CommitOnEnter(self.variables))
+        self.variables.setItemDelegate(VariableCells(self.variables))
         self.add_button = QPushButton("Add variable")
         self.remove_button = QPushButton("Remove")
         for button in (self.add_button, self.remove_button):  # Enter never adds nor removes
@@ -94,11 +128,17 @@ class RunPipelineDialog(QDialog):
         if unsaved is not None:
             self.run_button.setText("Run the saved version")
 
-    def add_variable(self, name: str, value: str) -> None:
+    def add_variable(self, name: str, value: str, secret: bool = False) -> None:
         row = self.variables.rowCount()
         self.variables.insertRow(row)
-        self.variables.setItem(row, 0, QTableWidgetItem(name))
-        self.variables.setItem(row, 1, QTableWidgetItem(value))
+        self.variables.setItem(row, NAME, QTableWidgetItem(name))
+        self.variables.setItem(row, VALUE, QTableWidgetItem(value))
+        mark = QTableWidgetItem()
+        mark.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
+                      | Qt.ItemFlag.ItemIsSelectable)
+        mark.setCheckState(Qt.CheckState.Checked if secret else Qt.CheckState.Unchecked)
+        mark.setToolTip("Secret: masked in every log, never written to the store")
+        self.variables.setItem(row, SECRET, mark)
         if not name:
             self.variables.editItem(self.variables.item(row, 0))
 
@@ -110,11 +150,19 @@ class RunPipelineDialog(QDialog):
         return self.branch_combo.currentText().strip() or None
 
     def variable_values(self) -> dict[str, str]:
+        """The variables not marked secret."""
+        return self._values(secret=False)
+
+    def secret_values(self) -> dict[str, str]:
+        """The variables marked secret."""
+        return self._values(secret=True)
+
+    def _values(self, secret: bool) -> dict[str, str]:
         values = {}
         for row in range(self.variables.rowCount()):
-            name, value = (self.variables.item(row, c) for c in (0, 1))
+            name, value = (self.variables.item(row, c) for c in (NAME, VALUE))
             key = name.text().strip() if name else ""
-            if key:
+            if key and _is_secret(self.variables.model().index(row, NAME)) == secret:
                 values[key] = value.text() if value else ""
         return values
 
