@@ -25,6 +25,11 @@ from release_manager.engine.backend import (
     RunContext,
     StageOutcome,
 )
+from release_manager.engine.build_definition import (
+    BuildDefinition,
+    build_definition,
+    definition_note,
+)
 from release_manager.engine.business_hours import closed_reason
 from release_manager.engine.checks import Check, has_check, stage_checks
 from release_manager.engine.locks import EnvironmentBusy, EnvironmentLock
@@ -76,6 +81,9 @@ class PendingApproval:
     closed: str = ""
     """Why the approval that completes this request would be refused now (the business
     hours of its environments are closed); "" when it would start the deployment."""
+    definition: str = ""
+    """What the deployment would run: the build's own definition, and how the file on
+    disk differs from it in this stage."""
 
     @property
     def approvers(self) -> list[str]:
@@ -108,6 +116,9 @@ class PromotionPlan:
     condition_met: bool | None
     explanation: str
     blockers: list[str] = field(default_factory=list)
+    definition: str = ""
+    """What runs: the build's own definition, and how the file on disk differs from it
+    in this stage (or that the build predates kept definitions)."""
 
 
 Clock = Callable[[], datetime]
@@ -131,13 +142,22 @@ class Promoter:
 
     def queue_run(
         self, actor: str, branch: str | None = None, variables: dict[str, str] | None = None,
-        reason: str = "Manual",
+        reason: str = "Manual", definition: str | None = None,
     ) -> RunRecord:
+        """A new build; it keeps `definition` (default: the pipeline file's text now) and
+        runs it in every stage, whatever the file becomes."""
+        if definition is None:
+            definition = self.workspace.read_definition()[0]
         ref, commit = self.workspace.backend.source_info(branch)
-        run = self.store.add_run(ref, commit, reason, actor, dict(variables or {}))
+        run = self.store.add_run(ref, commit, reason, actor, dict(variables or {}),
+                                 definition)
         self.store.audit(actor, "queue run", f"build {run.id}", branch=ref, reason=reason,
-                         variables=sorted(run.variables))
+                         variables=sorted(run.variables), definition=run.definition)
         return run
+
+    def definition(self, run: RunRecord) -> BuildDefinition:
+        """The pipeline build `run` runs (see engine.build_definition)."""
+        return build_definition(self.workspace, run)
 
     def run_pipeline(
         self, actor: str, branch: str | None = None, variables: dict[str, str] | None = None,
@@ -146,8 +166,8 @@ class Promoter:
     ) -> tuple[RunRecord, list[PromotionResult]]:
         """Queue a run and run the stages that depend on nothing (the build). Later stages
         are promoted to, one click each."""
-        pipeline = self.workspace.load_pipeline()
-        run = self.queue_run(actor, branch, variables, reason)
+        text, pipeline = self.workspace.read_definition()
+        run = self.queue_run(actor, branch, variables, reason, text)
         results = []
         for stage in pipeline.stages:
             if stage.kind == "stage" and not pipeline.dependencies(stage.name):
@@ -160,10 +180,10 @@ class Promoter:
         self, run_id: int, stage_name: str, actor: str, *, log: LogWriter | None = None,
         cancel: CancelToken | None = None, wait_for_lock: bool = True,
     ) -> PromotionResult:
-        pipeline = self.workspace.load_pipeline()
         try:
-            stage = pipeline.stage(stage_name)
             run = self.store.run(run_id)
+            pipeline = self.definition(run).pipeline
+            stage = pipeline.stage(stage_name)
         except (ModelError, KeyError) as missing:
             return PromotionResult("refused", str(missing).strip("'\""))
         latest = self.store.latest_stage_run(run.id, stage.name)
@@ -291,16 +311,19 @@ class Promoter:
         closed as timed out on the way."""
         pending = []
         moment = moment or self.clock()
-        pipeline: Pipeline | None = None
+        definitions: dict[int, BuildDefinition] = {}
         for approval in self.store.approvals("pending"):
             if approval_policy.is_expired(approval.timeout_at, moment):
                 self._time_out(approval)
                 continue
-            pipeline = pipeline or self.workspace.load_pipeline()
+            if approval.run_id not in definitions:
+                definitions[approval.run_id] = self.definition(self.store.run(approval.run_id))
+            definition = definitions[approval.run_id]
             pending.append(PendingApproval(
                 approval, self.store.decisions(approval.id),
                 approval_policy.required_approvals(approval.policy),
-                self._closed_for_approval(pipeline, approval.stage, moment),
+                self._closed_for_approval(definition.pipeline, approval.stage, moment),
+                definition_note(self.workspace, definition, approval.stage),
             ))
         return pending
 
@@ -354,8 +377,9 @@ class Promoter:
         if not open_approvals:  # another decision closed them since the stage run was read
             return self._closed_by_other(stage_run)
         verb = "approve" if decision == "approved" else "reject"
+        pipeline = self.definition(self.store.run(run_id)).pipeline
         if decision == "approved" and self._would_complete(stage_run, actor):
-            closed = self._closed_for_approval(self.workspace.load_pipeline(), stage_name)
+            closed = self._closed_for_approval(pipeline, stage_name)
             if closed:
                 self.store.audit(actor, "approve refused", f"build {run_id} → {stage_name}",
                                  reasons=[closed])
@@ -371,10 +395,8 @@ class Promoter:
             except ApprovalRefused as refusal:
                 refusals.append(str(refusal))
                 continue
-            self.store.add_decision(approval.id, actor, decision, comment)
+            self.store.add_decision(approval.id, actor, decision, comment)  # and its audit
             decided += 1
-            self.store.audit(actor, verb, f"build {run_id} → {stage_name}",
-                             environment=approval.environment, comment=comment)
             status = approval_policy.outcome(approval.policy, [*earlier, (actor, decision)])
             if status != "pending":
                 self.store.set_approval_status(approval.id, status)
@@ -402,7 +424,6 @@ class Promoter:
                                          started_by=actor, pid=os.getpid()):
             return PromotionResult("busy", _taken_message(self.store.stage_run(stage_run.id)),
                                    stage_run)
-        pipeline = self.workspace.load_pipeline()
         stage = pipeline.stage(stage_name)
         run = self.store.run(run_id)
         return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
@@ -637,9 +658,10 @@ class Promoter:
         return release.run_id if release else None
 
     def plan(self, run_id: int, stage_name: str) -> PromotionPlan:
-        pipeline = self.workspace.load_pipeline()
-        stage = pipeline.stage(stage_name)
         run = self.store.run(run_id)
+        definition = self.definition(run)
+        pipeline = definition.pipeline
+        stage = pipeline.stage(stage_name)
         environments = stage.environments
         current = {name: self.current_build(name) for name in environments}
         approvals = []
@@ -666,6 +688,7 @@ class Promoter:
             approvals=approvals, checks=checks, condition=stage.condition or "succeeded()",
             condition_met=met, explanation=explanation,
             blockers=[blocker] if blocker else [],
+            definition=definition_note(self.workspace, definition, stage_name),
         )
 
     def _commits_between(self, old: str, new: str) -> list[str]:
