@@ -197,7 +197,7 @@ def cmd_approvals(args: argparse.Namespace, _workspace: Workspace,
             "environment": p.approval.environment, "requestedBy": p.approval.requested_by,
             "requestedAt": p.approval.requested_at, "approvers": p.approvers,
             "required": p.required, "instructions": p.instructions,
-            "secondsLeft": int(p.time_left()),
+            "secondsLeft": int(p.time_left()), "definition": str(p.definition),
             "decisions": [{"approver": d.approver, "decision": d.decision,
                            "comment": d.comment} for d in p.decisions],
         } for p in pending], indent=2))
@@ -211,6 +211,7 @@ def cmd_approvals(args: argparse.Namespace, _workspace: Workspace,
               f"({p.required} needed); {hours} h left")
         if p.instructions:
             print(f"    {p.instructions}")
+        print(f"    runs: {p.definition}")
     return 0
 
 

@@ -32,20 +32,39 @@ def build_definition(workspace: Workspace, run: RunRecord) -> BuildDefinition:
     return BuildDefinition(run, workspace.load_definition(text), kept=True)
 
 
-def definition_note(workspace: Workspace, definition: BuildDefinition, stage: str) -> str:
+@dataclass(frozen=True)
+class DefinitionNote:
+    """What will run, in words: `text` in full, `short` for a table cell; `differs` when
+    the file on disk would run something else in the stage (or stands in for a build
+    that kept no definition), which deserves the user's attention."""
+
+    text: str
+    short: str
+    differs: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def definition_note(workspace: Workspace, definition: BuildDefinition,
+                    stage: str) -> DefinitionNote:
     """What an approver or a promoter is told of what will run in `stage`: the build's
     own definition, and how the file on disk differs from it there."""
     run_id, file = definition.run.id, workspace.pipeline_path.name
     if not definition.kept:
-        return (f"build {run_id} was queued before definitions were kept: it runs {file} "
-                "as it is on disk now")
+        return DefinitionNote(
+            f"build {run_id} was queued before definitions were kept: it runs {file} as it "
+            "is on disk now", f"{file} on disk (older build)", True)
     own = f"build {run_id} runs its own definition (kept when it was queued)"
     try:
         disk = workspace.load_pipeline()
     except PipelineLoadError as error:
-        return f"{own}; {file} on disk cannot be read now: {error}"
+        return DefinitionNote(f"{own}; {file} on disk cannot be read now: {error}",
+                              "its own definition", False)
     changes = stage_changes(definition.pipeline, disk, stage, kept_as=f"build {run_id}")
     if not changes:
-        return f"{own}; {file} on disk runs the same in {stage}"
-    return (f"{own}; {file} on disk changed {stage} since: "
-            + "; ".join(str(change) for change in changes))
+        return DefinitionNote(f"{own}; {file} on disk runs the same in {stage}",
+                              "its own definition", False)
+    return DefinitionNote(f"{own}; {file} on disk changed {stage} since: "
+                          + "; ".join(str(change) for change in changes),
+                          f"its own definition ({file} changed since)", True)

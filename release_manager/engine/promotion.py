@@ -27,6 +27,7 @@ from release_manager.engine.backend import (
 )
 from release_manager.engine.build_definition import (
     BuildDefinition,
+    DefinitionNote,
     build_definition,
     definition_note,
 )
@@ -81,7 +82,7 @@ class PendingApproval:
     closed: str = ""
     """Why the approval that completes this request would be refused now (the business
     hours of its environments are closed); "" when it would start the deployment."""
-    definition: str = ""
+    definition: DefinitionNote | None = None
     """What the deployment would run: the build's own definition, and how the file on
     disk differs from it in this stage."""
 
@@ -116,7 +117,7 @@ class PromotionPlan:
     condition_met: bool | None
     explanation: str
     blockers: list[str] = field(default_factory=list)
-    definition: str = ""
+    definition: DefinitionNote | None = None
     """What runs: the build's own definition, and how the file on disk differs from it
     in this stage (or that the build predates kept definitions)."""
 
