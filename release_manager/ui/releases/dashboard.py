@@ -29,7 +29,7 @@ from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.release_matrix import ReleaseMatrix
 from release_manager.ui.releases.result_banner import ResultBanner
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.unsaved import act
+from release_manager.ui.releases.unsaved import BUILD_READS, act
 
 
 class ReleasesDashboard(QWidget):
@@ -134,8 +134,9 @@ class ReleasesDashboard(QWidget):
 
     def _show_audit(self, verdict: AuditVerdict) -> None:
         """A trail found tampered with stays in sight above the releases, never hidden."""
+        summary = verdict.summary()
         self.audit_warning.setText(
-            f"⚠ {verdict.summary().capitalize()}.\n"
+            f"⚠ {summary[:1].upper()}{summary[1:]}.\n"
             "What this workspace's audit trail says cannot be trusted past that point; "
             "`release-manager audit --verify` lists every problem."
             if not verdict.intact else "")
@@ -287,7 +288,8 @@ class ReleasesDashboard(QWidget):
             return
         edits = self.controller.edits
         sheet = self.sheet = PromoteSheet(
-            plan, wanted[2], self, edits.unsaved([plan.stage]) if edits is not None else None)
+            plan, wanted[2], self,
+            edits.unsaved([plan.stage], BUILD_READS) if edits is not None else None)
         sheet.accepted.connect(lambda: act(
             edits, sheet.save_first, lambda: self.controller.promote(plan.run.id, plan.stage)))
         self.sheet.finished.connect(self.sheet.deleteLater)
