@@ -131,8 +131,30 @@ def verify(db: sqlite3.Connection) -> AuditVerdict:
         previous, last_at = row["hash"], row["at"]
     decisions = db.execute("SELECT * FROM approval_decisions ORDER BY id").fetchall()
     problems += _decision_problems(db, rows, decisions)
+    problems += _definition_problems(db, rows)
     problems += _missing_triggers(db)
     return AuditVerdict(len(rows), len(decisions), problems)
+
+
+def digest(text: str) -> str:
+    """The SHA-256 a kept pipeline definition is known by."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _definition_problems(db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[str]:
+    """Each kept definition must hash to its digest, and each run name the digest its
+    "queue run" audit row recorded."""
+    problems = [f"the pipeline definition {row['digest'][:12]}… kept for builds was changed"
+                for row in db.execute("SELECT * FROM definitions")
+                if digest(row["text"]) != row["digest"]]
+    queued = {row["subject"]: json.loads(row["detail"]).get("definition")
+              for row in rows if row["action"] == "queue run"}
+    for run in db.execute("SELECT id, definition FROM runs WHERE definition IS NOT NULL"):
+        recorded = queued.get(f"build {run['id']}")
+        if recorded != run["definition"]:
+            problems.append(f"build {run['id']} names another pipeline definition than "
+                            "the one its audit row recorded when it was queued")
+    return problems
 
 
 def _missing_triggers(db: sqlite3.Connection) -> list[str]:

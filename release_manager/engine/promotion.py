@@ -38,6 +38,7 @@ from release_manager.engine.run_log import RunLog
 from release_manager.engine.store import (
     ApprovalRecord,
     DecisionRecord,
+    DefinitionAltered,
     RunRecord,
     StageRunRecord,
     StageTaken,
@@ -185,7 +186,7 @@ class Promoter:
             run = self.store.run(run_id)
             pipeline = self.definition(run).pipeline
             stage = pipeline.stage(stage_name)
-        except (ModelError, KeyError) as missing:
+        except (ModelError, KeyError, DefinitionAltered) as missing:
             return PromotionResult("refused", str(missing).strip("'\""))
         latest = self.store.latest_stage_run(run.id, stage.name)
         if latest is not None and not latest.finished:
@@ -317,15 +318,20 @@ class Promoter:
             if approval_policy.is_expired(approval.timeout_at, moment):
                 self._time_out(approval)
                 continue
-            if approval.run_id not in definitions:
-                definitions[approval.run_id] = self.definition(self.store.run(approval.run_id))
-            definition = definitions[approval.run_id]
+            try:
+                if approval.run_id not in definitions:
+                    definitions[approval.run_id] = self.definition(
+                        self.store.run(approval.run_id))
+                definition = definitions[approval.run_id]
+                closed = self._closed_for_approval(definition.pipeline, approval.stage,
+                                                   moment)
+                note = definition_note(self.workspace, definition, approval.stage)
+            except DefinitionAltered as altered:  # an approval would be refused: say why
+                closed = str(altered)
+                note = DefinitionNote(closed, "its definition was altered", True)
             pending.append(PendingApproval(
                 approval, self.store.decisions(approval.id),
-                approval_policy.required_approvals(approval.policy),
-                self._closed_for_approval(definition.pipeline, approval.stage, moment),
-                definition_note(self.workspace, definition, approval.stage),
-            ))
+                approval_policy.required_approvals(approval.policy), closed, note))
         return pending
 
     def _closed_for_approval(self, pipeline: Pipeline, stage_name: str,
@@ -378,8 +384,12 @@ class Promoter:
         if not open_approvals:  # another decision closed them since the stage run was read
             return self._closed_by_other(stage_run)
         verb = "approve" if decision == "approved" else "reject"
-        pipeline = self.definition(self.store.run(run_id)).pipeline
-        if decision == "approved" and self._would_complete(stage_run, actor):
+        try:  # what an approval completing the request runs (a rejection runs nothing)
+            pipeline = self.definition(self.store.run(run_id)).pipeline \
+                if decision == "approved" else None
+        except DefinitionAltered as altered:
+            return PromotionResult("refused", str(altered), stage_run)
+        if pipeline is not None and self._would_complete(stage_run, actor):
             closed = self._closed_for_approval(pipeline, stage_name)
             if closed:
                 self.store.audit(actor, "approve refused", f"build {run_id} → {stage_name}",
@@ -425,8 +435,9 @@ class Promoter:
                                          started_by=actor, pid=os.getpid()):
             return PromotionResult("busy", _taken_message(self.store.stage_run(stage_run.id)),
                                    stage_run)
-        stage = pipeline.stage(stage_name)
         run = self.store.run(run_id)
+        pipeline = pipeline or self.definition(run).pipeline  # read above for an approval
+        stage = pipeline.stage(stage_name)
         return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
                              log, cancel, True)
 

@@ -11,7 +11,6 @@ to date by `MIGRATIONS` on open.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import sqlite3
 import threading
@@ -251,6 +250,10 @@ class AuditRecord:
     """The operating-system account that acted as `actor` ("" in rows older than it)."""
 
 
+class DefinitionAltered(Exception):
+    """The definition a build was queued with is not in the store as it was kept."""
+
+
 class StageTaken(Exception):
     """Another request holds the stage run: it is queued, waiting or running already."""
 
@@ -331,8 +334,7 @@ class Store:
         digest = None
         with self._transaction() as db:
             if definition is not None:
-                digest = hashlib.sha256(definition.encode("utf-8", "surrogatepass")) \
-                    .hexdigest()
+                digest = audit_chain.digest(definition)
                 db.execute("INSERT OR IGNORE INTO definitions (digest, text) VALUES (?, ?)",
                            (digest, definition))
             cursor = db.execute(
@@ -345,13 +347,17 @@ class Store:
 
     def definition(self, run: RunRecord) -> str | None:
         """The pipeline text `run` was queued with; None when it was queued before
-        definitions were kept."""
+        definitions were kept. Raises DefinitionAltered when the text kept is not the
+        one queued (missing, or changed by hand)."""
         if run.definition is None:
             return None
         row = self._connection().execute(
             "SELECT text FROM definitions WHERE digest = ?", (run.definition,)).fetchone()
-        if row is None:
-            raise KeyError(f"the definition of build {run.id} is missing from the store")
+        if row is None or audit_chain.digest(row[0]) != run.definition:
+            raise DefinitionAltered(
+                f"the pipeline definition build {run.id} was queued with is "
+                f"{'missing from' if row is None else 'changed in'} {self.path}: it does "
+                "not run (queue a new run)")
         return str(row[0])
 
     def run(self, run_id: int) -> RunRecord:

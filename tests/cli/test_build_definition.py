@@ -118,3 +118,25 @@ def test_builds_of_the_same_file_keep_one_copy_of_it(demo: Path) -> None:
         digests = {row[0] for row in db.execute("SELECT definition FROM runs")}
     assert [text for (text,) in kept] == [(demo / "azure-pipelines.yml").read_text()]
     assert len(digests) == 1
+
+
+def test_a_kept_definition_changed_by_hand_does_not_run_and_is_named(
+        demo: Path, tmp_path: Path) -> None:
+    wait_for_staging(demo)
+    marker = tmp_path / "slipped-in"
+    add_step(demo, "staging", marker)
+    slipped = (demo / "azure-pipelines.yml").read_text()
+    with sqlite3.connect(demo / ".release-manager" / "state.db") as db:
+        db.execute("UPDATE definitions SET text = ?", (slipped,))  # the step, in the store
+
+    pending = cli(demo, "approvals")
+    altered = (f"the pipeline definition build 1 was queued with is changed in "
+               f"{demo / '.release-manager' / 'state.db'}: it does not run (queue a new run)")
+    assert f"    runs: {altered}" in pending.stdout.splitlines()
+    assert "the pipeline definition" in pending.stderr and "kept for builds was changed" \
+        in pending.stderr  # the audit's verdict, on every verb
+    approved = cli(demo, "approve", "1", "--stage", "Staging", "--as", "qa")
+    assert approved.returncode == 1
+    assert approved.stdout.strip() == f"refused: {altered}"
+    assert not marker.exists()
+    assert cli(demo, "audit", "--verify").returncode == 5
