@@ -5,6 +5,7 @@ before definitions were kept fall back to the file on disk, and say so."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from release_manager.core.model import Pipeline
@@ -46,10 +47,11 @@ class DefinitionNote:
         return self.text
 
 
-def definition_note(workspace: Workspace, definition: BuildDefinition,
-                    stage: str) -> DefinitionNote:
+def definition_note(workspace: Workspace, definition: BuildDefinition, stage: str,
+                    read_disk: Callable[[], Pipeline] | None = None) -> DefinitionNote:
     """What an approver or a promoter is told of what will run in `stage`: the build's
-    own definition, and how the file on disk differs from it there."""
+    own definition, and how the file on disk (read by `read_disk`, default: the
+    workspace's loader) differs from it there."""
     run_id, file = definition.run.id, workspace.pipeline_path.name
     if not definition.kept:
         return DefinitionNote(
@@ -57,7 +59,7 @@ def definition_note(workspace: Workspace, definition: BuildDefinition,
             "is on disk now", f"{file} on disk (older build)", True)
     own = f"build {run_id} runs its own definition (kept when it was queued)"
     try:
-        disk = workspace.load_pipeline()
+        disk = (read_disk or workspace.load_pipeline)()
     except PipelineLoadError as error:
         return DefinitionNote(f"{own}; {file} on disk cannot be read now: {error}",
                               "its own definition", False)

@@ -8,6 +8,7 @@ a worker thread, with a log sink and a cancel token).
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import threading
@@ -314,6 +315,7 @@ class Promoter:
         pending = []
         moment = moment or self.clock()
         definitions: dict[int, BuildDefinition] = {}
+        disk = functools.cache(self.workspace.load_pipeline)  # read once for all of them
         for approval in self.store.approvals("pending"):
             if approval_policy.is_expired(approval.timeout_at, moment):
                 self._time_out(approval)
@@ -325,7 +327,7 @@ class Promoter:
                 definition = definitions[approval.run_id]
                 closed = self._closed_for_approval(definition.pipeline, approval.stage,
                                                    moment)
-                note = definition_note(self.workspace, definition, approval.stage)
+                note = definition_note(self.workspace, definition, approval.stage, disk)
             except DefinitionAltered as altered:  # an approval would be refused: say why
                 closed = str(altered)
                 note = DefinitionNote(closed, "its definition was altered", True)
