@@ -152,11 +152,8 @@ class Promoter:
         if definition is None:
             definition = self.workspace.read_definition()[0]
         ref, commit = self.workspace.backend.source_info(branch)
-        run = self.store.add_run(ref, commit, reason, actor, dict(variables or {}),
-                                 definition)
-        self.store.audit(actor, "queue run", f"build {run.id}", branch=ref, reason=reason,
-                         variables=sorted(run.variables), definition=run.definition)
-        return run
+        return self.store.add_run(ref, commit, reason, actor, dict(variables or {}),
+                                  definition)  # audited with it
 
     def definition(self, run: RunRecord) -> BuildDefinition:
         """The pipeline build `run` runs (see engine.build_definition)."""

@@ -330,9 +330,12 @@ class Store:
         variables: dict[str, str], definition: str | None = None,
     ) -> RunRecord:
         """A new run; `definition`, the text of its pipeline file as queued, is kept with
-        it (once per distinct text) in the same transaction."""
+        it (once per distinct text), and its "queue run" audit row (naming the
+        definition's digest) written, in the same transaction: a crash leaves all three
+        or none."""
         digest = None
         with self._transaction() as db:
+            at = now()
             if definition is not None:
                 digest = audit_chain.digest(definition)
                 db.execute("INSERT OR IGNORE INTO definitions (digest, text) VALUES (?, ?)",
@@ -340,9 +343,13 @@ class Store:
             cursor = db.execute(
                 "INSERT INTO runs (branch, commit_id, reason, requested_by, variables, "
                 "created_at, definition) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (branch, commit_id, reason, requested_by, json.dumps(variables), now(),
+                (branch, commit_id, reason, requested_by, json.dumps(variables), at,
                  digest),
             )
+            audit_chain.append(db, at, requested_by, "queue run", f"build {cursor.lastrowid}",
+                               {"branch": branch, "reason": reason,
+                                "variables": sorted(variables), "definition": digest},
+                               os_user())
         return self.run(int(cursor.lastrowid or 0))
 
     def definition(self, run: RunRecord) -> str | None:

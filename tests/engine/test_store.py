@@ -186,7 +186,9 @@ def test_a_decision_and_its_audit_row_are_written_together(tmp_path: Path) -> No
                                     state="waiting")
     approval = store.add_approval(stage_run, "staging", "2099-01-01", {"approvers": ["qa"]})
     decision = store.add_decision(approval.id, "qa", "rejected", "not today")
-    [row] = store.audit_trail()
+    queued, row = store.audit_trail()
+    assert (queued.actor, queued.action, queued.detail["definition"]) == (
+        "lead", "queue run", run.definition)
     assert (row.actor, row.action, row.subject) == ("qa", "reject", "build 1 → Staging")
     assert row.detail == {"decision_id": decision.id, "approval_id": approval.id,
                           "environment": "staging", "decision": "rejected",
