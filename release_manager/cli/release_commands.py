@@ -1,8 +1,10 @@
 """Verbs on a workspace's releases: demo, run, status, promote, approvals, approve, reject,
-rollback, logs. Exit codes a script can use: 0 done, 1 refused or failed, 3 waiting for
-approval, 4 another request for the same deployment got there first and runs it (2: the
-workspace or the arguments are unusable); 130 and 143 when Ctrl-C or SIGTERM stopped the
-work in progress (cancelled and recorded: stop_signals.py)."""
+rollback, logs, audit. Exit codes a script can use: 0 done, 1 refused or failed, 3 waiting
+for approval, 4 another request for the same deployment got there first and runs it, 5
+the audit trail fails verification (2: the workspace or the arguments are unusable); 130
+and 143 when Ctrl-C or SIGTERM stopped the work in progress (cancelled and recorded:
+stop_signals.py). Every verb on a workspace warns on stderr when its audit trail was
+tampered with."""
 
 from __future__ import annotations
 
@@ -86,6 +88,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
                       help="keep printing while the stage runs")
     logs.set_defaults(func=cmd_logs)
 
+    audit = subparsers.add_parser("audit", parents=[common],
+                                  help="print the audit trail and verify it (exit 5 when "
+                                       "it was tampered with)")
+    audit.add_argument("--verify", action="store_true",
+                       help="only verify: the hash chain, the append-only triggers and "
+                            "each approval decision against its audit row")
+    audit.set_defaults(func=cmd_audit)
+
+AUDIT_BROKEN_EXIT = 5
+
 
 class PrintLog:
     """Streams a running stage's log to the terminal."""
@@ -97,9 +109,11 @@ class PrintLog:
 WorkspaceCommand = Callable[[argparse.Namespace, Workspace, Promoter], int]
 
 
-def on_workspace(command: WorkspaceCommand) -> Callable[[argparse.Namespace], int]:
+def on_workspace(command: WorkspaceCommand,
+                 warn: bool = True) -> Callable[[argparse.Namespace], int]:
     """Open `--workspace` for `command`; a folder that is not a usable workspace, or a name
-    to act as that is not usable, exits 2 with the reason."""
+    to act as that is not usable, exits 2 with the reason. With `warn`, an audit trail
+    found tampered with when the store opened is said on stderr first."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
@@ -110,7 +124,12 @@ def on_workspace(command: WorkspaceCommand) -> Callable[[argparse.Namespace], in
         except (WorkspaceError, PipelineLoadError, IdentityError) as problem:
             print(f"release-manager: {problem}", file=sys.stderr)
             return 2
-        return command(args, workspace, Promoter(workspace))
+        promoter = Promoter(workspace)
+        verdict = workspace.store.audit_verdict
+        if warn and not verdict.intact:
+            print(f"release-manager: warning: {workspace.store.path}: {verdict.summary()}. "
+                  "`release-manager audit --verify` lists every problem", file=sys.stderr)
+        return command(args, workspace, promoter)
 
     return run
 
@@ -215,7 +234,7 @@ def cmd_approvals(args: argparse.Namespace, _workspace: Workspace,
             "environment": p.approval.environment, "requestedBy": p.approval.requested_by,
             "requestedAt": p.approval.requested_at, "approvers": p.approvers,
             "required": p.required, "instructions": p.instructions,
-            "secondsLeft": int(p.time_left()),
+            "secondsLeft": int(p.time_left()), "definition": str(p.definition),
             "decisions": [{"approver": d.approver, "decision": d.decision,
                            "comment": d.comment} for d in p.decisions],
         } for p in pending], indent=2))
@@ -229,6 +248,7 @@ def cmd_approvals(args: argparse.Namespace, _workspace: Workspace,
               f"({p.required} needed); {hours} h left")
         if p.instructions:
             print(f"    {p.instructions}")
+        print(f"    runs: {p.definition}")
     return 0
 
 
@@ -288,3 +308,26 @@ def _print_log(workspace: Workspace, promoter: Promoter, stage_run_id: int, path
     closed = workspace.store.stage_run(stage_run_id)
     print(f"===== the process running {record.stage} (pid {record.pid}) ended before it "
           f"finished: {closed.state}: {closed.message}", flush=True)
+
+
+@functools.partial(on_workspace, warn=False)
+def cmd_audit(args: argparse.Namespace, workspace: Workspace, _promoter: Promoter) -> int:
+    verdict = workspace.store.verify_audit()
+    if args.json:
+        print(json.dumps({
+            "intact": verdict.intact, "rows": verdict.rows, "decisions": verdict.decisions,
+            "problems": verdict.problems,
+            "trail": [] if args.verify else [asdict(row)
+                                             for row in workspace.store.audit_trail()],
+        }, indent=2, ensure_ascii=False))
+    else:
+        if not args.verify:
+            for row in workspace.store.audit_trail():
+                who = f"{row.actor} (OS user {row.os_user})" if row.os_user else row.actor
+                detail = json.dumps(row.detail, ensure_ascii=False) if row.detail else ""
+                print(f"{row.id:>5} {row.at} {who}: {row.action} {row.subject} {detail}"
+                      .rstrip())
+        print(f"{workspace.store.path}: {verdict.summary()}")
+        for problem in verdict.problems[1:]:
+            print(f"  also: {problem}")
+    return 0 if verdict.intact else AUDIT_BROKEN_EXIT

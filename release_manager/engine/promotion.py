@@ -8,6 +8,7 @@ a worker thread, with a log sink and a cancel token).
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import threading
@@ -27,6 +28,12 @@ from release_manager.engine.backend import (
     RunContext,
     StageOutcome,
 )
+from release_manager.engine.build_definition import (
+    BuildDefinition,
+    DefinitionNote,
+    build_definition,
+    definition_note,
+)
 from release_manager.engine.business_hours import closed_reason
 from release_manager.engine.checks import Check, has_check, stage_checks
 from release_manager.engine.deployment_journal import JOURNAL_DIR, DeploymentJournal
@@ -37,6 +44,7 @@ from release_manager.engine.run_secrets import QUEUE_TIME, RunSecrets, stage_sec
 from release_manager.engine.store import (
     ApprovalRecord,
     DecisionRecord,
+    DefinitionAltered,
     DeploymentRecord,
     RunRecord,
     StageRunRecord,
@@ -83,6 +91,9 @@ class PendingApproval:
     closed: str = ""
     """Why the approval that completes this request would be refused now (the business
     hours of its environments are closed); "" when it would start the deployment."""
+    definition: DefinitionNote | None = None
+    """What the deployment would run: the build's own definition, and how the file on
+    disk differs from it in this stage."""
 
     @property
     def approvers(self) -> list[str]:
@@ -115,6 +126,9 @@ class PromotionPlan:
     condition_met: bool | None
     explanation: str
     blockers: list[str] = field(default_factory=list)
+    definition: DefinitionNote | None = None
+    """What runs: the build's own definition, and how the file on disk differs from it
+    in this stage (or that the build predates kept definitions)."""
 
 
 Clock = Callable[[], datetime]
@@ -143,20 +157,28 @@ class Promoter:
 
     def queue_run(
         self, actor: str, branch: str | None = None, variables: dict[str, str] | None = None,
-        reason: str = "Manual", secrets: dict[str, str] | None = None,
+        reason: str = "Manual", definition: str | None = None,
+        secrets: dict[str, str] | None = None,
     ) -> RunRecord:
-        """`secrets`: secret queue-time variables, never written to the store (their
-        names are; their values go to the keyring for the run's later stages)."""
+        """A new build; it keeps `definition` (default: the pipeline file's text now) and
+        runs it in every stage, whatever the file becomes. `secrets`: secret queue-time
+        variables, never written to the store (their names are; their values go to the
+        keyring for the run's later stages)."""
+        if definition is None:
+            definition = self.workspace.read_definition()[0]
         secrets = dict(secrets or {})
         plain = {k: v for k, v in (variables or {}).items() if k not in secrets}
         ref, commit = self.workspace.backend.source_info(branch)
-        run = self.store.add_run(ref, commit, reason, actor, plain, secrets)
+        run = self.store.add_run(ref, commit, reason, actor, plain, definition,
+                                 secrets)  # audited with it
         for name, value in secrets.items():
             if problem := self._keep(run.id, QUEUE_TIME, name, value, f"Secret variable {name}"):
                 self._unkept.setdefault(run.id, []).append(problem)
-        self.store.audit(actor, "queue run", f"build {run.id}", branch=ref, reason=reason,
-                         variables=sorted([*run.variables, *run.secret_variables]))
         return run
+
+    def definition(self, run: RunRecord) -> BuildDefinition:
+        """The pipeline build `run` runs (see engine.build_definition)."""
+        return build_definition(self.workspace, run)
 
     def _keep(self, run_id: int, stage: str, name: str, value: str, what: str) -> str:
         """Keep a secret for the run's later stages; "" when it is in the keyring, else
@@ -173,8 +195,8 @@ class Promoter:
     ) -> tuple[RunRecord, list[PromotionResult]]:
         """Queue a run and run the stages that depend on nothing (the build). Later stages
         are promoted to, one click each."""
-        pipeline = self.workspace.load_pipeline()
-        run = self.queue_run(actor, branch, variables, reason, secrets)
+        text, pipeline = self.workspace.read_definition()
+        run = self.queue_run(actor, branch, variables, reason, text, secrets)
         results = []
         for stage in pipeline.stages:
             if stage.kind == "stage" and not pipeline.dependencies(stage.name):
@@ -187,11 +209,11 @@ class Promoter:
         self, run_id: int, stage_name: str, actor: str, *, log: LogWriter | None = None,
         cancel: CancelToken | None = None, wait_for_lock: bool = True,
     ) -> PromotionResult:
-        pipeline = self.workspace.load_pipeline()
         try:
-            stage = pipeline.stage(stage_name)
             run = self.store.run(run_id)
-        except (ModelError, KeyError) as missing:
+            pipeline = self.definition(run).pipeline
+            stage = pipeline.stage(stage_name)
+        except (ModelError, KeyError, DefinitionAltered) as missing:
             return PromotionResult("refused", str(missing).strip("'\""))
         latest = self.store.latest_stage_run(run.id, stage.name)
         if latest is not None and not latest.finished:
@@ -318,17 +340,26 @@ class Promoter:
         closed as timed out on the way."""
         pending = []
         moment = moment or self.clock()
-        pipeline: Pipeline | None = None
+        definitions: dict[int, BuildDefinition] = {}
+        disk = functools.cache(self.workspace.load_pipeline)  # read once for all of them
         for approval in self.store.approvals("pending"):
             if approval_policy.is_expired(approval.timeout_at, moment):
                 self._time_out(approval)
                 continue
-            pipeline = pipeline or self.workspace.load_pipeline()
+            try:
+                if approval.run_id not in definitions:
+                    definitions[approval.run_id] = self.definition(
+                        self.store.run(approval.run_id))
+                definition = definitions[approval.run_id]
+                closed = self._closed_for_approval(definition.pipeline, approval.stage,
+                                                   moment)
+                note = definition_note(self.workspace, definition, approval.stage, disk)
+            except DefinitionAltered as altered:  # an approval would be refused: say why
+                closed = str(altered)
+                note = DefinitionNote(closed, "its definition was altered", True)
             pending.append(PendingApproval(
                 approval, self.store.decisions(approval.id),
-                approval_policy.required_approvals(approval.policy),
-                self._closed_for_approval(pipeline, approval.stage, moment),
-            ))
+                approval_policy.required_approvals(approval.policy), closed, note))
         return pending
 
     def _closed_for_approval(self, pipeline: Pipeline, stage_name: str,
@@ -381,8 +412,13 @@ class Promoter:
         if not open_approvals:  # another decision closed them since the stage run was read
             return self._closed_by_other(stage_run)
         verb = "approve" if decision == "approved" else "reject"
-        if decision == "approved" and self._would_complete(stage_run, actor):
-            closed = self._closed_for_approval(self.workspace.load_pipeline(), stage_name)
+        try:  # what an approval completing the request runs (a rejection runs nothing)
+            pipeline = self.definition(self.store.run(run_id)).pipeline \
+                if decision == "approved" else None
+        except DefinitionAltered as altered:
+            return PromotionResult("refused", str(altered), stage_run)
+        if pipeline is not None and self._would_complete(stage_run, actor):
+            closed = self._closed_for_approval(pipeline, stage_name)
             if closed:
                 self.store.audit(actor, "approve refused", f"build {run_id} → {stage_name}",
                                  reasons=[closed])
@@ -398,10 +434,8 @@ class Promoter:
             except ApprovalRefused as refusal:
                 refusals.append(str(refusal))
                 continue
-            self.store.add_decision(approval.id, actor, decision, comment)
+            self.store.add_decision(approval.id, actor, decision, comment)  # and its audit
             decided += 1
-            self.store.audit(actor, verb, f"build {run_id} → {stage_name}",
-                             environment=approval.environment, comment=comment)
             status = approval_policy.outcome(approval.policy, [*earlier, (actor, decision)])
             if status != "pending":
                 self.store.set_approval_status(approval.id, status)
@@ -429,9 +463,9 @@ class Promoter:
                                          started_by=actor, pid=os.getpid()):
             return PromotionResult("busy", _taken_message(self.store.stage_run(stage_run.id)),
                                    stage_run)
-        pipeline = self.workspace.load_pipeline()
-        stage = pipeline.stage(stage_name)
         run = self.store.run(run_id)
+        pipeline = pipeline or self.definition(run).pipeline  # read above for an approval
+        stage = pipeline.stage(stage_name)
         return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
                              log, cancel, True)
 
@@ -742,9 +776,10 @@ class Promoter:
         return release.run_id if release else None
 
     def plan(self, run_id: int, stage_name: str) -> PromotionPlan:
-        pipeline = self.workspace.load_pipeline()
-        stage = pipeline.stage(stage_name)
         run = self.store.run(run_id)
+        definition = self.definition(run)
+        pipeline = definition.pipeline
+        stage = pipeline.stage(stage_name)
         environments = stage.environments
         current = {name: self.current_build(name) for name in environments}
         approvals = []
@@ -771,6 +806,7 @@ class Promoter:
             approvals=approvals, checks=checks, condition=stage.condition or "succeeded()",
             condition_met=met, explanation=explanation,
             blockers=[blocker] if blocker else [],
+            definition=definition_note(self.workspace, definition, stage_name),
         )
 
     def _commits_between(self, old: str, new: str) -> list[str]:

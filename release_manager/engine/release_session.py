@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.identity import identities, is_demo
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_status import WorkspaceStatus, workspace_status
@@ -24,6 +25,8 @@ class Opened:
     identities: list[str]
     branches: list[str]
     demo: bool
+    audit: AuditVerdict
+    """The audit trail as verified when the workspace opened."""
 
 
 @dataclass
@@ -46,7 +49,7 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
     demo = is_demo(workspace.root)
     return Opened(workspace, promoter,
                   identities(workspace.root, identity) if demo else [identity],
-                  git_branches(workspace.root), demo)
+                  git_branches(workspace.root), demo, workspace.store.audit_verdict)
 
 
 def git_branches(root: Path) -> list[str]:

@@ -1,9 +1,11 @@
 """The record of releases: SQLite (WAL) in the workspace's `.release-manager/state.db`.
 
-Runs, the result of every stage of every run, deployments per environment, approvals with
-each decision, and an append-only audit trail of every human action. Each transition is
-committed before the next begins, so a crash leaves a true record. The schema carries its
-version (`PRAGMA user_version`) and is brought up to date by `MIGRATIONS` on open.
+Runs (each with the pipeline definition it was queued with), the result of every stage
+of every run, deployments per environment, approvals with each decision, and an
+append-only audit trail of every human action, chained by hashes (`audit_chain`) and
+verified on open. Each transition is committed before the next begins, so a crash leaves
+a true record. The schema carries its version (`PRAGMA user_version`) and is brought up
+to date by `MIGRATIONS` on open.
 """
 
 from __future__ import annotations
@@ -12,14 +14,45 @@ import getpass
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-MIGRATIONS: tuple[str, ...] = (
+from release_manager.engine import audit_chain
+from release_manager.engine.audit_chain import APPEND_ONLY, AuditVerdict, trigger_sql
+
+
+def _definitions_and_chain(db: sqlite3.Connection) -> None:
+    """3: the pipeline definition each run was queued with (kept once per text, by its
+    SHA-256); the audit trail chained by hashes, existing rows as they are; decisions
+    append-only, each one recorded in the trail (those already made as "decision on
+    record")."""
+    for statement in (
+        "CREATE TABLE definitions (digest TEXT PRIMARY KEY, text TEXT NOT NULL)",
+        "ALTER TABLE runs ADD COLUMN definition TEXT REFERENCES definitions(digest)",
+        "ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT ''",
+        trigger_sql(*APPEND_ONLY[2]),
+        trigger_sql(*APPEND_ONLY[3]),
+    ):
+        db.execute(statement)
+    at = now()
+    for decision in db.execute("SELECT * FROM approval_decisions ORDER BY id").fetchall():
+        approval = db.execute("SELECT * FROM approvals WHERE id = ?",
+                              (decision["approval_id"],)).fetchone()
+        db.execute(
+            "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, decision["approver"], "decision on record",
+             f"build {approval['run_id']} → {approval['stage']}",
+             json.dumps(audit_chain.decision_detail(decision, approval), sort_keys=True)))
+    audit_chain.chain_existing(db)
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: the first schema.
     """
     CREATE TABLE runs (
@@ -103,6 +136,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE stage_runs ADD COLUMN started_by TEXT;
     ALTER TABLE audit ADD COLUMN os_user TEXT NOT NULL DEFAULT '';
     """,
+    _definitions_and_chain,
 )
 
 FINISHED_STATES = ("succeeded", "failed", "canceled", "skipped", "rejected", "interrupted")
@@ -131,6 +165,9 @@ class RunRecord:
     variables: dict[str, str]
     """The queue-time variables that are not secret."""
     created_at: str
+    definition: str | None = None
+    """The SHA-256 of the pipeline definition the run was queued with (None for runs
+    queued before definitions were kept)."""
     secret_variables: tuple[str, ...] = ()
     """Names of the secret queue-time variables: their values are never in the store
     (engine/run_secrets.py keeps them)."""
@@ -220,6 +257,10 @@ class AuditRecord:
     """The operating-system account that acted as `actor` ("" in rows older than it)."""
 
 
+class DefinitionAltered(Exception):
+    """The definition a build was queued with is not in the store as it was kept."""
+
+
 class StageTaken(Exception):
     """Another request holds the stage run: it is queued, waiting or running already."""
 
@@ -236,6 +277,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._migrate()
+        self.audit_verdict = self.verify_audit()
+        """The audit trail as verified when the store was opened."""
 
     # ----------------------------------------------------------------- plumbing
 
@@ -269,9 +312,12 @@ class Store:
                     f"{self.path} was written by a newer Release Manager (schema {version}); "
                     "update the app to open this workspace"
                 )
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in _statements(script):
-                    db.execute(statement)
+            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+                if callable(migration):
+                    migration(db)
+                else:
+                    for statement in _statements(migration):
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
     @property
@@ -288,17 +334,46 @@ class Store:
 
     def add_run(
         self, branch: str, commit_id: str, reason: str, requested_by: str,
-        variables: dict[str, str], secret_names: Iterable[str] = (),
+        variables: dict[str, str], definition: str | None = None,
+        secret_names: Iterable[str] = (),
     ) -> RunRecord:
-        """`secret_names`: queue-time secrets, recorded by name only."""
+        """A new run; `definition`, the text of its pipeline file as queued, is kept with
+        it (once per distinct text), and its "queue run" audit row (naming the
+        definition's digest) written, in the same transaction: a crash leaves all three
+        or none. `secret_names`: queue-time secrets, recorded by name only."""
         stored = with_secret_names(variables, secret_names)
+        digest = None
         with self._transaction() as db:
+            at = now()
+            if definition is not None:
+                digest = audit_chain.digest(definition)
+                db.execute("INSERT OR IGNORE INTO definitions (digest, text) VALUES (?, ?)",
+                           (digest, definition))
             cursor = db.execute(
                 "INSERT INTO runs (branch, commit_id, reason, requested_by, variables, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (branch, commit_id, reason, requested_by, json.dumps(stored), now()),
+                "created_at, definition) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (branch, commit_id, reason, requested_by, json.dumps(stored), at, digest),
             )
+            audit_chain.append(db, at, requested_by, "queue run", f"build {cursor.lastrowid}",
+                               {"branch": branch, "reason": reason,
+                                "variables": sorted(stored), "definition": digest},
+                               os_user())
         return self.run(int(cursor.lastrowid or 0))
+
+    def definition(self, run: RunRecord) -> str | None:
+        """The pipeline text `run` was queued with; None when it was queued before
+        definitions were kept. Raises DefinitionAltered when the text kept is not the
+        one queued (missing, or changed by hand)."""
+        if run.definition is None:
+            return None
+        row = self._connection().execute(
+            "SELECT text FROM definitions WHERE digest = ?", (run.definition,)).fetchone()
+        if row is None or audit_chain.digest(row[0]) != run.definition:
+            raise DefinitionAltered(
+                f"the pipeline definition build {run.id} was queued with is "
+                f"{'missing from' if row is None else 'changed in'} {self.path}: it does "
+                "not run (queue a new run)")
+        return str(row[0])
 
     def run(self, run_id: int) -> RunRecord:
         row = self._connection().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -493,15 +568,24 @@ class Store:
     def add_decision(
         self, approval_id: int, approver: str, decision: str, comment: str,
     ) -> DecisionRecord:
+        """Record a decision and, in the same transaction, its audit row ("approve" or
+        "reject"), whose detail holds the decision so an edit of either shows."""
         with self._transaction() as db:
+            at = now()
             cursor = db.execute(
                 "INSERT INTO approval_decisions (approval_id, approver, decision, comment, "
                 "decided_at) VALUES (?, ?, ?, ?, ?)",
-                (approval_id, approver, decision, comment, now()),
+                (approval_id, approver, decision, comment, at),
             )
             row = db.execute(
                 "SELECT * FROM approval_decisions WHERE id = ?", (cursor.lastrowid,)
             ).fetchone()
+            approval = db.execute("SELECT * FROM approvals WHERE id = ?",
+                                  (approval_id,)).fetchone()
+            audit_chain.append(
+                db, at, approver, "approve" if decision == "approved" else "reject",
+                f"build {approval['run_id']} → {approval['stage']}",
+                audit_chain.decision_detail(row, approval), os_user())
         return DecisionRecord(**dict(row))
 
     def decisions(self, approval_id: int) -> list[DecisionRecord]:
@@ -516,12 +600,17 @@ class Store:
         """Append to the trail: `actor` is the identity acted as; the operating-system
         user of this process is recorded beside it."""
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO audit (at, actor, action, subject, detail, os_user) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (now(), actor, action, subject, json.dumps(detail, sort_keys=True),
-                 os_user()),
-            )
+            audit_chain.append(db, now(), actor, action, subject, detail, os_user())
+
+    def verify_audit(self) -> AuditVerdict:
+        """The chain, the append-only triggers, and each decision against its audit row
+        (read in one transaction, so no writer comes between them)."""
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            return audit_chain.verify(connection)
+        finally:
+            connection.execute("COMMIT")
 
     def audit_trail(self) -> list[AuditRecord]:
         rows = self._connection().execute("SELECT * FROM audit ORDER BY id").fetchall()

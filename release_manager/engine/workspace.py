@@ -8,7 +8,7 @@ from pathlib import Path
 
 from release_manager.core.environments_file import load_environments
 from release_manager.core.model import Pipeline
-from release_manager.core.pipeline_yaml import load
+from release_manager.core.pipeline_yaml import load, loads
 from release_manager.engine.backend import Backend
 from release_manager.engine.store import Store
 
@@ -79,6 +79,19 @@ class Workspace:
 
     def load_pipeline(self) -> Pipeline:
         """The pipeline as it is on disk now, with its environments' policies."""
-        pipeline = load(self.pipeline_path).pipeline
+        return self.read_definition()[1]
+
+    def read_definition(self) -> tuple[str, Pipeline]:
+        """The pipeline file's text as it is on disk now, and the pipeline it holds."""
+        document = load(self.pipeline_path)
+        return document.text, self._with_environments(document.pipeline)
+
+    def load_definition(self, text: str) -> Pipeline:
+        """The pipeline a kept definition holds (templates resolve beside the file), with
+        the environments' policies as they are now (Azure keeps them outside the YAML
+        and applies them when a stage runs)."""
+        return self._with_environments(loads(text, self.pipeline_path).pipeline)
+
+    def _with_environments(self, pipeline: Pipeline) -> Pipeline:
         pipeline.environments = load_environments(self.root)
         return pipeline

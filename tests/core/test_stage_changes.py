@@ -101,3 +101,41 @@ def test_an_environment_policy_of_the_stage() -> None:
 def test_a_run_builds_the_stages_that_depend_on_nothing() -> None:
     doc = document()
     assert first_stages(doc.pipeline) == ["Build", "Lint"]
+
+
+def test_the_steps_and_jobs_a_stage_runs_are_named_and_positions_are_not() -> None:
+    from release_manager.core.pipeline_yaml import loads
+
+    built = loads(PIPELINE).pipeline
+    moved = loads("# a comment moves every line\n" + PIPELINE).pipeline
+    assert stage_changes(built, moved, "Dev", kept_as="build 7") == []
+
+    text = PIPELINE.replace("          - script: echo dev\n",
+                            "          - script: echo dev\n          - script: curl evil\n")
+    added = loads(text).pipeline
+    assert [str(c) for c in stage_changes(built, added, "Dev", kept_as="build 7")] == [
+        "a step was added"]
+    assert [c.aspect for c in stage_changes(built, added, "Dev")] == ["steps"]
+
+    edited = loads(PIPELINE.replace("echo dev", "echo prod")).pipeline
+    assert [str(c) for c in stage_changes(built, edited, "Dev")] == ["a step was changed"]
+    removed = loads(PIPELINE.replace("    - script: echo build\n", "")).pipeline
+    assert [str(c) for c in stage_changes(built, removed, "Build")] == ["a step was removed"]
+    more_jobs = loads(PIPELINE.replace(
+        "    steps:\n    - script: echo build\n",
+        "    steps:\n    - script: echo build\n  - job: Other\n    steps:\n"
+        "    - script: echo other\n")).pipeline
+    assert [str(c) for c in stage_changes(built, more_jobs, "Build")] == [
+        "job Other was added"]
+
+
+def test_against_a_build_the_earlier_version_is_named_as_the_build() -> None:
+    from release_manager.core.pipeline_yaml import loads
+
+    built = loads(PIPELINE).pipeline
+    disk = loads(PIPELINE.replace("dependsOn: Build\n  condition: and(succeeded(),\n"
+                                  "    eq(variables['Build.SourceBranchName'], 'main'))",
+                                  "dependsOn: Build\n  condition: always()")).pipeline
+    assert [str(c) for c in stage_changes(built, disk, "Dev", kept_as="build 7")] == [
+        "condition always() (build 7: and(succeeded(), "
+        "eq(variables['Build.SourceBranchName'], 'main')))"]

@@ -140,3 +140,58 @@ def test_an_older_store_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
     assert store.stage_runs(1)[0].started_by is None
     store.audit("ops", "approve", "build 1 → Staging")
     assert store.audit_trail()[-1].os_user == os_user() != ""
+
+
+def test_a_schema_2_store_is_chained_as_found_with_its_decisions_on_record(
+        tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:2]:
+        for statement in _statements(migration):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute("INSERT INTO runs (branch, commit_id, reason, requested_by, created_at) "
+               "VALUES ('refs/heads/release', 'abc', 'Manual', 'lead', '2026-01-01')")
+    db.execute("INSERT INTO stage_runs (run_id, stage, attempt, kind, state, requested_by, "
+               "requested_at) VALUES (1, 'Staging', 1, 'deploy', 'succeeded', 'lead', "
+               "'2026-01-01')")
+    db.execute("INSERT INTO approvals (stage_run_id, run_id, stage, environment, "
+               "requested_by, requested_at, timeout_at, status, policy) VALUES (1, 1, "
+               "'Staging', 'staging', 'lead', '2026-01-01', '2026-02-01', 'approved', '{}')")
+    db.execute("INSERT INTO approval_decisions (approval_id, approver, decision, comment, "
+               "decided_at) VALUES (1, 'qa', 'approved', 'fine', '2026-01-02')")
+    db.execute("INSERT INTO audit (at, actor, action, subject, os_user) "
+               "VALUES ('2026-01-02', 'qa', 'approve', 'build 1 → Staging', 'qa')")
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    assert store.audit_verdict.intact, store.audit_verdict.problems
+    assert (store.audit_verdict.rows, store.audit_verdict.decisions) == (2, 1)
+    kept = store.audit_trail()[-1]
+    assert (kept.actor, kept.action, kept.detail["decision"], kept.detail["comment"]) == (
+        "qa", "decision on record", "approved", "fine")
+    run = store.run(1)
+    assert run.definition is None and store.definition(run) is None
+    with pytest.raises(sqlite3.IntegrityError, match="approval decisions are final"):
+        store._connection().execute("UPDATE approval_decisions SET decision = 'rejected'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store._connection().execute("UPDATE audit SET actor = 'ops'")
+
+
+def test_a_decision_and_its_audit_row_are_written_together(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    run = store.add_run("refs/heads/main", "abc", "Manual", "lead", {}, "stages: []\n")
+    stage_run = store.add_stage_run(run.id, "Staging", "deploy", "staging", "lead",
+                                    state="waiting")
+    approval = store.add_approval(stage_run, "staging", "2099-01-01", {"approvers": ["qa"]})
+    decision = store.add_decision(approval.id, "qa", "rejected", "not today")
+    queued, row = store.audit_trail()
+    assert (queued.actor, queued.action, queued.detail["definition"]) == (
+        "lead", "queue run", run.definition)
+    assert (row.actor, row.action, row.subject) == ("qa", "reject", "build 1 → Staging")
+    assert row.detail == {"decision_id": decision.id, "approval_id": approval.id,
+                          "environment": "staging", "decision": "rejected",
+                          "comment": "not today", "decided_at": decision.decided_at}
+    assert store.verify_audit().intact
+    assert store.definition(run) == "stages: []\n"

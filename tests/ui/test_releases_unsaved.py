@@ -1,6 +1,8 @@
-"""Releases read the pipeline file as saved. With unsaved edits in the window, promoting,
-redeploying, running and approving say so, name what the edits change, and offer to save
-first; and who acts: the person at the machine, or in the demo a clearly marked stand-in."""
+"""A run reads the pipeline file as saved; promoting, redeploying and approving a build run
+its own definition (kept when it was queued) with its environments' approvals and checks
+as saved. With unsaved edits in the window, each says which, names what the edits change
+in what it reads, and offers to save first where saving changes what runs; and who acts:
+the person at the machine, or in the demo a clearly marked stand-in."""
 
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def default_button(dialog) -> str:
     return next(b.text() for b in box.buttons() if b.isDefault())
 
 
-def test_save_and_promote_writes_the_file_and_the_engine_reads_the_new_condition(
+def test_promoting_runs_the_build_s_own_definition_whatever_the_edits_and_says_so(
         qtbot, open_window, demo: Path) -> None:
     window = open_window(demo)
     controller, panel = ready(qtbot, window)
@@ -69,23 +71,24 @@ def test_save_and_promote_writes_the_file_and_the_engine_reads_the_new_condition
     warning = sheet.findChild(QLabel, "unsavedWarning")
     assert warning is not None and warning.isVisibleTo(sheet)
     assert warning.text().splitlines() == [
-        "⚠ The pipeline has unsaved changes. Promoting uses the saved azure-pipelines.yml, "
-        "not what the window shows.",
-        "Unsaved changes to Dev:",
-        f"• Dev: condition false (saved: {DEV_CONDITION})",
+        "⚠ The pipeline has unsaved changes. Promoting runs build 1's own definition, kept "
+        "when it was queued: neither the saved azure-pipelines.yml nor what the window "
+        "shows changes its stages (a new run builds the saved file). The approvals and "
+        "checks of its environments are read from the saved environments.yml.",
+        "None of them changes the approvals or checks of Dev.",
     ]
-    assert sheet.condition_label.text().endswith("— met")  # what the saved file says
-    assert sheet.confirm_button.text() == "Promote the saved version"
-    assert sheet.save_first.button.text() == "Save and promote"
-    assert default_button(sheet) == "Cancel"  # Enter does not pick a version for the user
+    assert sheet.condition_label.text().endswith("— met")  # what build 1 was queued with
+    assert sheet.save_first is None  # saving would change nothing this promotion runs
+    assert sheet.confirm_button.text() == "Promote to Dev"
+    assert sheet.definition_label.text() == (
+        "build 1 runs its own definition (kept when it was queued); azure-pipelines.yml on "
+        "disk runs the same in Dev")
 
     result = finish(qtbot, controller, lambda: qtbot.mouseClick(
-        sheet.save_first.button, Qt.MouseButton.LeftButton))
-    assert result.state == "skipped", result.message
-    assert result.message == "Dev was skipped: its condition is false for build 1"
-    assert "condition: false" in demo.read_text()
-    assert not window.editor.is_modified()
-    assert panel.dashboard.matrix.cell_text(1, "Dev").endswith("skipped")
+        sheet.confirm_button, Qt.MouseButton.LeftButton))
+    assert result.state == "succeeded", result.message
+    assert window.editor.is_modified() and demo.read_text() == saved_text
+    assert panel.dashboard.matrix.cell_text(1, "Dev").startswith("✔ succeeded")
 
 
 def test_promote_the_saved_version_leaves_the_edits_unsaved(
@@ -115,8 +118,8 @@ def test_a_condition_still_being_typed_counts_when_the_releases_dock_floats(
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window.releases_dock)
     assert window.editor.pipeline.stage("Dev").condition != "false"  # still being typed
     sheet = ask_promote(qtbot, window, 1)
-    warning = sheet.findChild(QLabel, "unsavedWarning")
-    assert f"• Dev: condition false (saved: {DEV_CONDITION})" in warning.text()
+    assert window.editor.pipeline.stage("Dev").condition == "false"  # committed: shown
+    assert sheet.findChild(QLabel, "unsavedWarning") is not None
     sheet.reject()
 
 
@@ -143,11 +146,12 @@ def test_an_edit_elsewhere_is_still_told_and_the_stage_is_said_untouched(
     sheet = ask_promote(qtbot, window, 1)
     warning = sheet.findChild(QLabel, "unsavedWarning")
     assert warning.text().splitlines()[1:] == [
-        "None of them changes what it reads of Dev."]
+        "None of them changes the approvals or checks of Dev."]
     sheet.reject()
 
 
-def test_saved_edits_leave_the_sheet_as_it_was(qtbot, open_window, demo: Path) -> None:
+def test_saved_edits_show_as_the_file_on_disk_changing_the_stage_since_the_build(
+        qtbot, open_window, demo: Path) -> None:
     window = open_window(demo)
     controller, panel = ready(qtbot, window)
     run_pipeline(qtbot, controller, panel.dashboard)
@@ -159,7 +163,10 @@ def test_saved_edits_leave_the_sheet_as_it_was(qtbot, open_window, demo: Path) -
     assert sheet.findChild(QLabel, "unsavedWarning") is None
     assert sheet.save_first is None
     assert sheet.confirm_button.text() == "Promote to Dev"
-    assert "NOT met" in sheet.condition_label.text()
+    assert sheet.condition_label.text().endswith("— met")  # build 1's own condition
+    assert sheet.definition_label.text() == (
+        "build 1 runs its own definition (kept when it was queued); azure-pipelines.yml on "
+        f"disk changed Dev since: condition false (build 1: {DEV_CONDITION})")
     sheet.reject()
 
 
@@ -200,7 +207,7 @@ def test_approving_with_unsaved_edits_names_them(qtbot, open_window, demo: Path)
     dialog = modal(qtbot, DecisionDialog)
     warning = dialog.findChild(QLabel, "unsavedWarning")
     assert warning.text().splitlines()[1:] == [
-        "Unsaved changes to Staging:",
+        "Unsaved changes to the environments of Staging:",
         "• Staging: staging needs approval by qa, ops, dev (1 needed, not by the "
         "requester) (saved: approval by qa, ops (1 needed, not by the requester))",
         "A waiting approval keeps the policy it was requested under: saving does not "

@@ -30,7 +30,8 @@ from release_manager.engine.release_status import WorkspaceStatus
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.look import colour, duration, symbol
 from release_manager.ui.releases.unsaved import (
-    APPROVAL_READS,
+    BUILD_READS,
+    WARNING_STYLE,
     SaveFirst,
     UnsavedEdits,
     act,
@@ -38,7 +39,7 @@ from release_manager.ui.releases.unsaved import (
 )
 
 COLUMNS = ("Build", "Stage", "Environment", "Requested by", "Approvers", "Needed",
-           "Instructions", "Time left")
+           "Instructions", "Time left", "Runs")
 
 
 @dataclass
@@ -76,8 +77,10 @@ def preflight(pending: PendingApproval, identity: str, decision: str = "approve"
 
 class DecisionDialog(QDialog):
     """The pre-flight list: for each selected approval, whether `identity` may decide it;
-    a comment; the button decides those it may. An approval that completes a policy
-    deploys: with `unsaved` edits in the window, a warning and the choice to save first."""
+    what each deployment would run (the build's own definition, and how the file on disk
+    differs from it); a comment; the button decides those it may. An approval that
+    completes a policy deploys: with `unsaved` edits in the window, a warning, and when
+    they change the environments' approvals or checks, the choice to save first."""
 
     def __init__(self, checks: list[Preflight], decision: str, identity: str,
                  parent: QWidget | None = None, unsaved: UnsavedEdits | None = None,
@@ -111,17 +114,28 @@ class DecisionDialog(QDialog):
         note = QLabel(f"Acting as {identity}{' (demo)' if demo else ''}." + (
             "" if allowed else f" {identity} may not decide any of these."))
         note.setWordWrap(True)
+        self.definitions = QLabel("\n".join(
+            f"{check.label} runs: {check.pending.definition}" for check in checks
+            if check.pending.definition is not None))
+        self.definitions.setObjectName("definitionNotes")
+        self.definitions.setWordWrap(True)
+        self.definitions.setTextFormat(Qt.TextFormat.PlainText)
+        if any(c.pending.definition is not None and c.pending.definition.differs
+               for c in checks):
+            self.definitions.setStyleSheet(WARNING_STYLE)
         layout = QVBoxLayout(self)
         if unsaved is not None:
             layout.addWidget(warning_label(unsaved, "Deploying after an approval", (
                 "A waiting approval keeps the policy it was requested under: saving does not "
-                "change who may decide it.") if "approval" in unsaved.aspects else ""))
+                "change who may decide it.") if "approval" in unsaved.aspects else "",
+                runs="the build's own definition"))
         layout.addWidget(note)
         layout.addWidget(self.list)
+        layout.addWidget(self.definitions)
         layout.addWidget(self.comment)
         layout.addWidget(buttons)
         self.save_first = None
-        if unsaved is not None:
+        if unsaved is not None and unsaved.changes:
             self.save_first = SaveFirst(self, buttons, self.confirm_button,
                                         self.confirm_button.text().lower(), self.accept)
             self.save_first.button.setEnabled(allowed > 0)
@@ -198,11 +212,17 @@ class ApprovalsInbox(QWidget):
             values = (f"#{approval.run_id}", approval.stage, approval.environment,
                       approval.requested_by, ", ".join(pending.approvers),
                       f"{given} of {pending.required}", pending.instructions,
-                      duration(pending.time_left()))
+                      duration(pending.time_left()),
+                      pending.definition.short if pending.definition else "")
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
                 self.table.setItem(row, column, item)
+            if pending.definition is not None:
+                runs = self.table.item(row, COLUMNS.index("Runs"))
+                runs.setToolTip(pending.definition.text)
+                if pending.definition.differs:
+                    runs.setForeground(QBrush(colour("refused")))
             if approval.id in chosen:
                 self.table.selectRow(row)
         self.empty_label.setVisible(not self.pending)
@@ -225,7 +245,7 @@ class ApprovalsInbox(QWidget):
         controller = self.controller
         identity, edits = controller.identity, controller.edits
         stages = list(dict.fromkeys(p.approval.stage for p in chosen))
-        unsaved = edits.unsaved(stages, APPROVAL_READS) \
+        unsaved = edits.unsaved(stages, BUILD_READS) \
             if decision == "approve" and edits is not None else None
         self.dialog = DecisionDialog([preflight(p, identity, decision) for p in chosen],
                                      decision, identity, self, unsaved,

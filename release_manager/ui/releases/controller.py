@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signa
 from shiboken6 import isValid
 
 from release_manager.core.identity_names import IdentityError
+from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.backend import CancelToken, LogWriter
 from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
@@ -52,6 +53,7 @@ class ReleaseController(QObject):
     decisionsFinished = Signal(list)  # [(label, PromotionResult)]
     logShown = Signal(str)  # the title of the log now in the log panel
     problem = Signal(str)  # a status refresh failed (e.g. the pipeline on disk is broken)
+    auditChecked = Signal(object)  # AuditVerdict: the audit trail verified on opening
 
     def __init__(self, pipeline_path: Path, identity: str | None = None,
                  parent: QObject | None = None, refresh_ms: int = REFRESH_MS) -> None:
@@ -69,6 +71,8 @@ class ReleaseController(QObject):
         self.edits: PipelineEdits | None = None
         """The window's edits of the pipeline; actions use the saved file."""
         self.branches: list[str] = []
+        self.audit: AuditVerdict | None = None
+        """The audit trail as verified when the workspace opened."""
         self.workspace: Workspace | None = None
         self.promoter: Promoter | None = None
         self.status: WorkspaceStatus | None = None
@@ -153,9 +157,11 @@ class ReleaseController(QObject):
         self.workspace, self.promoter = opened.workspace, opened.promoter
         self.identities, self.branches = opened.identities, opened.branches
         self.demo = opened.demo
+        self.audit = opened.audit
         self.unavailable = ""
         self.availabilityChanged.emit("")
         self.identityChanged.emit(self.identity)
+        self.auditChecked.emit(opened.audit)
         self.refresh()
         self._timer.start()
 

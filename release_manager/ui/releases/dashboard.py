@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.promotion import PromotionPlan, PromotionResult
 from release_manager.engine.release_status import (
     BuildStatus,
@@ -28,7 +29,7 @@ from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.release_matrix import ReleaseMatrix
 from release_manager.ui.releases.result_banner import ResultBanner
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
-from release_manager.ui.releases.unsaved import act
+from release_manager.ui.releases.unsaved import BUILD_READS, act
 
 
 class ReleasesDashboard(QWidget):
@@ -63,10 +64,18 @@ class ReleasesDashboard(QWidget):
         self.approvals_label.setStyleSheet("color: #e65100; font-weight: bold;")
         self.banner = ResultBanner()
         self.matrix = ReleaseMatrix()
+        self.audit_warning = QLabel()
+        self.audit_warning.setObjectName("auditWarning")
+        self.audit_warning.setWordWrap(True)
+        self.audit_warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.audit_warning.setStyleSheet(
+            "background: #fdecea; color: #b71c1c; font-weight: bold; padding: 6px;")
+        self.audit_warning.hide()
 
         board = QWidget()
         column = QVBoxLayout(board)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.audit_warning)
         status_row = QHBoxLayout()
         status_row.addWidget(self.progress_label, 1)
         status_row.addWidget(self.approvals_label)
@@ -112,6 +121,7 @@ class ReleasesDashboard(QWidget):
         controller.progress.connect(self.progress_label.setText)
         controller.planReady.connect(self._plan_ready)
         controller.problem.connect(lambda text: self.banner.show_text(text, "failed"))
+        controller.auditChecked.connect(self._show_audit)
         self._show_availability(controller.unavailable)
         self._update_buttons()
 
@@ -121,6 +131,17 @@ class ReleasesDashboard(QWidget):
         self.unavailable_label.setText(reason)
         self.set_up_button.setVisible(bool(reason) and self.controller.can_set_up)
         self.pages.setCurrentWidget(self.board if not reason else self.pages.widget(0))
+
+    def _show_audit(self, verdict: AuditVerdict) -> None:
+        """A trail found tampered with stays in sight above the releases, never hidden."""
+        summary = verdict.summary()
+        self.audit_warning.setText(
+            f"⚠ {summary[:1].upper()}{summary[1:]}.\n"
+            "What this workspace's audit trail says cannot be trusted past that point; "
+            "`release-manager audit --verify` lists every problem."
+            if not verdict.intact else "")
+        self.audit_warning.setToolTip("\n".join(verdict.problems))
+        self.audit_warning.setVisible(not verdict.intact)
 
     def show_status(self, status: WorkspaceStatus) -> None:
         self.strip.set_status(status)
@@ -268,7 +289,8 @@ class ReleasesDashboard(QWidget):
             return
         edits = self.controller.edits
         sheet = self.sheet = PromoteSheet(
-            plan, wanted[2], self, edits.unsaved([plan.stage]) if edits is not None else None)
+            plan, wanted[2], self,
+            edits.unsaved([plan.stage], BUILD_READS) if edits is not None else None)
         sheet.accepted.connect(lambda: act(
             edits, sheet.save_first, lambda: self.controller.promote(plan.run.id, plan.stage)))
         self.sheet.finished.connect(self.sheet.deleteLater)

@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
 
 from release_manager.engine.promotion import PromotionPlan
 from release_manager.ui.releases.look import colour
-from release_manager.ui.releases.unsaved import SaveFirst, UnsavedEdits, gerund, warning_label
+from release_manager.ui.releases.unsaved import (
+    WARNING_STYLE,
+    SaveFirst,
+    UnsavedEdits,
+    gerund,
+    warning_label,
+)
 
 
 def _label(text: str) -> QLabel:
@@ -30,9 +36,11 @@ def _label(text: str) -> QLabel:
 
 class PromoteSheet(QDialog):
     """Build, commit, environments and what they run now, the commits since, approvals and
-    checks, the condition and whether it holds; Promote is disabled when something
-    blocks the promotion, and the blocker says why. With `unsaved` edits in the window, a
-    warning on top and the choice to save first or to use the saved version."""
+    checks, the condition and whether it holds, and which definition runs (the build's
+    own; how the file on disk differs from it in this stage); Promote is disabled when
+    something blocks the promotion, and the blocker says why. With `unsaved` edits in the
+    window, a warning on top; when they change the environments' approvals or checks,
+    the choice to save first or to use the saved version."""
 
     def __init__(self, plan: PromotionPlan, verb: str = "Promote",
                  parent: QWidget | None = None, unsaved: UnsavedEdits | None = None) -> None:
@@ -65,11 +73,17 @@ class PromoteSheet(QDialog):
             state = "succeeded" if plan.condition_met else "skipped"
             self.condition_label.setStyleSheet(f"color: {colour(state).name()};")
         form.addRow("Condition:", self.condition_label)
+        self.definition_label = _label(str(plan.definition or ""))
+        self.definition_label.setObjectName("definitionNote")
+        if plan.definition is not None and plan.definition.differs:
+            self.definition_label.setStyleSheet(WARNING_STYLE)
+        form.addRow("Runs:", self.definition_label)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         if unsaved is not None:
-            layout.addWidget(warning_label(unsaved, gerund(verb)))
+            layout.addWidget(warning_label(unsaved, gerund(verb),
+                                           runs=f"build {run.id}'s own definition"))
         layout.addLayout(form)
         if plan.explanation:
             explanation = QPlainTextEdit(plan.explanation)
@@ -94,15 +108,13 @@ class PromoteSheet(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.save_first = None if unsaved is None else self._offer_save(buttons, verb, unsaved)
+        self.save_first = None if unsaved is None or not unsaved.changes else \
+            self._offer_save(buttons, verb)
 
-    def _offer_save(self, buttons: QDialogButtonBox, verb: str,
-                    unsaved: UnsavedEdits) -> SaveFirst:
-        """Save and <verb> is there unless a blocker stands that the edits do not touch."""
+    def _offer_save(self, buttons: QDialogButtonBox, verb: str) -> SaveFirst:
+        """Save and <verb>, for edits of the environments' approvals or checks."""
         self.confirm_button.setText(f"{verb} the saved version")
-        save_first = SaveFirst(self, buttons, self.confirm_button, verb.lower(), self.accept)
-        save_first.button.setEnabled(not self.plan.blockers or bool(unsaved.changes))
-        return save_first
+        return SaveFirst(self, buttons, self.confirm_button, verb.lower(), self.accept)
 
     def _environments_text(self) -> str:
         if not self.plan.environments:

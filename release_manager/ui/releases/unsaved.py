@@ -1,6 +1,8 @@
-"""Runs, promotions and approvals read the pipeline file as saved, while the window may
-show unsaved edits. A confirmation then says so, names what the edits change in what the
-action reads, and offers to save first or to go on with the saved version."""
+"""A run reads the pipeline file as saved, while the window may show unsaved edits; a
+promotion, a redeploy or an approval runs the build's own definition (kept when it was
+queued), with its environments' approvals and checks as saved. A confirmation says which,
+names what the edits change in what the action reads, and, where saving changes what
+runs, offers to save first or to go on with the saved version."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
 
+from release_manager.core.environments_file import FILE_NAME as ENVIRONMENTS_FILE
 from release_manager.core.stage_changes import Aspect, first_stages, stage_changes
 from release_manager.ui.editor import PipelineEditor
 
-APPROVAL_READS: frozenset[Aspect] = frozenset({"stage", "environments", "approval", "checks"})
-"""The condition and the dependencies were checked when the promotion was asked for."""
+BUILD_READS: frozenset[Aspect] = frozenset({"approval", "checks"})
+"""What a promotion or an approval of a build reads from the saved files: its stages come
+from the build's own definition, its environments' approvals and checks from the saved
+environments.yml."""
 WARNING_STYLE = "color: #e65100; font-weight: bold;"
 
 
@@ -76,17 +81,30 @@ def gerund(verb: str) -> str:
     return verb.removesuffix("e") + "ing"
 
 
-def warning_label(unsaved: UnsavedEdits, doing: str, note: str = "") -> QLabel:
-    """The line at the top of a confirmation: `doing` ("Promoting", …) uses the saved file,
-    and what of the unsaved edits it leaves out; then `note`, if any."""
+def warning_label(unsaved: UnsavedEdits, doing: str, note: str = "",
+                  runs: str = "") -> QLabel:
+    """The line at the top of a confirmation: `doing` ("Promoting", …) uses the saved file
+    or, given `runs` ("build 7's own definition"), runs that while reading its
+    environments' approvals and checks as saved; and what of the unsaved edits it leaves
+    out; then `note`, if any."""
     touched = ", ".join(unsaved.stages) or "the stages it runs"
-    lines = [f"⚠ The pipeline has unsaved changes. {doing} uses the saved "
-             f"{unsaved.file_name}, not what the window shows."]
+    if runs:
+        lines = [f"⚠ The pipeline has unsaved changes. {doing} runs {runs}, kept when it "
+                 f"was queued: neither the saved {unsaved.file_name} nor what the window "
+                 "shows changes its stages (a new run builds the saved file). The approvals "
+                 f"and checks of its environments are read from the saved {ENVIRONMENTS_FILE}."]
+        heading = f"Unsaved changes to the environments of {touched}:"
+        untouched = f"None of them changes the approvals or checks of {touched}."
+    else:
+        lines = [f"⚠ The pipeline has unsaved changes. {doing} uses the saved "
+                 f"{unsaved.file_name}, not what the window shows."]
+        heading = f"Unsaved changes to {touched}:"
+        untouched = f"None of them changes what it reads of {touched}."
     if unsaved.changes:
-        lines.append(f"Unsaved changes to {touched}:")
+        lines.append(heading)
         lines += [f"• {change}" for change in unsaved.changes]
     else:
-        lines.append(f"None of them changes what it reads of {touched}.")
+        lines.append(untouched)
     if note:
         lines.append(note)
     label = QLabel("\n".join(lines))
