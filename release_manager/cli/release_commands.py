@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from release_manager.core.environment_names import EnvironmentNameError, environment_name_problem
 from release_manager.core.identity_names import IdentityError
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.engine.identity import current_identity
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_status import workspace_status
+from release_manager.engine.store import StoreUnusable
 from release_manager.engine.workspace import Workspace, WorkspaceError
 
 
@@ -67,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     rollback = subparsers.add_parser("rollback", parents=[common],
                                      help="switch ENV back to the newest good release "
                                           "older than the one it runs")
-    rollback.add_argument("environment")
+    rollback.add_argument("environment", type=_environment_name)
     rollback.set_defaults(func=cmd_rollback)
 
     logs = subparsers.add_parser("logs", parents=[common], help="print a build's logs")
@@ -76,6 +78,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     logs.add_argument("--follow", action="store_true",
                       help="keep printing while the stage runs")
     logs.set_defaults(func=cmd_logs)
+
+
+def _environment_name(name: str) -> str:
+    """An environment argument, refused (exit 2) before any file is touched when it is not
+    a name: an environment name is never a path."""
+    problem = environment_name_problem(name)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return name
 
 
 class PrintLog:
@@ -89,19 +100,23 @@ WorkspaceCommand = Callable[[argparse.Namespace, Workspace, Promoter], int]
 
 
 def on_workspace(command: WorkspaceCommand) -> Callable[[argparse.Namespace], int]:
-    """Open `--workspace` for `command`; a folder that is not a usable workspace, or a name
-    to act as that is not usable, exits 2 with the reason."""
+    """Open `--workspace` for `command`; a folder that is not a usable workspace (a damaged
+    store or settings file, a file where a folder belongs, found at open or on the way), or
+    a name to act as that is not usable, exits 2 with the reason."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
         try:
             current_identity(args.identity)
             workspace = Workspace(Path(args.workspace))
+            workspace.check_folders()
             workspace.load_pipeline()
-        except (WorkspaceError, PipelineLoadError, IdentityError) as problem:
+            promoter = Promoter(workspace)  # opens the store
+            return command(args, workspace, promoter)
+        except (WorkspaceError, StoreUnusable, PipelineLoadError, IdentityError,
+                EnvironmentNameError) as problem:
             print(f"release-manager: {problem}", file=sys.stderr)
             return 2
-        return command(args, workspace, Promoter(workspace))
 
     return run
 

@@ -61,6 +61,9 @@ class RunContext:
     """Names of variables whose values are masked (***) in every log line."""
     output_variables: dict[str, str] = field(default_factory=dict)
     """Output variables set by earlier stages (`Stage.Job.Step.var` → value)."""
+    created: str = ""
+    """When the run was queued (the store's time): with `run_id` and `commit` it tells
+    this build from another that was given the same number."""
 
 
 @dataclass

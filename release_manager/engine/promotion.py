@@ -518,7 +518,7 @@ class Promoter:
         context = RunContext(
             run_id=run.id, branch=run.branch, commit=run.commit_id, reason=run.reason,
             requested_by=run.requested_by, variables=dict(run.variables),
-            output_variables=self._earlier_outputs(run.id),
+            output_variables=self._earlier_outputs(run.id), created=run.created_at,
         )
         try:
             outcome = self.workspace.backend.run_stage(pipeline, stage, context, run_log,
