@@ -117,12 +117,12 @@ class EnvironmentFolders:
             }
             write_text_atomic(partial / RELEASE_FILE, json.dumps(record, indent=2) + "\n")
             if final.exists():
+                _refuse_another_build(final, run_id, info)
                 if self.current_run(environment) == run_id:
                     raise DeploymentError(
                         f"release {run_id} is in service in {environment}; "
                         "it cannot be replaced while current"
                     )
-                _refuse_another_build(final, run_id, info)
                 shutil.rmtree(final)  # an earlier install of this same build
             partial.replace(final)
         except BaseException:
