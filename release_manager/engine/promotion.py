@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from release_manager.core import expressions
+from release_manager.core.environment_names import environment_name_problem
 from release_manager.core.model import ModelError, Pipeline, Stage, Variable
 from release_manager.engine import approval_policy
 from release_manager.engine.approval_policy import ApprovalRefused
@@ -215,6 +216,9 @@ class Promoter:
         """Why build `run` cannot be promoted to `stage` now ("" when it can)."""
         if stage.kind != "stage":
             return f"{stage.name} is a template or an expression block; it cannot run here"
+        named = next(filter(None, map(environment_name_problem, stage.environments)), "")
+        if named:  # before anything is written: its folder and lock are named after it
+            return f"{stage.name} cannot deploy: {named}"
         latest = self.store.latest_stage_run(run.id, stage.name)
         if latest is not None and latest.state == "waiting":
             return f"build {run.id} is already waiting for approval to {stage.name}"

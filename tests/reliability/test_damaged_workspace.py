@@ -266,6 +266,22 @@ def test_an_environment_name_that_is_a_path_touches_nothing(workspace: Path) -> 
     assert snapshot(workspace.parent) == parent
 
 
+def test_a_pipeline_environment_named_as_a_path_is_refused_before_anything_is_written(
+        workspace: Path) -> None:
+    pipeline = workspace / "azure-pipelines.yml"
+    pipeline.write_text(pipeline.read_text().replace("environment: dev\n",
+                                                     "environment: top/secret\n", 1))
+    before = snapshot(workspace.parent)
+
+    done = cli(workspace, "promote", "2", "--to", "Dev")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert ("refused: Dev cannot deploy: 'top/secret' is not an environment name: an "
+            "environment name is not a path and cannot hold '/'") in done.stdout
+    assert snapshot(workspace.parent) == before
+
+
 def test_a_600_deep_condition_index_validates_and_promotes_alike(workspace: Path) -> None:
     pipeline = workspace / "azure-pipelines.yml"
     condition = "ne(variables['a']" + "[0]" * 600 + ", 'x')"
