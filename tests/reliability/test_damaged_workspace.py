@@ -177,15 +177,15 @@ VERBS = [("status",), ("promote", "2", "--to", "Test"), ("rollback", "dev"), ("l
 def test_a_damaged_workspace_is_refused_with_the_file_named(
         workspace: Path, damage: Damage, verb: tuple[str, ...]) -> None:
     damage.make(workspace)
-    releases = snapshot(state(workspace) / "environments")
+    before = snapshot(state(workspace))
 
     message = refused(cli(workspace, *verb), str(damage.file(workspace)), damage.says)
 
     assert message.count("\n") == 1  # one line
-    assert snapshot(state(workspace) / "environments") == releases
+    assert snapshot(state(workspace)) == before  # nothing written, nothing recreated
 
 
-def test_an_environments_file_out_of_place_is_reported_at_its_line_and_column(
+def test_a_syntax_error_in_the_environments_file_is_reported_at_its_line(
         workspace: Path) -> None:
     text = environments_file(workspace).read_text().replace("    healthCheck: true\n",
                                                             "    healthCheck: [true\n", 1)
@@ -194,7 +194,7 @@ def test_an_environments_file_out_of_place_is_reported_at_its_line_and_column(
     message = refused(cli(workspace, "status"), str(environments_file(workspace)))
 
     line = text.splitlines().index("    healthCheck: [true") + 1
-    assert f"environments.yml:{line + 1}:" in message
+    assert f"environments.yml:{line + 1}:" in message  # where the bracket is found unclosed
 
 
 # ------------------------------------------------------------------- the store's history
