@@ -25,6 +25,8 @@ class NotARegularFile(OSError):
 
 
 class FileTooBig(OSError):
+    """The file holds more than the reader accepts; `size` says how much."""
+
     def __init__(self, path: Path, size: int) -> None:
         super().__init__(f"{path} holds {size} bytes, more than may be read")
         self.path = Path(path)
