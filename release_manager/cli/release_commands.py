@@ -19,12 +19,14 @@ from pathlib import Path
 
 from release_manager.cli.secret_input import SecretInputError, read_secret_values
 from release_manager.cli.stop_signals import StopSignals
+from release_manager.core.environment_names import EnvironmentNameError, environment_name_problem
 from release_manager.core.identity_names import IdentityError
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.engine.identity import current_identity
 from release_manager.engine.log_follow import follow_file, still_writing
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_status import workspace_status
+from release_manager.engine.store import StoreUnusable
 from release_manager.engine.workspace import Workspace, WorkspaceError
 
 
@@ -78,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     rollback = subparsers.add_parser("rollback", parents=[common],
                                      help="switch ENV back to the newest good release "
                                           "older than the one it runs")
-    rollback.add_argument("environment")
+    rollback.add_argument("environment", type=_environment_name)
     rollback.set_defaults(func=cmd_rollback)
 
     logs = subparsers.add_parser("logs", parents=[common], help="print a build's logs")
@@ -99,6 +101,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
 AUDIT_BROKEN_EXIT = 5
 
 
+def _environment_name(name: str) -> str:
+    """An environment argument, refused (exit 2) before any file is touched when it is not
+    a name: an environment name is never a path."""
+    problem = environment_name_problem(name)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return name
+
+
 class PrintLog:
     """Streams a running stage's log to the terminal."""
 
@@ -111,25 +122,29 @@ WorkspaceCommand = Callable[[argparse.Namespace, Workspace, Promoter], int]
 
 def on_workspace(command: WorkspaceCommand,
                  warn: bool = True) -> Callable[[argparse.Namespace], int]:
-    """Open `--workspace` for `command`; a folder that is not a usable workspace, or a name
-    to act as that is not usable, exits 2 with the reason. With `warn`, an audit trail
-    found tampered with when the store opened is said on stderr first."""
+    """Open `--workspace` for `command`; a folder that is not a usable workspace (a damaged
+    store or settings file, a file where a folder belongs, found at open or on the way), or
+    a name to act as that is not usable, exits 2 with the reason. With `warn`, an audit
+    trail found tampered with when the store opened is said on stderr first."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
         try:
             current_identity(args.identity)
             workspace = Workspace(Path(args.workspace))
+            workspace.check_folders()
             workspace.load_pipeline()
-        except (WorkspaceError, PipelineLoadError, IdentityError) as problem:
+            promoter = Promoter(workspace)  # opens the store
+            verdict = workspace.store.audit_verdict
+            if warn and not verdict.intact:
+                print(f"release-manager: warning: {workspace.store.path}: "
+                      f"{verdict.summary()}. `release-manager audit --verify` lists every "
+                      "problem", file=sys.stderr)
+            return command(args, workspace, promoter)
+        except (WorkspaceError, StoreUnusable, PipelineLoadError, IdentityError,
+                EnvironmentNameError) as problem:
             print(f"release-manager: {problem}", file=sys.stderr)
             return 2
-        promoter = Promoter(workspace)
-        verdict = workspace.store.audit_verdict
-        if warn and not verdict.intact:
-            print(f"release-manager: warning: {workspace.store.path}: {verdict.summary()}. "
-                  "`release-manager audit --verify` lists every problem", file=sys.stderr)
-        return command(args, workspace, promoter)
 
     return run
 

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from release_manager.core.environments_file import environments_path
+from release_manager.core.regular_file import read_regular
 
 
 def read_bytes(path: Path) -> bytes | None:
-    """The file's bytes; None when there is no such file (or it cannot be read)."""
+    """The file's bytes; None when there is no such file (or it cannot be read, or it is
+    not a regular file: a named pipe would never answer)."""
     try:
-        return Path(path).read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        return read_regular(Path(path))
+    except OSError:
         return None
 
 

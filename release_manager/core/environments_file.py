@@ -20,7 +20,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.identity_names import invisible_character
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
-from release_manager.core.yaml_guard import PipelineLoadError, Problem
+from release_manager.core.yaml_guard import PipelineLoadError, Problem, parse_settings, read_file
 
 FOLDER = ".release-manager"
 FILE_NAME = "environments.yml"
@@ -183,12 +183,23 @@ def load_environments(workspace_dir: Path) -> dict[str, Environment]:
     path = environments_path(workspace_dir)
     if not path.exists():
         return {}
-    return loads(path.read_text(encoding="utf-8"), path)
+    try:
+        text, _ = read_file(path)  # a regular file only, its size and encoding checked
+    except PipelineLoadError as error:
+        raise _problem_error(error, path) from None
+    return loads(text, path)
+
+
+def _problem_error(error: PipelineLoadError, path: Path) -> EnvironmentsFileError:
+    problem = error.problems[0]
+    return EnvironmentsFileError(problem.message, path, problem.line or 1, problem.column or 1)
 
 
 def loads(text: str, path: Path) -> dict[str, Environment]:
     try:
-        root = YAML().load(text)
+        root = parse_settings(text, path)
+    except PipelineLoadError as error:
+        raise _problem_error(error, path) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -1021,7 +1021,21 @@ class _Key:
 
 
 def _index(node: Index, context: _Context) -> object:
-    target = _evaluate(node.target, context)
+    """`a[0][0]…[0]`, however long (Azure bounds only open containers and length, not a
+    chain of indexers), is evaluated in a loop from `a` outwards, never by recursion."""
+    chain = [node]
+    while isinstance(chain[-1].target, Index):
+        chain.append(chain[-1].target)
+    value = _evaluate(chain[-1].target, context)
+    for link in reversed(chain):
+        value = _index_step(link, value, context)
+        if context.trace is not None:
+            context.trace[id(link)] = value
+    return value
+
+
+def _index_step(node: Index, target: object, context: _Context) -> object:
+    """`node` applied to its target's value."""
     if not isinstance(target, (list, _Object)):
         return _FilteredArray() if isinstance(node.key, Wildcard) else None
     key = _Key(node.key, context)
@@ -1529,6 +1543,19 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
+SHOWN_SOURCE = 200
+"""Longest sub-expression text an explanation shows whole; a longer one (a chain of
+thousands of indexers) shows its start and end, so an explanation stays linear in size."""
+
+
+def _source_shown(expression: Expression, node: Node) -> str:
+    if expression.implicit or node.end - node.start <= SHOWN_SOURCE:
+        return expression.source(node)
+    half = SHOWN_SOURCE // 2
+    text = expression.text
+    return text[node.start : node.start + half] + "…" + text[node.end - half : node.end]
+
+
 def _masked(value: object, context: _Context) -> object:
     if isinstance(value, str):
         return context.mask(value)
@@ -1560,19 +1587,18 @@ def explain(
     _evaluate(expression.root, context)
     steps: list[ExplainStep] = []
 
-    def visit(node: Node, depth: int) -> None:
+    pending: list[tuple[Node, int]] = [(expression.root, 0)]  # a stack: chains are long
+    while pending:
+        node, depth = pending.pop()
         if isinstance(node, NamedValue):
-            return
-        source = expression.source(node)
+            continue
+        source = _source_shown(expression, node)
         if id(node) in trace:
             value = _to_python(_masked(trace[id(node)], context))
             steps.append(ExplainStep(source, value, display(value), depth, True))
         else:
             steps.append(ExplainStep(source, None, "", depth, False))
-        for child in _children(node):
-            visit(child, depth + 1)
-
-    visit(expression.root, 0)
+        pending.extend((child, depth + 1) for child in reversed(_children(node)))
     return steps
 
 
@@ -1595,13 +1621,15 @@ def explain_text(
     start_time: datetime | None = None,
     secrets: Collection[str] = (),
 ) -> str:
-    """`explain` as indented lines, `expression → value`, two spaces per level; strings
-    are shown quoted so that `'1'` and `1` read differently."""
+    """`explain` as indented lines, `expression → value`, two spaces per level (up to
+    MAX_DEPTH levels: deeper steps, in long chains of indexers, stay at that indent);
+    strings are shown quoted so that `'1'` and `1` read differently."""
     steps = explain(
         text, variables, dependencies, ancestors, canceling, start_time, secrets
     )
     return "\n".join(
-        f"{'  ' * step.depth}{' '.join(step.expression.split())} → {_shown(step)}"
+        f"{'  ' * min(step.depth, MAX_DEPTH)}{' '.join(step.expression.split())} → "
+        f"{_shown(step)}"
         for step in steps
     )
 
@@ -1618,15 +1646,18 @@ class _StageReference:
     """The `.` before a property-style reference (`dependencies.Build`), else None."""
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    if isinstance(node, Call):
-        for arg in node.args:
-            yield from _walk(arg)
-    elif isinstance(node, Index):
-        yield from _walk(node.target)
-        if node.key is not None:
-            yield from _walk(node.key)
+def _walk(root: Node) -> Iterator[Node]:
+    """Every node in pre-order, with a stack (a chain of indexers can be thousands long)."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, Call):
+            pending.extend(reversed(node.args))
+        elif isinstance(node, Index):
+            if node.key is not None:
+                pending.append(node.key)
+            pending.append(node.target)
 
 
 def _stage_references(expression: Expression) -> list[_StageReference]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
+
+from release_manager.core.regular_file import FileTooBig, NotARegularFile, read_regular
 
 MAX_BYTES = 2 * 1024 * 1024
 """Refuse bigger files: real pipelines are tens of KB (the largest we know is 45 KB), and
@@ -94,15 +95,15 @@ class _Fatal(Exception):
 
 
 def read_file(path: Path) -> tuple[str, Encoding]:
-    """The text of a pipeline file; only a regular file, and its size checked before it is
-    read (so `/dev/zero` or a huge log cannot fill the memory)."""
+    """The text of a pipeline file; only a regular file (a named pipe would never answer),
+    and its size checked before it is read (so a huge log cannot fill the memory)."""
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            raise PipelineLoadError([Problem("not a regular file")], path)
-        if status.st_size > MAX_BYTES:
-            raise PipelineLoadError([too_big(status.st_size)], path)
-        data = path.read_bytes()
+        data = read_regular(path, MAX_BYTES)
+    except NotARegularFile as error:
+        raise PipelineLoadError([Problem(f"not a regular file: it is {error.kind}")],
+                                path) from None
+    except FileTooBig as error:
+        raise PipelineLoadError([too_big(error.size)], path) from None
     except OSError as error:
         reason = error.strerror or str(error)
         raise PipelineLoadError([Problem(f"cannot read the file: {reason}")], path) from None
@@ -177,6 +178,21 @@ def parse(text: str, path: Path | str | None = None) -> ParsedYaml:
             [Problem(f"the top of an azure-pipelines.yml must be a mapping (keys like "
                      f"trigger:, stages:), not {what}", 1, 1)], path)
     return ParsedYaml(root, composer.ends)
+
+
+def parse_settings(text: str, path: Path | str | None = None) -> Any:
+    """The round-trip tree of a settings file kept beside a pipeline
+    (`.release-manager/environments.yml`), its scalars typed (`true`, `30`), under a
+    pipeline's guards on nesting depth, anchors and tags: a breach raises PipelineLoadError
+    at its position. YAML syntax errors are left to the caller (MarkedYAMLError)."""
+    yaml = YAML(typ="rt")
+    yaml.Composer = _GuardedComposer
+    try:
+        return yaml.load(text)
+    except _Fatal as fatal:
+        raise PipelineLoadError([fatal.problem], path) from None
+    except RecursionError as error:
+        raise PipelineLoadError([Problem(f"not valid YAML: {error}", 1, 1)], path) from None
 
 
 class StringResolver(VersionedResolver):

@@ -63,6 +63,9 @@ class RunContext:
     """Output variables set by earlier stages (`Stage.Job.Step.var` → value)."""
     secret_outputs: frozenset[str] = frozenset()
     """Names of the output variables that are secret (masked like secret variables)."""
+    created: str = ""
+    """When the run was queued (the store's time): with `run_id` and `commit` it tells
+    this build from another that was given the same number."""
 
 
 @dataclass

@@ -13,6 +13,8 @@ from pathlib import Path
 from ruamel.yaml import YAML, YAMLError
 
 from release_manager.core.identity_names import IdentityError, identity_key, normal_identity
+from release_manager.core.regular_file import read_regular
+from release_manager.core.yaml_guard import MAX_BYTES
 
 IDENTITY_VARIABLE = "RELEASE_MANAGER_USER"
 TEAM_FILE = Path(".release-manager") / "team.yml"
@@ -39,8 +41,8 @@ def _team_file(workspace_root: Path) -> dict:
     """The team file's mapping; {} when it is absent or unreadable."""
     path = Path(workspace_root) / TEAM_FILE
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError, UnicodeDecodeError):
+        data = YAML(typ="safe").load(read_regular(path, MAX_BYTES).decode("utf-8"))
+    except (OSError, YAMLError, UnicodeDecodeError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

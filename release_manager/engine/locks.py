@@ -7,7 +7,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from release_manager.core.environment_names import check_environment_name
 from release_manager.engine.backend import CancelToken
+from release_manager.engine.workspace import WorkspaceError
 
 if os.name == "nt":
     import msvcrt
@@ -36,6 +38,10 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+class LocksUnusable(WorkspaceError):
+    """The lock file cannot be opened: its folder is a file, or it is not writable."""
+
+
 class EnvironmentBusy(Exception):
     """The environment is being deployed by someone else and the caller would not wait."""
 
@@ -47,7 +53,7 @@ class EnvironmentLock:
     POLL_SECONDS = 0.2
 
     def __init__(self, locks_dir: Path, environment: str) -> None:
-        self.path = locks_dir / f"{environment}.lock"
+        self.path = locks_dir / f"{check_environment_name(environment)}.lock"
         self._fd: int | None = None
 
     def acquire(self, *, wait: bool, cancel: CancelToken | None = None,
@@ -56,8 +62,15 @@ class EnvironmentLock:
         """Take the lock. With `wait`, block until it is free (polling `cancel` and
         `give_up`; False if cancelled or given up); without, raise EnvironmentBusy when it
         is held. `on_wait` is called once (no arguments) if the caller has to wait."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise LocksUnusable(
+                f"the lock of environment {self.path.stem} cannot be taken: {self.path}: "
+                f"{error.strerror or error}. Release Manager keeps the environments' locks "
+                f"in {self.path.parent}, a folder; move what is in its place aside and try "
+                "again.") from None
         told = False
         while not _try_lock(fd):
             if not wait:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from release_manager.core import expressions
+from release_manager.core.environment_names import environment_name_problem
 from release_manager.core.model import ModelError, Pipeline, Stage, Variable
 from release_manager.crash_report import scrub
 from release_manager.engine import approval_policy
@@ -264,6 +265,9 @@ class Promoter:
         """Why build `run` cannot be promoted to `stage` now ("" when it can)."""
         if stage.kind != "stage":
             return f"{stage.name} is a template or an expression block; it cannot run here"
+        named = next(filter(None, map(environment_name_problem, stage.environments)), "")
+        if named:  # before anything is written: its folder and lock are named after it
+            return f"{stage.name} cannot deploy: {named}"
         latest = self.store.latest_stage_run(run.id, stage.name)
         if latest is not None and latest.state == "waiting":
             return f"build {run.id} is already waiting for approval to {stage.name}"
@@ -587,7 +591,7 @@ class Promoter:
             run_id=run.id, branch=run.branch, commit=run.commit_id, reason=run.reason,
             requested_by=run.requested_by, variables={**run.variables, **secrets.variables},
             secrets=frozenset(secrets.variables), output_variables=outputs,
-            secret_outputs=frozenset(secrets.outputs),
+            secret_outputs=frozenset(secrets.outputs), created=run.created_at,
         )
         try:
             outcome = self.workspace.backend.run_stage(pipeline, stage, context, run_log,

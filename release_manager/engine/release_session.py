@@ -39,6 +39,7 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
     """The workspace of `pipeline_path`. Without `create`, a folder that has no release
     state yet is refused, so opening any pipeline file never writes next to it."""
     workspace = Workspace.of_pipeline(pipeline_path)
+    workspace.check_folders()
     if not create and not has_release_state(workspace.root):
         raise NotAWorkspace(
             f"{workspace.root} holds no releases yet: there is no release state in "

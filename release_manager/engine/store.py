@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from release_manager.core.regular_file import NotARegularFile, check_regular
 from release_manager.engine import audit_chain
 from release_manager.engine.audit_chain import APPEND_ONLY, AuditVerdict, trigger_sql
 
@@ -269,6 +270,18 @@ class StageTaken(Exception):
         self.record = record
 
 
+class StoreUnusable(Exception):
+    """The store cannot be opened as it is (not a file, damaged, not ours); the message
+    names the file and says what to do. Nothing was written to it."""
+
+
+DAMAGE_CODES = frozenset({
+    sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FORMAT,
+})
+"""SQLite's answers for a file that is not a usable database (not "busy" or "locked")."""
+
+
 class Store:
     """One connection per thread (SQLite's rule); every write is its own transaction."""
 
@@ -276,9 +289,33 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._migrate()
+        try:
+            check_regular(self.path)  # SQLite would wait on a named pipe for ever
+        except NotARegularFile as error:
+            raise StoreUnusable(
+                f"{self.path} is {error.kind}, not the release store; move it aside and "
+                "restore state.db from a backup") from None
+        try:
+            self._migrate()
+            self._check()
+        except sqlite3.DatabaseError as error:
+            self.close()
+            code = getattr(error, "sqlite_errorcode", None)  # None: from `_check`
+            if code is not None and code & 0xFF not in DAMAGE_CODES:
+                raise
+            raise StoreUnusable(
+                f"{self.path} is damaged or is not a Release Manager store ({error}); "
+                "nothing was changed. Restore it from a backup; or, to start a new history, "
+                "move it and the environments folder beside it aside.") from None
         self.audit_verdict = self.verify_audit()
         """The audit trail as verified when the store was opened."""
+
+    def _check(self) -> None:
+        """A quick integrity check: a store cut short or overwritten fails it here, when
+        it opens, rather than at some later read."""
+        problem = self._connection().execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {problem}")
 
     # ----------------------------------------------------------------- plumbing
 

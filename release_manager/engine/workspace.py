@@ -3,29 +3,44 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
 from release_manager.core.environments_file import load_environments
 from release_manager.core.model import Pipeline
 from release_manager.core.pipeline_yaml import load, loads
+from release_manager.core.regular_file import describe
 from release_manager.engine.backend import Backend
 from release_manager.engine.store import Store
 
 PIPELINE_NAMES = ("azure-pipelines.yml", "azure-pipelines.yaml", ".azure-pipelines.yml")
 STATE_DIR = ".release-manager"
 STORE_NAME = "state.db"
+ENVIRONMENTS_DIR = "environments"
 
 
 def has_release_state(folder: Path) -> bool:
-    """Whether releases were set up in `folder`: its store exists. `.release-manager/`
-    alone does not say so: it also holds settings shared with the team
-    (environments.yml, team.yml), which saving a pipeline's approvals writes."""
-    return (Path(folder) / STATE_DIR / STORE_NAME).is_file()
+    """Whether releases were set up in `folder`: its store exists (whatever it is now), or
+    releases are installed there. `.release-manager/` alone does not say so: it also
+    holds settings shared with the team (environments.yml, team.yml), which saving a
+    pipeline's approvals writes."""
+    state = Path(folder) / STATE_DIR
+    return os.path.lexists(state / STORE_NAME) or bool(release_folders(state))
+
+
+def release_folders(state_dir: Path) -> list[Path]:
+    """The release folders installed under `<state_dir>/environments/<env>/releases/`."""
+    return sorted((Path(state_dir) / ENVIRONMENTS_DIR).glob("*/releases/[0-9]*"))
 
 
 class WorkspaceError(Exception):
     """The folder is not a usable workspace; the message says what is missing."""
+
+
+class StoreLost(WorkspaceError):
+    """The store is missing or empty while releases it recorded are installed: a new one
+    would number builds from 1 again, over them. It is never created then."""
 
 
 class Workspace:
@@ -67,7 +82,42 @@ class Workspace:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.state_dir / STORE_NAME)
+        """The store, opened (StoreUnusable when it is damaged); StoreLost rather than a
+        new store when it is missing or holds no build while releases are installed."""
+        path = self.state_dir / STORE_NAME
+        releases = release_folders(self.state_dir)
+        if releases and (not os.path.lexists(path) or _empty_file(path)):
+            raise StoreLost(self._lost(path, releases, "is missing" if not
+                                       os.path.lexists(path) else "is empty (0 bytes)"))
+        store = Store(path)
+        if releases and not store.runs(limit=1):
+            store.close()
+            raise StoreLost(self._lost(path, releases, "holds no build"))
+        return store
+
+    def _lost(self, path: Path, releases: list[Path], what: str) -> str:
+        by_environment: dict[str, list[str]] = {}
+        for folder in releases:
+            by_environment.setdefault(folder.parent.parent.name, []).append(folder.name)
+        installed = "; ".join(f"{name}: {', '.join(sorted(numbers, key=int))}"
+                              for name, numbers in sorted(by_environment.items()))
+        environments = self.state_dir / ENVIRONMENTS_DIR
+        return (f"{path} {what}, but releases it recorded are installed in {environments} "
+                f"({installed}). A new store would number builds from 1 again, over them, "
+                "so nothing was done. Restore state.db from a backup; or, to start a new "
+                f"history, move {environments} aside first.")
+
+    def check_folders(self) -> None:
+        """The folders the engine writes in, where they exist, are folders: a file in the
+        place of one is named, before any work starts."""
+        for path, holds in ((self.state_dir, "the release state"),
+                            (self.locks_dir, "the environments' locks"),
+                            (self.logs_dir, "the stages' logs"),
+                            (self.state_dir / ENVIRONMENTS_DIR, "the installed releases")):
+            if os.path.lexists(path) and not path.is_dir():
+                raise WorkspaceError(
+                    f"{path} is {describe(path)}, not a folder; Release Manager keeps "
+                    f"{holds} in it. Move it aside and try again.")
 
     @property
     def backend(self) -> Backend:
@@ -95,3 +145,10 @@ class Workspace:
     def _with_environments(self, pipeline: Pipeline) -> Pipeline:
         pipeline.environments = load_environments(self.root)
         return pipeline
+
+
+def _empty_file(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return False

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.core.pipeline_yaml import PipelineLoadError
+from release_manager.core.regular_file import read_regular
+from release_manager.core.yaml_guard import MAX_BYTES
 
 CONTEXT_LINES = 2
 """Source lines shown above the offending one."""
@@ -64,8 +66,8 @@ class LoadErrorView(QScrollArea):
 
     def show_error(self, path: Path, error: PipelineLoadError) -> None:
         self.path = Path(path)
-        try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
+        try:  # a regular file only: the report of a named pipe must not wait on it
+            text = read_regular(self.path, MAX_BYTES).decode("utf-8", errors="replace")
         except OSError:
             text = ""
         content = QWidget()

@@ -38,35 +38,48 @@ def test_version_loads_neither_qt_nor_the_verbs() -> None:
     assert done.stdout.splitlines()[-1] == "[]"
 
 
-def test_a_corrupted_store_is_an_internal_error_with_a_report_not_a_traceback(
+FAULT = """\
+def workspace_status(workspace, promoter):
+    raise LookupError("an unexpected fault")
+"""
+"""A bug put in the `status` verb's way (a damaged store is no longer one: it exits 2)."""
+
+
+def test_an_unexpected_error_is_an_internal_error_with_a_report_not_a_traceback(
     tmp_path: Path,
 ) -> None:
     workspace = tmp_path / "space-game"
     assert cli("demo", str(workspace)).returncode == 0
-    (workspace / ".release-manager" / "state.db").write_bytes(b"not a database " * 100)
-    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"),
+    (tmp_path / "fault.py").write_text(FAULT, encoding="utf-8")
+    probe = ("import sys; import fault; from release_manager.engine import release_status; "
+             "release_status.workspace_status = fault.workspace_status; "
+             "from release_manager.cli import main; sys.exit(main(sys.argv[1:]))")
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"), PYTHONPATH=str(tmp_path),
                RELEASE_MANAGER_PROBE_VALUE="environment-must-not-be-written")
 
-    done = cli("status", "--workspace", str(workspace), env=env)
+    done = subprocess.run([sys.executable, "-c", probe, "status", "--workspace",
+                           str(workspace)], capture_output=True, text=True, env=env,
+                          timeout=120)
 
     assert done.returncode == 70
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
     [line] = done.stderr.splitlines()
     [report] = (tmp_path / "state").rglob("crash-*.txt")
-    assert line == (f"release-manager: internal error in _connection (store.py, line "
-                    f"{_line_of('PRAGMA journal_mode=WAL')}): DatabaseError: file is not a "
-                    f"database; a report was written to {report}")
+    where = _line_of("status = workspace_status(workspace, promoter)")
+    assert line == (f"release-manager: internal error in cmd_status (release_commands.py, "
+                    f"line {where}): LookupError: an unexpected fault; a report was written "
+                    f"to {report}")  # the app's own frame nearest to the fault
     text = report.read_text(encoding="utf-8")
     assert "Context: command line: release-manager status" in text
     assert "Traceback (most recent call last)" in text
-    assert "sqlite3.DatabaseError: file is not a database" in text
+    assert "LookupError: an unexpected fault" in text
     assert "environment-must-not-be-written" not in text
     assert str(workspace) not in text  # the arguments are not written either
 
 
 def _line_of(code: str) -> int:
-    from release_manager.engine import store
+    from release_manager.cli import release_commands
 
-    lines = Path(store.__file__).read_text(encoding="utf-8").splitlines()
+    lines = Path(release_commands.__file__).read_text(encoding="utf-8").splitlines()
     return next(number for number, line in enumerate(lines, 1) if code in line)

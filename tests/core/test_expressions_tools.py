@@ -115,6 +115,26 @@ def test_explain_lists_index_keys_only_when_they_are_expressions() -> None:
     ]
 
 
+def test_a_chain_of_indexers_as_long_as_the_length_allows_is_evaluated_and_explained() -> None:
+    """Azure bounds open containers (50) and the length (21 000), not a chain of indexers:
+    `a[0][0]…` thousands long parses, so it must evaluate too (it overflowed the stack)."""
+    chain = "variables['a']" + "[0]" * 6_900
+    condition = (f"and(succeeded('Build'), ne({chain}, 'x'), "
+                 "eq(dependencies.Build.result, 'Succeeded'))")
+    dependencies = {"Build": {"result": "Succeeded"}}
+
+    assert evaluate(condition, {"a": "x"}, dependencies) is True
+    assert referenced_stages(condition) == {"Build"}
+    steps = explain(condition, {"a": "x"}, dependencies)
+    links = 6_901  # ['a'] and each [0]: the indexer and its key
+    assert len(steps) == 2 * links + 9
+    assert max(step.depth for step in steps) == links + 2
+    assert all(len(step.expression) <= 201 for step in steps)  # the start … the end
+    lines = explain_text(condition, {"a": "x"}, dependencies).splitlines()
+    assert lines[4].startswith("    variables['a'][0]") and lines[4].endswith("[0] → null")
+    assert max(len(line) - len(line.lstrip()) for line in lines) == 100  # 50 levels
+
+
 def test_explain_raises_like_evaluate() -> None:
     with pytest.raises(ExpressionError):
         explain("eq(1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from release_manager.core.pipeline_yaml import PipelineLoadError, Problem, load, loads
@@ -170,7 +172,15 @@ def test_unusual_line_breaks_in_comments_are_reported_not_crashed():
 def test_only_regular_files_are_read(tmp_path):
     with pytest.raises(PipelineLoadError) as caught:
         load(tmp_path)
-    assert only(caught.value).message == "not a regular file"
+    assert only(caught.value).message == "not a regular file: it is a folder"
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "azure-pipelines.yml"
+    os.mkfifo(fifo)
+    with pytest.raises(PipelineLoadError) as caught:
+        load(fifo)
+    assert only(caught.value).message == "not a regular file: it is a named pipe (FIFO)"
 
 
 def test_a_template_that_is_not_a_pipeline_file_stays_unresolved(tmp_path):

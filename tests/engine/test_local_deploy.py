@@ -246,3 +246,32 @@ def test_a_deployment_killed_mid_copy_leaves_the_previous_release_current(backen
     assert outcome.result == "Succeeded"
     assert sorted(p.name for p in releases.iterdir()) == ["1", "2"]
     assert served_version(backend) == "<h1>Space Game 2</h1>\n"
+
+
+def test_a_release_folder_is_replaced_only_by_the_same_build(tmp_path):
+    """A release written by an older version holds no queue time: it is the same build when
+    it was deployed after that build was queued, another build of that number otherwise."""
+    folders = deploy.EnvironmentFolders(tmp_path / "environments")
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "index.html").write_text("build 4 of the old history\n")
+    folders.install("dev", 4, package, {"commit": "abc"})  # as an older version wrote it
+    (package / "index.html").write_text("build 4 again\n")
+    release = folders.release_folder("dev", 4)
+
+    with pytest.raises(DeploymentError, match="a release is never overwritten"):
+        folders.install("dev", 4, package, {"commit": "abc",
+                                             "build_created": "2999-01-01T00:00:00+00:00"})
+    with pytest.raises(DeploymentError, match="already holds build 4 of commit abc"):
+        folders.install("dev", 4, package, {"commit": "def",
+                                             "build_created": "2000-01-01T00:00:00+00:00"})
+    assert (release / "index.html").read_text() == "build 4 of the old history\n"
+
+    queued = "2000-01-01T00:00:00+00:00"  # before the release was deployed: this build
+    folders.install("dev", 4, package, {"commit": "abc", "build_created": queued})
+    assert (release / "index.html").read_text() == "build 4 again\n"
+    assert json.loads((release / "release.json").read_text())["build_created"] == queued
+    folders.install("dev", 4, package, {"commit": "abc", "build_created": queued})
+    with pytest.raises(DeploymentError, match="a release is never overwritten"):
+        folders.install("dev", 4, package, {"commit": "abc",
+                                             "build_created": "2000-01-01T00:00:01+00:00"})

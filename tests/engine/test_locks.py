@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from release_manager.core.environment_names import EnvironmentNameError
 from release_manager.engine.backend import CancelToken
-from release_manager.engine.locks import EnvironmentBusy, EnvironmentLock
+from release_manager.engine.locks import EnvironmentBusy, EnvironmentLock, LocksUnusable
 
 
 def test_a_second_holder_is_refused_when_it_will_not_wait(tmp_path: Path) -> None:
@@ -71,3 +72,22 @@ def test_another_process_holding_the_lock_is_seen(tmp_path: Path) -> None:
         EnvironmentLock(tmp_path, "dev").acquire(wait=False)
     holder.communicate("")
     assert EnvironmentLock(tmp_path, "dev").acquire(wait=False)
+
+
+def test_a_file_in_the_place_of_the_locks_folder_is_named(tmp_path: Path) -> None:
+    locks = tmp_path / "locks"
+    locks.write_text("not a folder\n")
+
+    with pytest.raises(LocksUnusable) as caught:
+        EnvironmentLock(locks, "dev").acquire(wait=False)
+
+    message = str(caught.value)
+    assert message.startswith(f"the lock of environment dev cannot be taken: {locks}")
+    assert f"in {locks}, a folder; move what is in its place aside" in message
+    assert locks.read_text() == "not a folder\n"
+
+
+def test_an_environment_name_that_is_a_path_takes_no_lock(tmp_path: Path) -> None:
+    with pytest.raises(EnvironmentNameError, match="an environment name is not a path"):
+        EnvironmentLock(tmp_path / "locks", "../../etc")
+    assert list(tmp_path.iterdir()) == []

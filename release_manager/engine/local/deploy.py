@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from release_manager.core.atomic_file import write_text_atomic
+from release_manager.core.environment_names import environment_name_problem
+from release_manager.core.regular_file import read_regular
 from release_manager.engine.backend import Release
 
 RELEASE_FILE = "release.json"
@@ -51,8 +53,9 @@ class EnvironmentFolders:
         self.root = root
 
     def folder(self, environment: str) -> Path:
-        if not environment or any(c in environment for c in "/\\:") or environment[0] == ".":
-            raise DeploymentError(f"'{environment}' is not a valid environment name")
+        problem = environment_name_problem(environment)
+        if problem:
+            raise DeploymentError(problem)
         return self.root / environment
 
     def release_folder(self, environment: str, run_id: int) -> Path:
@@ -97,7 +100,8 @@ class EnvironmentFolders:
 
     def install(self, environment: str, run_id: int, package: Path, info: dict) -> Path:
         """Unpack `package` as release `run_id` of `environment` and write its
-        `release.json`, without touching `current` (see `switch`)."""
+        `release.json`, without touching `current` (see `switch`). A folder of that number
+        is replaced only by the same build again (a redeploy), never by another."""
         final = self.release_folder(environment, run_id)
         final.parent.mkdir(parents=True, exist_ok=True)
         for leftover in final.parent.glob(".partial-*"):
@@ -113,12 +117,13 @@ class EnvironmentFolders:
             }
             write_text_atomic(partial / RELEASE_FILE, json.dumps(record, indent=2) + "\n")
             if final.exists():
+                _refuse_another_build(final, run_id, info)
                 if self.current_run(environment) == run_id:
                     raise DeploymentError(
                         f"release {run_id} is in service in {environment}; "
                         "it cannot be replaced while current"
                     )
-                shutil.rmtree(final)
+                shutil.rmtree(final)  # an earlier install of this same build
             partial.replace(final)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -147,3 +152,35 @@ class EnvironmentFolders:
         else:
             write_text_atomic(folder / POINTER_FILE, json.dumps({"run_id": run_id}) + "\n")
         return Release(environment, run_id, target, True)
+
+
+def same_build(installed: dict, run_id: int, info: dict) -> bool:
+    """Whether the release described by `installed` (its release.json) is the build
+    `run_id` described by `info`: the same number and commit, and the same queue time
+    (a release recorded before it, by an older version, must have been deployed after
+    the build was queued)."""
+    if installed.get("run_id") != run_id or installed.get("commit") != info.get("commit"):
+        return False
+    created = str(info.get("build_created") or "")
+    if not created:
+        return True
+    if "build_created" in installed:
+        return installed["build_created"] == created
+    return str(installed.get("deployed_at", "")) >= created
+
+
+def _refuse_another_build(folder: Path, run_id: int, info: dict) -> None:
+    try:
+        installed = json.loads(read_regular(folder / RELEASE_FILE, 1 << 20))
+    except (OSError, ValueError):
+        installed = {}
+    if isinstance(installed, dict) and same_build(installed, run_id, info):
+        return
+    held = (f"build {installed.get('run_id')} of commit {installed.get('commit')}, "
+            f"deployed {installed.get('deployed_at')}") if isinstance(installed, dict) \
+        and installed else "a release that cannot be read"
+    raise DeploymentError(
+        f"{folder} already holds {held}, not this build {run_id} (commit "
+        f"{info.get('commit')}, queued {info.get('build_created') or 'now'}); a release is "
+        "never overwritten. The store's build numbers no longer match the releases "
+        "installed: restore state.db from a backup, or move that folder aside.")

@@ -204,7 +204,8 @@ def _deploy_web_app(step: Step, ctx: JobContext, ref: str) -> StepResult:
     try:
         previous = folders.current_run(environment)
         path = folders.install(environment, run.run_id, package, {
-            "commit": run.commit, "branch": run.branch, "reason": run.reason,
+            "commit": run.commit, "build_created": run.created, "branch": run.branch,
+            "reason": run.reason,
             "requested_by": run.requested_by, "package": package.name,
             "stage": ctx.stage.name, "pipeline": ctx.pipeline.name,
         })
