@@ -49,6 +49,34 @@ def test_edges_skip_unknown_stages_and_ancestors_follow_indirect_dependencies() 
 # ------------------------------------------------------------------ add / remove
 
 
+def test_stage_names_resolve_in_any_case_as_azure_resolves_them() -> None:
+    pipeline = chain("Build", "Dev", "Test")
+    pipeline.stage("Dev").depends_on = ["build"]
+    pipeline.stage("Test").depends_on = ["DEV", "Nowhere"]
+    assert graph(pipeline) == {"Build": [], "Dev": ["Build"], "Test": ["Dev", "Nowhere"]}
+    assert pipeline.edges() == [("Build", "Dev"), ("Dev", "Test")]
+    assert pipeline.ancestors("test") == ["Dev", "Build"]
+    assert pipeline.dependants("BUILD") == ["Dev"]
+    assert pipeline.stage("dev").name == "Dev"
+    assert pipeline.resolve("tEsT") == "Test" and pipeline.resolve("Nowhere") == "Nowhere"
+    with pytest.raises(ModelError, match="already a stage named 'Build'"):
+        pipeline.add_stage("build")
+
+
+def test_edits_follow_a_dependency_written_in_another_case() -> None:
+    pipeline = chain("Build", "Dev", "Test")
+    pipeline.stage("Dev").depends_on = ["build"]
+    pipeline.stage("Test").depends_on = ["dev"]
+    pipeline.rename_stage("Build", "Compile")
+    assert pipeline.stage("Dev").depends_on == ["Compile"]
+    pipeline.rename_stage("Compile", "COMPILE")  # a change of case alone is allowed
+    assert graph(pipeline)["Dev"] == ["COMPILE"]
+    with pytest.raises(ModelError, match="would make a cycle"):
+        pipeline.connect("test", "compile")
+    pipeline.remove_stage("DEV")
+    assert pipeline.stage("Test").depends_on == ["COMPILE"]
+
+
 def test_adding_a_stage_at_the_end_depends_on_the_last_one() -> None:
     pipeline = chain("Build", "Dev")
     stage = pipeline.add_stage("Test")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from release_manager.core.layout import compute_layout
 from release_manager.core.model import Pipeline
-from release_manager.core.stage_card import dependency_map, describe_stage
+from release_manager.core.stage_card import describe_stage
 from release_manager.core.stage_clipboard import unique_name
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.commands import (
@@ -118,7 +118,7 @@ class GraphScene(QGraphicsScene):
                 about.setdefault(diagnostic.stage, []).append(
                     (diagnostic.severity, diagnostic.message)
                 )
-        dependencies = dependency_map(pipeline)
+        dependencies = pipeline.dependency_map()
         known = set(dependencies)
         edges = [
             (upstream, stage.name)
