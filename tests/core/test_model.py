@@ -299,3 +299,24 @@ def test_snapshot_and_restore_give_undo_without_copying_identity() -> None:
     assert pipeline.stages[1].uid == before.stages[1].uid
     pipeline.rename_stage("Dev", "Other")
     assert before.stage_names == ["Build", "Dev"]  # the snapshot is not shared
+
+
+def test_the_graph_of_the_largest_pipeline_under_the_input_cap_is_read_whole() -> None:
+    """21 795 stages (what 2 MB of YAML holds), each after one or two earlier ones, some
+    written in another case: every lookup by name is one step, not a scan of the stages
+    (a scan per dependency took minutes here)."""
+    count = 21_795
+    stages = [Stage("S0")]
+    for index in range(1, count):
+        needs = [index - 1] if index % 3 or index < 12 else [index - 1, index - 11]
+        written = [f"s{n}" if index % 5 == 0 else f"S{n}" for n in needs]
+        stages.append(Stage(f"S{index}", depends_on=written))
+    pipeline = Pipeline(stages=stages)
+
+    edges = pipeline.edges()
+    assert len(edges) == count - 1 + len(range(12, count, 3))
+    assert edges[-1] == ("S21793", "S21794")
+    assert ("S21781", "S21792") in edges and ("S21790", "S21791") in edges
+    needs = pipeline.dependency_map()
+    assert needs["S15"] == ["S14", "S4"] and needs["S21794"] == ["S21793"]
+    assert len(pipeline.ancestors("S21794")) == count - 1
