@@ -21,6 +21,8 @@ SWEEPS = 12
 """Barycenter passes at most (down and up count as one each); the best ordering seen is
 kept, and the passes stop after a down and an up pass that found no better one."""
 PLACEMENT_ROUNDS = 8
+"""Placement rounds at most (down and up count as one each); they stop once an up round
+ends where the one before it did, as every later pair of rounds would."""
 DUMMY_BUDGET = 4
 """Dummy nodes at most per node and edge of the graph. An edge across many layers needs
 one per layer it skips, so a few edges across thousands of layers would need millions:
@@ -262,6 +264,7 @@ class _LayerGraph:
             [v for v in layer if v not in alone] + [v for v in layer if v in alone]
             for layer in self.layers
         ]
+        last_upward: list[float] | None = None
         for round_ in range(PLACEMENT_ROUNDS):
             downward = round_ % 2 == 0
             order = self.layers if downward else list(reversed(self.layers))
@@ -281,6 +284,10 @@ class _LayerGraph:
                     )
                 for vertex, y in zip(layer, _spaced_fit(desired, spacing), strict=True):
                     ys[vertex] = y
+            if not downward:
+                if ys == last_upward:
+                    break  # the rounds repeat from here on: the last one would end the same
+                last_upward = list(ys)
         for layer in self.layers:
             connected = [ys[v] for v in layer if v not in alone]
             below = max(connected) + spacing if connected else 0.0
