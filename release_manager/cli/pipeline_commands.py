@@ -151,11 +151,12 @@ def graph_dot(pipeline: Pipeline) -> str:
 
 
 def graph_json(pipeline: Pipeline) -> str:
+    dependencies = pipeline.dependency_map()
     stages = [
         {
             "name": stage.name,
             "displayName": stage.display_name,
-            "dependsOn": pipeline.dependencies(stage.name),
+            "dependsOn": dependencies[stage.name],
             "condition": stage.condition,
             "environments": stage.environments,
             "kind": stage.kind,

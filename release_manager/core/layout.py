@@ -4,11 +4,13 @@ Steps: break cycles (a broken file may have one), longest-path layering, dummy n
 edges that span several layers, barycenter sweeps to reduce crossings, then a compact
 vertical placement that keeps each layer's order and pulls every node towards its
 neighbours (a chain becomes a straight row). Everything iterates in input order, so the
-result is deterministic.
+result is deterministic. The work stays near linear in nodes and edges (times a log for
+the sorts): the dummy nodes have a budget, and the sweeps stop once they stop helping.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,8 +18,15 @@ Point = tuple[float, float]
 Edge = tuple[str, str]
 
 SWEEPS = 12
-"""Barycenter passes (down and up count as one each); the best ordering seen is kept."""
+"""Barycenter passes at most (down and up count as one each); the best ordering seen is
+kept, and the passes stop after a down and an up pass that found no better one."""
 PLACEMENT_ROUNDS = 8
+"""Placement rounds at most (down and up count as one each); they stop once an up round
+ends where the one before it did, as every later pair of rounds would."""
+DUMMY_BUDGET = 4
+"""Dummy nodes at most per node and edge of the graph. An edge across many layers needs
+one per layer it skips, so a few edges across thousands of layers would need millions:
+past the budget the longest edges get none and are drawn straight, without bends."""
 
 
 @dataclass
@@ -108,10 +117,10 @@ def _longest_path_layers(names: list[str], edges: list[Edge]) -> dict[str, int]:
         predecessors[b].append(a)
         successors[a].append(b)
     pending = {name: len(predecessors[name]) for name in names}
-    ready = [name for name in names if pending[name] == 0]
+    ready = deque(name for name in names if pending[name] == 0)
     layer: dict[str, int] = {}
     while ready:
-        name = ready.pop(0)
+        name = ready.popleft()
         layer[name] = max((layer[p] + 1 for p in predecessors[name]), default=0)
         for child in successors[name]:
             pending[child] -= 1
@@ -143,10 +152,12 @@ class _LayerGraph:
             layers=[],
             chains={},
         )
+        bent = _bent_edges(edges, layer_of, DUMMY_BUDGET * (len(names) + len(edges)))
         for a, b in edges:
             previous = ids[a]
             chain: list[int] = []
-            for depth in range(layer_of[a] + 1, layer_of[b]):
+            skipped = range(layer_of[a] + 1, layer_of[b]) if (a, b) in bent else range(0)
+            for depth in skipped:
                 dummy = graph._add_vertex(None, depth)
                 graph._link(previous, dummy)
                 chain.append(dummy)
@@ -191,8 +202,9 @@ class _LayerGraph:
     def reduce_crossings(self) -> None:
         best = [list(layer) for layer in self.layers]
         best_crossings = self.crossings()
+        last_better = 0
         for sweep in range(SWEEPS):
-            if best_crossings == 0:
+            if best_crossings == 0 or sweep - last_better > 2:
                 break
             downward = sweep % 2 == 0
             count = len(self.layers)
@@ -204,7 +216,7 @@ class _LayerGraph:
                 )
             crossings = self.crossings()
             if crossings < best_crossings:
-                best_crossings = crossings
+                best_crossings, last_better = crossings, sweep + 1
                 best = [list(layer) for layer in self.layers]
         self.layers = best
 
@@ -212,6 +224,8 @@ class _LayerGraph:
     def _by_barycenter(
         movable: list[int], fixed: list[int], neighbours: list[list[int]]
     ) -> list[int]:
+        if len(movable) < 2:
+            return movable
         position = {vertex: index for index, vertex in enumerate(fixed)}
         keys: list[tuple[float, int]] = []
         for index, vertex in enumerate(movable):
@@ -224,6 +238,8 @@ class _LayerGraph:
     def crossings(self) -> int:
         total = 0
         for upper, lower in zip(self.layers, self.layers[1:], strict=False):
+            if len(upper) < 2 or len(lower) < 2:
+                continue  # edges from one vertex, or to one, cannot cross
             position = {vertex: index for index, vertex in enumerate(lower)}
             targets = [
                 position[child]
@@ -248,6 +264,7 @@ class _LayerGraph:
             [v for v in layer if v not in alone] + [v for v in layer if v in alone]
             for layer in self.layers
         ]
+        last_upward: list[float] | None = None
         for round_ in range(PLACEMENT_ROUNDS):
             downward = round_ % 2 == 0
             order = self.layers if downward else list(reversed(self.layers))
@@ -267,6 +284,10 @@ class _LayerGraph:
                     )
                 for vertex, y in zip(layer, _spaced_fit(desired, spacing), strict=True):
                     ys[vertex] = y
+            if not downward:
+                if ys == last_upward:
+                    break  # the rounds repeat from here on: the last one would end the same
+                last_upward = list(ys)
         for layer in self.layers:
             connected = [ys[v] for v in layer if v not in alone]
             below = max(connected) + spacing if connected else 0.0
@@ -274,6 +295,18 @@ class _LayerGraph:
                 ys[vertex] = below + index * spacing
         top = min(ys)
         return [y - top for y in ys]
+
+
+def _bent_edges(edges: list[Edge], layer_of: dict[str, int], budget: int) -> set[Edge]:
+    """The edges that get their dummy nodes (their bends): the shortest first, while the
+    dummy nodes stay within `budget`."""
+    bent: set[Edge] = set()
+    for a, b in sorted(edges, key=lambda edge: layer_of[edge[1]] - layer_of[edge[0]]):
+        budget -= layer_of[b] - layer_of[a] - 1
+        if budget < 0:
+            break
+        bent.add((a, b))
+    return bent
 
 
 def _spaced_fit(desired: list[float], spacing: float) -> list[float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -316,13 +317,16 @@ class Pipeline:
     # ----------------------------------------------------------------- reading
 
     def stage(self, name: str) -> Stage:
-        for stage in self.stages:
-            if stage.name == name:
-                return stage
-        raise ModelError(f"there is no stage named {name!r}")
+        """The stage `name`, matched without regard to case, as Azure matches stage names."""
+        return self.stages[self._index(name)]
 
     def has_stage(self, name: str) -> bool:
-        return any(stage.name == name for stage in self.stages)
+        return self._find(name) is not None
+
+    def resolve(self, name: str) -> str:
+        """The name stage `name` (in any case) declares; `name` itself when no stage has it."""
+        index = self._find(name)
+        return name if index is None else self.stages[index].name
 
     @property
     def stage_names(self) -> list[str]:
@@ -330,37 +334,46 @@ class Pipeline:
 
     def dependencies(self, name: str) -> list[str]:
         """The stages `name` depends on, after Azure's implicit rule: no `dependsOn` means
-        the stage before it (none for the first); `dependsOn: []` means none."""
-        index = self._index(name)
-        stage = self.stages[index]
-        if stage.depends_on is not None:
-            return list(stage.depends_on)
-        return [self.stages[index - 1].name] if index > 0 else []
+        the stage before it (none for the first); `dependsOn: []` means none. Each by the
+        name its stage declares (`dependsOn: build` names stage `Build`)."""
+        return _Names(self.stages).dependencies(self._index(name))
+
+    def dependency_map(self) -> dict[str, list[str]]:
+        """Every stage's `dependencies` in one pass (a name used twice: its first stage)."""
+        names = _Names(self.stages)
+        result: dict[str, list[str]] = {}
+        for index, stage in enumerate(self.stages):
+            if stage.name not in result:
+                result[stage.name] = names.dependencies(index)
+        return result
 
     def edges(self) -> list[tuple[str, str]]:
         """(upstream, downstream) pairs for every dependency on a known stage."""
-        known = set(self.stage_names)
+        names = _Names(self.stages)
         return [
             (upstream, stage.name)
-            for stage in self.stages
-            for upstream in self.dependencies(stage.name)
-            if upstream in known
+            for index, stage in enumerate(self.stages)
+            for upstream in names.dependencies(index)
+            if names.find(upstream) is not None
         ]
 
     def dependants(self, name: str) -> list[str]:
+        name = self.resolve(name)
         return [down for up, down in self.edges() if up == name]
 
     def ancestors(self, name: str) -> list[str]:
         """Every stage `name` depends on, directly or not, nearest first."""
-        seen: list[str] = []
-        frontier = self.dependencies(name)
+        names = _Names(self.stages)
+        seen: dict[str, None] = {}
+        frontier = deque(names.dependencies(self._index(name)))
         while frontier:
-            current = frontier.pop(0)
-            if current in seen or not self.has_stage(current):
+            current = frontier.popleft()
+            index = names.find(current)
+            if current in seen or index is None:
                 continue
-            seen.append(current)
-            frontier.extend(self.dependencies(current))
-        return seen
+            seen[current] = None
+            frontier.extend(names.dependencies(index))
+        return list(seen)
 
     def environment(self, name: str) -> Environment:
         """The environment's settings, created empty on first use."""
@@ -414,12 +427,14 @@ class Pipeline:
         upstream = self.dependencies(name)
         self._freeze_implicit(index + 1)
         removed = self.stages.pop(index)
+        key = removed.name.lower()
         for stage in self.stages:
-            if stage.depends_on is None or name not in stage.depends_on:
+            if stage.depends_on is None or key not in map(str.lower, stage.depends_on):
                 continue
-            kept = [dep for dep in stage.depends_on if dep != name]
+            kept = [dep for dep in stage.depends_on if dep.lower() != key]
             if reconnect:
-                kept += [dep for dep in upstream if dep not in kept]
+                kept += [dep for dep in upstream
+                         if dep.lower() not in map(str.lower, kept)]
             stage.depends_on = kept
         return removed
 
@@ -431,18 +446,21 @@ class Pipeline:
         if old == new:
             return
         stage = self._editable(old, "name")
-        self._check_new_name(new)
+        self._check_new_name(new, renamed=stage)
+        key = stage.name.lower()
         stage.name = new
         for other in self.stages:
             if other.depends_on is not None:
-                other.depends_on = [new if dep == old else dep for dep in other.depends_on]
+                other.depends_on = [new if dep.lower() == key else dep
+                                    for dep in other.depends_on]
             if other.condition:
                 other.condition = rename_stage_references(other.condition, old, new)
 
     def connect(self, upstream: str, downstream: str) -> None:
         """Make `downstream` depend on `upstream`; refuses cycles and self-loops."""
-        self.stage(upstream)
+        upstream = self.stage(upstream).name
         stage = self._editable(downstream, "dependencies")
+        downstream = stage.name
         if upstream == downstream:
             raise ModelError(f"stage {upstream!r} cannot depend on itself")
         if upstream in self.dependencies(downstream):
@@ -457,6 +475,7 @@ class Pipeline:
     def disconnect(self, upstream: str, downstream: str) -> None:
         stage = self._editable(downstream, "dependencies")
         current = self.dependencies(downstream)
+        upstream = self.resolve(upstream)
         if upstream not in current:
             raise ModelError(f"{downstream!r} does not depend on {upstream!r}")
         stage.depends_on = [dep for dep in current if dep != upstream]
@@ -464,6 +483,7 @@ class Pipeline:
     def set_depends_on(self, name: str, depends_on: list[str] | None) -> None:
         """Set the dependency list outright (None: back to the implicit rule)."""
         stage = self._editable(name, "dependencies")
+        name = stage.name
         previous = stage.depends_on
         stage.depends_on = None if depends_on is None else list(depends_on)
         if any(name in self.ancestors(dep) or dep == name for dep in self.dependencies(name)):
@@ -520,10 +540,15 @@ class Pipeline:
     # ----------------------------------------------------------------- helpers
 
     def _index(self, name: str) -> int:
-        for index, stage in enumerate(self.stages):
-            if stage.name == name:
-                return index
-        raise ModelError(f"there is no stage named {name!r}")
+        index = self._find(name)
+        if index is None:
+            raise ModelError(f"there is no stage named {name!r}")
+        return index
+
+    def _find(self, name: str) -> int | None:
+        key = name.lower()
+        return next((i for i, stage in enumerate(self.stages) if stage.name.lower() == key),
+                    None)
 
     def _editable(self, name: str, what: str) -> Stage:
         """The stage `name`, refusing kinds whose `what` the YAML cannot hold: a template
@@ -538,14 +563,17 @@ class Pipeline:
             raise ModelError(f"{name!r} is a ${{{{ }}}} block kept as written; edit it in the YAML")
         return stage
 
-    def _check_new_name(self, name: str) -> None:
+    def _check_new_name(self, name: str, renamed: Stage | None = None) -> None:
+        """A name a stage may take: Azure's pattern, and no other stage's name in any case
+        (`renamed`, the stage taking it, may change the case of its own)."""
         if not NAME_PATTERN.match(name):
             raise ModelError(
                 f"{name!r} is not a valid stage name: use letters, digits and underscores, "
                 "not starting with a digit"
             )
-        if self.has_stage(name):
-            raise ModelError(f"there is already a stage named {name!r}")
+        index = self._find(name)
+        if index is not None and self.stages[index] is not renamed:
+            raise ModelError(f"there is already a stage named {self.stages[index].name!r}")
 
     def _freeze_implicit(self, *indices: int) -> None:
         """Write out the implicit dependency of the stages at `indices`, whose predecessor
@@ -556,3 +584,27 @@ class Pipeline:
             stage = self.stages[index]
             if stage.depends_on is None and stage.kind == "stage":
                 stage.depends_on = self.dependencies(stage.name)
+
+
+class _Names:
+    """The stages of a pipeline by name in any case (the first of each), for the passes
+    that look many names up: each lookup costs O(1) instead of a scan of the stages."""
+
+    def __init__(self, stages: list[Stage]) -> None:
+        self.stages = stages
+        self.index: dict[str, int] = {}
+        for index, stage in enumerate(stages):
+            self.index.setdefault(stage.name.lower(), index)
+
+    def find(self, name: str) -> int | None:
+        return self.index.get(name.lower())
+
+    def resolve(self, name: str) -> str:
+        index = self.find(name)
+        return name if index is None else self.stages[index].name
+
+    def dependencies(self, index: int) -> list[str]:
+        stage = self.stages[index]
+        if stage.depends_on is not None:
+            return [self.resolve(name) for name in stage.depends_on]
+        return [self.stages[index - 1].name] if index > 0 else []

@@ -30,19 +30,6 @@ class StageCard:
     tooltip: str
 
 
-def dependency_map(pipeline: Pipeline) -> dict[str, list[str]]:
-    """Every stage's dependencies (`Pipeline.dependencies` for each) in one pass."""
-    result: dict[str, list[str]] = {}
-    previous: str | None = None
-    for stage in pipeline.stages:
-        if stage.depends_on is not None:
-            result.setdefault(stage.name, list(stage.depends_on))
-        else:
-            result.setdefault(stage.name, [previous] if previous is not None else [])
-        previous = stage.name
-    return result
-
-
 def describe_stage(
     pipeline: Pipeline,
     stage: Stage,

@@ -70,8 +70,9 @@ def stage_changes(saved: Pipeline, edited: Pipeline, name: str,
 
 def first_stages(pipeline: Pipeline) -> list[str]:
     """The stages a run builds: those that depend on nothing."""
+    dependencies = pipeline.dependency_map()
     return [stage.name for stage in pipeline.stages
-            if stage.kind == "stage" and not pipeline.dependencies(stage.name)]
+            if stage.kind == "stage" and not dependencies[stage.name]]
 
 
 def _find(pipeline: Pipeline, name: str) -> Stage | None:

@@ -370,21 +370,23 @@ class _Rules:
             yield self.diagnostic("error", message, pos, stage, "dependsOn", "cycle")
 
     def names(self) -> Iterator[Diagnostic]:
+        """Invalid stage names, and names used twice in any case (Azure refuses both)."""
         seen: dict[str, list[Stage]] = {}
         all_names = {stage.name for stage in self.stages}
         for stage in self.stages:
             name = _declared_name(stage.name, _source_name(stage, "stage"), all_names)
-            seen.setdefault(name, []).append(stage)
+            seen.setdefault(name.lower(), []).append(stage)
             if not _is_template(name) and not NAME_PATTERN.match(name):
                 yield self.diagnostic(
                     "error", f"invalid stage name {name!r}: {_NAME_RULE}",
                     self.name_pos(stage), stage, "stage", "invalid-name",
                 )
-        for name, same in seen.items():
+        for same in seen.values():
             if len(same) < 2:
                 continue
             for stage in same:
                 others = self.also_at(stage, same, "another stage")
+                name = _declared_name(stage.name, _source_name(stage, "stage"), all_names)
                 yield self.diagnostic(
                     "error", f"duplicate stage name {name!r} (also at {others})",
                     self.name_pos(stage), stage, "stage", "duplicate-stage",
@@ -434,7 +436,7 @@ class _Rules:
 
     def jobs(self) -> Iterator[Diagnostic]:
         for stage in self.pipeline.stages:
-            seen: dict[str, list[Job]] = {}
+            seen: dict[str, list[tuple[Job, str]]] = {}
             items: dict[Pos | None, Mapping[str, Any]] | None = None
             all_names = {job.name for job in stage.jobs}
             for job in stage.jobs:
@@ -469,16 +471,17 @@ class _Rules:
                     )
                 if not name:
                     continue
-                seen.setdefault(name, []).append(job)
+                seen.setdefault(name.lower(), []).append((job, name))
                 if not _is_template(name) and not NAME_PATTERN.match(name):
                     yield self.diagnostic(
                         "error", f"invalid job name {name!r}: {_NAME_RULE}",
                         job.pos, stage, "jobs", "invalid-name",
                     )
-            for name, same in seen.items():
-                if len(same) < 2:
+            for named in seen.values():
+                if len(named) < 2:
                     continue
-                for job in same:
+                same = [job for job, _ in named]
+                for job, name in named:
                     others = self.also_at(job, same, "another job")
                     yield self.diagnostic(
                         "error",

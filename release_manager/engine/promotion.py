@@ -199,8 +199,9 @@ class Promoter:
         text, pipeline = self.workspace.read_definition()
         run = self.queue_run(actor, branch, variables, reason, text, secrets)
         results = []
+        dependencies = pipeline.dependency_map()
         for stage in pipeline.stages:
-            if stage.kind == "stage" and not pipeline.dependencies(stage.name):
+            if stage.kind == "stage" and not dependencies[stage.name]:
                 results.append(self.promote(run.id, stage.name, actor, log=log, cancel=cancel))
         return run, results
 

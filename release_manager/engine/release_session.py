@@ -65,7 +65,8 @@ def git_branches(root: Path) -> list[str]:
 def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:
     status = workspace_status(workspace, promoter)
     pipeline = workspace.load_pipeline()
-    return StatusRead(status, {name: pipeline.dependencies(name) for name in status.stages})
+    dependencies = pipeline.dependency_map()
+    return StatusRead(status, {name: dependencies.get(name, []) for name in status.stages})
 
 
 def summary(results: list[tuple[str, PromotionResult]]) -> PromotionResult:

@@ -102,6 +102,8 @@ def workspace_status(workspace: Workspace, promoter: Promoter,
     env_of_stage = {stage.name: stage.environments for stage in pipeline.stages}
     environments: list[EnvironmentStatus] = []
     for stage in pipeline.stages:
+        if not stage.environments:
+            continue
         upstream = [env for name in pipeline.ancestors(stage.name)
                     for env in env_of_stage.get(name, [])]
         for name in stage.environments:

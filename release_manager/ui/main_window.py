@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.core.disk_changes import read_files
+from release_manager.core.drawable import check_drawable
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
@@ -333,6 +334,7 @@ class MainWindow(QMainWindow):
         path = Path(path).resolve()
         read = read_files(path)  # before loading: a change made meanwhile is not missed
         try:
+            check_drawable(path, read.get(path))
             document = load(path)
             editor = PipelineEditor(document, self)  # reads the environments' file too
         except PipelineLoadError as error:
@@ -560,7 +562,7 @@ class MainWindow(QMainWindow):
         Releases dock has its workspace's status (or knows why there is none)."""
         if self.editor is None:
             return True
-        has_items = self.graph is not None and bool(self.graph.scene().items())
+        has_items = self.graph is not None and self.graph.graph_scene.stage_count() > 0
         controller = getattr(self, "release_controller", None)
         releases_shown = controller is None or controller.settled
         return ((has_items or not self.editor.pipeline.stages)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, REPO
+from scale_pipeline import scale_pipeline
 
 from release_manager.cli import main
 
@@ -165,6 +166,20 @@ def test_graph_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["stages"][0]["condition"] is None
     assert ["MigrationApply", "Dev"] in data["edges"]
     assert len(data["edges"]) == 6
+
+
+def test_graph_and_validate_of_a_large_pipeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(scale_pipeline(600), encoding="utf-8")
+    assert main(["graph", str(path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["stages"]) == 600
+    assert len(data["edges"]) == 599 + len(range(12, 600, 3))
+    assert data["stages"][597]["dependsOn"] == ["S596", "S586"]
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["0 errors, 0 warnings in 1 file"]
 
 
 def test_graph_dot_quotes_and_escapes_labels(

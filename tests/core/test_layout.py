@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from release_manager.core.layout import Layout, compute_layout, layered_layout
+from release_manager.core.layout import DUMMY_BUDGET, Layout, compute_layout, layered_layout
 
 SPACING = 120.0
 
@@ -125,3 +125,17 @@ def test_a_stage_without_dependencies_sits_just_below_the_others() -> None:
     positions = layered_layout(nodes, edges, node_spacing=SPACING)
     lowest_connected = max(positions[f"V{i}"][1] for i in range(6))
     assert positions["Lonely"][1] == lowest_connected + SPACING
+
+
+def test_edges_across_thousands_of_layers_keep_the_bends_within_their_budget() -> None:
+    """A chain of 3 000 stages that all also depend on the first one: one bend per layer
+    skipped would be 4.5 million points; the longest edges are drawn straight instead."""
+    nodes = [f"S{i}" for i in range(3000)]
+    edges = [(nodes[i - 1], nodes[i]) for i in range(1, 3000)]
+    edges += [(nodes[0], nodes[i]) for i in range(2, 3000)]
+    layout = compute_layout(nodes, edges)
+    bends = sum(len(points) for points in layout.bends.values())
+    assert bends <= DUMMY_BUDGET * (len(nodes) + len(edges))
+    assert len(layout.bends[(nodes[0], nodes[2])]) == 1  # the short ones still bend
+    assert (nodes[0], nodes[2999]) not in layout.bends
+    assert all(layout.positions[a][0] < layout.positions[b][0] for a, b in edges)

@@ -49,6 +49,34 @@ def test_edges_skip_unknown_stages_and_ancestors_follow_indirect_dependencies() 
 # ------------------------------------------------------------------ add / remove
 
 
+def test_stage_names_resolve_in_any_case_as_azure_resolves_them() -> None:
+    pipeline = chain("Build", "Dev", "Test")
+    pipeline.stage("Dev").depends_on = ["build"]
+    pipeline.stage("Test").depends_on = ["DEV", "Nowhere"]
+    assert graph(pipeline) == {"Build": [], "Dev": ["Build"], "Test": ["Dev", "Nowhere"]}
+    assert pipeline.edges() == [("Build", "Dev"), ("Dev", "Test")]
+    assert pipeline.ancestors("test") == ["Dev", "Build"]
+    assert pipeline.dependants("BUILD") == ["Dev"]
+    assert pipeline.stage("dev").name == "Dev"
+    assert pipeline.resolve("tEsT") == "Test" and pipeline.resolve("Nowhere") == "Nowhere"
+    with pytest.raises(ModelError, match="already a stage named 'Build'"):
+        pipeline.add_stage("build")
+
+
+def test_edits_follow_a_dependency_written_in_another_case() -> None:
+    pipeline = chain("Build", "Dev", "Test")
+    pipeline.stage("Dev").depends_on = ["build"]
+    pipeline.stage("Test").depends_on = ["dev"]
+    pipeline.rename_stage("Build", "Compile")
+    assert pipeline.stage("Dev").depends_on == ["Compile"]
+    pipeline.rename_stage("Compile", "COMPILE")  # a change of case alone is allowed
+    assert graph(pipeline)["Dev"] == ["COMPILE"]
+    with pytest.raises(ModelError, match="would make a cycle"):
+        pipeline.connect("test", "compile")
+    pipeline.remove_stage("DEV")
+    assert pipeline.stage("Test").depends_on == ["COMPILE"]
+
+
 def test_adding_a_stage_at_the_end_depends_on_the_last_one() -> None:
     pipeline = chain("Build", "Dev")
     stage = pipeline.add_stage("Test")
@@ -271,3 +299,24 @@ def test_snapshot_and_restore_give_undo_without_copying_identity() -> None:
     assert pipeline.stages[1].uid == before.stages[1].uid
     pipeline.rename_stage("Dev", "Other")
     assert before.stage_names == ["Build", "Dev"]  # the snapshot is not shared
+
+
+def test_the_graph_of_the_largest_pipeline_under_the_input_cap_is_read_whole() -> None:
+    """21 795 stages (what 2 MB of YAML holds), each after one or two earlier ones, some
+    written in another case: every lookup by name is one step, not a scan of the stages
+    (a scan per dependency took minutes here)."""
+    count = 21_795
+    stages = [Stage("S0")]
+    for index in range(1, count):
+        needs = [index - 1] if index % 3 or index < 12 else [index - 1, index - 11]
+        written = [f"s{n}" if index % 5 == 0 else f"S{n}" for n in needs]
+        stages.append(Stage(f"S{index}", depends_on=written))
+    pipeline = Pipeline(stages=stages)
+
+    edges = pipeline.edges()
+    assert len(edges) == count - 1 + len(range(12, count, 3))
+    assert edges[-1] == ("S21793", "S21794")
+    assert ("S21781", "S21792") in edges and ("S21790", "S21791") in edges
+    needs = pipeline.dependency_map()
+    assert needs["S15"] == ["S14", "S4"] and needs["S21794"] == ["S21793"]
+    assert len(pipeline.ancestors("S21794")) == count - 1

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from local_support import Log, job_stage, run, run_context
 
-from release_manager.core.model import Job, Stage, Step, Variable
+from release_manager.core.model import Job, Pipeline, Stage, Step, Variable
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.local.backend import LocalBackend
 from release_manager.engine.local.process import MAX_LINE
@@ -345,3 +345,17 @@ def test_a_secret_output_variable_is_returned_marked_secret_and_masked(backend):
     assert outcome.secret_outputs == {"Job.mint.key"}
     assert "same job sees it: ***" in log.lines
     assert "k-99" not in log.text
+
+
+def test_a_job_dependency_written_in_another_case_orders_and_conditions_the_job(backend):
+    """`dependsOn: compile` is job `Compile` (Azure matches job names in any case): the
+    job runs after it and its condition sees its result."""
+    package = Job("Package", depends_on=["compile"],
+                  condition="eq(dependencies.Compile.result, 'Succeeded')",
+                  steps=[Step("script", "echo packaging")])
+    compile_job = Job("Compile", steps=[Step("script", "echo compiling")])
+    stage = Stage("Build", jobs=[package, compile_job])
+    outcome, log = run(backend, Pipeline(name="demo", stages=[stage]), stage)
+    assert outcome.result == "Succeeded", log.text
+    lines = [line for line in log.lines if line in ("compiling", "packaging")]
+    assert lines == ["compiling", "packaging"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, DATA_PIPELINES, corpus, corpus_files
-from graph_helpers import at, open_view
+from graph_helpers import FAN_OUT, at, open_view
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QImage, QPalette
 
@@ -45,6 +45,19 @@ def test_the_spacegame_pipeline_reads_as_a_row_of_cards(qtbot, tmp_path) -> None
     schedule = [b for b in items["Build"].card.badges if b.kind == "schedule"]
     assert schedule and "0 9 * * *" in schedule[0].tooltip
     assert any(b.kind == "condition" for b in items["Dev"].card.badges)
+
+
+def test_a_dependency_written_in_another_case_is_drawn(qtbot, tmp_path) -> None:
+    text = FAN_OUT.replace("  dependsOn: Build\n  jobs:\n  - deployment",
+                           "  dependsOn: build\n  jobs:\n  - deployment")
+    text = text.replace("dependsOn: [Dev, Test]", "dependsOn: [dev, TEST]")
+    assert "dependsOn: build" in text and "[dev, TEST]" in text
+    scene = open_view(qtbot, tmp_path, text).graph_scene
+    assert sorted(edge.names for edge in scene.edge_items()) == [
+        ("Build", "Dev"), ("Build", "Test"), ("Dev", "Prod"), ("Test", "Prod")]
+    assert scene.edge_item("Build", "Dev").isVisible()
+    assert scene.stage_item("Build").x() < scene.stage_item("Dev").x()
+    assert "Depends on: Dev, Test" in scene.stage_item("Prod").card.tooltip
 
 
 def test_actions_are_there_for_the_window(qtbot, tmp_path) -> None:

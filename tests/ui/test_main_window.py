@@ -10,8 +10,10 @@ from conftest import DATA
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
+from scale_pipeline import CAP_STAGES, scale_pipeline
 
 from release_manager.cli import build_gui_parser
+from release_manager.core.drawable import MAX_DRAWN_STAGES
 from release_manager.ui.app import create_window
 from release_manager.ui.main_window import MainWindow
 
@@ -410,6 +412,42 @@ def test_a_tab_in_the_indentation_is_reported_at_its_line_and_column(
     assert any(text.startswith("line 3, column 1:") for text in window.error_view.problem_texts())
     excerpt = [label.text() for label in window.error_view.findChildren(QLabel, "sourceExcerpt")]
     assert excerpt and "→jobs: []" in excerpt[0] and excerpt[0].endswith("| ^")
+
+
+def test_a_pipeline_too_large_to_draw_is_refused_up_front_with_its_stage_count(
+    qtbot, launch, tmp_path
+):
+    big = tmp_path / "azure-pipelines.yml"
+    big.write_text(scale_pipeline(CAP_STAGES), encoding="utf-8")  # 1.97 MB, under the cap
+
+    window, loaded = launch(str(big))
+
+    assert not loaded
+    assert window.central.currentWidget() is window.error_view
+    [problem] = window.error_view.problem_texts()
+    assert problem.startswith("the pipeline has 21,795 stages, too many to draw: the window "
+                              f"draws at most {MAX_DRAWN_STAGES:,}.")
+    assert f"release-manager validate {big}" in problem
+    assert [d.message for d in window.problems.diagnostics()] == [problem]
+    assert window.windowTitle().startswith("azure-pipelines.yml")
+
+
+def test_a_large_pipeline_opens_with_every_stage_and_dependency_drawn(
+    qtbot, launch, tmp_path
+):
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(scale_pipeline(400), encoding="utf-8")
+
+    window, loaded = launch(str(path))
+
+    assert loaded
+    scene = window.graph.graph_scene
+    pipeline = window.editor.pipeline
+    assert sorted(stage_item_names(window)) == sorted(f"S{i}" for i in range(400))
+    assert sorted(edge.names for edge in scene.edge_items()) == sorted(pipeline.edges())
+    assert len(pipeline.edges()) == 399 + len(range(12, 400, 3))
+    for upstream, downstream in pipeline.edges():
+        assert scene.stage_item(upstream).x() < scene.stage_item(downstream).x()
 
 
 def test_reload_after_fixing_the_file_opens_the_graph(qtbot, launch, tmp_path):

@@ -47,26 +47,34 @@ def job_order(jobs: list[Job]) -> list[Job]:
     placed: set[str] = set()
     pending = list(jobs)
     while pending:
-        ready = [j for j in pending if all(d in placed for d in (j.depends_on or []))]
+        ready = [j for j in pending
+                 if all(d.lower() in placed for d in (j.depends_on or []))]
         if not ready:
             ordered += pending
             break
         for job in ready:
             ordered.append(job)
-            placed.add(job.name)
+            placed.add(job.name.lower())
             pending.remove(job)
     return ordered
 
 
+def _needs(job: Job, by_name: dict[str, Job]) -> list[str]:
+    """The jobs `job` depends on, each by its declared name (Azure matches any case);
+    `by_name` holds the stage's jobs by lower-cased name."""
+    return [by_name[name.lower()].name if name.lower() in by_name else name
+            for name in job.depends_on or []]
+
+
 def _ancestors(job: Job, by_name: dict[str, Job]) -> list[str]:
     seen: list[str] = []
-    frontier = list(job.depends_on or [])
+    frontier = _needs(job, by_name)
     while frontier:
         name = frontier.pop(0)
-        if name in seen or name not in by_name:
+        if name in seen or name.lower() not in by_name:
             continue
         seen.append(name)
-        frontier += by_name[name].depends_on or []
+        frontier += _needs(by_name[name.lower()], by_name)
     return seen
 
 
@@ -130,14 +138,16 @@ class LocalBackend:
         failure = ""
         message = ""
         release_path: Path | None = None
-        by_name = {job.name: job for job in stage.jobs}
+        by_name: dict[str, Job] = {}
+        for job in stage.jobs:
+            by_name.setdefault(job.name.lower(), job)
         for job in job_order(stage.jobs):
             variables = self._variables(pipeline, stage, job, run, folders, out, masker)
             dependencies = {
                 name: {"result": results.get(name, SKIPPED),
                        "outputs": {k.split(".", 1)[1]: v for k, v in outputs.items()
                                    if k.split(".", 1)[0] == name}}
-                for name in job.depends_on or []
+                for name in _needs(job, by_name)
             }
             ancestors = {name: results.get(name, SKIPPED) for name in _ancestors(job, by_name)}
             runs, why = job_condition(job.condition, variables.as_dict(), dependencies,

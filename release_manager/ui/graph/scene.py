@@ -3,6 +3,7 @@ dragging from a port, move, double-click to add) into editor operations."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QTimer
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from release_manager.core.layout import compute_layout
 from release_manager.core.model import Pipeline
-from release_manager.core.stage_card import dependency_map, describe_stage
+from release_manager.core.stage_card import describe_stage
 from release_manager.core.stage_clipboard import unique_name
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.commands import (
@@ -56,6 +57,7 @@ class GraphScene(QGraphicsScene):
         self._path = editor.document.path
         self.manual: dict[str, QPointF] = self._store.load(self._path)
         self._items: dict[int, StageItem] = {}
+        self._named: dict[str, StageItem] = {}
         self._edges: dict[tuple[int, int], EdgeItem] = {}
         self._auto: dict[str, QPointF] = {}
         """Where the automatic layout put each stage when it first appeared (kept for
@@ -88,17 +90,16 @@ class GraphScene(QGraphicsScene):
     def edge_items(self) -> list[EdgeItem]:
         return list(self._edges.values())
 
+    def stage_count(self) -> int:
+        return len(self._items)
+
     def stage_item(self, name: str) -> StageItem | None:
-        for item in self._items.values():
-            if item.name == name:
-                return item
-        return None
+        return self._named.get(name)
 
     def edge_item(self, upstream: str, downstream: str) -> EdgeItem | None:
-        for edge in self._edges.values():
-            if edge.names == (upstream, downstream):
-                return edge
-        return None
+        item = self.stage_item(upstream)
+        edges = item.edges if item is not None else []
+        return next((edge for edge in edges if edge.names == (upstream, downstream)), None)
 
     def selected_stage_names(self) -> list[str]:
         return [item.name for item in self.selectedItems() if isinstance(item, StageItem)]
@@ -118,7 +119,7 @@ class GraphScene(QGraphicsScene):
                 about.setdefault(diagnostic.stage, []).append(
                     (diagnostic.severity, diagnostic.message)
                 )
-        dependencies = dependency_map(pipeline)
+        dependencies = pipeline.dependency_map()
         known = set(dependencies)
         edges = [
             (upstream, stage.name)
@@ -148,6 +149,9 @@ class GraphScene(QGraphicsScene):
                     self._remove_edge(edge)
                 self.removeItem(item)
         self._items = items
+        self._named = {}
+        for item in items.values():
+            self._named.setdefault(item.name, item)
         self._sync_edges(pipeline, edges)
         structure = (tuple(pipeline.stage_names), tuple(edges))
         if structure != self._structure or new:
@@ -203,11 +207,14 @@ class GraphScene(QGraphicsScene):
             for edge, points in layout.bends.items()
         }
         fresh = set(new)
-        taken = [_card_rect(self._position(name)) for name in names if name not in fresh]
+        taken = _TakenSpots()
+        for name in names:
+            if name not in fresh:
+                taken.add(self._position(name))
         for name in new:
             if name not in self.manual:
-                self._auto[name] = _free_spot(self._auto.get(name, self._fresh[name]), taken)
-            taken.append(_card_rect(self._position(name)))
+                self._auto[name] = taken.free_spot(self._auto.get(name, self._fresh[name]))
+            taken.add(self._position(name))
         self._place()
 
     def _position(self, name: str) -> QPointF:
@@ -474,11 +481,39 @@ def _card_rect(position: QPointF) -> QRectF:
     return QRectF(position, QSizeF(CARD_WIDTH, CARD_HEIGHT))
 
 
-def _free_spot(position: QPointF, taken: list[QRectF]) -> QPointF:
-    """`position`, or the first spot below it where a card overlaps none of `taken`."""
-    for _ in range(2 * len(taken) + 1):  # a card blocks two steps at most
+class _TakenSpots:
+    """The cards placed so far, in a grid of cells as large as a card with its room
+    around it: a card that overlaps a spot starts in the spot's cell or one next to it,
+    so a spot is checked against a few cards, not all of them."""
+
+    CELL_WIDTH = CARD_WIDTH + 2 * CARD_GAP
+    CELL_HEIGHT = CARD_HEIGHT + 2 * CARD_GAP
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[QRectF]] = {}
+        self.count = 0
+
+    def _cell(self, position: QPointF) -> tuple[int, int]:
+        return (math.floor(position.x() / self.CELL_WIDTH),
+                math.floor(position.y() / self.CELL_HEIGHT))
+
+    def add(self, position: QPointF) -> None:
+        self.cells.setdefault(self._cell(position), []).append(_card_rect(position))
+        self.count += 1
+
+    def overlaps(self, position: QPointF) -> bool:
         room = _card_rect(position).adjusted(-CARD_GAP, -CARD_GAP, CARD_GAP, CARD_GAP)
-        if not any(room.intersects(rect) for rect in taken):
-            break
-        position = position + QPointF(0, NODE_SPACING)
-    return position
+        column, row = self._cell(position)
+        return any(
+            room.intersects(rect)
+            for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+            for rect in self.cells.get((column + dx, row + dy), ())
+        )
+
+    def free_spot(self, position: QPointF) -> QPointF:
+        """`position`, or the first spot below it where a card overlaps none taken."""
+        for _ in range(2 * self.count + 1):  # a card blocks two steps at most
+            if not self.overlaps(position):
+                break
+            position = position + QPointF(0, NODE_SPACING)
+        return position

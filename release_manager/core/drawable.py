@@ -1,0 +1,34 @@
+"""Whether the window can draw a pipeline in seconds, decided before the file is read as
+YAML: a file with more stages than the window draws is refused up front with the count,
+not opened for minutes. The stages are counted in the text (`- stage:` items), a scan of
+milliseconds even at the 2 MB input cap."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from release_manager.core.yaml_guard import PipelineLoadError, Problem
+
+MAX_DRAWN_STAGES = 1000
+"""The most stages the window opens. Measured on a shared 2-core machine
+(benchmarks/scale.py): 1 000 stages (90 KB) are drawn and validated in ~5 s, 2 000 in
+~11 s, most of it reading the YAML and the schema check; 21 795 stages (1.97 MB) ran
+for over 10 minutes and 1 GB before this limit. Raise it with a faster YAML reader."""
+
+_STAGE_ITEM = re.compile(rb"^[ \t]*-[ \t]+stage[ \t]*:", re.MULTILINE)
+
+
+def stage_count(data: bytes) -> int:
+    """The `- stage:` list items of a pipeline file's bytes."""
+    return len(_STAGE_ITEM.findall(data))
+
+
+def check_drawable(path: Path, data: bytes | None) -> None:
+    """Refuse a pipeline with more stages than the window draws, saying how many."""
+    count = stage_count(data or b"")
+    if count > MAX_DRAWN_STAGES:
+        raise PipelineLoadError([Problem(
+            f"the pipeline has {count:,} stages, too many to draw: the window draws at most "
+            f"{MAX_DRAWN_STAGES:,}. Check it with `release-manager validate {path}` and "
+            f"list its stages with `release-manager graph {path}`.")], path)
