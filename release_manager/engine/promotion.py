@@ -429,21 +429,17 @@ class Promoter:
                                  reasons=[closed])
                 return PromotionResult("refused", closed, stage_run)
         refusals = []
-        decided = 0
+        decided = lost = 0
         for approval in open_approvals:
-            earlier = [(d.approver, d.decision) for d in self.store.decisions(approval.id)]
-            try:
-                approval_policy.check_decision(
-                    approval.policy, approval.environment, approval.requested_by, earlier, actor
-                )
-            except ApprovalRefused as refusal:
-                refusals.append(str(refusal))
-                continue
-            self.store.add_decision(approval.id, actor, decision, comment)  # and its audit
-            decided += 1
-            status = approval_policy.outcome(approval.policy, [*earlier, (actor, decision)])
-            if status != "pending":
-                self.store.set_approval_status(approval.id, status)
+            outcome = self._decide_one(approval, actor, decision, comment)
+            if outcome is None:
+                lost += 1
+            elif isinstance(outcome, ApprovalRefused):
+                refusals.append(str(outcome))
+            else:
+                decided += 1
+        if not decided and lost:
+            return self._closed_by_other(stage_run)
         if not decided:
             self.store.audit(actor, f"{verb} refused", f"build {run_id} → {stage_name}",
                              reasons=refusals)
@@ -473,6 +469,27 @@ class Promoter:
         stage = pipeline.stage(stage_name)
         return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
                              log, cancel, True)
+
+    def _decide_one(self, approval: ApprovalRecord, actor: str, decision: str,
+                    comment: str) -> DecisionRecord | ApprovalRefused | None:
+        """`actor`'s decision on one approval, judged by the decisions recorded so far and
+        recorded only if none came in meanwhile (else judged again); None when another
+        decision closed the approval first."""
+        while True:
+            if self.store.approval(approval.id).status != "pending":
+                return None
+            earlier = [(d.approver, d.decision) for d in self.store.decisions(approval.id)]
+            try:
+                approval_policy.check_decision(
+                    approval.policy, approval.environment, approval.requested_by, earlier, actor
+                )
+            except ApprovalRefused as refusal:
+                return refusal
+            status = approval_policy.outcome(approval.policy, [*earlier, (actor, decision)])
+            recorded = self.store.add_decision(approval.id, actor, decision, comment,
+                                               seen=len(earlier), status=status)
+            if recorded is not None:
+                return recorded
 
     def _closed_by_other(self, stage_run: StageRunRecord) -> PromotionResult:
         """What a decision is told when another one closed `stage_run`'s approvals since

@@ -603,11 +603,21 @@ class Store:
             db.execute("UPDATE approvals SET status = ? WHERE id = ?", (status, approval_id))
 
     def add_decision(
-        self, approval_id: int, approver: str, decision: str, comment: str,
-    ) -> DecisionRecord:
-        """Record a decision and, in the same transaction, its audit row ("approve" or
-        "reject"), whose detail holds the decision so an edit of either shows."""
+        self, approval_id: int, approver: str, decision: str, comment: str, *,
+        seen: int, status: str,
+    ) -> DecisionRecord | None:
+        """Record a decision, the approval's `status` with it, and its audit row ("approve"
+        or "reject", whose detail holds the decision so an edit of either shows), in one
+        transaction; but only while the approval is still pending with the `seen`
+        decisions the caller judged it by. None when another decision came in between:
+        two deciders at once never both count (the caller reads again)."""
         with self._transaction() as db:
+            approval = db.execute("SELECT * FROM approvals WHERE id = ?",
+                                  (approval_id,)).fetchone()
+            count = db.execute("SELECT COUNT(*) FROM approval_decisions WHERE approval_id = ?",
+                               (approval_id,)).fetchone()[0]
+            if approval["status"] != "pending" or count != seen:
+                return None
             at = now()
             cursor = db.execute(
                 "INSERT INTO approval_decisions (approval_id, approver, decision, comment, "
@@ -617,12 +627,12 @@ class Store:
             row = db.execute(
                 "SELECT * FROM approval_decisions WHERE id = ?", (cursor.lastrowid,)
             ).fetchone()
-            approval = db.execute("SELECT * FROM approvals WHERE id = ?",
-                                  (approval_id,)).fetchone()
             audit_chain.append(
                 db, at, approver, "approve" if decision == "approved" else "reject",
                 f"build {approval['run_id']} → {approval['stage']}",
                 audit_chain.decision_detail(row, approval), os_user())
+            if status != "pending":
+                db.execute("UPDATE approvals SET status = ? WHERE id = ?", (status, approval_id))
         return DecisionRecord(**dict(row))
 
     def decisions(self, approval_id: int) -> list[DecisionRecord]:

@@ -71,8 +71,7 @@ def test_approvals_and_decisions_are_recorded(tmp_path: Path) -> None:
     stage_run = store.add_stage_run(run.id, "Staging", "deploy", "staging", "lead", "waiting")
     approval = store.add_approval(stage_run, "staging", "2030-01-01T00:00:00+00:00",
                                   {"approvers": ["qa", "ops"]})
-    store.add_decision(approval.id, "qa", "approved", "ok")
-    store.set_approval_status(approval.id, "approved")
+    store.add_decision(approval.id, "qa", "approved", "ok", seen=0, status="approved")
     assert store.approval(approval.id).status == "approved"
     assert [(d.approver, d.decision) for d in store.decisions(approval.id)] == [
         ("qa", "approved")]
@@ -179,13 +178,40 @@ def test_a_schema_2_store_is_chained_as_found_with_its_decisions_on_record(
         store._connection().execute("UPDATE audit SET actor = 'ops'")
 
 
+def test_a_decision_judged_by_decisions_that_changed_since_is_not_recorded(
+        tmp_path: Path) -> None:
+    """qa and ops both read the approval with no decision; qa's lands first: ops's, judged
+    by what was no longer true, is not recorded (it reads again), and neither is a
+    decision on an approval that is closed."""
+    store = Store(tmp_path / "state.db")
+    run = store.add_run("refs/heads/main", "abc", "Manual", "lead", {}, "stages: []\n")
+    stage_run = store.add_stage_run(run.id, "Staging", "deploy", "staging", "lead",
+                                    state="waiting")
+    approval = store.add_approval(stage_run, "staging", "2099-01-01",
+                                  {"approvers": ["qa", "ops"], "minimum_approvers": 2})
+    assert store.add_decision(approval.id, "qa", "approved", "", seen=0,
+                              status="pending") is not None
+    assert store.add_decision(approval.id, "ops", "rejected", "", seen=0,
+                              status="rejected") is None
+    assert store.add_decision(approval.id, "ops", "approved", "", seen=1,
+                              status="approved") is not None
+    assert store.add_decision(approval.id, "lead", "rejected", "", seen=2,
+                              status="rejected") is None
+    assert [(d.approver, d.decision) for d in store.decisions(approval.id)] == [
+        ("qa", "approved"), ("ops", "approved")]
+    assert store.approval(approval.id).status == "approved"
+    assert [row.action for row in store.audit_trail()] == ["queue run", "approve", "approve"]
+    assert store.verify_audit().intact
+
+
 def test_a_decision_and_its_audit_row_are_written_together(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
     run = store.add_run("refs/heads/main", "abc", "Manual", "lead", {}, "stages: []\n")
     stage_run = store.add_stage_run(run.id, "Staging", "deploy", "staging", "lead",
                                     state="waiting")
     approval = store.add_approval(stage_run, "staging", "2099-01-01", {"approvers": ["qa"]})
-    decision = store.add_decision(approval.id, "qa", "rejected", "not today")
+    decision = store.add_decision(approval.id, "qa", "rejected", "not today", seen=0,
+                                  status="rejected")
     queued, row = store.audit_trail()
     assert (queued.actor, queued.action, queued.detail["definition"]) == (
         "lead", "queue run", run.definition)

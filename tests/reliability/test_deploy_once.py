@@ -68,8 +68,7 @@ def test_an_approval_finding_the_other_one_half_way_is_told_who_started_it(
     store = race.workspace.store
     waiting = store.latest_stage_run(number, "Staging")
     [approval] = store.approvals_for(waiting.id)
-    store.add_decision(approval.id, "qa", "approved", "")
-    store.set_approval_status(approval.id, "approved")
+    store.add_decision(approval.id, "qa", "approved", "", seen=0, status="approved")
 
     late = promoter.approve(number, "Staging", "ops")
     assert (late.state, late.message) == (
