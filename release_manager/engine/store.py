@@ -345,9 +345,9 @@ class Store:
         with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
-                raise RuntimeError(
+                raise StoreUnusable(
                     f"{self.path} was written by a newer Release Manager (schema {version}); "
-                    "update the app to open this workspace"
+                    "nothing was changed: update the app to open this workspace"
                 )
             for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                 if callable(migration):

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from release_manager.engine.store import MIGRATIONS, StageTaken, Store, _statements, os_user
+from release_manager.engine.store import (
+    MIGRATIONS,
+    StageTaken,
+    Store,
+    StoreUnusable,
+    _statements,
+    os_user,
+)
 
 
 def test_a_new_store_is_at_the_latest_schema_and_uses_wal(tmp_path: Path) -> None:
@@ -29,7 +36,7 @@ def test_a_store_from_a_newer_app_is_refused_with_a_reason(tmp_path: Path) -> No
     db = sqlite3.connect(tmp_path / "state.db")
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.close()
-    with pytest.raises(RuntimeError, match="newer Release Manager"):
+    with pytest.raises(StoreUnusable, match="newer Release Manager"):
         Store(tmp_path / "state.db")
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QLabel
 
 from release_manager.engine.demo import create_demo
 from release_manager.engine.promotion import Promoter
+from release_manager.engine.store import MIGRATIONS
 from release_manager.engine.workspace import Workspace
 from release_manager.ui.main_window import MainWindow
 
@@ -121,6 +122,12 @@ def fifo_store(root: Path) -> None:
     os.mkfifo(store_file(root))
 
 
+def newer_store(root: Path) -> None:
+    """A store a newer version of the app has written (a schema this one does not know)."""
+    with closing(sqlite3.connect(store_file(root))) as db:
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+
+
 def random_environments(root: Path) -> None:
     environments_file(root).write_bytes(bytes(range(256)) + os.urandom(4096))
 
@@ -158,6 +165,8 @@ DAMAGES = [
     Damage("garbage state.db", garbage_store, store_file, "is damaged"),
     Damage("state.db a folder", folder_store, store_file, "is a folder"),
     Damage("state.db a FIFO", fifo_store, store_file, "is a named pipe (FIFO)"),
+    Damage("state.db from a newer version", newer_store, store_file,
+           "was written by a newer Release Manager"),
     Damage("environments.yml of random bytes", random_environments, environments_file,
            "the file is binary, not text"),
     Damage("environments.yml 20 000 deep", deep_environments, environments_file,
