@@ -280,9 +280,11 @@ def test_a_pipeline_environment_named_as_a_path_is_refused_before_anything_is_wr
     pipeline = workspace / "azure-pipelines.yml"
     pipeline.write_text(pipeline.read_text().replace("environment: dev\n",
                                                      "environment: top/secret\n", 1))
+    built = cli(workspace, "run")  # a build runs the definition it was queued with
+    assert "build 4: succeeded" in built.stdout, built.stdout + built.stderr
     before = snapshot(workspace.parent)
 
-    done = cli(workspace, "promote", "2", "--to", "Dev")
+    done = cli(workspace, "promote", "4", "--to", "Dev")
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
