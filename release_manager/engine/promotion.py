@@ -13,7 +13,7 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -624,16 +624,14 @@ class Promoter:
         if outcome.result in ("Succeeded", "SucceededWithIssues"):
             outcome = self._health_checks(checks, outcome, run_log, run.id)
             if token.cancelled and outcome.result != "Failed":
-                outcome = StageOutcome("Canceled", "canceled after the switch, before the "
-                                       "deployment was verified", outcome.steps,
-                                       outcome.outputs, outcome.release_path)
+                outcome = replace(outcome, result="Canceled", message="canceled after the "
+                                  "switch, before the deployment was verified")
         if outcome.result not in ("Succeeded", "SucceededWithIssues") and deployments:
             for deployment in deployments:  # a release not verified does not stay live
                 self._put_back(deployment, outcome.message, run_log)
             serving = "; ".join(self._serving(d.environment) for d in deployments)
-            outcome = StageOutcome(outcome.result, f"{outcome.message}; {serving}"
-                                   if outcome.message else serving, outcome.steps,
-                                   outcome.outputs, outcome.release_path)
+            outcome = replace(outcome, message=f"{outcome.message}; {serving}"
+                              if outcome.message else serving)
         return self._finish(stage_run, deployments, outcome, actor)
 
     def _put_back(self, deployment: DeploymentRecord, why: str, log: LogWriter) -> None:
@@ -692,9 +690,8 @@ class Promoter:
             healthy, seen = self.workspace.backend.health_check(name, check.url, run_id)
             run_log.write(f"##[section]Health check of {name}: {seen}")
             if not healthy:
-                return StageOutcome("Failed", f"the health check of {name} failed: {seen}",
-                                    outcome.steps, outcome.outputs, outcome.release_path,
-                                    outcome.secret_outputs)
+                return replace(outcome, result="Failed",
+                               message=f"the health check of {name} failed: {seen}")
         return outcome
 
     def _finish(

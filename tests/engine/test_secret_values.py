@@ -65,6 +65,34 @@ def test_a_backend_error_holding_a_secret_is_recorded_and_reported_masked(
         assert [form for form in forms(SECRET) if form in text] == []
 
 
+def test_a_secret_output_of_a_deployment_that_fails_is_not_stored(tmp_path: Path) -> None:
+    """The failure is said with what the environment serves: the secret output still
+    reaches the store by name only."""
+    root = create_demo(tmp_path / "space-game").parent
+    pipeline = root / "azure-pipelines.yml"
+    text = pipeline.read_text("utf-8")
+    deploy = text.index("          - task: AzureWebApp@1", text.index("- stage: 'Dev'"))
+    pipeline.write_text(text[:deploy] + (
+        "          - script: echo \"##vso[task.setvariable variable=token;isOutput=true;"
+        f"issecret=true]{SECRET[:8]}\"\"{SECRET[8:]}\"\n"  # the file never holds it whole
+        "            name: keys\n"
+        "          - script: exit 1\n") + text[deploy:], "utf-8")
+    workspace = Workspace(root)
+    promoter = Promoter(workspace)
+    run, [build] = promoter.run_pipeline("lead")
+    assert build.state == "succeeded"
+
+    failed = promoter.promote(run.id, "Dev", "lead")
+
+    assert failed.state == "failed"
+    assert failed.message.endswith("dev has no release in service")
+    assert list(failed.stage_run.outputs.values()) == ["***"]
+    workspace.store.close()
+    stored = b"".join(path.read_bytes()
+                      for path in (root / ".release-manager").glob("state.db*"))
+    assert [form for form in forms(SECRET) if form.encode() in stored] == []
+
+
 @pytest.fixture
 def backend(tmp_path: Path) -> LocalBackend:
     workspace = tmp_path / "ws"
