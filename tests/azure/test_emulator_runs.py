@@ -179,3 +179,35 @@ def test_request_log_counts_rest_calls(azure_devops, world):
         (f"/fabrikam/{PROJECT}/_apis/pipelines", "application/json;api-version=7.1-preview.1"),
         (f"/fabrikam/{PROJECT}/_apis/pipelines/{pipeline.id}",
          "application/json;api-version=7.1-preview.1")]
+
+
+def test_pipelines_api_lists_runs_and_their_logs(azure_devops, world):
+    pipeline, _, pipelines, _ = world
+    first = pipelines.run_pipeline(RunPipelineParameters(), PROJECT, pipeline.id)
+    second = pipelines.run_pipeline(RunPipelineParameters(), PROJECT, pipeline.id)
+    azure_devops.finish(first.id)
+
+    runs = pipelines.list_runs(PROJECT, pipeline.id)
+    logs = pipelines.list_logs(PROJECT, pipeline.id, first.id)
+    one = pipelines.get_log(PROJECT, pipeline.id, first.id, logs.logs[0].id)
+
+    assert [(r.id, r.state) for r in runs] == [(second.id, "inProgress"),
+                                               (first.id, "completed")]
+    assert len(logs.logs) == 3 * (1 + 2)  # a job log and a log per task, for each stage
+    assert one.line_count == logs.logs[0].line_count > 0
+
+
+def test_pipelines_page_with_the_continuation_header(azure_devops, world):
+    _, _, pipelines, _ = world
+    for name in ("api", "docs", "worker"):
+        azure_devops.add_pipeline(name, [StageSpec("Build")])
+    path = f"/{PROJECT}/_apis/pipelines"
+
+    first = raw(pipelines, "GET", path, "7.1", {"$top": 3, "orderBy": "name asc"})
+    rest = raw(pipelines, "GET", path, "7.1", {
+        "$top": 3, "orderBy": "name asc",
+        "continuationToken": first.headers["X-MS-ContinuationToken"]})
+
+    assert [p["name"] for p in first.json()["value"]] == ["api", "docs", "web-app"]
+    assert [p["name"] for p in rest.json()["value"]] == ["worker"]
+    assert "X-MS-ContinuationToken" not in rest.headers
