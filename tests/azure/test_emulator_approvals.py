@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from azure.devops.exceptions import AzureDevOpsServiceError
+from azure.devops.v7_1.build.models import UpdateStageParameters
 from azure.devops.v7_1.pipelines.models import RunPipelineParameters
 from azure_emulator import StageSpec, auth
 from azure_emulator.sdk import connection, raw
@@ -159,3 +160,18 @@ def test_approving_needs_the_permission(azure_devops, people):
             [{"approvalId": approval_id, "status": "approved"}])
 
     assert "needs Approve pipeline runs permissions" in str(refused.value)
+
+
+def test_cancelling_a_waiting_stage_cancels_its_approval(azure_devops, people):
+    run_id, approval_id = start_waiting_run(azure_devops, people)
+    builds = people.clients("pat-ada").get_build_client()
+
+    builds.update_stage(UpdateStageParameters(state="cancel"), run_id, "prod", PROJECT)
+
+    approval = raw(people.clients("pat-ada").get_pipelines_client(), "GET",
+                   f"{APPROVALS}/{approval_id}", "7.1").json()
+    records = stage_records(people, run_id)
+    assert approval["status"] == "canceled"
+    assert (records["Prod"].result, records["Checkpoint.Approval"].result) == (
+        "canceled", "canceled")
+    assert builds.get_build(PROJECT, run_id).result == "canceled"

@@ -39,7 +39,18 @@ class LoggedRequest:
 
 class AzureDevOpsEmulator:
     """Start with start() (or as a context manager); `organization_url` is what a client
-    connects to, `ca_bundle` the certificate authority it must trust."""
+    connects to, `ca_bundle` the certificate authority it must trust.
+
+    - Who calls: add_pat / add_bearer / add_service_principal (tokens lacking permissions
+      named in azure_emulator.auth answer 403), revoke (401 from then on).
+    - What exists: add_project, add_pipeline(name, [StageSpec, …]), add_environment,
+      add_approval_check; queue() seeds runs without a client.
+    - How runs move: step() (one tick of the agents), finish() (until done or waiting for
+      an approval), write_log(), set_outcome(); approving, rejecting, cancelling and
+      retrying go through the REST API as the app does.
+    - Faults: faults.fail(fragment, status, times, retry_after=…), faults.drop(…),
+      faults.hold(…) → Hold (arrived / release()).
+    - What it received: requests, calls(fragment, method), clear_log()."""
 
     def __init__(self, folder: Path, organization: str = "fabrikam") -> None:
         self.org = Organization(organization)
