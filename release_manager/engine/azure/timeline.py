@@ -76,8 +76,8 @@ def stage_states(timeline: dict[str, Any] | None) -> list[StageState]:
 
 def _stage_state(stage: dict[str, Any], children: dict[str, list[dict[str, Any]]]) -> StageState:
     below = list(_descendants(get(stage, "id"), children))
-    approval = next((r for r in below if get(r, "type") == "Checkpoint.Approval"), None)
-    checkpoint = next((r for r in below if get(r, "type") == "Checkpoint"), None)
+    approval = _latest(below, "Checkpoint.Approval")
+    checkpoint = _latest(below, "Checkpoint")
     state, message = _state(stage, below, approval, checkpoint)
     identifier = get(stage, "identifier", "") or get(stage, "name", "")
     return StageState(
@@ -85,6 +85,13 @@ def _stage_state(stage: dict[str, Any], children: dict[str, list[dict[str, Any]]
         result=get(stage, "result"), message=message, attempt=int(get(stage, "attempt", 1)),
         record_id=get(stage, "id", ""),
         approval_id=get(approval, "id", "") if approval is not None else "")
+
+
+def _latest(records: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+    """The record of `kind` of the stage's current attempt: the one in progress, else the
+    last one (a retried stage passes its checks again)."""
+    found = [r for r in records if get(r, "type") == kind]
+    return next((r for r in found if get(r, "state") == "inProgress"), found[-1] if found else None)
 
 
 def _descendants(record_id: str, children: dict[str, list[dict[str, Any]]]):
