@@ -70,6 +70,12 @@ def approval_check_body(policy: ApprovalPolicy, resource: dict[str, Any],
     """The check configuration to add (POST) or update (PATCH, with its id) for `policy` on
     `resource` ({"type": "environment", "id", "name"}): each approver's name resolved among
     `identities` (the known ones: the check's current approvers, the project's members)."""
+    where = get(resource, "name", "the environment")
+    for name in policy.approvers:
+        hidden = invisible_character(name)
+        if hidden:
+            raise CheckMappingError(f"{where}: the approver {name!r} holds an invisible "
+                                    f"character, {hidden}; type the name without it")
     by_key: dict[str, Approver] = {}
     for identity in identities:
         by_key.setdefault(identity_key(identity.name), identity)
@@ -77,7 +83,7 @@ def approval_check_body(policy: ApprovalPolicy, resource: dict[str, Any],
     if unknown:
         known = ", ".join(sorted({i.name for i in identities}, key=str.casefold)) or "none"
         raise CheckMappingError(
-            f"{get(resource, 'name', 'the environment')}: no Azure DevOps identity named "
+            f"{where}: no Azure DevOps identity named "
             f"{', '.join(repr(n) for n in unknown)} (known: {known})")
     approvers = [by_key[identity_key(name)] for name in policy.approvers]
     return {
@@ -175,6 +181,10 @@ def _minimum(policy: ApprovalPolicy) -> str:
     return str(policy.minimum_approvers)
 
 
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
 def _approver_keys(policy: ApprovalPolicy) -> list[str] | set[str]:
     keys = [identity_key(name) for name in policy.approvers]
     return keys if policy.order == "sequential" else set(keys)
@@ -195,8 +205,8 @@ def policy_changes(name: str, before: ApprovalPolicy | None,
                      f"{', '.join(after.approvers) or 'none'}")
     fields = [("approvals needed", _minimum(before), _minimum(after)),
               ("order", before.order, after.order),
-              ("requester cannot approve", before.requester_cannot_approve,
-               after.requester_cannot_approve),
+              ("requester cannot approve", _yes(before.requester_cannot_approve),
+               _yes(after.requester_cannot_approve)),
               ("timeout (minutes)", before.timeout_minutes, after.timeout_minutes),
               ("instructions", before.instructions, after.instructions)]
     for label, old, new in fields:
