@@ -10,6 +10,7 @@ from azure_model_service import Service
 
 from release_manager.engine.azure.approvals import decision_body, pending_approvals
 from release_manager.engine.azure.builds import remote_build
+from release_manager.engine.azure.deployments import environment_history
 from release_manager.engine.azure.timeline import find_stage, stage_states
 
 
@@ -103,3 +104,22 @@ def test_a_decision_is_approved_or_rejected_only():
         {"approvalId": "a1", "status": "rejected", "comment": "no"}]
     with pytest.raises(ValueError, match="approved or rejected, not 'approve'"):
         decision_body(["a1"], "approve")
+
+
+def test_waiting_with_its_approvers_then_approved_deployed_and_current(azure_devops, service):
+    service.web_app(min_required=1)
+    run_id = service.queue()
+    azure_devops.finish(run_id)
+    [approval] = inbox(service, run_id)
+    waiting = find_stage(stage_states(service.timeline(run_id)), "production")
+
+    service.decide("pat-bob", [approval.id], "approved", "go")
+    azure_devops.finish(run_id)
+    done = find_stage(stage_states(service.timeline(run_id)), "prod")
+    prod = environment_history("Prod", service.deployment_records(service.prod.id))
+
+    assert (waiting.state, approval.waiting_for) == ("waiting",
+                                                     ["Ada Lovelace", "Bob Builder"])
+    assert done.state == "succeeded"
+    assert inbox(service, run_id) == []
+    assert (prod.current_build, prod.current.stage) == (run_id, "Prod")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 from azure_emulator import StageSpec
-from azure_model_service import Service
+from azure_model_service import PROJECT, Service
 
 from release_manager.engine.azure.deployments import environment_history
+from release_manager.engine.azure.environments import find_environment, remote_environments
 from release_manager.engine.azure.timeline import find_stage, stage_states
+from release_manager.engine.backend_errors import NotFound
 
 
 @pytest.fixture
@@ -103,3 +105,24 @@ def test_another_pipeline_deploying_to_the_environment_is_not_this_one_s_history
 
     assert environment_history("Prod", records).current_build == theirs.id
     assert history(service).current_build == mine
+
+
+def test_an_environment_is_found_in_any_case_and_an_unknown_one_lists_the_known(service):
+    service.emulator.add_environment("QA")
+    run_id = deploy(service)
+    listed = [e.as_dict() for e in service.clients().get_task_agent_client()
+              .get_environments(PROJECT)]
+    environments = remote_environments(listed)
+
+    prod = find_environment(environments, "PROD")
+    records = service.deployment_records(prod.id)
+
+    assert (prod.id, prod.name) == (service.prod.id, "Prod")
+    assert prod.resource() == {"type": "environment", "id": str(prod.id), "name": "Prod"}
+    assert environment_history(prod.name, records).current_build == run_id
+    with pytest.raises(NotFound) as unknown:
+        find_environment(environments, "Staging")
+    assert str(unknown.value) == ("no environment 'Staging' in the project "
+                                  "(environments: Prod, QA)")
+    with pytest.raises(NotFound):
+        find_environment(environments, "q\u200ba")  # looks like QA, is not

@@ -10,7 +10,7 @@ from typing import Any
 
 from release_manager.engine.azure.builds import RemoteBuild
 from release_manager.engine.azure.timeline import StageState
-from release_manager.engine.azure.wire import display_name, get
+from release_manager.engine.azure.wire import display_name, get, values
 
 DECISIONS = ("approved", "rejected")
 
@@ -61,11 +61,6 @@ class RemoteApproval:
         return pending[:1] if self.order == "sequential" else pending
 
 
-def approval_list(answer: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The approvals of a `{count, value}` answer (or a plain list)."""
-    return list(answer) if isinstance(answer, list) else list(get(answer, "value", []))
-
-
 def pending_approvals(
     answer: dict[str, Any] | list[dict[str, Any]],
     runs: Iterable[tuple[RemoteBuild, list[StageState]]],
@@ -75,7 +70,7 @@ def pending_approvals(
     stages = {state.approval_id: (build, state) for build, states in runs
               for state in states if state.approval_id}
     found = []
-    for data in approval_list(answer):
+    for data in values(answer):
         link = stages.get(str(get(data, "id", "")))
         if link is None or get(data, "status") != "pending":
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from release_manager.engine.azure.wire import get
+from release_manager.engine.azure.wire import get, values
 
 _STATES = {"succeeded": "succeeded", "succeededWithIssues": "succeeded", "failed": "failed",
            "canceled": "canceled", "skipped": "skipped", "abandoned": "interrupted"}
@@ -76,11 +76,11 @@ def remote_deployment(data: dict[str, Any]) -> RemoteDeployment:
         pipeline_id=get(get(data, "definition", {}), "id"))
 
 
-def environment_history(environment: str, records: list[dict[str, Any]],
+def environment_history(environment: str, records: list[dict[str, Any]] | dict[str, Any],
                         pipeline_id: int | None = None) -> EnvironmentHistory:
     """The history of `environment` from its deployment records (any order; only those of
     `pipeline_id` when given, as other pipelines may deploy to the same environment)."""
-    deployments = sorted((remote_deployment(r) for r in records), key=lambda d: d.id,
+    deployments = sorted((remote_deployment(r) for r in values(records)), key=lambda d: d.id,
                          reverse=True)
     if pipeline_id is not None:
         deployments = [d for d in deployments if d.pipeline_id == pipeline_id]

@@ -28,3 +28,8 @@ def branch_name(ref: str) -> str:
 def display_name(identity: dict[str, Any] | None) -> str:
     """An identity reference's name as people read it."""
     return str(get(identity, "displayName", "") or get(identity, "uniqueName", ""))
+
+
+def values(answer: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of a `{count, value}` collection (or of a plain list, as the SDK gives)."""
+    return list(answer) if isinstance(answer, list) else list(get(answer, "value", []))
