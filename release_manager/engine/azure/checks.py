@@ -193,10 +193,8 @@ def _approver_keys(policy: ApprovalPolicy) -> list[str] | set[str]:
 def policy_changes(name: str, before: ApprovalPolicy | None,
                    after: ApprovalPolicy | None) -> list[str]:
     """What changes in environment `name`'s approval when `before` becomes `after`."""
-    if before is None and after is None:
-        return []
     if before is None:
-        return [f"{name}: add an approval check ({_describe(after)})"]  # type: ignore[arg-type]
+        return [f"{name}: add an approval check ({_describe(after)})"] if after else []
     if after is None:
         return [f"{name}: remove the approval check ({_describe(before)})"]
     lines = []

@@ -116,7 +116,8 @@ def _state(stage: dict[str, Any], below: list[dict[str, Any]], approval: dict[st
         return "waiting", "waiting for approval"
     if checkpoint is not None and get(checkpoint, "state") == "inProgress":
         return "queued", "waiting for the environment's checks"
-    if status == "inProgress":
+    checks_passed = checkpoint is not None and get(checkpoint, "result") == "succeeded"
+    if status == "inProgress" or checks_passed:  # started, or about to
         working = any(get(r, "state") == "inProgress" for r in below
                       if get(r, "type") in ("Job", "Task"))
         return ("running", "") if working else ("queued", "waiting for an agent")
