@@ -126,3 +126,16 @@ def test_an_environment_is_found_in_any_case_and_an_unknown_one_lists_the_known(
                                   "(environments: Prod, QA)")
     with pytest.raises(NotFound):
         find_environment(environments, "q\u200ba")  # looks like QA, is not
+
+
+def test_a_deployment_with_warnings_counts_as_succeeded(service):
+    first = deploy(service)
+    second = deploy(service, outcome="succeededWithIssues")
+
+    prod = find_stage(stage_states(service.timeline(second)), "Prod")
+    history_now = history(service)
+
+    assert (prod.state, prod.result, prod.message) == (
+        "succeeded", "succeededWithIssues", "succeeded with warnings")
+    assert (history_now.current_build, history_now.last_state) == (second, "succeeded")
+    assert history_now.rollback is not None and history_now.rollback.run_id == first
