@@ -56,6 +56,10 @@ class SavedSignIns:
         """False where a sign-in can only be kept for this session (`this_session_only`)."""
         return self._store.is_secure()
 
+    def require_secure(self) -> None:
+        """NoSecureStore, saying what to do, when only `this_session_only` is possible."""
+        self._store.require_secure()
+
     def save(self, organization: Organization, sign_in: SignIn, *,
              this_session_only: bool = False) -> None:
         """Keep `sign_in` for `organization`: in the keyring (NoSecureStore when there is
