@@ -4,7 +4,9 @@ and contracts, and the `corpus` suites that run only where that corpus is."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ CORPUS = SHARED / "corpus"
 CONTRACTS = SHARED / "contracts"
 HAS_CORPUS = CORPUS.is_dir()
 _DESELECTED = pytest.StashKey[bool]()  # corpus tests were left out of this run
+_SDK_CACHE = pytest.StashKey[str]()  # the azure-devops SDK's disk cache for this run
 
 
 def corpus_files(folder: str, suffixes: tuple[str, ...] = (".yml", ".yaml")) -> list[Path]:
@@ -40,6 +43,22 @@ def corpus(paths: list[Path]) -> list:
     if not HAS_CORPUS:
         return [pytest.param(CORPUS, id="corpus", marks=pytest.mark.corpus)]
     return [pytest.param(path, marks=pytest.mark.corpus) for path in paths]
+
+
+@pytest.fixture
+def azure_devops(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """A running Azure DevOps emulator (organization "fabrikam", project "Fabrikam-Fiber")
+    over HTTPS: REQUESTS_CA_BUNDLE trusts its certificate authority and the SDK's disk cache
+    goes to a temporary folder. Register tokens with add_pat/add_bearer."""
+    from azure_emulator import AzureDevOpsEmulator
+
+    folder = tmp_path_factory.mktemp("azure-devops")
+    monkeypatch.setenv("AZURE_DEVOPS_CACHE_DIR", str(folder / "sdk-cache"))
+    emulator = AzureDevOpsEmulator(folder)
+    emulator.add_project("Fabrikam-Fiber")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_bundle))
+    with emulator:
+        yield emulator
 
 
 @pytest.fixture
@@ -63,11 +82,20 @@ def settings(tmp_path: Path, data_home: Path):
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # azure-devops reads AZURE_DEVOPS_CACHE_DIR once, when first imported, and caches the
+    # location table there for 12 hours: point it at a folder of this run, never the user's.
+    config.stash[_SDK_CACHE] = tempfile.mkdtemp(prefix="azure-devops-cache-")
+    os.environ["AZURE_DEVOPS_CACHE_DIR"] = config.stash[_SDK_CACHE]
     if os.environ.get("CI") == "true" and not HAS_CORPUS:
         raise pytest.UsageError(
             f"CI=true but no shared corpus at {CORPUS}: CI must run the corpus suites "
             "(check out the shared folder beside the repository or set "
             "RELEASE_MANAGER_SHARED)")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SDK_CACHE in config.stash:
+        shutil.rmtree(config.stash[_SDK_CACHE], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

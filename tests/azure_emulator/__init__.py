@@ -1,0 +1,8 @@
+"""A local, stateful HTTPS emulator of the Azure DevOps REST API subset the app uses, for
+tests only. See emulator.AzureDevOpsEmulator."""
+
+from .auth import Identity
+from .emulator import AzureDevOpsEmulator, LoggedRequest
+from .faults import Hold
+
+__all__ = ["AzureDevOpsEmulator", "Hold", "Identity", "LoggedRequest"]

@@ -1,0 +1,181 @@
+"""The Azure DevOps emulator: one organization served over HTTPS on loopback, with the
+tokens it accepts, the faults it is told to inject and a log of what it received."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bootstrap
+from .auth import AuthError, Identity, Tokens, require
+from .errors import ServiceError, no_api_version, project_not_found
+from .faults import Faults
+from .router import Call, Route, match
+from .state import Organization
+from .transport import Certificates, DropConnection, HttpsServer, Request, Response
+
+_API_VERSION = re.compile(r"api-version=([\w.\-]+)")
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    accept: str
+
+
+class AzureDevOpsEmulator:
+    """Start with start() (or as a context manager); `organization_url` is what a client
+    connects to, `ca_bundle` the certificate authority it must trust."""
+
+    def __init__(self, folder: Path, organization: str = "fabrikam") -> None:
+        self.org = Organization(organization)
+        self.tokens = Tokens()
+        self.faults = Faults()
+        self.requests: list[LoggedRequest] = []
+        self._log_lock = threading.Lock()
+        self._certificates = Certificates(folder)
+        self._server = HttpsServer(self.handle, self._certificates)
+        self.routes: list[Route] = bootstrap.routes(self.org)
+
+    # --- lifecycle -------------------------------------------------------------------
+    @property
+    def ca_bundle(self) -> Path:
+        return self._certificates.ca_bundle
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def base_url(self) -> str:
+        return f"https://localhost:{self.port}"
+
+    @property
+    def organization_url(self) -> str:
+        return f"{self.base_url}/{self.org.name}"
+
+    def start(self) -> AzureDevOpsEmulator:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self.faults.clear()  # releases held requests so their threads end
+        self._server.stop()
+
+    def __enter__(self) -> AzureDevOpsEmulator:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- test set-up -----------------------------------------------------------------
+    def add_project(self, name: str):
+        return self.org.add_project(name)
+
+    def add_pat(self, token: str, display_name: str = "Release Manager",
+                unique_name: str | None = None, *, denied: set[str] = frozenset(),
+                identity: Identity | None = None) -> Identity:
+        """Accept `token` as a personal access token (HTTP Basic, any user name) for a
+        user who lacks the `denied` permissions (names from azure_emulator.auth)."""
+        return self._add_token("Basic", token, display_name, unique_name, denied, identity)
+
+    def add_bearer(self, token: str, display_name: str = "Release Manager",
+                   unique_name: str | None = None, *, denied: set[str] = frozenset(),
+                   identity: Identity | None = None) -> Identity:
+        """Accept `Authorization: Bearer token` (an Entra ID access token)."""
+        return self._add_token("Bearer", token, display_name, unique_name, denied, identity)
+
+    def revoke(self, token: str) -> None:
+        """The token expires: its next request gets 401."""
+        self.tokens.revoke(token)
+
+    def _add_token(self, scheme, token, display_name, unique_name, denied, identity) -> Identity:
+        identity = identity or Identity(
+            display_name, unique_name or display_name.lower().replace(" ", ".") + "@fabrikam.com")
+        self.tokens.add(token, identity, scheme, frozenset(denied))
+        return identity
+
+    # --- the request log -------------------------------------------------------------
+    def calls(self, fragment: str = "", method: str | None = None) -> list[LoggedRequest]:
+        """The requests received whose path contains `fragment` (and of `method`)."""
+        with self._log_lock:
+            return [r for r in self.requests
+                    if fragment in r.path and (method is None or r.method == method)]
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            self.requests.clear()
+
+    # --- serving ---------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        with self._log_lock:
+            self.requests.append(LoggedRequest(
+                request.method, request.path, dict(request.query), request.accept))
+        fault = self.faults.take(request)
+        if fault is not None:
+            if fault.drop:
+                raise DropConnection
+            if fault.hold is not None:
+                fault.hold.arrived.set()
+                fault.hold.released.wait()
+            elif fault.status is not None:
+                return self._fault_response(fault.status, fault.retry_after)
+        try:
+            return self._serve(request)
+        except AuthError as error:
+            if error.status == 401:
+                return self._unauthorized()
+            return ServiceError(403, error.message, "AccessDeniedException").response()
+        except ServiceError as error:
+            return error.response()
+
+    def _serve(self, request: Request) -> Response:
+        prefix = f"/{self.org.name}".lower()
+        lowered = request.path.lower()
+        if not (lowered == prefix or lowered.startswith(prefix + "/")):
+            return Response.text("The resource cannot be found.", 404)  # unknown collection
+        below = request.path[len(prefix):].strip("/")
+        grant = self.tokens.authenticate(request.headers.get("authorization"))
+        if request.method != "OPTIONS" and not self._api_version(request):
+            raise no_api_version(request.method)
+        found = match(self.routes, request.method, below)
+        if found is None:
+            return Response.text("The resource cannot be found.", 404)
+        handler_route, params = found
+        project = None
+        if "project" in params:
+            project = self.org.find_project(params["project"])
+            if project is None:
+                raise project_not_found(params["project"])
+        require(grant, handler_route.permission, project.name if project else None)
+        return handler_route.handler(
+            Call(request, grant, params, project, self.organization_url))
+
+    @staticmethod
+    def _api_version(request: Request) -> str | None:
+        found = _API_VERSION.search(request.accept)
+        return found.group(1) if found else request.query.get("api-version")
+
+    def _unauthorized(self) -> Response:
+        response = Response(401, b"", "text/html; charset=utf-8")
+        response.headers["WWW-Authenticate"] = f'Basic realm="{self.base_url}/"'
+        return response
+
+    @staticmethod
+    def _fault_response(status: int, retry_after: int | None) -> Response:
+        if status == 401:
+            return Response(401, b"", "text/html; charset=utf-8")
+        messages = {403: ("Access denied.", "AccessDeniedException"),
+                    404: ("The resource cannot be found.", "NotFoundException"),
+                    429: ("Request was blocked due to exceeding usage of resource.",
+                          "TooManyRequestsException")}
+        message, type_key = messages.get(status, ("Internal server error.", "VssServiceException"))
+        response = ServiceError(status, message, type_key).response()
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+

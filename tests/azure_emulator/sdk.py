@@ -1,0 +1,20 @@
+"""Building a real azure-devops SDK connection to an emulator, as the app would."""
+
+from __future__ import annotations
+
+from azure.devops.connection import Connection
+from msrest.authentication import BasicAuthentication, BasicTokenAuthentication
+
+
+def connection(organization_url: str, token: str, *, bearer: bool = False) -> Connection:
+    """A Connection with a personal access token (Basic) or an Entra ID token (Bearer)."""
+    creds = (BasicTokenAuthentication({"access_token": token}) if bearer
+             else BasicAuthentication("", token))
+    return Connection(base_url=organization_url, creds=creds)
+
+
+def without_retries(client):
+    """The client gives up at the first failure (msrest retries 5xx three times with
+    back-off by default), so a test sees exactly the fault it injected."""
+    client.config.retry_policy.retries = 0
+    return client
