@@ -124,7 +124,9 @@ class AzureConnection:
             query["continuationToken"] = token
 
     def _configure(self, client: Client) -> None:
+        # In place: the sessions made with the client already hold this Retry object.
         client.config.retry_policy.retries = 0
+        client.config.retry_policy.policy.status_forcelist = frozenset()
         client.config.connection.timeout = TIMEOUT
         client.config.hooks.append(self._record)
 

@@ -68,6 +68,9 @@ def from_response(response: requests.Response, organization: Organization,
     if status == 404:
         if lookup is None:
             return NotFound(f"Not found at {where} (HTTP 404).{_quoted(said)}")
+        if lookup.kind == "organization":
+            return NotFound(f"There is no organization at {where} (HTTP 404): check the "
+                            f"URL.", lookup.kind, lookup.name)
         return NotFound(f"The {lookup.kind} {lookup.name!r} does not exist at {where}, or "
                         f"this sign-in cannot see it (HTTP 404).", lookup.kind, lookup.name)
     if status == 429:
@@ -90,6 +93,8 @@ def from_exception(error: BaseException, organization: Organization) -> BackendE
                        "if your network inspects TLS, set REQUESTS_CA_BUNDLE to the PEM "
                        "file of its certificate authority")
             return TlsUntrusted(f"The certificate of {host} is not trusted: {trusted}.")
+        if isinstance(cause, requests.exceptions.RetryError):  # the SDK's own retries
+            return Unavailable(f"{host} kept failing to answer.", retryable=True)
         if isinstance(cause, requests.exceptions.Timeout):
             return Unavailable(f"{host} did not answer in time.", retryable=True)
         if isinstance(cause, requests.exceptions.ConnectionError):
