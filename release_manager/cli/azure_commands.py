@@ -116,13 +116,13 @@ def _sign_in(args: argparse.Namespace) -> SignIn:
         if args.tenant or args.client_id:
             raise BadInput("--tenant and --client-id go with --entra")
         return PatSignIn(_secret_input(PAT_VARIABLE, "Personal access token: ",
-                                       "a personal access token"))
+                                       "personal access token"))
     method = EntraMethod(args.entra)
     if method is not EntraMethod.SERVICE_PRINCIPAL:
         return EntraSignIn(method, args.tenant, args.client_id)
     if not (args.tenant and args.client_id):
         raise BadInput("--entra service-principal needs --tenant and --client-id")
-    secret = _secret_input(None, "Client secret: ", "the service principal's secret")
+    secret = _secret_input(None, "Client secret: ", "client secret")
     return EntraSignIn(method, args.tenant, args.client_id, secret)
 
 
