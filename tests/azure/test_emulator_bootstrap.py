@@ -7,7 +7,8 @@ import json
 import pytest
 import requests
 from azure.devops.exceptions import AzureDevOpsAuthenticationError, AzureDevOpsServiceError
-from azure_emulator import auth, bootstrap
+from azure_emulator import auth
+from azure_emulator.api import bootstrap
 from azure_emulator.sdk import connection
 from conftest import CONTRACTS
 

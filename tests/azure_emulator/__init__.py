@@ -4,5 +4,6 @@ tests only. See emulator.AzureDevOpsEmulator."""
 from .auth import Identity
 from .emulator import AzureDevOpsEmulator, LoggedRequest
 from .faults import Hold
+from .state import StageSpec
 
-__all__ = ["AzureDevOpsEmulator", "Hold", "Identity", "LoggedRequest"]
+__all__ = ["AzureDevOpsEmulator", "Hold", "Identity", "LoggedRequest", "StageSpec"]

@@ -8,12 +8,21 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bootstrap
+from .api import approvals, bootstrap, builds, checks, environments, pipelines
 from .auth import AuthError, Identity, Tokens, require
 from .errors import ServiceError, no_api_version, project_not_found
 from .faults import Faults
 from .router import Call, Route, match
-from .state import Organization
+from .runs import Run
+from .state import (
+    APPROVAL_CHECK,
+    CheckConfiguration,
+    Environment,
+    Organization,
+    Pipeline,
+    Project,
+    StageSpec,
+)
 from .transport import Certificates, DropConnection, HttpsServer, Request, Response
 
 _API_VERSION = re.compile(r"api-version=([\w.\-]+)")
@@ -39,7 +48,10 @@ class AzureDevOpsEmulator:
         self._log_lock = threading.Lock()
         self._certificates = Certificates(folder)
         self._server = HttpsServer(self.handle, self._certificates)
-        self.routes: list[Route] = bootstrap.routes(self.org)
+        lock = self.org.lock
+        self.routes: list[Route] = [
+            *bootstrap.routes(self.org), *pipelines.routes(lock), *builds.routes(lock),
+            *approvals.routes(lock), *checks.routes(lock), *environments.routes(lock)]
 
     # --- lifecycle -------------------------------------------------------------------
     @property
@@ -73,8 +85,91 @@ class AzureDevOpsEmulator:
         self.stop()
 
     # --- test set-up -----------------------------------------------------------------
-    def add_project(self, name: str):
+    def add_project(self, name: str) -> Project:
         return self.org.add_project(name)
+
+    def project(self, name: str | None = None) -> Project:
+        """The project named `name`, or the first one added."""
+        found = self.org.find_project(name) if name else next(iter(self.org.projects.values()))
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def add_pipeline(self, name: str, stages: list[StageSpec], *,
+                     project: str | None = None) -> Pipeline:
+        with self.org.lock:
+            where = self.project(project)
+            pipeline = Pipeline(where.next_id(), name, list(stages))
+            where.pipelines[pipeline.id] = pipeline
+            return pipeline
+
+    def add_environment(self, name: str, *, project: str | None = None) -> Environment:
+        with self.org.lock:
+            where = self.project(project)
+            environment = Environment(where.next_id(), name)
+            where.environments[environment.id] = environment
+            return environment
+
+    def add_approval_check(self, environment: Environment, approvers: list[Identity], *,
+                           min_required: int = 0, order: str = "anyOrder",
+                           requester_cannot_approve: bool = False, instructions: str = "",
+                           timeout: int = 43200, project: str | None = None
+                           ) -> CheckConfiguration:
+        """An Approval check on the environment, as the check-configurations API stores it."""
+        settings = {"approvers": [{"id": a.id, "displayName": a.display_name}
+                                  for a in approvers],
+                    "blockedApprovers": [], "executionOrder": order,
+                    "minRequiredApprovers": min_required, "instructions": instructions,
+                    "requesterCannotBeApprover": requester_cannot_approve}
+        with self.org.lock:
+            where = self.project(project)
+            check = CheckConfiguration(
+                where.next_id(), dict(APPROVAL_CHECK),
+                {"type": "environment", "id": str(environment.id), "name": environment.name},
+                timeout, settings, approvers[0].ref() if approvers else {})
+            where.checks[check.id] = check
+            return check
+
+    # --- runs: queue, then move them on ------------------------------------------------
+    def queue(self, pipeline: Pipeline, requested_by: Identity, *,
+              project: str | None = None, **options) -> Run:
+        """Queue a run without a client (history for a test); options as Run.queue."""
+        with self.org.lock:
+            return Run.queue(self.project(project), pipeline, requested_by, **options)
+
+    def run(self, run_id: int, *, project: str | None = None) -> Run:
+        return self.project(project).runs[run_id]
+
+    def step(self, run_id: int | None = None, *, project: str | None = None) -> None:
+        """One tick of the agents for one run, or for every run of every project."""
+        with self.org.lock:
+            if run_id is not None:
+                self.run(run_id, project=project).step()
+                return
+            for each in self.org.projects.values():
+                for run in list(each.runs.values()):
+                    run.step()
+
+    def finish(self, run_id: int, *, project: str | None = None) -> Run:
+        """Step the run until it completes or waits for an approval."""
+        with self.org.lock:
+            run = self.run(run_id, project=project)
+            for _ in range(1000):
+                waiting = any(stage.waiting for stage in run.stages.values())
+                if run.status == "completed" or waiting:
+                    return run
+                run.step()
+        raise RuntimeError(f"run {run_id} did not settle")
+
+    def write_log(self, run_id: int, stage: str, text: str, *,
+                  project: str | None = None) -> None:
+        with self.org.lock:
+            self.run(run_id, project=project).write_log(stage, text)
+
+    def set_outcome(self, run_id: int, stage: str, outcome: str, *,
+                    project: str | None = None) -> None:
+        with self.org.lock:
+            self.run(run_id, project=project).set_outcome(stage, outcome)
 
     def add_pat(self, token: str, display_name: str = "Release Manager",
                 unique_name: str | None = None, *, denied: set[str] = frozenset(),

@@ -22,8 +22,15 @@ class Call:
     project: object | None  # state.Project; None for organization-level routes
     base_url: str  # https://localhost:PORT/ORG
 
+    @property
+    def project_url(self) -> str:
+        return f"{self.base_url}/{self.project.id}"
+
     def json(self):
         return self.request.json()
+
+    def int_param(self, name: str) -> int:
+        return int(self.params[name])
 
     def query(self, name: str, default: str | None = None) -> str | None:
         return self.request.query.get(name, default)
@@ -39,9 +46,11 @@ class Route:
 
 def route(method: str, path: str, handler: Callable[[Call], Response],
           permission: str | None = None) -> Route:
-    """`path` is below the organization, e.g. "{project}/_apis/pipelines/{pipelineId}";
-    each {name} matches one path segment (case-insensitive, as the service matches)."""
-    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
+    """`path` is below the organization, e.g. "{project}/_apis/pipelines/{pipelineId:int}";
+    each {name} matches one path segment, {name:int} a number (case-insensitive, as the
+    service matches)."""
+    regex = re.sub(r"\{(\w+)(:int)?\}",
+                   lambda m: f"(?P<{m[1]}>{'[0-9]+' if m[2] else '[^/]+'})", path)
     return Route(method, re.compile(regex + "/?", re.IGNORECASE), handler, permission)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .auth import VIEW_PROJECT
-from .errors import project_not_found
-from .router import Call, Route, route
-from .state import Organization
-from .transport import Response
+from ..auth import VIEW_PROJECT
+from ..errors import project_not_found
+from ..router import Call, Route, route
+from ..state import Organization
+from ..transport import Response
 
-LOCATIONS_FILE = Path(__file__).with_name("locations.json")
+LOCATIONS_FILE = Path(__file__).parent.parent / "locations.json"
 
 
 def locations() -> list[dict]:

@@ -1,0 +1,1 @@
+"""The REST API areas the emulator serves, one module each."""
