@@ -38,8 +38,9 @@ def pat_key(organization: Organization) -> CredentialKey:
     return CredentialKey(PAT_KIND, organization.url)
 
 
-def client_secret_key(sign_in: EntraSignIn) -> CredentialKey:
-    return CredentialKey(CLIENT_SECRET_KIND, sign_in.secret_scope)
+def client_secret_key(tenant: str, client_id: str) -> CredentialKey:
+    """Where a service principal's secret is kept: scope tenant/client id."""
+    return CredentialKey(CLIENT_SECRET_KIND, f"{tenant}/{client_id}")
 
 
 class SavedSignIns:
@@ -73,7 +74,8 @@ class SavedSignIns:
             record: dict[str, str] = {"method": PAT_METHOD}
         else:
             if sign_in.client_secret is not None:
-                self._store.set(client_secret_key(sign_in), sign_in.client_secret)
+                self._store.set(client_secret_key(sign_in.tenant or "", sign_in.client_id or ""),
+                                sign_in.client_secret)
             self._store.delete(pat_key(organization))
             record = {"method": sign_in.method.value, "tenant": sign_in.tenant or "",
                       "client_id": sign_in.client_id or ""}
@@ -94,16 +96,16 @@ class SavedSignIns:
                                 f"`release-manager login --organization {organization.url}`.",
                                 organization.url)
             return PatSignIn(token)
-        sign_in = EntraSignIn(EntraMethod(record["method"]), record["tenant"] or None,
-                              record["client_id"] or None)
-        if sign_in.method is not EntraMethod.SERVICE_PRINCIPAL:
-            return sign_in
-        secret = self._store.get(client_secret_key(sign_in))
+        method, tenant, client_id = (EntraMethod(record["method"]), record["tenant"],
+                                     record["client_id"])
+        if method is not EntraMethod.SERVICE_PRINCIPAL:
+            return EntraSignIn(method, tenant or None, client_id or None)
+        secret = self._store.get(client_secret_key(tenant, client_id))
         if secret is None:
-            raise SignedOut(f"The secret of service principal {sign_in.client_id} is no "
-                            f"longer in the keyring: sign in to {organization.url} again.",
+            raise SignedOut(f"The secret of service principal {client_id} is no longer in "
+                            f"the keyring: sign in to {organization.url} again.",
                             organization.url)
-        return EntraSignIn(sign_in.method, sign_in.tenant, sign_in.client_id, secret)
+        return EntraSignIn(method, tenant, client_id, secret)
 
     def forget(self, organization: Organization) -> bool:
         """Forget the sign-in to `organization` (its token, or its service principal's
@@ -118,11 +120,10 @@ class SavedSignIns:
             return found
         found |= self._store.delete(pat_key(organization))
         if record is not None and record["method"] == EntraMethod.SERVICE_PRINCIPAL.value:
-            principal = EntraSignIn(EntraMethod.BROWSER, record["tenant"], record["client_id"])
             if not any(other.get("tenant") == record["tenant"]
                        and other.get("client_id") == record["client_id"]
                        for other in records.values()):
-                self._store.delete(client_secret_key(principal))
+                self._store.delete(client_secret_key(record["tenant"], record["client_id"]))
         return found
 
     def _read(self) -> dict[str, dict[str, str]]:

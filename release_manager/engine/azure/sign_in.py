@@ -38,10 +38,5 @@ class EntraSignIn:
                 self.tenant and self.client_id and self.client_secret):
             raise ValueError("a service principal needs a tenant, a client id and its secret")
 
-    @property
-    def secret_scope(self) -> str:
-        """The keyring scope of a service principal's secret: tenant/client id."""
-        return f"{self.tenant}/{self.client_id}"
-
 
 SignIn = PatSignIn | EntraSignIn
