@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from datetime import datetime
@@ -64,6 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
 def cmd_login(args: argparse.Namespace) -> int:
     from release_manager.engine.azure.connection_check import check_connection  # the SDK
 
+    # azure-identity logs each failure as a warning, which Python would print on stderr
+    # beside the one line this command says about it.
+    logging.getLogger("azure").addHandler(logging.NullHandler())
     saved = SavedSignIns()
     try:
         organization = _organization(args.organization)

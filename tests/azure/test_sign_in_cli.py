@@ -327,3 +327,65 @@ def test_the_token_is_in_no_file_and_no_output_after_every_outcome(
 
     assert user.files(), "the commands wrote their sign-in records"
     assert_token_nowhere(TOKEN, user, *outputs)
+
+
+ENTRA_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.entra-test-access-token"
+
+
+def fake_az(folder: Path, script: str) -> str:
+    """A PATH whose `az` runs `script` (the Azure CLI that azure-identity asks for a
+    token with `az account get-access-token`)."""
+    folder.mkdir()
+    az = folder / "az"
+    az.write_text(f"#!/bin/sh\n{script}\n")
+    az.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_entra_through_the_azure_cli_keeps_only_the_method(
+        azure_devops, user, secret_service, tmp_path: Path) -> None:
+    azure_devops.add_bearer(ENTRA_TOKEN, "Jane Entra")
+    url = azure_devops.organization_url
+    path = fake_az(tmp_path / "bin", (
+        'case "$*" in *"--resource 499b84ac-1321-427f-aa17-267ca6975798"*) ;; '
+        '*) echo "unexpected resource: $*" >&2; exit 1;; esac\n'
+        f'echo \'{{"accessToken": "{ENTRA_TOKEN}", "expires_on": 4102444800, '
+        '"tokenType": "Bearer"}\''))
+
+    login = release_manager(user, "login", "--organization", url, "--entra", "azure-cli",
+                            PATH=path)
+
+    assert login.returncode == 0, login.stderr
+    assert login.stdout == f"Signed in to {url} as Jane Entra\n"
+    records = json.loads((user.config / "release-manager" / "azure-sign-ins.json").read_text())
+    assert records == {"organizations": {url: {"method": "azure-cli", "tenant": "",
+                                               "client_id": ""}}}
+    assert secret_service.get(pat_key(url)) is None
+    assert_token_nowhere(ENTRA_TOKEN, user, login.stdout, login.stderr)
+
+
+def test_entra_through_a_signed_out_azure_cli_is_refused(azure_devops, user, secret_service,
+                                                         tmp_path: Path) -> None:
+    path = fake_az(tmp_path / "bin",
+                   'echo "ERROR: Please run \'az login\' to setup account." >&2; exit 1')
+
+    login = release_manager(user, "login", "--organization", azure_devops.organization_url,
+                            "--entra", "azure-cli", PATH=path)
+
+    assert login.returncode == 1
+    assert login.stderr.startswith(
+        f"release-manager: Microsoft Entra ID sign-in for {azure_devops.organization_url} "
+        "failed: ")
+    assert "az login" in login.stderr
+    assert len(login.stderr.splitlines()) == 1
+    assert user.files() == []
+
+
+def test_a_service_principal_needs_its_tenant_and_client_id(azure_devops, user) -> None:
+    login = release_manager(user, "login", "--organization", azure_devops.organization_url,
+                            "--entra", "service-principal", "--tenant", "contoso.com",
+                            stdin="secret")
+
+    assert login.returncode == 2
+    assert login.stderr == ("release-manager: --entra service-principal needs --tenant and "
+                            "--client-id\n")
