@@ -1,12 +1,14 @@
 """Microsoft Entra ID sign-in through azure-identity, as a bearer token for the Azure
 DevOps resource on every request the SDK sends.
 
-The credential is built once per connection: azure-identity caches its token in memory
-and asks for a new one when it is about to expire, so the browser or the device code is
-asked for once per session, not per request."""
+One credential per sign-in for the life of the process: azure-identity keeps its token in
+memory in that object and refreshes it when it is about to expire, so the browser or the
+device code is asked for once per session (by "Test connection"), not again by each
+connection the backend opens after it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,11 +23,23 @@ DeviceCodePrompt = Callable[[str, str, datetime], None]
 """Told the verification URL, the code to type there, and when the code expires."""
 
 
+_credentials: dict[EntraSignIn, TokenCredential] = {}
+_credentials_lock = threading.Lock()
+
+
 def token_credential(sign_in: EntraSignIn,
                      device_code_prompt: DeviceCodePrompt | None = None) -> TokenCredential:
-    """The azure-identity credential for `sign_in` (imported here: azure-identity is slow
-    to import and only Entra sign-ins need it)."""
-    from azure import identity
+    """The azure-identity credential for `sign_in`, the same one for an equal sign-in
+    (the device code prompt of the first one made is kept)."""
+    with _credentials_lock:
+        if sign_in not in _credentials:
+            _credentials[sign_in] = _new_credential(sign_in, device_code_prompt)
+        return _credentials[sign_in]
+
+
+def _new_credential(sign_in: EntraSignIn,
+                    device_code_prompt: DeviceCodePrompt | None) -> TokenCredential:
+    from azure import identity  # slow to import; only Entra sign-ins need it
 
     tenant = sign_in.tenant or None
     if sign_in.method is EntraMethod.BROWSER:

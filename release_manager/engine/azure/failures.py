@@ -13,7 +13,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 from azure.core.exceptions import ClientAuthenticationError
@@ -112,13 +112,15 @@ def from_exception(error: BaseException, organization: Organization) -> BackendE
 
 
 def service_message(response: requests.Response) -> str:
-    """The service's own explanation (`message` of its JSON error), cut short."""
+    """The service's own explanation (`message` of its JSON error, else its
+    X-TFS-ServiceError header, which a 401 carries), cut short."""
     try:
         body = response.json()
     except ValueError:
-        return ""
+        body = None
     message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:SERVICE_MESSAGE_LIMIT] if message else ""
+    message = message or unquote(response.headers.get("X-TFS-ServiceError", ""))
+    return str(message)[:SERVICE_MESSAGE_LIMIT]
 
 
 def permission_named(message: str) -> str:
