@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    from release_manager.engine.azure.connection_check import check_connection  # the SDK
+    from release_manager.engine.azure.connection_check import check_and_keep  # the SDK
 
     # azure-identity logs each failure as a warning, which Python would print on stderr
     # beside the one line this command says about it.
@@ -77,9 +77,8 @@ def cmd_login(args: argparse.Namespace) -> int:
                   f"signing in to {organization.url} and checking that project",
                   file=sys.stderr)
         saved.require_secure()  # before asking for a token it could not keep
-        sign_in = _sign_in(args)
-        who = check_connection(organization, sign_in, project, _device_code_prompt)
-        saved.save(organization, sign_in)
+        who = check_and_keep(organization, _sign_in(args), saved, project,
+                             device_code_prompt=_device_code_prompt)
     except BadInput as problem:
         print(f"release-manager: {problem}", file=sys.stderr)
         return 2

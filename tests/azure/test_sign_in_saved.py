@@ -12,6 +12,7 @@ import pytest
 from keyring.backends import fail
 
 from release_manager.credentials import CredentialKey, CredentialStore, NoSecureStore
+from release_manager.engine.azure.connection_check import check_and_keep
 from release_manager.engine.azure.organization import parse_organization
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn, PatSignIn
@@ -88,5 +89,34 @@ def test_without_a_secure_keyring_a_sign_in_lives_in_this_session_only(
     assert f"release-manager login --organization {organization.url}" in str(
         next_session.value)
     assert saved.forget(organization) is True
+    with pytest.raises(SignedOut):
+        saved.load(organization)
+
+
+def test_the_dialog_signs_in_for_this_session_where_no_keyring_can_keep_it(
+        azure_devops, tmp_path: Path) -> None:
+    azure_devops.add_pat(TOKEN, "Jane Doe")
+    organization = parse_organization(azure_devops.organization_url)
+    saved = SavedSignIns(CredentialStore(fail.Keyring()), records=tmp_path / "records.json")
+
+    with pytest.raises(NoSecureStore):
+        check_and_keep(organization, PatSignIn(TOKEN), saved, "Fabrikam-Fiber")
+    nothing_sent = azure_devops.calls("/_apis/connectionData") == []
+    who = check_and_keep(organization, PatSignIn(TOKEN), saved, "Fabrikam-Fiber",
+                         this_session_only=True)
+
+    assert nothing_sent
+    assert (who.display_name, who.project) == ("Jane Doe", "Fabrikam-Fiber")
+    assert saved.load(organization) == PatSignIn(TOKEN)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_check_keeps_nothing(azure_devops, tmp_path: Path) -> None:
+    organization = parse_organization(azure_devops.organization_url)
+    saved = SavedSignIns(CredentialStore(fail.Keyring()), records=tmp_path / "records.json")
+
+    with pytest.raises(SignedOut):
+        check_and_keep(organization, PatSignIn(TOKEN), saved, this_session_only=True)
+
     with pytest.raises(SignedOut):
         saved.load(organization)

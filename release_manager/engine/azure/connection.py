@@ -93,7 +93,7 @@ class AzureConnection:
         the decoded JSON answer, or None for an empty one."""
         response = self.rest_response(method, path, api_version, query=query, body=body,
                                       lookup=lookup)
-        return response.json() if response.content else None
+        return self._json(response) if response.content else None
 
     def rest_response(self, method: str, path: str, api_version: str, *,
                       query: dict[str, str] | None = None, body: Any = None,
@@ -105,8 +105,12 @@ class AzureConnection:
             if query:
                 request.format_parameters(query)
             headers = {"Content-Type": "application/json; charset=utf-8",
-                       "Accept": f"application/json;api-version={api_version}"}
-            return client._send_request(request, headers=headers, content=body)
+                       "Accept": f"application/json;api-version={api_version}",
+                       "X-TFS-FedAuthRedirect": "Suppress"}  # a 401, not a sign-in page
+            response = client._send_request(request, headers=headers, content=body)
+            if response.status_code == 203:  # Azure's sign-in page all the same
+                raise from_response(response, self.organization, lookup)
+            return response
 
         return self._attempt(send, lookup, method.upper() in IDEMPOTENT)
 
@@ -117,11 +121,21 @@ class AzureConnection:
         while True:
             response = self.rest_response("GET", path, api_version, query=query,
                                           lookup=lookup)
-            yield from response.json().get("value", [])
+            yield from self._json(response).get("value", [])
             token = response.headers.get(CONTINUATION_HEADER)
             if not token:
                 return
             query["continuationToken"] = token
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise BackendError(
+                f"{self.organization.url} answered with something other than Azure DevOps "
+                f"data (HTTP {response.status_code}, "
+                f"{response.headers.get('Content-Type', 'no content type')}): is a proxy "
+                f"or a sign-in page in the way?") from None
 
     def _configure(self, client: Client) -> None:
         # In place: the sessions made with the client already hold this Retry object.

@@ -1,8 +1,9 @@
 """"Test connection": can this sign-in reach this organization (and project), and who
-is it? Used by `release-manager login` before it keeps a token, and by the Sign-in
-dialog in a worker. Raises the typed error of exactly what failed: host unreachable
-(Unavailable), TLS (TlsUntrusted), 401 (SignedOut / TokenExpired), 403 (Forbidden with
-the permission), unknown organization or project (NotFound with `kind`)."""
+is it? It raises the typed error of exactly what failed: host unreachable (Unavailable),
+TLS (TlsUntrusted), 401 (SignedOut / TokenExpired), 403 (Forbidden with the permission),
+unknown organization or project (NotFound with `kind`). `check_and_keep` is signing in:
+the check, then the sign-in kept, as `release-manager login` and the Sign-in dialog (in a
+worker) do it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from release_manager.engine.azure.connection import AzureConnection
 from release_manager.engine.azure.entra import DeviceCodePrompt
 from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.organization import Organization
+from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import SignIn
 from release_manager.engine.backend_errors import SignedOut
 
@@ -45,3 +47,16 @@ def check_connection(organization: Organization, sign_in: SignIn, project: str |
     found = connection.rest("GET", f"/_apis/projects/{quote(project, safe='')}",
                             PROJECTS_VERSION, lookup=Lookup("project", project)) or {}
     return SignedInAs(organization, name, found.get("name") or project)
+
+
+def check_and_keep(organization: Organization, sign_in: SignIn, saved: SavedSignIns,
+                   project: str | None = None, *, this_session_only: bool = False,
+                   device_code_prompt: DeviceCodePrompt | None = None) -> SignedInAs:
+    """Check the sign-in, then keep it (in the keyring, or for this session only when
+    asked): NoSecureStore before anything is sent when it could not be kept, a typed
+    BackendError (and nothing kept) when the check fails."""
+    if not this_session_only:
+        saved.require_secure()
+    who = check_connection(organization, sign_in, project, device_code_prompt)
+    saved.save(organization, sign_in, this_session_only=this_session_only)
+    return who
