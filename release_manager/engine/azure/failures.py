@@ -35,8 +35,7 @@ PERMISSION_PATTERNS = (
     re.compile(r"needs the following permission\(s\) on the resource .+? to perform this "
                r"action: (?P<permission>[^.\n]+)", re.IGNORECASE),
     re.compile(r"needs (?P<permission>[^.\n]+?) permissions?\b", re.IGNORECASE),
-    re.compile(r"requires? (?:the )?(?:scope|permission)s? (?P<permission>[\w. &()-]+?)"
-               r"(?:[.,;\n]|$)", re.IGNORECASE),
+    re.compile(r"you need the (?P<permission>[^.\n]+?) permissions?\b", re.IGNORECASE),
 )
 
 
