@@ -169,3 +169,32 @@ def test_tls_and_refused_connections_are_typed_without_the_token(
     assert "REQUESTS_CA_BUNDLE" in str(failures[1])
     for failure in failures:
         assert_no_token(failure)
+
+
+def test_a_request_that_times_out_is_tried_again(azure_devops) -> None:
+    azure_devops.add_pat(TOKEN, "Jane Doe")
+    quick = AzureConnection(parse_organization(azure_devops.organization_url),
+                            PatSignIn(TOKEN), timeout=0.5)
+    hold = azure_devops.faults.hold("/_apis/connectionData")
+
+    data = quick.rest("GET", "/_apis/connectionData", "7.1-preview.1")
+    hold.release()
+
+    assert hold.arrived.is_set()
+    assert data["authenticatedUser"]["providerDisplayName"] == "Jane Doe"
+    assert len(azure_devops.calls("/_apis/connectionData")) == 2
+
+
+def test_a_request_that_never_answers_is_unavailable(azure_devops) -> None:
+    azure_devops.add_pat(TOKEN, "Jane Doe")
+    quick = AzureConnection(parse_organization(azure_devops.organization_url),
+                            PatSignIn(TOKEN), timeout=0.5)
+    hold = azure_devops.faults.hold("/_apis/connectionData", times=4)
+
+    with pytest.raises(Unavailable) as failure:
+        quick.rest("GET", "/_apis/connectionData", "7.1-preview.1")
+    hold.release()
+
+    assert str(failure.value) == "localhost did not answer in time."
+    assert failure.value.retryable
+    assert len(azure_devops.calls("/_apis/connectionData")) == 4

@@ -41,8 +41,8 @@ BACKOFF = (0.5, 1.0, 2.0)
 """Seconds before the 2nd, 3rd and 4th tries when the service named no wait."""
 MAX_RETRY_AFTER = 30.0
 """A longer Retry-After is not waited here: Unavailable carries it to the caller."""
-TIMEOUT = 30
-"""Seconds a request may take before it counts as a timeout."""
+TIMEOUT = 30.0
+"""Seconds a request may take before it counts as a timeout (by default)."""
 CONTINUATION_HEADER = "X-MS-ContinuationToken"
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -61,8 +61,10 @@ class AzureConnection:
     """An organization and a sign-in; safe to use from several worker threads."""
 
     def __init__(self, organization: Organization, sign_in: SignIn,
-                 device_code_prompt: DeviceCodePrompt | None = None) -> None:
+                 device_code_prompt: DeviceCodePrompt | None = None, *,
+                 timeout: float = TIMEOUT) -> None:
         self.organization = organization
+        self.timeout = timeout
         self.sdk = Connection(base_url=organization.url,
                               creds=authentication(sign_in, device_code_prompt))
         self._last = threading.local()
@@ -72,8 +74,8 @@ class AzureConnection:
     def client(self, get: Callable[[Any], T]) -> T:
         """An SDK client, sent through here: `conn.client(lambda f: f.get_build_client())`
         on the 7.1 client factory."""
-        client = get(self.sdk.clients_v7_1)
-        with self._lock:
+        with self._lock:  # the SDK's client cache is not thread-safe
+            client = get(self.sdk.clients_v7_1)
             if id(client) not in self._configured:
                 self._configure(client)
                 self._configured.add(id(client))
@@ -139,9 +141,11 @@ class AzureConnection:
 
     def _configure(self, client: Client) -> None:
         # In place: the sessions made with the client already hold this Retry object.
-        client.config.retry_policy.retries = 0
-        client.config.retry_policy.policy.status_forcelist = frozenset()
-        client.config.connection.timeout = TIMEOUT
+        policy = client.config.retry_policy
+        policy.retries = 0
+        policy.policy.read = False  # a read timeout raised as one, not "max retries"
+        policy.policy.status_forcelist = frozenset()
+        client.config.connection.timeout = self.timeout
         client.config.hooks.append(self._record)
 
     def _record(self, response: requests.Response, *_: object, **__: object) -> None:
