@@ -29,6 +29,8 @@ from release_manager.engine.azure.organization import (
     ("https://tfs.example.com:443/Fabrikam", "https://tfs.example.com/fabrikam", "fabrikam"),
     ("https://ado.example.com/Fabrikam", "https://ado.example.com/fabrikam", "fabrikam"),
     ("https://localhost:9443/contoso", "https://localhost:9443/contoso", "contoso"),
+    ("https://tfs/tfs/DefaultCollection", "https://tfs/tfs/defaultcollection",
+     "defaultcollection"),
     ("https://dev.azure.com/contoso?view=home#top", "https://dev.azure.com/contoso", "contoso"),
 ])
 def test_each_form_of_an_organization_url_is_one_organization(
@@ -75,7 +77,9 @@ def test_servers_and_services_are_told_apart() -> None:
     ("https://tfs.example.com", "names no collection"),
     ("https://tfs.example.com/tfs/", "e.g. https://tfs.example.com/tfs/DefaultCollection"),
     ("https://tfs.example.com:99999/tfs/x", "has a bad port"),
-    ("https://intranet/x", "names no server"),
+    ("https:///x", "names no server"),
+    ("contoso", "'contoso' is a name, not a URL: for an Azure DevOps organization give "
+                "https://dev.azure.com/contoso"),
     ("https://[::1/x", "is not a URL"),
 ])
 def test_a_malformed_url_is_refused_saying_what_one_looks_like(pasted: str,

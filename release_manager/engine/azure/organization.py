@@ -47,6 +47,10 @@ def parse_organization(text: str) -> Organization:
     if not raw:
         raise BadOrganizationUrl(f"no organization URL given: use {EXAMPLES}")
     if "://" not in raw:
+        if not any(mark in raw for mark in "./:"):
+            raise BadOrganizationUrl(
+                f"{_shown(text)} is a name, not a URL: for an Azure DevOps organization "
+                f"give https://dev.azure.com/{raw}")
         raw = f"https://{raw}"
     try:
         parts = urlsplit(raw)
@@ -65,7 +69,7 @@ def parse_organization(text: str) -> Organization:
             f"{_shown(text)} is not an https URL: Release Manager sends tokens over https "
             f"only ({EXAMPLES})")
     host = (parts.hostname or "").lower()
-    if not host or "." not in host and host != "localhost":
+    if not host:
         raise BadOrganizationUrl(f"{_shown(text)} names no server: use {EXAMPLES}")
     segments = [unquote(s) for s in parts.path.split("/") if s]
     if host == CLOUD_HOST:
