@@ -48,8 +48,10 @@ def corpus(paths: list[Path]) -> list:
 @pytest.fixture
 def azure_devops(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """A running Azure DevOps emulator (organization "fabrikam", project "Fabrikam-Fiber")
-    over HTTPS: REQUESTS_CA_BUNDLE trusts its certificate authority and the SDK's disk cache
-    goes to a temporary folder. Register tokens with add_pat/add_bearer."""
+    over HTTPS: REQUESTS_CA_BUNDLE trusts its certificate authority and
+    AZURE_DEVOPS_CACHE_DIR names a folder of this test (the SDK itself reads that variable
+    once, at import: pytest_configure points it at a folder of the run; its cache is keyed
+    by URL, and each emulator has its own port). Register tokens with add_pat/add_bearer."""
     from azure_emulator import AzureDevOpsEmulator
 
     folder = tmp_path_factory.mktemp("azure-devops")

@@ -6,7 +6,11 @@ import json
 
 import pytest
 import requests
-from azure.devops.exceptions import AzureDevOpsAuthenticationError, AzureDevOpsServiceError
+from azure.devops.exceptions import (
+    AzureDevOpsAuthenticationError,
+    AzureDevOpsClientRequestError,
+    AzureDevOpsServiceError,
+)
 from azure_emulator import auth
 from azure_emulator.api import bootstrap
 from azure_emulator.sdk import connection
@@ -96,3 +100,13 @@ def test_raw_rest_without_api_version_is_refused(azure_devops):
 
     assert answer.status_code == 400
     assert "No api-version was supplied" in answer.json()["message"]
+
+
+def test_unknown_organization_fails_the_sdk_bootstrap(azure_devops):
+    azure_devops.add_pat("pat-1")
+    wrong = connection(f"{azure_devops.base_url}/contoso", "pat-1")
+
+    with pytest.raises(AzureDevOpsClientRequestError) as error:
+        wrong.clients_v7_1.get_core_client().get_projects()
+
+    assert "404" in str(error.value)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .api import approvals, bootstrap, builds, checks, environments, pipelines
 from .auth import AuthError, Identity, Tokens, require
+from .entra import Entra, ServicePrincipal
 from .errors import ServiceError, no_api_version, project_not_found
 from .faults import Faults
 from .router import Call, Route, match
@@ -38,7 +39,18 @@ class LoggedRequest:
 
 class AzureDevOpsEmulator:
     """Start with start() (or as a context manager); `organization_url` is what a client
-    connects to, `ca_bundle` the certificate authority it must trust."""
+    connects to, `ca_bundle` the certificate authority it must trust.
+
+    - Who calls: add_pat / add_bearer / add_service_principal (tokens lacking permissions
+      named in azure_emulator.auth answer 403), revoke (401 from then on).
+    - What exists: add_project, add_pipeline(name, [StageSpec, …]), add_environment,
+      add_approval_check; queue() seeds runs without a client.
+    - How runs move: step() (one tick of the agents), finish() (until done or waiting for
+      an approval), write_log(), set_outcome(); approving, rejecting, cancelling and
+      retrying go through the REST API as the app does.
+    - Faults: faults.fail(fragment, status, times, retry_after=…), faults.drop(…),
+      faults.hold(…) → Hold (arrived / release()).
+    - What it received: requests, calls(fragment, method), clear_log()."""
 
     def __init__(self, folder: Path, organization: str = "fabrikam") -> None:
         self.org = Organization(organization)
@@ -48,6 +60,8 @@ class AzureDevOpsEmulator:
         self._log_lock = threading.Lock()
         self._certificates = Certificates(folder)
         self._server = HttpsServer(self.handle, self._certificates)
+        self.entra = Entra(lambda: self.base_url, lambda token, principal: self.tokens.add(
+            token, principal.identity, "Bearer", principal.denied))
         lock = self.org.lock
         self.routes: list[Route] = [
             *bootstrap.routes(self.org), *pipelines.routes(lock), *builds.routes(lock),
@@ -184,6 +198,16 @@ class AzureDevOpsEmulator:
         """Accept `Authorization: Bearer token` (an Entra ID access token)."""
         return self._add_token("Bearer", token, display_name, unique_name, denied, identity)
 
+    def add_service_principal(self, tenant: str, client_id: str, secret: str,
+                              display_name: str = "release-bot", *,
+                              denied: set[str] = frozenset()) -> Identity:
+        """A service principal that signs in with a client secret at the emulator's Entra
+        ID: ClientSecretCredential(tenant, client_id, secret, authority=emulator.base_url,
+        disable_instance_discovery=True); its tokens are accepted as Bearer."""
+        identity = Identity(display_name, f"{client_id}@{tenant}")
+        self.entra.add(ServicePrincipal(tenant, client_id, secret, identity, frozenset(denied)))
+        return identity
+
     def revoke(self, token: str) -> None:
         """The token expires: its next request gets 401."""
         self.tokens.revoke(token)
@@ -229,6 +253,9 @@ class AzureDevOpsEmulator:
             return error.response()
 
     def _serve(self, request: Request) -> Response:
+        entra = self.entra.answer(request)
+        if entra is not None:
+            return entra
         prefix = f"/{self.org.name}".lower()
         lowered = request.path.lower()
         if not (lowered == prefix or lowered.startswith(prefix + "/")):

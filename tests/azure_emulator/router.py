@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .auth import Grant
+from .state import Project
 from .transport import Request, Response
 
 
@@ -19,7 +20,7 @@ class Call:
     request: Request
     grant: Grant
     params: dict[str, str]
-    project: object | None  # state.Project; None for organization-level routes
+    project: Project | None  # None for organization-level routes
     base_url: str  # https://localhost:PORT/ORG
 
     @property

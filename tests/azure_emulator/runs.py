@@ -15,6 +15,7 @@ from .state import Environment, Pipeline, Project, StageSpec, new_id, now
 
 _DONE = "completed"
 _PASSED = ("succeeded", "succeededWithIssues")
+_CMD_LINE_TASK = "d9bafed4-0b18-4f58-968d-86655b4d2ce9"  # every step runs as a script
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Record:
             "workerName": "Azure Pipelines 1" if self.type == "Job" and self.start_time else None,
             "log": None if self.log is None else {
                 "id": self.log.id, "type": "Container", "url": f"{logs_url}/{self.log.id}"},
-            "task": {"id": new_id(), "name": "CmdLine", "version": "2.250.1"}
+            "task": {"id": _CMD_LINE_TASK, "name": "CmdLine", "version": "2.250.1"}
             if self.type == "Task" else None,
         }
 
