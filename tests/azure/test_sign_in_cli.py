@@ -389,3 +389,53 @@ def test_a_service_principal_needs_its_tenant_and_client_id(azure_devops, user) 
     assert login.returncode == 2
     assert login.stderr == ("release-manager: --entra service-principal needs --tenant and "
                             "--client-id\n")
+
+
+TENANT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+CLIENT_ID = "release-bot-app"
+CLIENT_SECRET = "sp-secret-4c6e8a0b2d4f6a8c0e2b4d6f"
+
+
+def test_a_service_principal_signs_in_and_its_secret_goes_to_the_keyring(
+        azure_devops, user, secret_service) -> None:
+    azure_devops.add_service_principal(TENANT, CLIENT_ID, CLIENT_SECRET, "release-bot")
+    url = azure_devops.organization_url
+
+    login = release_manager(user, "login", "--organization", url, "--entra",
+                            "service-principal", "--tenant", TENANT, "--client-id", CLIENT_ID,
+                            stdin=CLIENT_SECRET + "\n", AZURE_AUTHORITY_HOST=azure_devops.base_url)
+
+    assert login.returncode == 0, login.stderr
+    assert login.stdout == f"Signed in to {url} as release-bot\n"
+    secret_key = CredentialKey("azure-client-secret", f"{TENANT}/{CLIENT_ID}")
+    assert secret_service.get(secret_key) == CLIENT_SECRET
+    records = json.loads((user.config / "release-manager" / "azure-sign-ins.json").read_text())
+    assert records == {"organizations": {url: {"method": "service-principal",
+                                               "tenant": TENANT, "client_id": CLIENT_ID}}}
+    assert_token_nowhere(CLIENT_SECRET, user, login.stdout, login.stderr)
+
+    logout = release_manager(user, "logout", "--organization", url)
+
+    assert logout.stdout == f"Signed out of {url}\n"
+    assert secret_service.get(secret_key) is None
+
+
+def test_a_service_principal_with_a_wrong_secret_is_refused(azure_devops, user,
+                                                            secret_service) -> None:
+    azure_devops.add_service_principal(TENANT, CLIENT_ID, CLIENT_SECRET)
+    url = azure_devops.organization_url
+
+    login = release_manager(user, "login", "--organization", url, "--entra",
+                            "service-principal", "--tenant", TENANT, "--client-id", CLIENT_ID,
+                            stdin="not-the-secret-0123456789\n",
+                            AZURE_AUTHORITY_HOST=azure_devops.base_url)
+
+    assert login.returncode == 1
+    assert login.stderr.startswith(
+        f"release-manager: Microsoft Entra ID sign-in for {url} failed: ")
+    assert "AADSTS7000215" in login.stderr
+    assert len(login.stderr.splitlines()) == 1
+    assert "not-the-secret-0123456789" not in login.stderr
+    assert secret_service.get(CredentialKey("azure-client-secret",
+                                            f"{TENANT}/{CLIENT_ID}")) is None
+    assert user.files() == []

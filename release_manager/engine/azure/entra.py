@@ -8,9 +8,11 @@ connection the backend opens after it."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import requests
 from azure.core.credentials import TokenCredential
@@ -42,17 +44,32 @@ def _new_credential(sign_in: EntraSignIn,
     from azure import identity  # slow to import; only Entra sign-ins need it
 
     tenant = sign_in.tenant or None
-    if sign_in.method is EntraMethod.BROWSER:
-        return identity.InteractiveBrowserCredential(tenant_id=tenant,
-                                                     client_id=sign_in.client_id or None)
-    if sign_in.method is EntraMethod.DEVICE_CODE:
-        kwargs = {"prompt_callback": device_code_prompt} if device_code_prompt else {}
-        return identity.DeviceCodeCredential(tenant_id=tenant,
-                                             client_id=sign_in.client_id or None, **kwargs)
     if sign_in.method is EntraMethod.AZURE_CLI:
         return identity.AzureCliCredential(tenant_id=tenant or "")
+    options: dict[str, object] = {"disable_instance_discovery": _private_authority()}
+    if sign_in.method is EntraMethod.BROWSER:
+        return identity.InteractiveBrowserCredential(
+            tenant_id=tenant, client_id=sign_in.client_id or None, **options)
+    if sign_in.method is EntraMethod.DEVICE_CODE:
+        if device_code_prompt:
+            options["prompt_callback"] = device_code_prompt
+        return identity.DeviceCodeCredential(
+            tenant_id=tenant, client_id=sign_in.client_id or None, **options)
     assert sign_in.client_id and sign_in.client_secret and tenant  # checked by EntraSignIn
-    return identity.ClientSecretCredential(tenant, sign_in.client_id, sign_in.client_secret)
+    return identity.ClientSecretCredential(tenant, sign_in.client_id, sign_in.client_secret,
+                                           **options)
+
+
+def _private_authority() -> bool:
+    """True when AZURE_AUTHORITY_HOST (read by azure-identity itself) names an authority
+    outside Microsoft's clouds (Azure Stack, a private cloud): the user named it, so it
+    is used as given; instance discovery only knows Microsoft's and would refuse it."""
+    from azure.identity import AzureAuthorityHosts
+
+    named = os.environ.get("AZURE_AUTHORITY_HOST", "").strip()
+    known = {value for key, value in vars(AzureAuthorityHosts).items() if key.isupper()}
+    host = urlsplit(named if "://" in named else f"https://{named}").hostname or ""
+    return bool(named) and host not in known
 
 
 class BearerAuthentication(Authentication):
