@@ -216,6 +216,20 @@ def test_requests_ca_bundle_is_what_makes_the_emulator_trusted(
             f"({wrong_bundle}) does not hold its certificate authority.") in login.stderr
 
 
+def test_a_requests_ca_bundle_that_does_not_exist_is_named(azure_devops, user,
+                                                           secret_service, tmp_path) -> None:
+    azure_devops.add_pat(TOKEN, "Jane Doe")
+    missing = tmp_path / "corporate-ca.pem"
+
+    login = release_manager(user, "login", "--organization", azure_devops.organization_url,
+                            stdin=TOKEN, REQUESTS_CA_BUNDLE=str(missing))
+
+    assert login.returncode == 1
+    assert login.stderr == (f"release-manager: REQUESTS_CA_BUNDLE names {missing}, which "
+                            "does not exist: point it at the PEM file of the certificate "
+                            "authority localhost is signed by.\n")
+
+
 @pytest.mark.parametrize("form", ["{base}/fabrikam/", "{upper}/Fabrikam",
                                   "{base}/fabrikam/_settings/"])
 def test_each_url_form_signs_in_to_the_one_organization(

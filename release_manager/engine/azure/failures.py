@@ -84,9 +84,13 @@ def from_response(response: requests.Response, organization: Organization,
 def from_exception(error: BaseException, organization: Organization) -> BackendError | None:
     """The error an exception without an HTTP response means; None for a bug."""
     host = urlsplit(organization.url).hostname or organization.url
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    if bundle and not os.path.exists(bundle):  # requests raises a bare OSError for it
+        return TlsUntrusted(f"REQUESTS_CA_BUNDLE names {bundle}, which does not exist: "
+                            f"point it at the PEM file of the certificate authority "
+                            f"{host} is signed by.")
     for cause in _causes(error):
         if isinstance(cause, requests.exceptions.SSLError):
-            bundle = os.environ.get("REQUESTS_CA_BUNDLE")
             trusted = (f"REQUESTS_CA_BUNDLE ({bundle}) does not hold its certificate "
                        f"authority" if bundle else
                        "if your network inspects TLS, set REQUESTS_CA_BUNDLE to the PEM "
