@@ -198,3 +198,15 @@ def test_a_request_that_never_answers_is_unavailable(azure_devops) -> None:
     assert str(failure.value) == "localhost did not answer in time."
     assert failure.value.retryable
     assert len(azure_devops.calls("/_apis/connectionData")) == 4
+
+
+def test_a_host_name_that_does_not_resolve_is_said_to(azure_devops) -> None:
+    nowhere = AzureConnection(parse_organization("https://dev-azure.invalid/fabrikam"),
+                              PatSignIn(TOKEN))
+
+    with pytest.raises(Unavailable) as failure:
+        nowhere.rest("GET", "/_apis/connectionData", "7.1-preview.1")
+
+    assert str(failure.value) == ("Cannot reach dev-azure.invalid: its name does not "
+                                  "resolve (DNS).")
+    assert failure.value.retryable
