@@ -200,7 +200,7 @@ def test_a_request_that_never_answers_is_unavailable(azure_devops) -> None:
     assert len(azure_devops.calls("/_apis/connectionData")) == 4
 
 
-def test_a_host_name_that_does_not_resolve_is_said_to(azure_devops) -> None:
+def test_a_host_name_that_does_not_resolve_is_said_to() -> None:
     nowhere = AzureConnection(parse_organization("https://dev-azure.invalid/fabrikam"),
                               PatSignIn(TOKEN))
 
