@@ -210,3 +210,16 @@ def test_a_host_name_that_does_not_resolve_is_said_to() -> None:
     assert str(failure.value) == ("Cannot reach dev-azure.invalid: its name does not "
                                   "resolve (DNS).")
     assert failure.value.retryable
+
+
+def test_an_unknown_organization_is_named_when_the_sdk_starts(azure_devops) -> None:
+    azure_devops.add_pat(TOKEN, "Jane Doe")
+    wrong = AzureConnection(parse_organization(f"{azure_devops.base_url}/contoso"),
+                            PatSignIn(TOKEN))
+
+    with pytest.raises(NotFound) as failure:
+        wrong.call(lambda: wrong.client(lambda f: f.get_core_client()).get_projects())
+
+    assert (failure.value.kind, failure.value.name) == ("organization", "contoso")
+    assert str(failure.value) == (f"There is no organization at {azure_devops.base_url}/"
+                                  "contoso (HTTP 404): check the URL.")

@@ -44,6 +44,7 @@ MAX_RETRY_AFTER = 30.0
 TIMEOUT = 30.0
 """Seconds a request may take before it counts as a timeout (by default)."""
 CONTINUATION_HEADER = "X-MS-ContinuationToken"
+CONNECTION_DATA_VERSION = "7.1-preview.1"
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
@@ -69,13 +70,22 @@ class AzureConnection:
                               creds=authentication(sign_in, device_code_prompt))
         self._last = threading.local()
         self._configured: set[int] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def client(self, get: Callable[[Any], T]) -> T:
         """An SDK client, sent through here: `conn.client(lambda f: f.get_build_client())`
-        on the 7.1 client factory."""
+        on the 7.1 client factory. Making one may ask the service for its resource areas
+        (once per 12 hours), a request the SDK sends on its own: when that fails without
+        saying why, the organization's connection data, asked here, says it."""
         with self._lock:  # the SDK's client cache is not thread-safe
-            client = get(self.sdk.clients_v7_1)
+            try:
+                # msrest retries the resource areas itself: not retried again here
+                client = self._attempt(lambda: get(self.sdk.clients_v7_1), None, False)
+            except BackendError as failure:
+                if type(failure) is BackendError:
+                    self.rest("GET", "/_apis/connectionData", CONNECTION_DATA_VERSION,
+                              lookup=Lookup("organization", self.organization.name))
+                raise
             if id(client) not in self._configured:
                 self._configure(client)
                 self._configured.add(id(client))

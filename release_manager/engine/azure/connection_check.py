@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from release_manager.engine.azure.connection import AzureConnection
+from release_manager.engine.azure.connection import CONNECTION_DATA_VERSION, AzureConnection
 from release_manager.engine.azure.entra import DeviceCodePrompt
 from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.organization import Organization
@@ -18,7 +18,6 @@ from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import SignIn
 from release_manager.engine.backend_errors import SignedOut
 
-CONNECTION_DATA_VERSION = "7.1-preview.1"
 PROJECTS_VERSION = "7.1"
 
 
