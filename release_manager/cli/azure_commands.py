@@ -1,0 +1,150 @@
+"""Verbs that sign in to Azure DevOps: login, logout.
+
+`login` reads a personal access token from standard input, as `az devops login` does
+(or from AZURE_DEVOPS_EXT_PAT), checks it against the organization (and project), then
+keeps it in the OS keyring; `--entra METHOD` signs in with Microsoft Entra ID instead.
+Exit codes: 0 done, 1 refused or failed (the reason: signed out, forbidden, unreachable,
+TLS, no secure keyring), 2 bad input (a malformed URL, no token given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from datetime import datetime
+
+from release_manager.credentials import NoSecureStore
+from release_manager.engine.azure.organization import (
+    BadOrganizationUrl,
+    Organization,
+    parse_organization,
+)
+from release_manager.engine.azure.saved_sign_ins import SavedSignIns
+from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn, PatSignIn, SignIn
+from release_manager.engine.backend_errors import BackendError
+
+PAT_VARIABLE = "AZURE_DEVOPS_EXT_PAT"
+
+
+class BadInput(Exception):
+    """Exit 2: what was given cannot be used; the message says what to give."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
+    login = subparsers.add_parser(
+        "login", help="sign in to an Azure DevOps organization",
+        description="Sign in to an Azure DevOps organization: reads a personal access "
+        f"token from standard input (or {PAT_VARIABLE}), checks it, then keeps it in the "
+        "OS keyring. With --entra, signs in with Microsoft Entra ID instead (a service "
+        "principal's secret is read from standard input). Exit 0 signed in, 1 refused "
+        "or failed (the reason is printed), 2 bad input.",
+    )
+    login.add_argument("--organization", required=True, metavar="URL",
+                       help="https://dev.azure.com/ORG, https://ORG.visualstudio.com or "
+                       "an Azure DevOps Server collection URL")
+    login.add_argument("--project", help="also check that this project can be reached")
+    login.add_argument("--entra", choices=[method.value for method in EntraMethod],
+                       help="sign in with Microsoft Entra ID by this method")
+    login.add_argument("--tenant", help="the Entra ID tenant (required for a service "
+                       "principal)")
+    login.add_argument("--client-id", help="the application (client) id (required for a "
+                       "service principal)")
+    login.set_defaults(func=cmd_login)
+
+    logout = subparsers.add_parser(
+        "logout", help="forget the sign-in to an Azure DevOps organization",
+        description="Forget the token (or Entra ID sign-in) kept for an organization.",
+    )
+    logout.add_argument("--organization", required=True, metavar="URL")
+    logout.set_defaults(func=cmd_logout)
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from release_manager.engine.azure.connection_check import check_and_keep  # the SDK
+
+    # azure-identity logs each failure as a warning, which Python would print on stderr
+    # beside the one line this command says about it.
+    logging.getLogger("azure").addHandler(logging.NullHandler())
+    saved = SavedSignIns()
+    try:
+        organization = _organization(args.organization)
+        project = args.project or organization.project
+        if organization.project and not args.project:
+            print(f"release-manager: {organization.project!r} in the URL is a project: "
+                  f"signing in to {organization.url} and checking that project",
+                  file=sys.stderr)
+        saved.require_secure()  # before asking for a token it could not keep
+        who = check_and_keep(organization, _sign_in(args), saved, project,
+                             device_code_prompt=_device_code_prompt)
+    except BadInput as problem:
+        print(f"release-manager: {problem}", file=sys.stderr)
+        return 2
+    except (BackendError, NoSecureStore) as refusal:
+        print(f"release-manager: {refusal}", file=sys.stderr)
+        return 1
+    in_project = f" (project {who.project})" if who.project else ""
+    print(f"Signed in to {organization.url} as {who.display_name}{in_project}")
+    return 0
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    try:
+        organization = _organization(args.organization)
+        forgotten = SavedSignIns().forget(organization)
+    except BadInput as problem:
+        print(f"release-manager: {problem}", file=sys.stderr)
+        return 2
+    except NoSecureStore as refusal:
+        print(f"release-manager: {refusal}", file=sys.stderr)
+        return 1
+    if forgotten:
+        print(f"Signed out of {organization.url}")
+    else:
+        print(f"Not signed in to {organization.url}: nothing to forget")
+    return 0
+
+
+def _organization(text: str) -> Organization:
+    try:
+        return parse_organization(text)
+    except BadOrganizationUrl as problem:
+        raise BadInput(str(problem)) from None
+
+
+def _sign_in(args: argparse.Namespace) -> SignIn:
+    if args.entra is None:
+        if args.tenant or args.client_id:
+            raise BadInput("--tenant and --client-id go with --entra")
+        return PatSignIn(_secret_input(PAT_VARIABLE, "Personal access token: ",
+                                       "personal access token"))
+    method = EntraMethod(args.entra)
+    if method is not EntraMethod.SERVICE_PRINCIPAL:
+        return EntraSignIn(method, args.tenant, args.client_id)
+    if not (args.tenant and args.client_id):
+        raise BadInput("--entra service-principal needs --tenant and --client-id")
+    secret = _secret_input(None, "Client secret: ", "client secret")
+    return EntraSignIn(method, args.tenant, args.client_id, secret)
+
+
+def _secret_input(variable: str | None, prompt: str, what: str) -> str:
+    """A secret from `variable`, else a prompt that does not echo at a terminal, else the
+    first line of standard input: never from the command line."""
+    if variable and os.environ.get(variable):
+        return os.environ[variable].strip()
+    if sys.stdin.isatty():
+        value = getpass.getpass(prompt)
+    else:
+        value = sys.stdin.readline()
+    value = value.strip()
+    if not value:
+        also = f" or in {variable}" if variable else ""
+        raise BadInput(f"no {what} given: pipe it on standard input{also}")
+    return value
+
+
+def _device_code_prompt(url: str, code: str, expires_on: datetime) -> None:
+    print(f"To sign in, open {url} and enter the code {code} "
+          f"(before {expires_on:%H:%M})", file=sys.stderr, flush=True)

@@ -1,0 +1,141 @@
+"""Where sign-ins are kept: secrets in the OS keyring only, and beside them, in a small
+JSON file in the user's config folder, just what rebuilds an Entra ID credential (the
+method, tenant and client id: never a secret). Without a secure keyring a sign-in may be
+kept in this process's memory for the session, when the user chose so; never in a file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from platformdirs import user_config_dir
+
+from release_manager.about import APP_ID
+from release_manager.core.atomic_file import write_text_atomic
+from release_manager.credentials import CredentialKey, CredentialStore
+from release_manager.engine.azure.organization import Organization
+from release_manager.engine.azure.sign_in import (
+    CLIENT_SECRET_KIND,
+    PAT_KIND,
+    EntraMethod,
+    EntraSignIn,
+    PatSignIn,
+    SignIn,
+)
+from release_manager.engine.backend_errors import SignedOut
+
+RECORDS_NAME = "azure-sign-ins.json"
+PAT_METHOD = "pat"
+
+
+def records_path() -> Path:
+    """The non-secret file of sign-in methods, in the user's config folder."""
+    return Path(user_config_dir(APP_ID, appauthor=False)) / RECORDS_NAME
+
+
+def pat_key(organization: Organization) -> CredentialKey:
+    return CredentialKey(PAT_KIND, organization.url)
+
+
+def client_secret_key(tenant: str, client_id: str) -> CredentialKey:
+    """Where a service principal's secret is kept: scope tenant/client id."""
+    return CredentialKey(CLIENT_SECRET_KIND, f"{tenant}/{client_id}")
+
+
+class SavedSignIns:
+    """The sign-ins of this user. One instance lives as long as the window (or the
+    command): the sign-ins kept for this session only live in it."""
+
+    def __init__(self, store: CredentialStore | None = None,
+                 records: Path | None = None) -> None:
+        self._store = store or CredentialStore()
+        self._records = records or records_path()
+        self._session: dict[str, SignIn] = {}
+
+    def keyring_is_secure(self) -> bool:
+        """False where a sign-in can only be kept for this session (`this_session_only`)."""
+        return self._store.is_secure()
+
+    def require_secure(self) -> None:
+        """NoSecureStore, saying what to do, when only `this_session_only` is possible."""
+        self._store.require_secure()
+
+    def save(self, organization: Organization, sign_in: SignIn, *,
+             this_session_only: bool = False) -> None:
+        """Keep `sign_in` for `organization`: in the keyring (NoSecureStore when there is
+        no secure one), or in memory until this process ends."""
+        if this_session_only:
+            self._session[organization.url] = sign_in
+            return
+        self._store.require_secure()
+        if isinstance(sign_in, PatSignIn):
+            self._store.set(pat_key(organization), sign_in.token)
+            record: dict[str, str] = {"method": PAT_METHOD}
+        else:
+            if sign_in.client_secret is not None:
+                self._store.set(client_secret_key(sign_in.tenant or "", sign_in.client_id or ""),
+                                sign_in.client_secret)
+            self._store.delete(pat_key(organization))
+            record = {"method": sign_in.method.value, "tenant": sign_in.tenant or "",
+                      "client_id": sign_in.client_id or ""}
+        records = self._read()
+        records[organization.url] = record
+        self._write(records)
+        self._session.pop(organization.url, None)
+
+    def load(self, organization: Organization) -> SignIn:
+        """The sign-in kept for `organization`; SignedOut when there is none."""
+        if organization.url in self._session:
+            return self._session[organization.url]
+        record = self._read().get(organization.url, {"method": PAT_METHOD})
+        if record["method"] == PAT_METHOD:
+            token = self._store.get(pat_key(organization)) if self._store.is_secure() else None
+            if token is None:
+                raise SignedOut(f"Not signed in to {organization.url}: run "
+                                f"`release-manager login --organization {organization.url}`.",
+                                organization.url)
+            return PatSignIn(token)
+        method, tenant, client_id = (EntraMethod(record["method"]), record["tenant"],
+                                     record["client_id"])
+        if method is not EntraMethod.SERVICE_PRINCIPAL:
+            return EntraSignIn(method, tenant or None, client_id or None)
+        secret = self._store.get(client_secret_key(tenant, client_id))
+        if secret is None:
+            raise SignedOut(f"The secret of service principal {client_id} is no longer in "
+                            f"the keyring: sign in to {organization.url} again.",
+                            organization.url)
+        return EntraSignIn(method, tenant, client_id, secret)
+
+    def forget(self, organization: Organization) -> bool:
+        """Forget the sign-in to `organization` (its token, or its service principal's
+        secret when no other organization uses it); False when there was none."""
+        found = self._session.pop(organization.url, None) is not None
+        records = self._read()
+        record = records.pop(organization.url, None)
+        if record is not None:
+            found = True
+            self._write(records)
+        if not self._store.is_secure():
+            return found
+        found |= self._store.delete(pat_key(organization))
+        if record is not None and record["method"] == EntraMethod.SERVICE_PRINCIPAL.value:
+            if not any(other.get("tenant") == record["tenant"]
+                       and other.get("client_id") == record["client_id"]
+                       for other in records.values()):
+                self._store.delete(client_secret_key(record["tenant"], record["client_id"]))
+        return found
+
+    def _read(self) -> dict[str, dict[str, str]]:
+        try:
+            data = json.loads(self._records.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            return {}  # unreadable: signing in again rewrites it
+        organizations = data.get("organizations") if isinstance(data, dict) else None
+        return organizations if isinstance(organizations, dict) else {}
+
+    def _write(self, records: dict[str, dict[str, str]]) -> None:
+        text = json.dumps({"organizations": records}, indent=2, sort_keys=True) + "\n"
+        write_text_atomic(self._records, text)
