@@ -51,9 +51,16 @@ def test_saved_binding_reads_back_and_holds_no_secret(tmp_path: Path):
     assert [p.name for p in binding_path(tmp_path).parent.iterdir()] == ["azure.yml"]
 
 
+def test_the_organization_reads_as_signing_in_normalises_it(tmp_path: Path):
+    write(tmp_path, "organization: https://Fabrikam.VisualStudio.com/\nproject: P\n"
+                    "pipeline: {id: 3, name: web}\n")
+
+    assert load_binding(tmp_path).organization_url == "https://dev.azure.com/fabrikam"
+
+
 def test_saving_again_replaces_the_binding(tmp_path: Path):
     save_binding(tmp_path, BINDING)
-    other = AzureBinding("https://fabrikam.visualstudio.com", "Tailspin", 7, "api")
+    other = AzureBinding("https://tfs.example.com/tfs/tailspin", "Tailspin", 7, "api")
 
     save_binding(tmp_path, other)
 
@@ -92,9 +99,11 @@ def test_a_named_pipe_is_refused_without_hanging(tmp_path: Path):
      "the file lacks 'project'", 1, 1),
     ("organization: https://dev.azure.com/fabrikam\nproject: P\npipeline:\n  name: web\n",
      "pipeline lacks 'id'", 4, 3),
-    ("organization: dev.azure.com/fabrikam\nproject: P\npipeline: {id: 3, name: web}\n",
-     "organization must be a URL like https://dev.azure.com/ORG, not "
-     "'dev.azure.com/fabrikam'", 1, 15),
+    ("organization: fabrikam\nproject: P\npipeline: {id: 3, name: web}\n",
+     "organization: 'fabrikam' is a name, not a URL: for an Azure DevOps organization give "
+     "https://dev.azure.com/fabrikam", 1, 15),
+    ("organization: http://tfs/tfs/Coll\nproject: P\npipeline: {id: 3, name: web}\n",
+     None, 1, 15),
     ("organization: https://dev.azure.com/f\nproject: P\npipeline: {id: '3', name: web}\n",
      "pipeline.id must be a whole number above 0, not '3'", 3, 16),
     ("organization: https://dev.azure.com/f\nproject: ''\npipeline: {id: 3, name: web}\n",

@@ -10,7 +10,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
@@ -18,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.yaml_guard import PipelineLoadError, Problem, parse_settings, read_file
+from release_manager.engine.azure.organization import BadOrganizationUrl, parse_organization
 
 FOLDER = ".release-manager"
 FILE_NAME = "azure.yml"
@@ -45,7 +45,8 @@ class BindingFileError(PipelineLoadError):
 @dataclass(frozen=True)
 class AzureBinding:
     organization_url: str
-    """https://dev.azure.com/ORG, https://ORG.visualstudio.com or a Server collection."""
+    """Normalised as signing in normalises it (engine/azure/organization.py): the
+    keyring scope of its token."""
     project: str
     pipeline_id: int
     pipeline_name: str
@@ -147,11 +148,10 @@ class _Reader:
         if version != VERSION:
             self.fail(f"unsupported version {version!r} (this release reads {VERSION})",
                       top, "version")
-        organization = self.text(top, "organization", "the file").rstrip("/")
-        parts = urlsplit(organization)
-        if parts.scheme not in ("https", "http") or not parts.netloc:
-            self.fail(f"organization must be a URL like https://dev.azure.com/ORG, not "
-                      f"{organization!r}", top, "organization")
+        try:  # the normalised URL: the one the token is kept under in the keyring
+            organization = parse_organization(self.text(top, "organization", "the file")).url
+        except BadOrganizationUrl as error:
+            self.fail(f"organization: {error}", top, "organization")
         pipeline = self.mapping(top["pipeline"], "pipeline", top, "pipeline")
         self.known(pipeline, _PIPELINE_KEYS, "pipeline")
         pipeline_id = pipeline["id"]
