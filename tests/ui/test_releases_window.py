@@ -281,7 +281,12 @@ def test_cancel_keeps_the_previous_release(qtbot, open_window, demo: Path) -> No
                         timeout=TIMEOUT)
         assert dashboard.cancel_button.isEnabled()
         qtbot.mouseClick(dashboard.cancel_button, Qt.MouseButton.LeftButton)
+        # At once, before any worker ran: the steps are told to stop, the window says so
+        assert controller.cancelling
+        assert dashboard.progress_label.text().startswith("■ Cancelling: Promote build 2")
+        assert not dashboard.cancel_button.isEnabled()
     assert finished.args[0].state == "canceled"
+    assert not controller.cancelling and not dashboard.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: dashboard.matrix.cell_text(2, "Dev").endswith("canceled"),
                     timeout=TIMEOUT)
     assert environment(controller, "dev").current_build == 1

@@ -147,6 +147,11 @@ class ReleaseController(QObject):
         return bool(self.operation)
 
     @property
+    def cancelling(self) -> bool:
+        """The running operation was asked to stop (its token is set) and has not ended."""
+        return self._operation is not None and self._operation.token.cancelled
+
+    @property
     def is_open(self) -> bool:
         return self.promoter is not None
 
