@@ -637,3 +637,19 @@ def test_a_secret_variable_of_the_run_dialog_is_masked_and_never_stored(
         if path.is_file():
             data = path.read_bytes()
             assert secret.encode() not in data and encoded.encode() not in data, path
+
+
+def test_a_status_that_cannot_be_read_is_said_with_the_file_and_line(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    demo.write_text("stages:\n- stage: Build\n  jobs: [\n")  # broken on disk, under the window
+
+    with qtbot.waitSignal(controller.problem, timeout=TIMEOUT) as problem:
+        controller.refresh()
+
+    said = dashboard.banner.message_label.text()
+    assert said == problem.args[0]
+    assert said.startswith(f"{demo}:4:")
+    assert "PipelineLoadError" not in said
