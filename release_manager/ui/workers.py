@@ -9,8 +9,8 @@ shown as "TypeError: …". `start_cancellable` hands the function the worker's `
 
 The `Worker` returned is the GUI's handle: `cancel()` takes effect at once, on the GUI
 thread: neither `on_done` nor `on_failed` runs after it (`on_cancelled` runs instead) and
-the token is set, so cooperative work stops. Setting `worker.token` alone asks the work to
-stop and still hears how it ended (an operation that records its cancellation).
+the token is set, so cooperative work stops. `worker.token.cancel()` alone asks the work
+to stop and still hears how it ended (an operation that records its cancellation).
 `on_ended` runs once the function has returned, cancelled or not: its thread is free.
 
 Call these from the GUI thread; every callback runs there. A callback that is a method
@@ -58,7 +58,7 @@ class _Relay(QObject):
 
 
 _relay: _Relay | None = None
-_running: set[Worker[Any]] = set()
+_under_way: set[Worker[Any]] = set()
 """Workers whose function has not returned: their handles live until it has."""
 
 
@@ -82,7 +82,7 @@ def _call(callback: Callable[..., None] | None, *args: Any) -> None:
     callback(*args)
 
 
-def report_unexpected(error: BaseException) -> None:
+def _report_unexpected(error: BaseException) -> None:
     """Hand a bug to the crash dialog's path (the window installs it as `sys.excepthook`)."""
     sys.excepthook(type(error), error, error.__traceback__)
 
@@ -105,10 +105,6 @@ class Worker(Generic[T]):
     def running(self) -> bool:
         """The function has not returned yet (it may have been cancelled)."""
         return self._running
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
 
     def cancel(self) -> bool:
         """Stop waiting for the result and set the token, now. False when there was
@@ -136,11 +132,11 @@ class Worker(Generic[T]):
     def _ended(self, outcome: _Outcome) -> None:
         """On the GUI thread, once the function has returned or raised."""
         self._running = False
-        _running.discard(self)
+        _under_way.discard(self)
         try:
             error = outcome.error
             if error is not None and not is_expected(error):
-                report_unexpected(error)
+                _report_unexpected(error)
             if self._cancelled:
                 return
             if error is None:
@@ -163,7 +159,7 @@ def start_cancellable(
     """Run `function(token)` on `pool` (Qt's global pool by default); see the module."""
     worker = Worker(on_done, on_failed, on_cancelled, on_ended)
     _the_relay()
-    _running.add(worker)
+    _under_way.add(worker)
     (pool or QThreadPool.globalInstance()).start(lambda: worker._run(function))
     return worker
 

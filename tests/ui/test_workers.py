@@ -215,3 +215,20 @@ def test_a_bug_in_a_worker_goes_to_the_crash_dialog_not_into_the_window(
 def _crash_dialog(window: QWidget) -> QMessageBox | None:
     box = window.findChild(QMessageBox, "crashDialog")
     return box if box is not None and box.isVisible() else None
+
+
+def test_setting_the_token_alone_stops_the_work_and_still_hears_how_it_ended(
+        qtbot, pool) -> None:
+    heard = Heard()
+    started = threading.Event()
+
+    def work(token: CancelToken) -> str:
+        started.set()
+        return "canceled and recorded" if token.wait(TIMEOUT / 1000) else "ran to the end"
+
+    worker = start(work, heard, pool, token=True)
+    qtbot.waitUntil(started.is_set, timeout=TIMEOUT)
+    with qtbot.waitSignal(heard.done, timeout=TIMEOUT) as done:
+        worker.token.cancel()
+    assert done.args == ["canceled and recorded"]
+    assert [name for name, _ in heard.calls] == ["done", "ended"]
