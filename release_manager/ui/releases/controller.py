@@ -418,7 +418,7 @@ class ReleaseController(QObject):
         recorded of its end (canceled, the release switched back) still comes as
         `operationFinished`. Who cancelled is written to the audit trail by a worker."""
         operation, promoter, actor = self._operation, self.promoter, self.identity
-        if operation is None or promoter is None:
+        if operation is None or promoter is None or operation.token.cancelled:
             return False
         operation.token.cancel()
 
