@@ -12,7 +12,6 @@ import argparse
 import functools
 import json
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -22,6 +21,7 @@ from release_manager.cli.stop_signals import StopSignals
 from release_manager.core.environment_names import EnvironmentNameError, environment_name_problem
 from release_manager.core.identity_names import IdentityError
 from release_manager.core.pipeline_yaml import PipelineLoadError
+from release_manager.engine.backend import CancelToken
 from release_manager.engine.identity import current_identity
 from release_manager.engine.log_follow import follow_file, still_writing
 from release_manager.engine.promotion import Promoter, PromotionResult
@@ -314,7 +314,7 @@ def _print_log(workspace: Workspace, promoter: Promoter, stage_run_id: int, path
         if path.exists():
             sys.stdout.write(path.read_text(encoding="utf-8", errors="replace"))
         return
-    follow_file(path, PrintLog(), threading.Event(),
+    follow_file(path, PrintLog(), CancelToken(),
                 lambda: still_writing(workspace.store, stage_run_id))
     record = workspace.store.stage_run(stage_run_id)
     if record.finished:

@@ -3,18 +3,17 @@ thread: it waits between reads), until it finishes or the process writing it is 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from release_manager.engine.backend import LogWriter
+from release_manager.engine.backend import CancelToken, LogWriter
 from release_manager.engine.liveness import process_alive
 from release_manager.engine.store import Store
 
 POLL_SECONDS = 0.25
 
 
-def follow_file(path: Path, sink: LogWriter, stop: threading.Event,
+def follow_file(path: Path, sink: LogWriter, stop: CancelToken,
                 still_running: Callable[[], bool], poll: float = POLL_SECONDS) -> int:
     """Write every line of `path` to `sink`, then the lines added to it, until the writer
     is done (`still_running()` is False) or `stop` is set. Returns the lines written."""
@@ -32,7 +31,7 @@ def follow_file(path: Path, sink: LogWriter, stop: threading.Event,
         for line in lines:
             sink.write(line.decode("utf-8", errors="replace").rstrip("\r"))
         written += len(lines)
-        if not running or stop.is_set():
+        if not running or stop.cancelled:
             if partial:
                 sink.write(partial.decode("utf-8", errors="replace"))
                 written += 1

@@ -27,7 +27,8 @@ from release_manager.about import (
     licence_files,
     versions,
 )
-from release_manager.ui.workers import start_task
+from release_manager.error_messages import user_message
+from release_manager.ui.workers import start_worker
 
 TITLE = "About Release Manager"
 LABEL_WIDTH = 560
@@ -71,7 +72,7 @@ class AboutDialog(QDialog):
                       self.licences_label):
             layout.addWidget(label)
         layout.addWidget(buttons)
-        start_task(credential_store_state, self._show_keyring, self._keyring_failed)
+        start_worker(credential_store_state, self._show_keyring, self._keyring_failed)
 
     def _label(self, name: str, text: str) -> QLabel:
         label = QLabel(text)
@@ -85,10 +86,11 @@ class AboutDialog(QDialog):
     def _show_keyring(self, state: CredentialStoreState) -> None:
         self.keyring_label.setText(_section("Credential store", html.escape(state.describe())))
 
-    def _keyring_failed(self, message: str) -> None:
+    def _keyring_failed(self, error: BaseException) -> None:
+        why = html.escape(user_message(error))
         self.keyring_label.setText(_section(
             "Credential store",
-            f"No secure store: the keyring could not be asked ({html.escape(message)}). "
+            f"No secure store: the keyring could not be asked ({why}). "
             "Release Manager never writes credentials to a file."))
 
 

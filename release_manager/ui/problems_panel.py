@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
 
 from release_manager.core.pipeline_yaml import PipelineLoadError, loads
 from release_manager.core.validation import Diagnostic, validate
+from release_manager.error_messages import user_message
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.workers import start_task
+from release_manager.ui.workers import start_worker
 
 FULL_VALIDATION_DELAY_MS = 400
 """After an edit, the full validation waits this long for the next edit before running."""
@@ -208,7 +209,7 @@ class ProblemsPanel(QTableView):
         document = self._editor.document
         text, path = document.dumps(), document.path
         # Bound methods, not lambdas: Qt drops the delivery if this panel is gone by then.
-        start_task(
+        start_worker(
             lambda: (generation, validate_text(text, str(path) if path else None)),
             self._on_full,
             self._on_full_failed,
@@ -225,8 +226,9 @@ class ProblemsPanel(QTableView):
         self._schedule_full_validation()
         self._show()
 
-    def _on_full_failed(self, message: str) -> None:
-        failure = Diagnostic("error", f"the full validation failed: {message}", 0, 0)
+    def _on_full_failed(self, error: BaseException) -> None:
+        failure = Diagnostic("error", f"the full validation failed: {user_message(error)}",
+                             0, 0)
         self._take_full(self._generation, [failure], failed=True)
 
     def _on_full(self, result: tuple[int, list[Diagnostic]]) -> None:

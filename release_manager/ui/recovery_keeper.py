@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from release_manager.core.recovery import RecoveryCopy, discard_copy, read_copy, write_copy
+from release_manager.error_messages import user_message
 from release_manager.ui.disk_sync import our_data
-from release_manager.ui.workers import start_task
+from release_manager.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from release_manager.core.disk_changes import DiskBaseline
@@ -31,7 +32,7 @@ class RecoveryKeeper(QObject):
     stored = Signal(object)
     """A copy was written (its path) or removed (None), on disk now."""
     failed = Signal(str)
-    """A copy could not be written or removed: why."""
+    """A copy could not be written or removed: why, as a sentence for the user."""
 
     def __init__(self, baseline: Callable[[], DiskBaseline], parent: QObject | None = None,
                  delay_ms: int = DELAY_MS) -> None:
@@ -88,8 +89,7 @@ class RecoveryKeeper(QObject):
         baseline = self._baseline()
         copy = RecoveryCopy(pipeline, datetime.now(UTC), our_data(editor),
                             {path: baseline.known(path) for path in baseline.paths()})
-        start_task(lambda: write_copy(copy), self.stored.emit, self.failed.emit,
-                   pool=self._pool)
+        start_worker(lambda: write_copy(copy), self.stored.emit, self._failed, pool=self._pool)
 
     def discard(self, pipeline: Path) -> None:
         """Remove the copy of `pipeline` (after any write asked for before)."""
@@ -102,5 +102,8 @@ class RecoveryKeeper(QObject):
             if not self._discarding[pipeline]:
                 del self._discarding[pipeline]
 
-        start_task(lambda: discard_copy(pipeline), lambda _: (done(), self.stored.emit(None)),
-                   lambda error: (done(), self.failed.emit(error)), pool=self._pool)
+        start_worker(lambda: discard_copy(pipeline), lambda _: (done(), self.stored.emit(None)),
+                     lambda error: (done(), self._failed(error)), pool=self._pool)
+
+    def _failed(self, error: BaseException) -> None:
+        self.failed.emit(user_message(error))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from release_manager.engine.backend import CancelToken
 from release_manager.engine.identity import identities, is_demo, team_members
 from release_manager.engine.log_follow import follow_file
 from release_manager.engine.progress import ProgressTracker
@@ -93,15 +94,15 @@ def test_following_a_log_replays_the_file_then_its_new_lines(tmp_path: Path) -> 
                     file.write("third\nno newline yet")
                 appended.set()
 
-    written = follow_file(path, Sink(), threading.Event(), lambda: next(polls), poll=0.01)
+    written = follow_file(path, Sink(), CancelToken(), lambda: next(polls), poll=0.01)
     assert appended.is_set()
     assert seen == ["first", "second", "third", "no newline yet"]
     assert written == 4
 
 
 def test_following_stops_when_asked(tmp_path: Path) -> None:
-    stop = threading.Event()
-    stop.set()
+    stop = CancelToken()
+    stop.cancel()
     seen: list[str] = []
 
     class Sink:

@@ -104,3 +104,22 @@ def test_an_edited_approval_decision_is_shown_and_an_intact_trail_is_not(
         "differs from audit row 9: decision 'approved' (audited: 'rejected'); comment 'ok' "
         "(audited: 'not today')")
     assert "the trigger decisions_no_update" in warning.toolTip()
+
+
+def test_a_promotion_that_cannot_be_prepared_says_why_in_a_sentence(
+        qtbot, open_window, demo: Path) -> None:
+    store = waiting_for_staging(demo)
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    tamper_by_hand(store, "UPDATE definitions SET text = text || '# slipped in'")
+
+    assert dashboard.matrix.select(1, "Build")
+    qtbot.mouseClick(dashboard.redeploy_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cannot be prepared" in dashboard.banner.message_label.text(),
+                    timeout=window_tests.TIMEOUT)
+
+    said = dashboard.banner.message_label.text()
+    assert (f"The promotion cannot be prepared: the pipeline definition build 1 was queued "
+            f"with is changed in {store}: it does not run (queue a new run)") in said
+    assert "DefinitionAltered" not in said

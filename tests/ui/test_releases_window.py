@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -19,7 +20,8 @@ from release_manager.core.environments_file import (
 from release_manager.core.model import BusinessHours
 from release_manager.engine.business_hours import window_text
 from release_manager.engine.demo import create_demo
-from release_manager.engine.promotion import PromotionResult
+from release_manager.engine.promotion import Promoter, PromotionResult
+from release_manager.engine.workspace import Workspace
 from release_manager.ui.main_window import MainWindow
 from release_manager.ui.releases.approvals_inbox import DecisionDialog
 from release_manager.ui.releases.controller import ReleaseController
@@ -281,7 +283,12 @@ def test_cancel_keeps_the_previous_release(qtbot, open_window, demo: Path) -> No
                         timeout=TIMEOUT)
         assert dashboard.cancel_button.isEnabled()
         qtbot.mouseClick(dashboard.cancel_button, Qt.MouseButton.LeftButton)
+        # At once, before any worker ran: the steps are told to stop, the window says so
+        assert controller.cancelling
+        assert dashboard.progress_label.text().startswith("■ Cancelling: Promote build 2")
+        assert not dashboard.cancel_button.isEnabled()
     assert finished.args[0].state == "canceled"
+    assert not controller.cancelling and not dashboard.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: dashboard.matrix.cell_text(2, "Dev").endswith("canceled"),
                     timeout=TIMEOUT)
     assert environment(controller, "dev").current_build == 1
@@ -632,3 +639,46 @@ def test_a_secret_variable_of_the_run_dialog_is_masked_and_never_stored(
         if path.is_file():
             data = path.read_bytes()
             assert secret.encode() not in data and encoded.encode() not in data, path
+
+
+def test_a_status_that_cannot_be_read_is_said_with_the_file_and_line(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    demo.write_text("stages:\n- stage: Build\n  jobs: [\n")  # broken on disk, under the window
+
+    with qtbot.waitSignal(controller.problem, timeout=TIMEOUT) as problem:
+        controller.refresh()
+
+    said = dashboard.banner.message_label.text()
+    assert said == problem.args[0]
+    assert said.startswith(f"{demo}:4:")
+    assert "PipelineLoadError" not in said
+
+
+def test_opening_another_pipeline_mid_deployment_cancels_it_and_hears_nothing_more(
+        qtbot, open_window, demo: Path) -> None:
+    window = open_window(demo)
+    controller, panel = ready(qtbot, window)
+    dashboard = panel.dashboard
+    run_pipeline(qtbot, controller, dashboard)
+    demo.write_text(demo.read_text().replace(
+        "          - download: current\n            artifact: drop\n", SLOW_STEP, 1))
+    run_pipeline(qtbot, controller, dashboard)
+    dashboard.matrix.select(2)
+    qtbot.mouseClick(dashboard.promote_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(modal(qtbot, PromoteSheet).confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "deploying slowly" in "\n".join(window.log_panel.view.lines()),
+                    timeout=TIMEOUT)
+    heard: list[object] = []
+    controller.operationFinished.connect(heard.append)
+    controller.statusChanged.connect(heard.append)
+
+    with qtbot.waitSignal(controller.destroyed, timeout=TIMEOUT):
+        assert window.load(DATA / "pipelines" / "spacegame.yml")
+        assert controller.cancelling  # told to stop at once, before any worker ran
+
+    assert heard == []  # nothing reached the controller after it was let go
+    record = Promoter(Workspace.of_pipeline(demo)).store.latest_stage_run(2, "Dev")
+    assert record.state == "canceled"

@@ -3,8 +3,8 @@ comes back as a signal, so the GUI thread never waits on a process or the store.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,24 @@ from release_manager.engine.release_session import (
 )
 from release_manager.engine.release_status import WorkspaceStatus
 from release_manager.engine.workspace import Workspace
+from release_manager.error_messages import user_message
 from release_manager.ui.log_view import LogPanel
 from release_manager.ui.releases.unsaved import PipelineEdits
-from release_manager.ui.workers import Task
+from release_manager.ui.workers import Worker, start_cancellable
 
 REFRESH_MS = 2000
 WORKER_THREADS = 4
+
+
+@dataclass
+class Operated:
+    """What an operation's worker returns; the GUI thread keeps what it needs of it."""
+
+    result: PromotionResult
+    decisions: list[tuple[str, PromotionResult]] | None = None
+    """Each decision's result (approve, reject), when the operation decided."""
+    branches: list[str] | None = None
+    """The workspace's branches read again (a run may have made one)."""
 
 
 class ReleaseController(QObject):
@@ -84,10 +96,12 @@ class ReleaseController(QObject):
         """The title of the running operation ("" when idle)."""
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(WORKER_THREADS)
-        self._tasks: set[Task] = set()
-        self._token: CancelToken | None = None
+        self._workers: set[Worker[Any]] = set()
+        """Workers whose function has not returned: the pool (and so this controller)
+        is deleted only once there are none."""
+        self._operation: Worker[Operated] | None = None
         self._writer: ProgressWriter | None = None
-        self._follow_stop: threading.Event | None = None
+        self._following: Worker[int] | None = None
         self._log_panel: LogPanel | None = None
         self._refreshing = False
         self._refresh_again = False
@@ -109,25 +123,33 @@ class ReleaseController(QObject):
     # ----------------------------------------------------------------- plumbing
 
     def _start(self, function: Callable[[], Any], on_done: Callable[[Any], None],
-               on_failed: Callable[[str], None]) -> None:
-        task = Task(function)
-        task.setAutoDelete(False)
-        self._tasks.add(task)
-        task.signals.finished.connect(lambda result: self._ended(task, on_done, result))
-        task.signals.failed.connect(lambda error: self._ended(task, on_failed, error))
-        self.pool.start(task)
+               on_failed: Callable[[BaseException], None]) -> Worker[Any]:
+        """Run `function` on this controller's pool (see `ui.workers`)."""
+        return self._start_cancellable(lambda _token: function(), on_done, on_failed)
 
-    def _ended(self, task: Task, callback: Callable[[Any], None], value: Any) -> None:
-        self._tasks.discard(task)
-        if self._disposed:
-            if not self._tasks and isValid(self):
-                self.deleteLater()
-            return
-        callback(value)
+    def _start_cancellable(self, function: Callable[[CancelToken], Any],
+                           on_done: Callable[[Any], None],
+                           on_failed: Callable[[BaseException], None],
+                           on_cancelled: Callable[[], None] | None = None) -> Worker[Any]:
+        """Run `function(token)` on this controller's pool; `dispose` cancels it."""
+        worker = start_cancellable(function, on_done, on_failed, on_cancelled=on_cancelled,
+                                   on_ended=lambda: self._ended(worker), pool=self.pool)
+        self._workers.add(worker)
+        return worker
+
+    def _ended(self, worker: Worker[Any]) -> None:
+        self._workers.discard(worker)
+        if self._disposed and not self._workers and isValid(self):
+            self.deleteLater()
 
     @property
     def busy(self) -> bool:
         return bool(self.operation)
+
+    @property
+    def cancelling(self) -> bool:
+        """The running operation was asked to stop (its token is set) and has not ended."""
+        return self._operation is not None and self._operation.token.cancelled
 
     @property
     def is_open(self) -> bool:
@@ -148,9 +170,8 @@ class ReleaseController(QObject):
 
     def open(self, create: bool = False) -> None:
         """Open the workspace in a worker (with `create`, make its release state)."""
-        identity, explicit = self.identity, self._explicit_identity
-        self._start(lambda: open_workspace(self.pipeline_path,
-                                           identity or current_identity(explicit), create),
+        path, identity, explicit = self.pipeline_path, self.identity, self._explicit_identity
+        self._start(lambda: open_workspace(path, identity or current_identity(explicit), create),
                     self._opened, self._not_opened)
 
     def _opened(self, opened: Opened) -> None:
@@ -165,25 +186,25 @@ class ReleaseController(QObject):
         self.refresh()
         self._timer.start()
 
-    def _not_opened(self, error: str) -> None:
-        self.can_set_up = error.startswith(f"{NotAWorkspace.__name__}:")
-        self.unavailable = error.split(": ", 1)[1] if ": " in error else error
+    def _not_opened(self, error: BaseException) -> None:
+        self.can_set_up = isinstance(error, NotAWorkspace)
+        self.unavailable = user_message(error)
         self._settled = True
         self.availabilityChanged.emit(self.unavailable)
 
     def dispose(self) -> None:
-        """Stop refreshing and following, cancel the running operation; the controller
-        deletes itself once its workers are done (the GUI thread never waits for them)."""
+        """Stop refreshing and following, cancel the running operation (every worker:
+        none of their results is taken); the controller deletes itself once their
+        functions have returned (the GUI thread never waits for them)."""
         if self._disposed:
             return
         self._disposed = True
         self._timer.stop()
-        self._stop_following()
-        if self._token is not None:
-            self._token.cancel()
+        for worker in list(self._workers):
+            worker.cancel()
         if self._log_panel is not None:
             self._log_panel.view.attach_sink(None)
-        if not self._tasks:
+        if not self._workers:
             self.deleteLater()
 
     # ----------------------------------------------------------------- identity
@@ -221,10 +242,10 @@ class ReleaseController(QObject):
         self._settled = True
         self.statusChanged.emit(read.status)
 
-    def _status_failed(self, error: str) -> None:
+    def _status_failed(self, error: BaseException) -> None:
         self._refreshed()
         self._settled = True
-        self.problem.emit(error)
+        self.problem.emit(user_message(error))
 
     def _refreshed(self) -> None:
         self._refreshing = False
@@ -254,9 +275,9 @@ class ReleaseController(QObject):
         return sink
 
     def _stop_following(self) -> None:
-        if self._follow_stop is not None:
-            self._follow_stop.set()
-            self._follow_stop = None
+        if self._following is not None:
+            self._following.cancel()
+            self._following = None
 
     def _show_latest_log(self, status: WorkspaceStatus) -> None:
         """On opening, the log of the latest finished stage run: what happened last."""
@@ -270,9 +291,9 @@ class ReleaseController(QObject):
         if self._first_log:
             self._first_log, self._first_sink = False, sink
 
-    def _log_failed(self, error: str) -> None:
+    def _log_failed(self, error: BaseException) -> None:
         self._log_read()
-        self.problem.emit(error)
+        self.problem.emit(user_message(error))
 
     def open_log(self, stage_run_id: int) -> None:
         """Show a stage run's log: what its file holds, then, while it runs, each new line."""
@@ -291,44 +312,45 @@ class ReleaseController(QObject):
             return
         path = Path(record.log_path)
         sink = self._new_log(title, path)
-        stop = self._follow_stop = threading.Event()
         store = self.workspace.store if self.workspace is not None else None
 
         def running() -> bool:
             return store is not None and still_writing(store, record.id)
 
-        self._start(lambda: follow_file(path, sink, stop, running), lambda _: self._log_read(sink),
-                    self._log_failed)
+        self._following = self._start_cancellable(
+            lambda token: follow_file(path, sink, token, running),
+            lambda _: self._log_read(sink), self._log_failed, on_cancelled=self._log_read)
         if not record.finished:
             self._log_read()  # what it holds so far is shown; nothing waits for the rest
 
     # ----------------------------------------------------------------- operations
 
     def _operate(self, title: str,
-                 work: Callable[[Promoter, str, LogWriter, CancelToken], Any]) -> bool:
-        """Run `work` in a worker with a log writer and a cancel token; False when another
-        operation runs or the workspace is not open."""
+                 work: Callable[[Promoter, str, LogWriter, CancelToken], Operated]) -> bool:
+        """Run `work` in a worker with a log writer and the worker's cancel token; False
+        when another operation runs or the workspace is not open."""
         if self.promoter is None or self.busy:
             return False
         promoter, actor = self.promoter, self.identity
-        token = self._token = CancelToken()
         writer = self._writer = ProgressWriter(self._new_log(title), self.progress.emit)
         writer.write(f"##[section]{title} (as {actor})")
         self.operation = title
         self.operationStarted.emit(title)
-        self._start(lambda: work(promoter, actor, writer, token), self._operated,
-                    lambda error: self._operated(PromotionResult("failed", error)))
+        self._operation = self._start_cancellable(
+            lambda token: work(promoter, actor, writer, token), self._operated,
+            lambda error: self._operated(Operated(PromotionResult("failed",
+                                                                  user_message(error)))))
         return True
 
-    def _operated(self, outcome: Any) -> None:
+    def _operated(self, outcome: Operated) -> None:
         self.operation = ""
         self._operations_done += 1
-        self._token = None
-        if isinstance(outcome, list):  # decisions: [(label, result)]
-            self.decisionsFinished.emit(outcome)
-            result = summary(outcome)
-        else:
-            result = outcome
+        self._operation = None
+        if outcome.branches is not None:
+            self.branches = outcome.branches
+        result = outcome.result
+        if outcome.decisions is not None:
+            self.decisionsFinished.emit(outcome.decisions)
         record = result.stage_run
         if record is not None and record.log_path and self._log_panel is not None \
                 and self._writer is not None and self._writer.sink is not None:
@@ -341,37 +363,39 @@ class ReleaseController(QObject):
                      secrets: dict[str, str] | None = None) -> bool:
         """`secrets`: secret variables, which the engine never writes to the store."""
         def work(promoter: Promoter, actor: str, log: LogWriter,
-                 token: CancelToken) -> PromotionResult:
+                 token: CancelToken) -> Operated:
             run, results = promoter.run_pipeline(actor, branch, variables, log=log,
                                                  cancel=token, secrets=secrets)
-            self.branches = git_branches(promoter.workspace.root)
+            branches = git_branches(promoter.workspace.root)
             if not results:
-                return PromotionResult("succeeded", f"build {run.id} queued")
+                return Operated(PromotionResult("succeeded", f"build {run.id} queued"),
+                                branches=branches)
             failed = next((r for r in results if r.state != "succeeded"), None)
             result = failed or results[-1]
-            return PromotionResult(result.state, f"build {run.id}: {result.message}",
-                                   result.stage_run, result.explanation)
+            return Operated(PromotionResult(result.state, f"build {run.id}: {result.message}",
+                                            result.stage_run, result.explanation),
+                            branches=branches)
 
         return self._operate(f"Run the pipeline on {branch or 'the current branch'}", work)
 
     def promote(self, build: int, stage: str) -> bool:
         return self._operate(
             f"Promote build {build} to {stage}",
-            lambda p, actor, log, token: p.promote(build, stage, actor, log=log,
-                                                   cancel=token))
+            lambda p, actor, log, token: Operated(p.promote(build, stage, actor, log=log,
+                                                            cancel=token)))
 
     def rollback(self, environment: str) -> bool:
         return self._operate(
             f"Roll back {environment}",
-            lambda p, actor, log, token: p.rollback(environment, actor, log=log,
-                                                    cancel=token))
+            lambda p, actor, log, token: Operated(p.rollback(environment, actor, log=log,
+                                                             cancel=token)))
 
     def decide(self, items: list[tuple[int, str]], decision: str, comment: str = "") -> bool:
         """Approve (decision "approve") or reject each (build, stage), one after the other."""
         verb = "Approve" if decision == "approve" else "Reject"
 
         def work(promoter: Promoter, actor: str, log: LogWriter,
-                 token: CancelToken) -> list[tuple[str, PromotionResult]]:
+                 token: CancelToken) -> Operated:
             results = []
             for build, stage in items:
                 if token.cancelled:
@@ -384,23 +408,26 @@ class ReleaseController(QObject):
                     result = promoter.reject(build, stage, actor, comment)
                 log.write(f"{result.state}: {result.message}")
                 results.append((f"build {build} → {stage}", result))
-            return results
+            return Operated(summary(results), decisions=results)
 
         count = len(items)
         return self._operate(f"{verb} {count} deployment{'s' if count != 1 else ''}", work)
 
     def cancel(self) -> bool:
-        """Ask the running operation to stop (recorded in the audit trail)."""
-        token, promoter, actor = self._token, self.promoter, self.identity
-        if token is None or promoter is None:
+        """Stop the running operation: its token is set now, so its steps stop; what it
+        recorded of its end (canceled, the release switched back) still comes as
+        `operationFinished`. Who cancelled is written to the audit trail by a worker."""
+        operation, promoter, actor = self._operation, self.promoter, self.identity
+        if operation is None or promoter is None or operation.token.cancelled:
             return False
+        operation.token.cancel()
 
-        def work() -> None:
+        def audit() -> None:
             for record in promoter.store.active_stage_runs():
                 promoter.cancel(record.id, actor)
-            token.cancel()
 
-        self._start(work, lambda _: None, self.problem.emit)
+        self._start(audit, lambda _: None,
+                    lambda error: self.problem.emit(user_message(error)))
         return True
 
     # ----------------------------------------------------------------- reading
@@ -411,4 +438,4 @@ class ReleaseController(QObject):
             return
         promoter = self.promoter
         self._start(lambda: promoter.plan(build, stage), self.planReady.emit,
-                    self.planReady.emit)
+                    lambda error: self.planReady.emit(user_message(error)))

@@ -108,7 +108,7 @@ class ReleasesDashboard(QWidget):
         self.promote_button.clicked.connect(self.ask_promote)
         self.redeploy_button.clicked.connect(self.ask_redeploy)
         self.rollback_button.clicked.connect(self.ask_rollback)
-        self.cancel_button.clicked.connect(controller.cancel)
+        self.cancel_button.clicked.connect(self.cancel_operation)
         self.log_button.clicked.connect(self.show_selected_log)
         self.matrix.installEventFilter(self)
         self.matrix.currentCellChanged.connect(lambda *_: self._update_buttons())
@@ -118,7 +118,7 @@ class ReleasesDashboard(QWidget):
         controller.statusChanged.connect(self.show_status)
         controller.operationStarted.connect(self._started)
         controller.operationFinished.connect(self._finished)
-        controller.progress.connect(self.progress_label.setText)
+        controller.progress.connect(self._progress)
         controller.planReady.connect(self._plan_ready)
         controller.problem.connect(lambda text: self.banner.show_text(text, "failed"))
         controller.auditChecked.connect(self._show_audit)
@@ -157,6 +157,16 @@ class ReleasesDashboard(QWidget):
         self.progress_label.setText(f"▶ {title}…")
         self.banner.hide()
         self._update_buttons()
+
+    def _progress(self, text: str) -> None:
+        if not self.controller.cancelling:  # "Cancelling…" stays until it has ended
+            self.progress_label.setText(text)
+
+    def cancel_operation(self) -> None:
+        """Stop the running operation: said at once; its end comes as its result."""
+        if self.controller.cancel():
+            self.progress_label.setText(f"■ Cancelling: {self.controller.operation}…")
+            self._update_buttons()
 
     def _finished(self, result: PromotionResult) -> None:
         self.progress_label.setText("")
@@ -234,7 +244,7 @@ class ReleasesDashboard(QWidget):
             f"Nothing to roll back to: {selected.rollback_reason}")
         self.rollback_button.setText(f"Roll back {environment}…" if environment
                                      else "Roll back…")
-        self.cancel_button.setEnabled(self.controller.busy)
+        self.cancel_button.setEnabled(self.controller.busy and not self.controller.cancelling)
         self.log_button.setEnabled(self.controller.is_open and cell is not None)
 
     def default_button(self) -> QPushButton | None:
