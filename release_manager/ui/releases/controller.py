@@ -23,7 +23,6 @@ from release_manager.engine.release_session import (
     NotAWorkspace,
     Opened,
     StatusRead,
-    git_branches,
     open_workspace,
     read_status,
     summary,
@@ -344,7 +343,7 @@ class ReleaseController(QObject):
                  token: CancelToken) -> PromotionResult:
             run, results = promoter.run_pipeline(actor, branch, variables, log=log,
                                                  cancel=token, secrets=secrets)
-            self.branches = git_branches(promoter.workspace.root)
+            self.branches = promoter.workspace.backend.branches()
             if not results:
                 return PromotionResult("succeeded", f"build {run.id} queued")
             failed = next((r for r in results if r.state != "succeeded"), None)
