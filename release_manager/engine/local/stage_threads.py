@@ -22,6 +22,10 @@ from release_manager.engine.backend_errors import BackendError, NotFound
 Work = Callable[[LogWriter, CancelToken], StageOutcome]
 """Runs a stage to its end, writing its log, stopping when the token is cancelled."""
 
+KEPT = 64
+"""How many finished stages (their log lines) a backend keeps for reading back; the
+run's log file keeps every line for good."""
+
 
 class StageThread:
     """One stage running in a thread; its log lines are kept for `read_log`."""
@@ -95,13 +99,16 @@ class StageThreads:
     """The stages a local backend started, by reference."""
 
     def __init__(self) -> None:
-        self._guard = threading.Lock()
+        self._guard = threading.RLock()  # Ctrl-C cancels from a signal handler
         self._stages: dict[str, StageThread] = {}
         self._numbers = itertools.count(1)
 
     def start(self, run_id: int, stage: str, work: Work) -> StageRef:
         with self._guard:
             ref = StageRef(f"{run_id}.{stage}.{next(self._numbers)}", run_id, stage)
+            finished = [key for key, kept in self._stages.items() if kept.status().finished]
+            for key in finished[:max(len(finished) - KEPT + 1, 0)]:  # the oldest first
+                del self._stages[key]
             thread = self._stages[ref.id] = StageThread(ref, work)
         thread.start()
         return ref
