@@ -623,6 +623,7 @@ class Promoter:
             requested_by=run.requested_by, variables={**run.variables, **secrets.variables},
             secrets=frozenset(secrets.variables), output_variables=outputs,
             secret_outputs=frozenset(secrets.outputs), created=run.created_at,
+            remote_id=run.remote_id,
         )
         try:
             outcome = self._run_stage(pipeline, stage, context, stage_run, run_log, token)

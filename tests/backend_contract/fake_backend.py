@@ -68,6 +68,9 @@ class FakeBackend:
         self._stages: dict[str, _Stage] = {}
         self._releases: dict[str, list[int]] = {}
         self._current: dict[str, int | None] = {}
+        self.runs = 0
+        self.started: list[RunContext] = []
+        """The run of each stage started, in order."""
 
     def behave(self, stage: str, behaviour: Behaviour) -> None:
         """How stage `stage` behaves from its next start on (default: succeeds)."""
@@ -79,10 +82,13 @@ class FakeBackend:
         name = (branch or next(iter(self.history))).removeprefix("refs/heads/")
         if name not in self.history:
             raise NotFound(f"there is no branch {name}", "branch", name)
-        return QueuedRun(f"refs/heads/{name}", self.history[name][-1].id)
+        self.runs += 1
+        return QueuedRun(f"refs/heads/{name}", self.history[name][-1].id,
+                         f"fake-run-{self.runs}")
 
     def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:
         with self._changed:
+            self.started.append(run)
             ref = StageRef(f"fake-{len(self._stages) + 1}", run.run_id, stage.name)
             self._stages[ref.id] = _Stage(ref, stage, run,
                                           self.behaviours.get(stage.name.lower(), Behaviour()))

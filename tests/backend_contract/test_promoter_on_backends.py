@@ -35,7 +35,8 @@ def test_a_stage_is_followed_to_its_end_with_its_log_and_reference_on_record(
     assert Path(record.log_path).read_text("utf-8").splitlines()[-3:] == [
         "compiling", "packing", "Stage Build: Succeeded"]
     assert (workspace.store.run(run.id).backend, workspace.store.run(run.id).remote_id) == (
-        "fake", "")
+        "fake", "fake-run-1")
+    assert backend.started[-1].remote_id == "fake-run-1"  # the stage knows its run there
 
 
 def test_cancelling_the_token_cancels_the_stage_on_the_backend(tmp_path: Path) -> None:
