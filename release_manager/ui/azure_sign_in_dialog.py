@@ -82,7 +82,6 @@ class SignInDialog(QDialog):
             self.method.addItem(label, value)
         self.token = _secret_field("the token, from User settings → Personal access tokens")
         self.tenant = QLineEdit()
-        self.tenant.setPlaceholderText("tenant id or domain")
         self.client_id = QLineEdit()
         self.client_id.setPlaceholderText("application (client) id")
         self.client_secret = _secret_field("client secret")
@@ -131,6 +130,9 @@ class SignInDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel_work)
         self.method.currentIndexChanged.connect(self._show_method_fields)
         self._deviceCode.connect(self._show_device_code)
+        for field in (self.organization, self.project, self.token, self.tenant,
+                      self.client_id, self.client_secret):
+            field.textEdited.connect(self._forget_result)
 
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
@@ -243,8 +245,17 @@ class SignInDialog(QDialog):
         project = self.project.text().strip() or organization.project
         return organization, sign_in, project
 
+    def _forget_result(self) -> None:
+        """The sentence was about what the form said before: it goes with the edit."""
+        if not self.progress.isVisible():
+            self.result.clear()
+
     def _show_method_fields(self) -> None:
         method = self.method.currentData()
+        self._forget_result()
+        self.tenant.setPlaceholderText(
+            "tenant id or domain" if method == EntraMethod.SERVICE_PRINCIPAL.value
+            else "optional: tenant id or domain")
         shown = {self.token: method == PAT,
                  self.tenant: method in (EntraMethod.BROWSER.value,
                                          EntraMethod.DEVICE_CODE.value,
@@ -258,8 +269,11 @@ class SignInDialog(QDialog):
         self.adjustSize()
 
     def _device_code_prompt(self, url: str, code: str, expires_on: datetime) -> None:
-        """On the worker's thread: the signal brings it to the dialog."""
-        self._deviceCode.emit(url, f"{code} (before {expires_on:%H:%M})")
+        """On the worker's thread: the signal brings it to the dialog (if still open)."""
+        try:
+            self._deviceCode.emit(url, f"{code} (before {expires_on:%H:%M})")
+        except RuntimeError:  # the dialog was closed meanwhile: nobody to tell
+            pass
 
     def _show_device_code(self, url: str, code: str) -> None:
         self.result.setText(f"Open {url} and enter the code {code}.")

@@ -180,5 +180,5 @@ class AzureInWindow(QObject):
 
     def _ask_to_sign_in(self, organization: str, why: str) -> None:
         self.notice.show_notice(
-            f"{why} Nothing on screen is lost: sign in again to carry on.",
+            f"{why} Everything on screen stays as it is.",
             [("Sign in again…", lambda: self.sign_in(organization)), ("Later", lambda: None)])

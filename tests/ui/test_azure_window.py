@@ -197,6 +197,8 @@ def test_a_wrong_token_says_401_and_keeps_nothing(qtbot, window, azure_devops,
     assert secret_service.get(pat_key(url)) is None
     assert not (home / ".config").exists()
     assert TOKEN not in caplog.text
+    qtbot.keyClicks(dialog.token, "x")  # the sentence was about the token before the edit
+    assert dialog.result.text() == ""
 
 
 def test_a_missing_permission_is_named(qtbot, window, azure_devops, secret_service) -> None:
@@ -263,6 +265,31 @@ def test_without_a_secure_keyring_it_says_so_and_keeps_for_this_session_only(
     assert shown.azure.saved.organizations() == [url]
     assert not (home / ".config").exists()
     assert_token_nowhere(TOKEN, tmp_path, logs=caplog.text)
+
+
+def test_a_service_principal_signs_in_its_secret_in_the_keyring(
+        qtbot, window, azure_devops, secret_service, monkeypatch) -> None:
+    tenant, client, secret = "contoso.onmicrosoft.com", "release-bot-app", "sp-secret-55aa66bb"
+    azure_devops.add_service_principal(tenant, client, secret, "release-bot")
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", azure_devops.base_url)
+    dialog = open_sign_in(qtbot, window())
+    dialog.organization.clear()
+    qtbot.keyClicks(dialog.organization, azure_devops.organization_url)
+    dialog.method.setCurrentIndex(dialog.method.findText(
+        "Microsoft Entra ID: service principal"))
+    assert not dialog.token.isVisible() and dialog.client_secret.isVisible()
+    assert dialog.client_secret.echoMode() == dialog.client_secret.EchoMode.Password
+    qtbot.keyClicks(dialog.tenant, tenant)
+    qtbot.keyClicks(dialog.client_id, client)
+
+    assert test_connection(qtbot, dialog) == ("A service principal needs a tenant, a client "
+                                              "id and its secret.")
+    qtbot.keyClicks(dialog.client_secret, secret)
+    with qtbot.waitSignal(dialog.finished, timeout=TIMEOUT):
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+
+    assert secret_service.get(CredentialKey("azure-client-secret",
+                                            f"{tenant}/{client}")) == secret
 
 
 def test_the_window_stays_responsive_while_the_test_waits_and_cancel_works(
@@ -396,7 +423,7 @@ def test_an_expired_token_asks_to_sign_in_again_and_keeps_the_screen(
     qtbot.waitUntil(notice.isVisible, timeout=TIMEOUT)
     assert indicator.text() == "Azure DevOps: not signed in"
     assert "refused the credentials (HTTP 401" in notice.label.text()
-    assert "Nothing on screen is lost" in notice.label.text()
+    assert "Everything on screen stays as it is." in notice.label.text()
     assert shown.editor is editor and shown.graph is graph and shown.isVisible()
     assert QApplication.activeModalWidget() is None
 
