@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QToolButton
 
 from release_manager.engine.azure.binding import AzureBinding, load_binding
 from release_manager.engine.azure.organization import parse_organization
+from release_manager.engine.backend_errors import SignedOut
 from release_manager.error_messages import user_message
 from release_manager.ui.azure_status import AzureStatus
 from release_manager.ui.notice_bar import NoticeBar
@@ -88,8 +89,11 @@ class AzureInWindow(QObject):
 
     def _read_binding(self, read: tuple[Path, AzureBinding | None]) -> None:
         workspace, binding = read
-        if workspace == self.workspace:
-            self._bound(binding)
+        if workspace != self.workspace:
+            return  # another pipeline was opened meanwhile
+        if binding is not None and binding == self.binding and self.status.watching:
+            return  # the same connection (a reload): no need to check it again
+        self._bound(binding)
 
     def _binding_unreadable(self, error: BaseException) -> None:
         self._bound(None)
@@ -107,7 +111,12 @@ class AzureInWindow(QObject):
         def check() -> SignedInAs:
             from release_manager.engine.azure.connection_check import check_connection
 
-            return check_connection(organization, saved.load(organization))
+            try:
+                sign_in = saved.load(organization)
+            except SignedOut:  # its message names the CLI's login: the window has its own
+                raise SignedOut(f"Not signed in to {organization.url}.",
+                                organization.url) from None
+            return check_connection(organization, sign_in)
 
         self.status.watch(organization.url, organization.name, check)
 

@@ -452,3 +452,38 @@ def test_clicking_the_indicator_opens_the_sign_in_dialog(
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.organization.text() == url and dialog.project.text() == PROJECT
     dialog.reject()
+
+
+def test_connect_while_signed_out_offers_to_sign_in(qtbot, window, azure_devops,
+                                                    secret_service, workspace) -> None:
+    url = azure_devops.organization_url
+    shown = window()
+    shown.azure.connect_action.trigger()
+    dialog = shown.azure.connect_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.organization.lineEdit(), url)
+    qtbot.keyClicks(dialog.project, PROJECT)
+
+    qtbot.mouseClick(dialog.load_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.load_button.isEnabled(), timeout=TIMEOUT)
+
+    assert dialog.result.text() == f"Not signed in to {url}: sign in first."
+    assert dialog.pipelines.count() == 0 and load_binding(workspace) is None
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    sign_in_dialog = shown.azure.sign_in_dialog
+    qtbot.waitUntil(sign_in_dialog.isVisible)
+    assert sign_in_dialog.organization.text() == url
+
+
+def test_a_connected_workspace_never_signed_in_says_so(qtbot, window, azure_devops,
+                                                      secret_service, workspace) -> None:
+    url = azure_devops.organization_url
+    save_binding(workspace, AzureBinding(url, PROJECT, 1, "web-frontend"))
+    shown = window()
+
+    qtbot.waitUntil(lambda: shown.azure.notice.isVisible(), timeout=TIMEOUT)
+
+    assert shown.azure.indicator.text() == "Azure DevOps: not signed in"
+    assert shown.azure.notice.label.text() == (f"Not signed in to {url}. Everything on "
+                                               "screen stays as it is.")
+    assert azure_devops.calls("/_apis/") == []

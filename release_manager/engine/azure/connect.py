@@ -93,9 +93,10 @@ def find_pipeline(listed: ProjectPipelines, name_or_id: str) -> PipelineChoice:
             raise NotFound(
                 f"{len(matches)} pipelines of project {listed.project} are named "
                 f"{wanted!r}: name one by its id ({_known(matches)}).", "pipeline", wanted)
-    known = _known(listed.pipelines) if listed.pipelines else "it has none"
-    raise NotFound(f"There is no pipeline {wanted!r} in project {listed.project}; its "
-                   f"pipelines: {known}.", "pipeline", wanted)
+    known = (f"; its pipelines: {_known(listed.pipelines)}" if listed.pipelines
+             else ": it has no pipelines")
+    raise NotFound(f"There is no pipeline {wanted!r} in project {listed.project}{known}.",
+                   "pipeline", wanted)
 
 
 def connect_workspace(workspace_dir: Path, organization: Organization, project: str,
