@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,13 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.engine.azure.binding import AzureBinding
-from release_manager.engine.azure.connect import (
-    ProjectPipelines,
-    connect_workspace,
-    disconnect_workspace,
-    list_pipelines,
-    signed_in_connection,
-)
 from release_manager.engine.azure.organization import (
     BadOrganizationUrl,
     Organization,
@@ -42,6 +35,9 @@ from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.backend_errors import SignedOut
 from release_manager.error_messages import user_message
 from release_manager.ui.workers import Worker, start_worker
+
+if TYPE_CHECKING:  # engine/azure/connect.py loads the SDK: in the workers, when needed
+    from release_manager.engine.azure.connect import ProjectPipelines
 
 
 class ConnectDialog(QDialog):
@@ -141,8 +137,13 @@ class ConnectDialog(QDialog):
         organization, project = named
         saved = self.saved
         self.pipelines.clear()
-        self._start(lambda: list_pipelines(signed_in_connection(organization, saved), project),
-                    self._listed, "Loading the pipelines…")
+
+        def listed() -> ProjectPipelines:
+            from release_manager.engine.azure.connect import list_pipelines, signed_in_connection
+
+            return list_pipelines(signed_in_connection(organization, saved), project)
+
+        self._start(listed, self._listed, "Loading the pipelines…")
 
     def connect_pipeline(self) -> None:
         """Bind the workspace to the picked pipeline (as `release-manager connect`)."""
@@ -153,14 +154,23 @@ class ConnectDialog(QDialog):
         organization, project = named
         pipeline_id = str(item.data(Qt.ItemDataRole.UserRole))
         workspace, saved = self.workspace, self.saved
-        self._start(lambda: connect_workspace(workspace, organization, project, pipeline_id,
-                                              saved),
-                    self._connected, "Connecting…")
+
+        def connect() -> AzureBinding:
+            from release_manager.engine.azure.connect import connect_workspace
+
+            return connect_workspace(workspace, organization, project, pipeline_id, saved)
+
+        self._start(connect, self._connected, "Connecting…")
 
     def disconnect(self) -> None:
         workspace = self.workspace
-        self._start(lambda: disconnect_workspace(workspace), self._disconnected,
-                    "Disconnecting…")
+
+        def disconnect() -> bool:
+            from release_manager.engine.azure.connect import disconnect_workspace
+
+            return disconnect_workspace(workspace)
+
+        self._start(disconnect, self._disconnected, "Disconnecting…")
 
     def cancel_work(self) -> None:
         if self._worker is not None and self._worker.cancel():

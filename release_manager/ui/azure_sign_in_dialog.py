@@ -12,6 +12,7 @@ not a log line, not a message."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,11 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.credentials import NoSecureStore
-from release_manager.engine.azure.connection_check import (
-    SignedInAs,
-    check_and_keep,
-    check_connection,
-)
 from release_manager.engine.azure.organization import (
     BadOrganizationUrl,
     Organization,
@@ -43,6 +39,9 @@ from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn, PatSignIn, SignIn
 from release_manager.error_messages import user_message
 from release_manager.ui.workers import Worker, start_worker
+
+if TYPE_CHECKING:  # the SDK loads in the worker that first needs it, not on this thread
+    from release_manager.engine.azure.connection_check import SignedInAs
 
 PAT = "pat"
 METHODS = (
@@ -150,9 +149,14 @@ class SignInDialog(QDialog):
         if chosen is None:
             return
         organization, sign_in, project = chosen
-        self._start(lambda: check_connection(organization, sign_in, project,
-                                             self._device_code_prompt),
-                    self._tested, "Testing the connection…")
+        prompt = self._device_code_prompt
+
+        def check() -> SignedInAs:
+            from release_manager.engine.azure.connection_check import check_connection
+
+            return check_connection(organization, sign_in, project, prompt)
+
+        self._start(check, self._tested, "Testing the connection…")
 
     def sign_in(self) -> None:
         """Check, then keep the sign-in (keyring, or this session only); close when kept."""
@@ -160,11 +164,15 @@ class SignInDialog(QDialog):
         if chosen is None:
             return
         organization, sign_in, project = chosen
-        session_only, saved = self._session_only, self.saved
-        self._start(lambda: check_and_keep(organization, sign_in, saved, project,
-                                           this_session_only=session_only,
-                                           device_code_prompt=self._device_code_prompt),
-                    self._kept, "Signing in…")
+        session_only, saved, prompt = self._session_only, self.saved, self._device_code_prompt
+
+        def keep() -> SignedInAs:
+            from release_manager.engine.azure.connection_check import check_and_keep
+
+            return check_and_keep(organization, sign_in, saved, project,
+                                  this_session_only=session_only, device_code_prompt=prompt)
+
+        self._start(keep, self._kept, "Signing in…")
 
     def cancel_work(self) -> None:
         if self._worker is not None and self._worker.cancel():
