@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolButton
+from shiboken6 import isValid
 
 from release_manager.engine.azure.binding import AzureBinding, load_binding
 from release_manager.engine.azure.organization import parse_organization
@@ -127,9 +128,10 @@ class AzureInWindow(QObject):
         from release_manager.ui.azure_sign_in_dialog import SignInDialog
 
         bound = self.binding
-        if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
-            self.sign_in_dialog.raise_()
-            return self.sign_in_dialog
+        shown = self.sign_in_dialog
+        if shown is not None and isValid(shown) and shown.isVisible():
+            shown.raise_()
+            return shown
         dialog = SignInDialog(
             self.saved, organization or (bound.organization_url if bound else ""),
             bound.project if bound else "", parent=self.window)
