@@ -85,8 +85,14 @@ class AzureInWindow(QObject):
             self._bound(None)
             return
         workspace = self.workspace
-        start_worker(lambda: (workspace, load_binding(workspace)), self._read_binding,
-                     self._binding_unreadable)
+
+        def read() -> tuple[Path, AzureBinding | None]:
+            import keyring
+
+            keyring.get_keyring()  # found here once, so signing in does not wait for it
+            return workspace, load_binding(workspace)
+
+        start_worker(read, self._read_binding, self._binding_unreadable)
 
     def _read_binding(self, read: tuple[Path, AzureBinding | None]) -> None:
         workspace, binding = read
