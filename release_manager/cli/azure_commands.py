@@ -1,10 +1,14 @@
-"""Verbs that sign in to Azure DevOps: login, logout.
+"""Verbs that sign in to Azure DevOps and connect a workspace to it: login, logout,
+connect, disconnect.
 
 `login` reads a personal access token from standard input, as `az devops login` does
 (or from AZURE_DEVOPS_EXT_PAT), checks it against the organization (and project), then
 keeps it in the OS keyring; `--entra METHOD` signs in with Microsoft Entra ID instead.
+`connect` binds a workspace to a pipeline of a project (`.release-manager/azure.yml`,
+no secret in it) with the saved sign-in; `disconnect` removes that file.
 Exit codes: 0 done, 1 refused or failed (the reason: signed out, forbidden, unreachable,
-TLS, no secure keyring), 2 bad input (a malformed URL, no token given).
+TLS, no secure keyring, an unknown pipeline with the known ones), 2 bad input (a
+malformed URL, no token given, a workspace folder that does not exist).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from release_manager.credentials import NoSecureStore
 from release_manager.engine.azure.organization import (
@@ -25,6 +30,7 @@ from release_manager.engine.azure.organization import (
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn, PatSignIn, SignIn
 from release_manager.engine.backend_errors import BackendError
+from release_manager.error_messages import user_message
 
 PAT_VARIABLE = "AZURE_DEVOPS_EXT_PAT"
 
@@ -60,6 +66,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     )
     logout.add_argument("--organization", required=True, metavar="URL")
     logout.set_defaults(func=cmd_logout)
+
+    connect = subparsers.add_parser(
+        "connect", help="connect a workspace to an Azure DevOps pipeline",
+        description="Connect the workspace (the clone holding the pipeline's YAML) to a "
+        "pipeline of an Azure DevOps project, with the sign-in kept by `release-manager "
+        "login`: writes .release-manager/azure.yml (no secret in it). Exit 0 connected, "
+        "1 refused or failed (signed out, forbidden, unreachable, an unknown pipeline: "
+        "the known ones are listed), 2 bad input.",
+    )
+    connect.add_argument("--organization", required=True, metavar="URL")
+    connect.add_argument("--project", required=True, metavar="P")
+    connect.add_argument("--pipeline", required=True, metavar="NAME_OR_ID",
+                         help="the pipeline's id, or its name in any case")
+    connect.add_argument("--workspace", default=".", metavar="DIR",
+                         help="the workspace folder (default: .)")
+    connect.set_defaults(func=cmd_connect)
+
+    disconnect = subparsers.add_parser(
+        "disconnect", help="disconnect a workspace from Azure DevOps",
+        description="Remove the workspace's .release-manager/azure.yml (the sign-in "
+        "stays; `release-manager logout` forgets it).",
+    )
+    disconnect.add_argument("--workspace", default=".", metavar="DIR",
+                            help="the workspace folder (default: .)")
+    disconnect.set_defaults(func=cmd_disconnect)
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -105,6 +136,52 @@ def cmd_logout(args: argparse.Namespace) -> int:
     else:
         print(f"Not signed in to {organization.url}: nothing to forget")
     return 0
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from release_manager.engine.azure.connect import connect_workspace  # the SDK
+
+    logging.getLogger("azure").addHandler(logging.NullHandler())
+    try:
+        organization = _organization(args.organization)
+        workspace = _workspace(args.workspace)
+        binding = connect_workspace(workspace, organization, args.project, args.pipeline,
+                                    SavedSignIns())
+    except BadInput as problem:
+        print(f"release-manager: {problem}", file=sys.stderr)
+        return 2
+    except (BackendError, NoSecureStore, OSError) as refusal:
+        print(f"release-manager: {user_message(refusal)}", file=sys.stderr)
+        return 1
+    print(f"Connected {workspace} to pipeline {binding.pipeline_name} (id "
+          f"{binding.pipeline_id}) of {binding.organization_url}/{binding.project}")
+    return 0
+
+
+def cmd_disconnect(args: argparse.Namespace) -> int:
+    from release_manager.engine.azure.connect import disconnect_workspace
+
+    try:
+        workspace = _workspace(args.workspace)
+        removed = disconnect_workspace(workspace)
+    except BadInput as problem:
+        print(f"release-manager: {problem}", file=sys.stderr)
+        return 2
+    except OSError as refusal:
+        print(f"release-manager: {user_message(refusal)}", file=sys.stderr)
+        return 1
+    if removed:
+        print(f"Disconnected {workspace} from Azure DevOps")
+    else:
+        print(f"{workspace} is not connected to Azure DevOps: nothing to remove")
+    return 0
+
+
+def _workspace(text: str) -> Path:
+    folder = Path(text).resolve()
+    if not folder.is_dir():
+        raise BadInput(f"{text}: no such workspace folder")
+    return folder
 
 
 def _organization(text: str) -> Organization:

@@ -41,6 +41,7 @@ from release_manager.core.drawable import check_drawable
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
+from release_manager.ui.azure_window import AzureInWindow
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.view import GraphView
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._status)
         self.recovery.keeper.failed.connect(lambda error: self.statusBar().showMessage(
             f"Your unsaved changes could not be kept aside for recovery: {error}", 10000))
+        self.azure = AzureInWindow(self)
 
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.recentRequested.connect(self.open_path)
@@ -434,6 +436,7 @@ class MainWindow(QMainWindow):
         self._show_stage_count()
         self._update_title()
         self._install_releases()
+        self.azure.follow_workspace()
 
     def _install_releases(self) -> None:
         """The Releases dock for the open pipeline's workspace (ui/releases owns it)."""

@@ -71,6 +71,15 @@ def save_binding(workspace_dir: Path, binding: AzureBinding) -> None:
     write_bytes_atomic(binding_path(workspace_dir), dumps(binding).encode("utf-8"))
 
 
+def remove_binding(workspace_dir: Path) -> bool:
+    """Remove the file (disconnect); False when there was none."""
+    try:
+        binding_path(workspace_dir).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def load_binding(workspace_dir: Path) -> AzureBinding | None:
     """The workspace's binding; None when it has no azure.yml (a local workspace). A bad
     file raises BindingFileError (file, line, column)."""

@@ -107,6 +107,10 @@ class SavedSignIns:
                             organization.url)
         return EntraSignIn(method, tenant, client_id, secret)
 
+    def organizations(self) -> list[str]:
+        """The URLs of the organizations signed in to (kept, or for this session), sorted."""
+        return sorted(set(self._read()) | set(self._session))
+
     def forget(self, organization: Organization) -> bool:
         """Forget the sign-in to `organization` (its token, or its service principal's
         secret when no other organization uses it); False when there was none."""
