@@ -59,7 +59,10 @@ def _run(args: argparse.Namespace, work) -> int:  # noqa: ANN001 - a local calla
     except PipelineLoadError as problem:
         print(f"release-manager: {problem}", file=sys.stderr)
         return 2
-    except (_Refused, BackendError, CheckMappingError, NoSecureStore) as refusal:
+    except _Refused as refusal:
+        print(f"release-manager: {refusal}", file=sys.stderr)
+        return 1
+    except (BackendError, CheckMappingError, NoSecureStore) as refusal:
         print(f"release-manager: {user_message(refusal)}", file=sys.stderr)
         return 1
 
