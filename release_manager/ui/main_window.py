@@ -41,6 +41,7 @@ from release_manager.core.drawable import check_drawable
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
+from release_manager.ui.azure_environments import install_azure_environments
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.view import GraphView
@@ -434,6 +435,7 @@ class MainWindow(QMainWindow):
         self._show_stage_count()
         self._update_title()
         self._install_releases()
+        install_azure_environments(self)
 
     def _install_releases(self) -> None:
         """The Releases dock for the open pipeline's workspace (ui/releases owns it)."""
