@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog
 
 from release_manager.engine.azure.binding import binding_path
@@ -116,7 +116,11 @@ class AzureEnvironments(QObject):
 
         def read() -> list[str]:
             sync = self._sync()
-            return checks_lines(sync.read([environment]), sync.binding.project)[1:]
+            azure = sync.read([environment])
+            if azure.missing():
+                return [f"Not in Azure DevOps (project {sync.binding.project}): a push "
+                        "creates it when it has an approval"]
+            return [line.strip() for line in checks_lines(azure, sync.binding.project)[1:]]
 
         def keep(lines: list[str]) -> None:
             self._checks[key] = lines
@@ -201,12 +205,24 @@ class AzureEnvironments(QObject):
         progress.setAutoClose(False)
         progress.setAutoReset(False)
         self.progress = progress
+        closed = []
 
-        def ended() -> None:
+        def close() -> None:
+            if closed:
+                return
+            closed.append(True)
             progress.close()
             progress.deleteLater()
             if self.progress is progress:
                 self.progress = None
+
+        def then(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            """Close the progress, then `callback` once the worker's delivery is over (it
+            may open a modal dialog)."""
+            def call(value: Any) -> None:
+                close()
+                QTimer.singleShot(0, self, lambda: callback(value))
+            return call
 
         def cancel() -> None:
             if self.worker is None:
@@ -217,8 +233,8 @@ class AzureEnvironments(QObject):
             else:
                 self.worker.cancel()
 
-        self.worker = start_cancellable(work, on_done, self._failed,
-                                        on_cancelled=ended, on_ended=ended)
+        self.worker = start_cancellable(work, then(on_done), then(self._failed),
+                                        on_cancelled=close)
         progress.canceled.connect(cancel)
         progress.show()
 
