@@ -107,9 +107,9 @@ def test_the_form_shows_the_checks_in_azure_devops_the_others_read_only(
 
     assert form.azure_title.isVisibleTo(form)
     assert form.azure_checks.text() == (
-        "Approval by Ada Lovelace, Bob Builder: all needed, any order, the requester may "
+        "• Approval by Ada Lovelace, Bob Builder: all needed, any order, the requester may "
         "approve, times out after 1440 minutes (editable)\n"
-        "Exclusive lock: one run at a time deploys here; later ones wait (read-only)")
+        "• Exclusive lock: one run at a time deploys here; later ones wait (read-only)")
     assert window.azure_environments.pull_action.isEnabled()
 
 

@@ -315,7 +315,7 @@ class EnvironmentForm(QWidget):
         remote(name, self._show_azure_lines, self._show_azure_failure)
 
     def _show_azure_lines(self, lines: list[str]) -> None:
-        self.azure_checks.setText("\n".join(lines) or "No checks")
+        self.azure_checks.setText("\n".join(f"• {line}" for line in lines) or "No checks")
 
     def _show_azure_failure(self, error: BaseException) -> None:
         self.azure_checks.setText(f"Could not read them: {user_message(error)}")
