@@ -256,3 +256,20 @@ environments:
     assert [approval_from_check(service.checks(e.id)[0], "x").policy.approvers
             for e in azure_devops.project().environments.values()] == [
         ["Ada Lovelace"], ["Bob Builder"], ["Bob Builder"]]
+
+
+def test_an_update_keeps_what_the_file_does_not_hold_such_as_blocked_approvers(
+        azure_devops, service, tmp_path: Path):
+    prod = azure_devops.add_environment("Prod")
+    check = azure_devops.add_approval_check(prod, [service.ada, service.bob])
+    with azure_devops.org.lock:
+        check.settings["blockedApprovers"] = [{"id": service.cy.id, "displayName": "Cy Young"}]
+    folder = connected_workspace(tmp_path / "ws", azure_devops)
+    sync = sync_for(azure_devops, folder)
+
+    sync.apply_push(sync.push_plan())
+    [read_back] = service.checks(prod.id)
+
+    assert [a["displayName"] for a in read_back["settings"]["approvers"]] == ["Ada Lovelace"]
+    assert read_back["settings"]["blockedApprovers"] == [
+        {"id": service.cy.id, "displayName": "Cy Young"}]

@@ -77,6 +77,9 @@ class EnvironmentChecks:
     approval: RemoteApprovalCheck | None = None
     others: list[str] = field(default_factory=list)
     """The other checks, one plain line each (read-only here)."""
+    approval_settings: dict[str, Any] = field(default_factory=dict)
+    """The Approval check's settings as Azure holds them, the ones the file does not
+    carry (blocked approvers, …) included: an update keeps those."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ class EnvironmentSync:
                 environments.append(EnvironmentChecks(name, None))
                 continue
             checks = self._checks(remote)
-            approval, others = None, []
+            approval, others, settings = None, [], {}
             for check in checks:
                 identities += [Approver(str(get(i, "id", "")), display_name(i))
                                for i in (get(check, "createdBy"), get(check, "modifiedBy"))
@@ -196,9 +199,10 @@ class EnvironmentSync:
                 if is_approval_check(check) and approval is None:
                     approval = approval_from_check(check, name)
                     identities += approval.approvers
+                    settings = dict(get(check, "settings", {}))
                 else:
                     others.append(check_summary(check))
-            environments.append(EnvironmentChecks(name, remote, approval, others))
+            environments.append(EnvironmentChecks(name, remote, approval, others, settings))
         return AzureChecks(environments, identities)
 
     def _checks(self, environment: RemoteEnvironment) -> list[dict[str, Any]]:
@@ -276,6 +280,9 @@ class EnvironmentSync:
                                       approval_check_body(mine, resource, azure.identities)))
             else:
                 body = approval_check_body(mine, resource, azure.identities)
+                kept = {key: value for key, value in environment.approval_settings.items()
+                        if key not in body["settings"] or key == "blockedApprovers"}
+                body["settings"] = body["settings"] | kept  # what the file does not say
                 steps.append(PushStep(environment.name, "update", lines,
                                       body | {"id": theirs.check_id}, theirs.check_id))
         return PushPlan(steps, missing, text)
