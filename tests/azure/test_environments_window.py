@@ -211,3 +211,29 @@ def test_cancel_while_azure_is_read_stops_waiting_and_shows_nothing(
     assert window.azure_environments.progress is None
     assert not isinstance(QApplication.activeModalWidget(), DiffDialog)
     assert environments_file(folder) == ENVIRONMENTS.encode()
+
+
+def test_with_unsaved_edits_a_pull_asks_to_save_first_and_cancel_does_nothing(
+        qtbot, window, azure_devops):
+    folder = window.editor.workspace_dir
+    form = prod_form(qtbot, window)
+    form.timeout.setValue(90)  # not saved
+    azure_devops.clear_log()
+    asked: list[str] = []
+
+    def cancel() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != "environmentSyncSaveFirst":
+            QTimer.singleShot(10, cancel)
+            return
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+    QTimer.singleShot(0, cancel)
+    window.azure_environments.pull_action.trigger()
+
+    assert asked == ["A pull rewrites environments.yml: save your changes first?"]
+    assert azure_devops.requests == []
+    assert window.editor.is_modified()
+    assert window.editor.pipeline.environments["prod"].approval.timeout_minutes == 90
+    assert environments_file(folder) == ENVIRONMENTS.encode()
