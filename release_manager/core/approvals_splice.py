@@ -31,15 +31,18 @@ class _Unspliceable(Exception):
 
 def with_approvals(text: str, path: Path, approvals: Approvals) -> str:
     """`text` (the file, "" when there is none) with each named environment's approval
-    set as given. Raises EnvironmentsFileError when `text` does not read."""
+    set as given; an approval already as given keeps its text. Raises
+    EnvironmentsFileError when `text` does not read."""
     current = loads(text, path) if text.strip() else {}
     wanted = dict(current)
     for name, policy in approvals.items():
         wanted[name] = replace(wanted.get(name) or Environment(name), approval=policy)
     if not text.strip():
         return dumps(wanted)
+    changed = {name: policy for name, policy in approvals.items()
+               if (current[name].approval if name in current else None) != policy}
     try:
-        spliced = _splice(text, path, approvals)
+        spliced = _splice(text, path, changed)
     except _Unspliceable:
         return dumps(wanted)
     whole = dumps(wanted)
