@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release_manager.core.yaml_guard import PipelineLoadError
 from release_manager.credentials import NoSecureStore
+
+if TYPE_CHECKING:
+    from release_manager.engine.azure.environment_sync import EnvironmentSync
+
+Work = Callable[["EnvironmentSync", list[str]], int]
+"""A verb's work on the workspace's sync and the environments its pipeline deploys to."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
@@ -49,7 +57,7 @@ class _Refused(Exception):
     """Exit 1 with this sentence."""
 
 
-def _run(args: argparse.Namespace, work) -> int:  # noqa: ANN001 - a local callable
+def _run(args: argparse.Namespace, work: Work) -> int:
     from release_manager.engine.azure.checks import CheckMappingError
     from release_manager.engine.backend_errors import BackendError
     from release_manager.error_messages import user_message
@@ -67,7 +75,8 @@ def _run(args: argparse.Namespace, work) -> int:  # noqa: ANN001 - a local calla
         return 1
 
 
-def _sync(workspace: Path):  # noqa: ANN202 - imports the SDK lazily
+def _sync(workspace: Path) -> EnvironmentSync:
+    """The workspace's sync (the SDK is imported only now)."""
     from release_manager.engine.azure.binding import binding_path
     from release_manager.engine.azure.environment_sync import EnvironmentSync
     from release_manager.engine.azure.saved_sign_ins import SavedSignIns
@@ -108,7 +117,7 @@ def _confirm(args: argparse.Namespace, question: str) -> None:
 def cmd_show(args: argparse.Namespace) -> int:
     from release_manager.engine.azure.environment_sync import checks_lines
 
-    def work(sync, pipeline_environments: list[str]) -> int:  # noqa: ANN001
+    def work(sync: EnvironmentSync, pipeline_environments: list[str]) -> int:
         azure = sync.read(sync.names(pipeline_environments))
         for line in checks_lines(azure, sync.binding.project):
             print(line)
@@ -118,7 +127,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    def work(sync, pipeline_environments: list[str]) -> int:  # noqa: ANN001
+    def work(sync: EnvironmentSync, pipeline_environments: list[str]) -> int:
         plan = sync.pull_plan(pipeline_environments)
         for name in plan.missing:
             print(f"{name}: not in Azure DevOps (project {sync.binding.project}): kept as "
@@ -140,7 +149,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    def work(sync, pipeline_environments: list[str]) -> int:  # noqa: ANN001
+    def work(sync: EnvironmentSync, pipeline_environments: list[str]) -> int:
         plan = sync.push_plan(pipeline_environments)
         for name in plan.missing:
             print(f"{name}: not in Azure DevOps (project {sync.binding.project}) and no "

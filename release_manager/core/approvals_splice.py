@@ -15,6 +15,7 @@ from release_manager.core.environments_file import (
     approval_text,
     dumps,
     environments_path,
+    key_text,
     loads,
 )
 from release_manager.core.model import ApprovalPolicy, Environment
@@ -66,7 +67,7 @@ def _splice(text: str, path: Path, approvals: Approvals) -> str:
     source = SourceText(text)
     newline = "\r\n" if "\r\n" in text else "\n"
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) offsets
-    appended: list[str] = []
+    appended: list[str] = []  # names of environments with a policy, new to the file
     for name, policy in approvals.items():
         if name not in section:
             if policy is not None:
@@ -76,12 +77,11 @@ def _splice(text: str, path: Path, approvals: Approvals) -> str:
         if not isinstance(body, CommentedMap) or not body or body.fa.flow_style():
             raise _Unspliceable
         edits.append(_approval_edit(source, parsed.ends, section, name, body, policy, newline))
-    if appended:
+    if appended:  # new environments go at the end of the section
         end_line = _end_line(parsed.ends, section)
         column = section.lc.col
-        block = "".join(f"{' ' * column}{_key(name)}:{newline}"
-                        + _block(ApprovalPolicy() if p is None else p, column + 2, newline)
-                        for name in appended for p in [approvals[name]])
+        block = "".join(f"{' ' * column}{key_text(name)}:{newline}"
+                        + _block(approvals[name], column + 2, newline) for name in appended)
         at = source.next_line_start(end_line)
         prefix = "" if at == 0 or text[at - 1] in "\r\n" else newline
         edits.append((at, at, prefix + block))
@@ -122,11 +122,3 @@ def _end_line(ends: dict, mapping: CommentedMap) -> int:
 def _block(policy: ApprovalPolicy, column: int, newline: str) -> str:
     return approval_text(policy, column).replace("\n", newline)
 
-
-def _key(name: str) -> str:
-    """An environment name as a mapping key, quoted as `dumps` would quote it."""
-    text = dumps({name: Environment(name, ApprovalPolicy())})
-    for line in text.splitlines():
-        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
-            return line.strip()[:-1]
-    return name

@@ -120,6 +120,13 @@ def approval_text(policy: ApprovalPolicy, column: int) -> str:
                    for line in stream.getvalue().splitlines(keepends=True))
 
 
+def key_text(name: str) -> str:
+    """An environment's name as the file writes it as a key (quoted where YAML needs)."""
+    stream = io.StringIO()
+    _writer().dump({_scalar(name): None}, stream)
+    return stream.getvalue().rstrip("\n").removesuffix(":")
+
+
 def _writer() -> YAML:
     yaml = YAML()
     yaml.default_flow_style = False

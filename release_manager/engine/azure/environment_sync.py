@@ -310,9 +310,10 @@ class EnvironmentSync:
     @staticmethod
     def _stopped(pushed: list[str], left: list[PushStep], why: str) -> None:
         not_pushed = [step.name for step in left]
+        done = f"Pushed {', '.join(pushed)}" if pushed else "Nothing was pushed"
         raise PushIncomplete(
-            f"Pushed {', '.join(pushed)}; not pushed: {', '.join(not_pushed)}. "
-            f"{why.rstrip('.')}. Push again to send the rest.", pushed, not_pushed)
+            f"{done}; not pushed: {', '.join(not_pushed)}. {why.rstrip('.')}. Push again "
+            "to send the rest.", pushed, not_pushed)
 
     def _send(self, step: PushStep) -> None:
         checks = f"{self._project}/pipelines/checks/configurations"
