@@ -17,11 +17,14 @@ from environments_workspace import (
     environments_file,
     session_sign_in,
 )
+from keyring.backends import fail
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from release_manager.core.environments_file import load_environments
+from release_manager.credentials import CredentialStore
 from release_manager.engine.azure.checks import approval_from_check
+from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.main_window import MainWindow
 
@@ -236,4 +239,23 @@ def test_with_unsaved_edits_a_pull_asks_to_save_first_and_cancel_does_nothing(
     assert azure_devops.requests == []
     assert window.editor.is_modified()
     assert window.editor.pipeline.environments["prod"].approval.timeout_minutes == 90
+    assert environments_file(folder) == ENVIRONMENTS.encode()
+
+
+def test_signed_out_the_form_and_a_pull_say_so_and_nothing_is_written(
+        qtbot, window, azure_devops, tmp_path: Path):
+    folder = window.editor.workspace_dir
+    window.azure_environments.sign_ins = SavedSignIns(
+        CredentialStore(fail.Keyring()), records=tmp_path / "none.json")
+    window.editor.select(["Prod"])
+    form = window.inspector.environment
+    qtbot.waitUntil(lambda: form.azure_checks.text().startswith("Could not read them: "),
+                    timeout=TIMEOUT)
+
+    error = answer_message(qtbot, "environmentSyncError")
+    window.azure_environments.pull_action.trigger()
+    qtbot.waitUntil(lambda: bool(error) and idle(window), timeout=TIMEOUT)
+
+    assert f"Not signed in to {azure_devops.organization_url}" in form.azure_checks.text()
+    assert error[0].startswith(f"Not signed in to {azure_devops.organization_url}: run ")
     assert environments_file(folder) == ENVIRONMENTS.encode()
