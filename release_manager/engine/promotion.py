@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -54,6 +53,10 @@ from release_manager.engine.store import (
     with_secret_names,
 )
 from release_manager.engine.workspace import Workspace
+
+FOLLOW_SECONDS = 1.0
+"""The longest a running stage is waited on before looking again (a new log line or
+its end wakes the wait at once)."""
 
 RESULT_STATES = {
     "Succeeded": "succeeded",
@@ -169,9 +172,11 @@ class Promoter:
             definition = self.workspace.read_definition()[0]
         secrets = dict(secrets or {})
         plain = {k: v for k, v in (variables or {}).items() if k not in secrets}
-        ref, commit = self.workspace.backend.source_info(branch)
-        run = self.store.add_run(ref, commit, reason, actor, plain, definition,
-                                 secrets)  # audited with it
+        backend = self.workspace.backend
+        queued = backend.queue_run(branch, {**plain, **secrets})
+        run = self.store.add_run(queued.branch, queued.commit, reason, actor, plain,
+                                 definition, secrets, backend.name,
+                                 queued.remote_id)  # audited with it
         for name, value in secrets.items():
             if problem := self._keep(run.id, QUEUE_TIME, name, value, f"Secret variable {name}"):
                 self._unkept.setdefault(run.id, []).append(problem)
@@ -285,14 +290,18 @@ class Promoter:
 
     def _closed_hours(self, checks: list[Check], moment: datetime | None = None) -> str:
         """Why the business hours of the checked environments forbid deploying at
-        `moment` (default: now)."""
+        `moment` (default: now); "" when the backend enforces business hours itself."""
+        if self.workspace.backend.capabilities.business_hours:
+            return ""
         moment = moment or self.clock()
         return "; ".join(filter(None, (
             closed_reason(c.environment, c.hours, moment)
             for c in checks if c.kind == "business_hours" and c.hours is not None)))
 
-    @staticmethod
-    def _needs_approval(pipeline: Pipeline, environments: list[str]) -> bool:
+    def _needs_approval(self, pipeline: Pipeline, environments: list[str]) -> bool:
+        """Whether the engine asks for approvals first (not when the backend does)."""
+        if self.workspace.backend.capabilities.approvals:
+            return False
         return any(
             (environment := pipeline.environments.get(name)) is not None
             and environment.approval is not None and environment.approval.approvers
@@ -302,6 +311,8 @@ class Promoter:
     def _evaluate_condition(
         self, pipeline: Pipeline, stage: Stage, run: RunRecord
     ) -> tuple[bool, str]:
+        if self.workspace.backend.capabilities.conditions:
+            return True, f"{self.workspace.backend.name} evaluates the condition itself"
         variables = condition_variables(pipeline, run)
         dependencies = {}
         for name in pipeline.dependencies(stage.name):
@@ -325,7 +336,9 @@ class Promoter:
     def _request_approvals(
         self, pipeline: Pipeline, stage_run: StageRunRecord, environments: list[str]
     ) -> list[ApprovalRecord]:
-        records = []
+        records: list[ApprovalRecord] = []
+        if not self._needs_approval(pipeline, environments):
+            return records
         for name in environments:
             environment = pipeline.environments.get(name)
             policy = environment.approval if environment else None
@@ -543,8 +556,8 @@ class Promoter:
         log_path = (self.workspace.logs_dir / str(run.id)
                     / f"{stage.name}.{stage_run.attempt}.log")
         checks = stage_checks(pipeline, stage)
-        locks = {name: EnvironmentLock(self.workspace.locks_dir, name)
-                 for name in stage.environments}
+        locks = {} if self.workspace.backend.capabilities.exclusive_locks else {
+            name: EnvironmentLock(self.workspace.locks_dir, name) for name in stage.environments}
         with self._tokens_guard:
             self._tokens[stage_run.id] = token
         with RunLog(log_path, log) as run_log:
@@ -610,10 +623,10 @@ class Promoter:
             requested_by=run.requested_by, variables={**run.variables, **secrets.variables},
             secrets=frozenset(secrets.variables), output_variables=outputs,
             secret_outputs=frozenset(secrets.outputs), created=run.created_at,
+            remote_id=run.remote_id,
         )
         try:
-            outcome = self.workspace.backend.run_stage(pipeline, stage, context, run_log,
-                                                       token)
+            outcome = self._run_stage(pipeline, stage, context, stage_run, run_log, token)
         except Exception as error:  # a backend fault must still end in a recorded state
             run_log.write(scrub(f"##[error]{type(error).__name__}: {error}"))
             outcome = StageOutcome("Failed", scrub(f"the backend failed: {error}"))
@@ -633,6 +646,28 @@ class Promoter:
             outcome = replace(outcome, message=f"{outcome.message}; {serving}"
                               if outcome.message else serving)
         return self._finish(stage_run, deployments, outcome, actor)
+
+    def _run_stage(self, pipeline: Pipeline, stage: Stage, context: RunContext,
+                   stage_run: StageRunRecord, log: LogWriter,
+                   token: CancelToken) -> StageOutcome:
+        """Start `stage` on the backend and follow it to its end: its log lines go to
+        `log` as they come, and cancelling `token` cancels it there."""
+        backend = self.workspace.backend
+        ref = backend.start_stage(pipeline, stage, context)
+        self.store.update_stage_run(stage_run.id, remote_ref=ref.id)
+        unlink = token.on_cancel(lambda: backend.cancel(ref))
+        try:
+            seen = 0
+            while True:
+                status = backend.wait(ref, FOLLOW_SECONDS, after_line=seen)
+                lines = backend.read_log(ref, seen)
+                for line in lines:
+                    log.write(line)
+                seen += len(lines)
+                if status.finished:
+                    return backend.outcome(ref)
+        finally:
+            unlink()
 
     def _put_back(self, deployment: DeploymentRecord, why: str, log: LogWriter) -> None:
         """Switch `deployment`'s environment back from its build, not verified, to the one
@@ -821,22 +856,13 @@ class Promoter:
         previous = [self.store.run(b).commit_id for b in current.values() if b is not None]
         return PromotionPlan(
             run=run, stage=stage_name, environments=environments, current_builds=current,
-            commits=self._commits_between(previous[0] if previous else "", run.commit_id),
+            commits=self.workspace.backend.commits_between(previous[0] if previous else "",
+                                                           run.commit_id),
             approvals=approvals, checks=checks, condition=stage.condition or "succeeded()",
             condition_met=met, explanation=explanation,
             blockers=[blocker] if blocker else [],
             definition=definition_note(self.workspace, definition, stage_name),
         )
-
-    def _commits_between(self, old: str, new: str) -> list[str]:
-        if not new or old == new:
-            return []
-        span = f"{old}..{new}" if old else new
-        result = subprocess.run(
-            ["git", "log", "--format=%h %s (%an)", "-n", "50", span],
-            cwd=self.workspace.root, capture_output=True, text=True,
-        )
-        return result.stdout.splitlines() if result.returncode == 0 else []
 
     @staticmethod
     def _earlier_outputs(records: list[StageRunRecord]) -> dict[str, str]:

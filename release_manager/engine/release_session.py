@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,16 +49,7 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
     demo = is_demo(workspace.root)
     return Opened(workspace, promoter,
                   identities(workspace.root, identity) if demo else [identity],
-                  git_branches(workspace.root), demo, workspace.store.audit_verdict)
-
-
-def git_branches(root: Path) -> list[str]:
-    """Local branches, the checked-out one first; [] outside a git repository."""
-    done = subprocess.run(
-        ["git", "for-each-ref", "--sort=-HEAD", "--format=%(refname:short)", "refs/heads"],
-        cwd=root, capture_output=True, text=True, check=False,
-    )
-    return done.stdout.split() if done.returncode == 0 else []
+                  workspace.backend.branches(), demo, workspace.store.audit_verdict)
 
 
 def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:

@@ -49,6 +49,9 @@ class BuildStatus:
     requested_by: str
     created_at: str
     stages: dict[str, StageCell] = field(default_factory=dict)
+    backend: str = "local"
+    """The backend the build runs on, and its id there ("" for the local backend)."""
+    remote_id: str = ""
 
 
 @dataclass
@@ -130,7 +133,7 @@ def workspace_status(workspace: Workspace, promoter: Promoter,
     builds = []
     for run in store.runs(build_limit):
         build = BuildStatus(run.id, run.branch, run.commit_id, run.reason, run.requested_by,
-                            run.created_at)
+                            run.created_at, backend=run.backend, remote_id=run.remote_id)
         for record in store.stage_runs(run.id):  # oldest first: the latest attempt wins
             build.stages[record.stage] = StageCell(record.stage, record.state, record.result,
                                                    record.message, record.id)

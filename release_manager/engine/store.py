@@ -138,6 +138,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE audit ADD COLUMN os_user TEXT NOT NULL DEFAULT '';
     """,
     _definitions_and_chain,
+    # 4: which backend a run was queued on and its id there (Azure's run id; "" for the
+    # local backend, whose runs are these rows), and each stage run's reference there
+    # (a timeline record id on Azure).
+    """
+    ALTER TABLE runs ADD COLUMN backend TEXT NOT NULL DEFAULT 'local';
+    ALTER TABLE runs ADD COLUMN remote_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stage_runs ADD COLUMN remote_ref TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 FINISHED_STATES = ("succeeded", "failed", "canceled", "skipped", "rejected", "interrupted")
@@ -172,6 +180,10 @@ class RunRecord:
     secret_variables: tuple[str, ...] = ()
     """Names of the secret queue-time variables: their values are never in the store
     (engine/run_secrets.py keeps them)."""
+    backend: str = "local"
+    """The backend the run was queued on (`Backend.name`)."""
+    remote_id: str = ""
+    """The run's id on that backend ("" for the local backend)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +214,8 @@ class StageRunRecord:
     the approver whose approval completed it."""
     secret_outputs: tuple[str, ...] = ()
     """Names of the outputs that are secret: their values are never in the store."""
+    remote_ref: str = ""
+    """The backend's reference to this stage run (`StageRef.id`), once started."""
 
     @property
     def finished(self) -> bool:
@@ -372,12 +386,13 @@ class Store:
     def add_run(
         self, branch: str, commit_id: str, reason: str, requested_by: str,
         variables: dict[str, str], definition: str | None = None,
-        secret_names: Iterable[str] = (),
+        secret_names: Iterable[str] = (), backend: str = "local", remote_id: str = "",
     ) -> RunRecord:
         """A new run; `definition`, the text of its pipeline file as queued, is kept with
         it (once per distinct text), and its "queue run" audit row (naming the
         definition's digest) written, in the same transaction: a crash leaves all three
-        or none. `secret_names`: queue-time secrets, recorded by name only."""
+        or none. `secret_names`: queue-time secrets, recorded by name only. `backend`
+        and `remote_id`: where the run was queued, and its id there."""
         stored = with_secret_names(variables, secret_names)
         digest = None
         with self._transaction() as db:
@@ -388,8 +403,9 @@ class Store:
                            (digest, definition))
             cursor = db.execute(
                 "INSERT INTO runs (branch, commit_id, reason, requested_by, variables, "
-                "created_at, definition) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (branch, commit_id, reason, requested_by, json.dumps(stored), at, digest),
+                "created_at, definition, backend, remote_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (branch, commit_id, reason, requested_by, json.dumps(stored), at, digest,
+                 backend, remote_id),
             )
             audit_chain.append(db, at, requested_by, "queue run", f"build {cursor.lastrowid}",
                                {"branch": branch, "reason": reason,
@@ -453,7 +469,7 @@ class Store:
 
     def update_stage_run(self, stage_run_id: int, **fields: Any) -> StageRunRecord:
         """Set columns of a stage run (state, result, message, started_at, finished_at,
-        outputs, log_path, pid, started_by) in one transaction."""
+        outputs, log_path, pid, started_by, remote_ref) in one transaction."""
         self._set_stage_run(stage_run_id, None, fields)
         return self.stage_run(stage_run_id)
 
@@ -466,7 +482,7 @@ class Store:
     def _set_stage_run(self, stage_run_id: int, from_state: str | None,
                        fields: dict[str, Any]) -> int:
         allowed = {"state", "result", "message", "started_at", "finished_at", "outputs",
-                   "log_path", "pid", "started_by"}
+                   "log_path", "pid", "started_by", "remote_ref"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not stage-run fields: {sorted(unknown)}")

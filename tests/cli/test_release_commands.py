@@ -70,6 +70,8 @@ def test_the_demo_story_from_the_command_line(demo: Path) -> None:
     status = json.loads(cli(demo, "status", "--json").stdout)
     deployed = {env["name"]: env["current_build"] for env in status["environments"]}
     assert deployed == {"dev": int(number), "test": int(number), "staging": int(number)}
+    [build] = [b for b in status["builds"] if b["id"] == int(number)]
+    assert (build["backend"], build["remote_id"]) == ("local", "")
     text = cli(demo, "status").stdout
     assert "staging" in text and f"build {number}" in text
 

@@ -35,9 +35,9 @@ def git(path, *args: str) -> str:
 
 
 def promote(backend: LocalBackend, pipeline, name: str, run_id: int):
-    branch, commit = backend.source_info(None)
+    queued = backend.queue_run(None, {})
     log = Log()
-    context = run_context(run_id, branch=branch, commit=commit)
+    context = run_context(run_id, branch=queued.branch, commit=queued.commit)
     outcome = backend.run_stage(pipeline, pipeline.stage(name), context, log, CancelToken())
     return outcome, log
 

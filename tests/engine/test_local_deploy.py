@@ -67,7 +67,7 @@ def test_deploy_installs_the_release_and_points_current_at_it(backend):
     outcome, log = promote(backend, 1)
     assert outcome.result == "Succeeded", log.text
     folder = backend.workspace / ".release-manager" / "environments" / "dev"
-    assert outcome.release_path == folder / "releases" / "1"
+    assert outcome.release == str(folder / "releases" / "1")
     assert os.readlink(folder / "current") == os.path.join("releases", "1")
     assert served_version(backend) == "<h1>Space Game 1</h1>\n"
     info = json.loads((folder / "releases" / "1" / "release.json").read_text())

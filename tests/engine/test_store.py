@@ -185,6 +185,40 @@ def test_a_schema_2_store_is_chained_as_found_with_its_decisions_on_record(
         store._connection().execute("UPDATE audit SET actor = 'ops'")
 
 
+def test_a_schema_3_store_gains_each_run_s_backend_and_remote_ids(tmp_path: Path) -> None:
+    """Runs queued before backends were recorded ran on this machine: they read as the
+    local backend's, with no remote id; new runs keep the backend and id they are given."""
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for migration in MIGRATIONS[:3]:
+        if callable(migration):
+            migration(db)
+        else:
+            for statement in _statements(migration):
+                db.execute(statement)
+    db.execute("PRAGMA user_version = 3")
+    db.execute("INSERT INTO runs (branch, commit_id, reason, requested_by, created_at) "
+               "VALUES ('refs/heads/release', 'abc', 'Manual', 'lead', '2026-01-01')")
+    db.execute("INSERT INTO stage_runs (run_id, stage, attempt, kind, state, requested_by, "
+               "requested_at) VALUES (1, 'Dev', 1, 'deploy', 'succeeded', 'lead', "
+               "'2026-01-01')")
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS) == 4
+    old = store.run(1)
+    assert (old.branch, old.backend, old.remote_id) == ("refs/heads/release", "local", "")
+    assert store.stage_runs(1)[0].remote_ref == ""
+
+    queued = store.add_run("refs/heads/main", "def", "Manual", "lead", {}, "stages: []\n",
+                           backend="azure", remote_id="4711")
+    assert (store.run(queued.id).backend, store.run(queued.id).remote_id) == ("azure", "4711")
+    stage_run = store.add_stage_run(queued.id, "Dev", "deploy", "dev", "lead")
+    assert store.update_stage_run(stage_run.id, remote_ref="f1c2").remote_ref == "f1c2"
+    assert store.audit_verdict.intact, store.audit_verdict.problems
+
+
 def test_a_decision_judged_by_decisions_that_changed_since_is_not_recorded(
         tmp_path: Path) -> None:
     """qa and ops both read the approval with no decision; qa's lands first: ops's, judged

@@ -8,12 +8,17 @@ from pathlib import Path
 from release_manager.core.model import Job, Pipeline, Stage
 from release_manager.engine.backend import (
     CancelToken,
+    Capabilities,
     LogWriter,
+    QueuedRun,
     Release,
     RunContext,
     StageOutcome,
+    StageRef,
+    StageStatus,
     StepOutcome,
 )
+from release_manager.engine.local import git_history
 from release_manager.engine.local import variables as predefined_variables
 from release_manager.engine.local.artifacts import ArtifactStore
 from release_manager.engine.local.conditions import job_condition
@@ -31,6 +36,7 @@ from release_manager.engine.local.masking import MaskedLog, Masker
 from release_manager.engine.local.process_groups import GROUPS_DIR, ProcessGroups
 from release_manager.engine.local.runtime_values import RuntimeValues
 from release_manager.engine.local.site_server import SiteServer, health_check, url_answers
+from release_manager.engine.local.stage_threads import StageThreads
 from release_manager.engine.local.variables import Variables
 from release_manager.engine.local.workdir import (
     STATE_DIR,
@@ -83,9 +89,11 @@ def _checks_out(job: Job) -> bool:
 
 
 class LocalBackend:
-    """Runs stages here and keeps each environment's releases in its folder."""
+    """Runs stages here and keeps each environment's releases in its folder. It enforces
+    nothing itself (approvals, locks, conditions, business hours): the engine does."""
 
     name = "local"
+    capabilities = Capabilities()
 
     def __init__(self, workspace: Path, *, minute: float = 60.0, kill_grace: float = 5.0) -> None:
         """`minute` is the number of seconds in a minute of `timeoutInMinutes` and
@@ -98,11 +106,37 @@ class LocalBackend:
         self.process_groups = ProcessGroups(self.state_dir / GROUPS_DIR)
         self.minute = minute
         self.kill_grace = kill_grace
+        self.stages = StageThreads()
 
     # ----------------------------------------------------------------- runs
 
-    def source_info(self, branch: str | None) -> tuple[str, str]:
-        return source_info(self.workspace, branch)
+    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
+        """The commit `branch` is at; the stages run when they are started."""
+        return QueuedRun(*source_info(self.workspace, branch))
+
+    def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:
+        return self.stages.start(
+            run.run_id, stage.name,
+            lambda log, cancel: self.run_stage(pipeline, stage, run, log, cancel))
+
+    def observe(self, ref: StageRef) -> StageStatus:
+        return self.stages.get(ref).status()
+
+    def wait(self, ref: StageRef, timeout: float, after_line: int | None = None) -> StageStatus:
+        return self.stages.get(ref).wait(timeout, after_line)
+
+    def outcome(self, ref: StageRef) -> StageOutcome:
+        return self.stages.get(ref).outcome()
+
+    def read_log(self, ref: StageRef, start: int = 0) -> list[str]:
+        return self.stages.get(ref).lines(start)
+
+    def cancel(self, ref: StageRef) -> None:
+        """Stop the stage's processes (their process groups); it ends Canceled."""
+        self.stages.get(ref).cancel_token.cancel()
+
+    def retry(self, ref: StageRef) -> StageRef:
+        return self.stages.retry(ref)
 
     def run_stage(
         self,
@@ -112,6 +146,8 @@ class LocalBackend:
         log: LogWriter,
         cancel: CancelToken,
     ) -> StageOutcome:
+        """Run every job of `stage` for `run` in this thread, blocking until done or
+        cancelled (`start_stage` runs it in a thread of its own)."""
         masker = Masker([run.variables[n] for n in run.secrets if n in run.variables]
                         + [run.output_variables[n] for n in run.secret_outputs
                            if n in run.output_variables])
@@ -137,7 +173,7 @@ class LocalBackend:
         step_outcomes: list[StepOutcome] = []
         failure = ""
         message = ""
-        release_path: Path | None = None
+        release = ""
         by_name: dict[str, Job] = {}
         for job in stage.jobs:
             by_name.setdefault(job.name.lower(), job)
@@ -181,11 +217,11 @@ class LocalBackend:
                 failure = job_run.failure
             message = message or job_run.message
             if ctx.deployed:
-                release_path = ctx.deployed[-1].path
+                release = str(ctx.deployed[-1].path)
         result = self._stage_result(list(results.values()), cancel.cancelled)
         message = failure or message or ("canceled" if result == CANCELED else "")
         out.write(f"##[section]Stage {stage.label}: {result}")
-        return StageOutcome(result, message, step_outcomes, outputs, release_path,
+        return StageOutcome(result, message, step_outcomes, outputs, release,
                             frozenset(secret_outputs))
 
     @staticmethod
@@ -261,6 +297,14 @@ class LocalBackend:
         if url:
             return url_answers(url)
         return health_check(self.sites.serve(environment), current)
+
+    # ----------------------------------------------------------------- sources
+
+    def branches(self) -> list[str]:
+        return git_history.branches(self.workspace)
+
+    def commits_between(self, old: str, new: str) -> list[str]:
+        return git_history.commits_between(self.workspace, old, new)
 
     def close(self) -> None:
         """Stop the site servers this backend started."""

@@ -92,7 +92,7 @@ class EnvironmentFolders:
             return []
         current = self.current_run(environment)
         found = [
-            Release(environment, int(p.name), p, int(p.name) == current)
+            Release(environment, int(p.name), str(p), int(p.name) == current)
             for p in base.iterdir()
             if p.name.isdigit() and (p / RELEASE_FILE).is_file()
         ]
@@ -151,7 +151,7 @@ class EnvironmentFolders:
             os.replace(temp, folder / "current")
         else:
             write_text_atomic(folder / POINTER_FILE, json.dumps({"run_id": run_id}) + "\n")
-        return Release(environment, run_id, target, True)
+        return Release(environment, run_id, str(target), True)
 
 
 def same_build(installed: dict, run_id: int, info: dict) -> bool:

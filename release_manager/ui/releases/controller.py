@@ -23,7 +23,6 @@ from release_manager.engine.release_session import (
     NotAWorkspace,
     Opened,
     StatusRead,
-    git_branches,
     open_workspace,
     read_status,
     summary,
@@ -366,7 +365,7 @@ class ReleaseController(QObject):
                  token: CancelToken) -> Operated:
             run, results = promoter.run_pipeline(actor, branch, variables, log=log,
                                                  cancel=token, secrets=secrets)
-            branches = git_branches(promoter.workspace.root)
+            branches = promoter.workspace.backend.branches()
             if not results:
                 return Operated(PromotionResult("succeeded", f"build {run.id} queued"),
                                 branches=branches)
