@@ -51,12 +51,16 @@ class AzureEnvironments(QObject):
 
     @property
     def sign_ins(self) -> SavedSignIns:
-        """The sign-ins of this window (a session-only one lives here); made when first
-        needed, so the keyring is not loaded on the way to the first paint."""
+        """The sign-ins of this window (a session-only one lives there): the window's
+        Azure DevOps part's when it has one, else made when first needed, so the keyring
+        is not loaded on the way to the first paint."""
         if self._sign_ins is None:
-            from release_manager.engine.azure.saved_sign_ins import SavedSignIns
+            shared = getattr(getattr(self.window, "azure", None), "saved", None)
+            if shared is None:
+                from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 
-            self._sign_ins = SavedSignIns()
+                shared = SavedSignIns()
+            self._sign_ins = shared
         return self._sign_ins
 
     @sign_ins.setter
