@@ -41,7 +41,6 @@ from release_manager.core.drawable import check_drawable
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
-from release_manager.ui.azure_environments import install_azure_environments
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.view import GraphView
@@ -432,9 +431,15 @@ class MainWindow(QMainWindow):
         for action in (self.save_action, self.save_as_action, self.revert_action):
             action.setEnabled(editor is not None)
         self._place_graph_actions()
+        self._install_azure_environments()
         self._show_stage_count()
         self._update_title()
         self._install_releases()
+
+    def _install_azure_environments(self) -> None:
+        """Environments ▸ Pull / Push on a connected workspace (ui/azure_environments)."""
+        from release_manager.ui.azure_environments import install_azure_environments
+
         install_azure_environments(self)
 
     def _install_releases(self) -> None:
