@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog
+from shiboken6 import Shiboken, isValid
 
 from release_manager.engine.azure.binding import binding_path
 from release_manager.engine.backend import CancelToken
@@ -86,11 +87,11 @@ class AzureEnvironments(QObject):
         if self.window.editor is not None:
             self.window.editor.remote_checks = self.checks_of if connected else None
 
-    def _sync(self) -> EnvironmentSync:
+    def _sync(self, folder: Path) -> EnvironmentSync:
+        """On a worker: the sync of `folder` (read on the GUI thread), its sign-in read
+        from the keyring."""
         from release_manager.engine.azure.environment_sync import EnvironmentSync
 
-        folder = self.workspace()
-        assert folder is not None
         sync = EnvironmentSync.connected(folder, self.sign_ins)
         assert sync is not None
         return sync
@@ -119,7 +120,7 @@ class AzureEnvironments(QObject):
             return
 
         def read() -> list[str]:
-            sync = self._sync()
+            sync = self._sync(folder)
             azure = sync.read([environment])
             if azure.missing():
                 return [f"Not in Azure DevOps (project {sync.binding.project}): a push "
@@ -128,22 +129,26 @@ class AzureEnvironments(QObject):
 
         def keep(lines: list[str]) -> None:
             self._checks[key] = lines
-            on_done(lines)
+            if _alive(on_done):
+                on_done(lines)
 
-        start_worker(read, keep, on_failed)
+        start_worker(read, keep, lambda error: _alive(on_failed) and on_failed(error))
 
     # ----------------------------------------------------------------- pull
 
     def pull(self) -> None:
         if not self._saved_first("A pull rewrites environments.yml"):
             return
-        names = self._pipeline_environments()
-        self._run("Reading the checks in Azure DevOps…",
-                  lambda _token: self._planned(names, pull=True), self._confirm_pull)
+        folder, names = self.workspace(), self._pipeline_environments()
+        if folder is not None:
+            self._run("Reading the checks in Azure DevOps…",
+                      lambda _token: self._planned(folder, names, pull=True),
+                      self._confirm_pull)
 
-    def _planned(self, names: list[str], *, pull: bool) -> tuple[EnvironmentSync, Any]:
-        """On a worker: the sync (its sign-in read from the keyring) and its plan."""
-        sync = self._sync()
+    def _planned(self, folder: Path, names: list[str], *,
+                 pull: bool) -> tuple[EnvironmentSync, Any]:
+        """On a worker: the sync and its plan (GETs only)."""
+        sync = self._sync(folder)
         return sync, sync.pull_plan(names) if pull else sync.push_plan(names)
 
     def _confirm_pull(self, planned: tuple[EnvironmentSync, Any]) -> None:
@@ -171,9 +176,11 @@ class AzureEnvironments(QObject):
     def push(self) -> None:
         if not self._saved_first("A push sends environments.yml as saved"):
             return
-        names = self._pipeline_environments()
-        self._run("Reading the checks in Azure DevOps…",
-                  lambda _token: self._planned(names, pull=False), self._confirm_push)
+        folder, names = self.workspace(), self._pipeline_environments()
+        if folder is not None:
+            self._run("Reading the checks in Azure DevOps…",
+                      lambda _token: self._planned(folder, names, pull=False),
+                      self._confirm_push)
 
     def _confirm_push(self, planned: tuple[EnvironmentSync, Any]) -> None:
         sync, plan = planned
@@ -283,6 +290,12 @@ class AzureEnvironments(QObject):
         form = getattr(inspector, "environment", None)
         if form is not None:
             form.show_azure_checks(force=True)
+
+
+def _alive(callback: Callable[..., Any]) -> bool:
+    """False for a method of a Qt object deleted meanwhile (a form replaced)."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, Shiboken.Object) or isValid(owner)
 
 
 def install_azure_environments(window: MainWindow) -> AzureEnvironments:
