@@ -184,3 +184,27 @@ def test_a_workspace_not_connected_is_refused_saying_what_to_do(user, tmp_path: 
     assert pull.stderr == (f"release-manager: {folder} is not connected to Azure DevOps (no "
                            f"{folder}/.release-manager/azure.yml): run `release-manager "
                            "connect` first\n")
+
+
+def test_a_500_mid_push_says_what_was_pushed_and_what_not(azure_devops, user, tmp_path: Path):
+    checks = {}
+    for name in ("Dev", "Prod"):
+        environment = azure_devops.add_environment(name)
+        checks[name] = azure_devops.add_approval_check(environment, [azure_devops.bob])
+    workspace = connected_workspace(tmp_path / "ws", azure_devops, """\
+version: 1
+environments:
+  dev:
+    approval: {approvers: [Ada Lovelace]}
+  prod:
+    approval: {approvers: [Ada Lovelace]}
+""")
+    azure_devops.faults.fail(f"configurations/{checks['Prod'].id}", 500, times=5,
+                             method="PATCH")
+
+    push = run(user, "environments", "push", "--yes", "--workspace", str(workspace))
+
+    assert push.returncode == 1
+    assert push.stderr.startswith("release-manager: Pushed dev; not pushed: prod. ")
+    assert push.stderr.endswith("Push again to send the rest.\n")
+    assert len(push.stderr.splitlines()) == 1
