@@ -23,6 +23,7 @@ def _expected() -> tuple[type[BaseException], ...]:
     from release_manager.core.model import ModelError
     from release_manager.core.yaml_guard import PipelineLoadError
     from release_manager.credentials import NoSecureStore
+    from release_manager.engine.azure.checks import CheckMappingError
     from release_manager.engine.backend_errors import BackendError
     from release_manager.engine.release_session import NotAWorkspace
     from release_manager.engine.store import DefinitionAltered, StoreUnusable
@@ -30,7 +31,7 @@ def _expected() -> tuple[type[BaseException], ...]:
 
     return (BackendError, WorkspaceError, StoreUnusable, NotAWorkspace, PipelineLoadError,
             ModelError, DefinitionAltered, IdentityError, EnvironmentNameError,
-            NoSecureStore, KeyringError, KeyError, OSError)
+            NoSecureStore, KeyringError, CheckMappingError, KeyError, OSError)
 
 
 def is_expected(error: BaseException) -> bool:

@@ -72,10 +72,7 @@ def dumps(environments: dict[str, Environment]) -> str:
         environment = environments[name]
         if _has_settings(environment):
             body[_scalar(name)] = _environment_data(environment)
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
+    yaml = _writer()
     stream = io.StringIO()
     yaml.dump({"version": VERSION, "environments": body}, stream)
     return HEADER + stream.getvalue()
@@ -84,15 +81,7 @@ def dumps(environments: dict[str, Environment]) -> str:
 def _environment_data(environment: Environment) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if environment.approval is not None:
-        policy = environment.approval
-        data["approval"] = {
-            "approvers": [_scalar(approver) for approver in policy.approvers],
-            "minimumApprovers": policy.minimum_approvers,
-            "requesterCannotApprove": policy.requester_cannot_approve,
-            "order": policy.order,
-            "timeoutMinutes": policy.timeout_minutes,
-            "instructions": _text(policy.instructions),
-        }
+        data["approval"] = _approval_data(environment.approval)
     if environment.business_hours is not None:
         hours = environment.business_hours
         data["businessHours"] = {
@@ -108,6 +97,42 @@ def _environment_data(environment: Environment) -> dict[str, Any]:
     if environment.health_check_url:
         data["healthCheckUrl"] = _scalar(environment.health_check_url)
     return data
+
+
+def _approval_data(policy: ApprovalPolicy) -> dict[str, Any]:
+    return {
+        "approvers": [_scalar(approver) for approver in policy.approvers],
+        "minimumApprovers": policy.minimum_approvers,
+        "requesterCannotApprove": policy.requester_cannot_approve,
+        "order": policy.order,
+        "timeoutMinutes": policy.timeout_minutes,
+        "instructions": _text(policy.instructions),
+    }
+
+
+def approval_text(policy: ApprovalPolicy, column: int) -> str:
+    """`approval:` and its keys as `dumps` writes them, indented to start at `column`
+    (for splicing one environment's approval into the file: core/approvals_splice.py)."""
+    yaml = _writer()
+    stream = io.StringIO()
+    yaml.dump({"approval": _approval_data(policy)}, stream)
+    return "".join(" " * column + line if line.strip() else line
+                   for line in stream.getvalue().splitlines(keepends=True))
+
+
+def key_text(name: str) -> str:
+    """An environment's name as the file writes it as a key (quoted where YAML needs)."""
+    stream = io.StringIO()
+    _writer().dump({_scalar(name): None}, stream)
+    return stream.getvalue().rstrip("\n").removesuffix(":")
+
+
+def _writer() -> YAML:
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    return yaml
 
 
 def _plain(text: str) -> bool:

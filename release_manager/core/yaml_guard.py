@@ -185,14 +185,20 @@ def parse_settings(text: str, path: Path | str | None = None) -> Any:
     (`.release-manager/environments.yml`), its scalars typed (`true`, `30`), under a
     pipeline's guards on nesting depth, anchors and tags: a breach raises PipelineLoadError
     at its position. YAML syntax errors are left to the caller (MarkedYAMLError)."""
+    return parse_settings_with_ends(text, path).root
+
+
+def parse_settings_with_ends(text: str, path: Path | str | None = None) -> ParsedYaml:
+    """`parse_settings`, with where each node ends (to splice a part of the file)."""
     yaml = YAML(typ="rt")
     yaml.Composer = _GuardedComposer
     try:
-        return yaml.load(text)
+        root = yaml.load(text)
     except _Fatal as fatal:
         raise PipelineLoadError([fatal.problem], path) from None
     except RecursionError as error:
         raise PipelineLoadError([Problem(f"not valid YAML: {error}", 1, 1)], path) from None
+    return ParsedYaml(root, yaml.composer.ends)
 
 
 class StringResolver(VersionedResolver):

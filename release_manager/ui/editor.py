@@ -20,6 +20,9 @@ from release_manager.core.model import ModelError, Pipeline
 from release_manager.core.pipeline_yaml import DocumentState, PipelineDocument
 from release_manager.core.validation import Diagnostic, validate_edited
 
+RemoteChecks = Callable[[str, Callable[[list[str]], None], Callable[[BaseException], None]],
+                        None]
+
 
 class SnapshotCommand(QUndoCommand):
     """An edit recorded as the document before and after it: undo and redo restore one of
@@ -71,6 +74,10 @@ class PipelineEditor(QObject):
         self._diagnostics: list[Diagnostic] = []
         self.focus_field = ""
         """The inspector field to focus with the selection ("condition", …)."""
+        self.remote_checks: RemoteChecks | None = None
+        """On a workspace connected to Azure DevOps: `remote_checks(environment, on_done,
+        on_failed)` reads that environment's checks there in a worker; its lines reach
+        `on_done` (set by ui/azure_environments.py)."""
         if self.workspace_dir is not None:
             self.pipeline.environments = load_environments(self.workspace_dir)
         self._saved_environments = copy.deepcopy(self.pipeline.environments)

@@ -433,10 +433,17 @@ class MainWindow(QMainWindow):
         for action in (self.save_action, self.save_as_action, self.revert_action):
             action.setEnabled(editor is not None)
         self._place_graph_actions()
+        self._install_azure_environments()
         self._show_stage_count()
         self._update_title()
         self._install_releases()
         self.azure.follow_workspace()
+
+    def _install_azure_environments(self) -> None:
+        """Environments ▸ Pull / Push on a connected workspace (ui/azure_environments)."""
+        from release_manager.ui.azure_environments import install_azure_environments
+
+        install_azure_environments(self)
 
     def _install_releases(self) -> None:
         """The Releases dock for the open pipeline's workspace (ui/releases owns it)."""

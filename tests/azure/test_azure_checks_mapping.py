@@ -135,8 +135,10 @@ def test_an_unknown_or_invisible_approver_name_is_refused_before_anything_is_sen
     with pytest.raises(CheckMappingError) as hidden:
         approval_check_body(ApprovalPolicy(approvers=["Bob\u200bBuilder"]), resource, known)
 
-    assert str(unknown.value) == ("Prod: no Azure DevOps identity named 'qa' "
-                                  "(known: Ada Lovelace, Bob Builder)")
+    assert str(unknown.value) == (
+        "Prod: no Azure DevOps identity named 'qa' (known: Ada Lovelace, Bob Builder). "
+        "Azure DevOps offers no lookup of a person by name here: add 'qa' as an approver "
+        "of Prod in Azure DevOps (Approvals and checks) once and pull, or correct the name")
     assert "U+200B ZERO WIDTH SPACE" in str(hidden.value)
     assert azure_devops.calls("checks/configurations", "PATCH") == []
 

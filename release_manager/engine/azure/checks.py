@@ -82,9 +82,12 @@ def approval_check_body(policy: ApprovalPolicy, resource: dict[str, Any],
     unknown = [name for name in policy.approvers if identity_key(name) not in by_key]
     if unknown:
         known = ", ".join(sorted({i.name for i in identities}, key=str.casefold)) or "none"
+        names = ", ".join(repr(n) for n in unknown)
         raise CheckMappingError(
-            f"{where}: no Azure DevOps identity named "
-            f"{', '.join(repr(n) for n in unknown)} (known: {known})")
+            f"{where}: no Azure DevOps identity named {names} (known: {known}). Azure "
+            f"DevOps offers no lookup of a person by name here: add {names} as an approver "
+            f"of {where} in Azure DevOps (Approvals and checks) once and pull, or correct "
+            "the name")
     approvers = [by_key[identity_key(name)] for name in policy.approvers]
     return {
         "type": dict(APPROVAL_CHECK),

@@ -11,7 +11,7 @@ import zoneinfo
 from collections.abc import Callable
 from functools import cache
 
-from PySide6.QtCore import QTime, Signal
+from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from release_manager.core.environments_file import WEEKDAYS
 from release_manager.core.identity_names import invisible_character
 from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment, Pipeline
+from release_manager.error_messages import user_message
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.inspector.widgets import (
     StringListEditor,
@@ -211,6 +212,20 @@ class EnvironmentForm(QWidget):
         form.addWidget(self.health)
         form.addWidget(self.health_url)
 
+        # On a workspace connected to Azure DevOps: the environment's checks there.
+        self.azure_title = QLabel("<b>In Azure DevOps</b>", self)
+        self.azure_checks = QLabel(self)
+        self.azure_checks.setObjectName("azureChecks")
+        self.azure_checks.setWordWrap(True)
+        self.azure_checks.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.azure_checks.setToolTip(
+            "The environment's checks in Azure DevOps. The Approval check is edited above "
+            "and sent with Environments ▸ Push to Azure DevOps…; the other checks are "
+            "read-only here (change them in Azure DevOps).")
+        self._azure_for: str | None = None
+        form.addWidget(self.azure_title)
+        form.addWidget(self.azure_checks)
+
         top = form_layout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addRow("Environment", self.environment_combo)
@@ -284,6 +299,27 @@ class EnvironmentForm(QWidget):
             if sharing else ""
         ))
         self._show_policy(pipeline.environments.get(name) or Environment(name))
+        self.show_azure_checks()
+
+    def show_azure_checks(self, *, force: bool = False) -> None:
+        """Ask for the environment's checks in Azure DevOps (when connected), once per
+        environment shown, or again with `force`."""
+        name = self.environment_name()
+        remote = self.editor.remote_checks
+        for widget in (self.azure_title, self.azure_checks):
+            widget.setVisible(remote is not None and name is not None)
+        if remote is None or name is None or (name == self._azure_for and not force):
+            return
+        self._azure_for = name
+        self.azure_checks.setText("Reading the checks in Azure DevOps…")
+        remote(name, self._show_azure_lines, self._show_azure_failure)
+
+    def _show_azure_lines(self, lines: list[str]) -> None:
+        self.azure_checks.setText("\n".join(f"• {line}" for line in lines) or "No checks")
+
+    def _show_azure_failure(self, error: BaseException) -> None:
+        self.azure_checks.setText(f"Could not read them: {user_message(error)}")
+        self._azure_for = None  # asked again when shown again
 
     def _show_policy(self, environment: Environment) -> None:
         policy = environment.approval
