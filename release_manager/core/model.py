@@ -18,6 +18,10 @@ from typing import Any, Literal
 
 _uids = itertools.count(1)
 
+_JOB_LEVEL = frozenset({"environment"})
+"""What a stage holds in its jobs (a deployment job's environment): editable on the implicit
+stage of a jobs-only file too, whose stage-level keys the YAML cannot hold."""
+
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 """Stage and job names Azure accepts: letters, digits and underscores, not led by a digit."""
 
@@ -561,6 +565,11 @@ class Pipeline:
             )
         if stage.kind == "expression":
             raise ModelError(f"{name!r} is a ${{{{ }}}} block kept as written; edit it in the YAML")
+        if self.implicit_stage and what not in _JOB_LEVEL:
+            raise ModelError(
+                f"this pipeline has no stages: list (its jobs run in one implicit stage), so "
+                f"a stage's {what} has nowhere to be written; add a stages: list in the YAML "
+                "first")
         return stage
 
     def _check_new_name(self, name: str, renamed: Stage | None = None) -> None:

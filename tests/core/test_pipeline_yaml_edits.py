@@ -6,7 +6,7 @@ import difflib
 
 import pytest
 
-from release_manager.core.model import Filter, Pipeline, Schedule, Trigger
+from release_manager.core.model import Filter, ModelError, Pipeline, Schedule, Trigger
 from release_manager.core.pipeline_yaml import PipelineDocument, PipelineWriteError, load, loads
 
 FIXTURE = """\
@@ -551,3 +551,20 @@ def test_a_state_from_before_a_save_gives_back_its_text_and_saved_stays_the_file
     document.save()
     assert path.read_text(encoding="utf-8") == original
     assert [stage.name for stage in document.saved.stages] == ["A", "B"]
+
+
+def test_the_implicit_stage_of_a_jobs_only_file_refuses_what_its_yaml_cannot_hold() -> None:
+    """A file with only `jobs:` has no stage to name or condition: renaming its implicit
+    stage (or giving it a condition, a display name, dependencies) is refused as it is
+    asked for, never accepted and then dropped by the save."""
+    text = "pool:\n  vmImage: ubuntu-22.04\n\njobs:\n- job: Lint\n  steps:\n  - script: make lint\n"
+    document = loads(text)
+    pipeline = document.pipeline
+    (stage,) = pipeline.stages
+    for edit in (lambda: pipeline.rename_stage(stage.name, "Canary"),
+                 lambda: pipeline.set_condition(stage.name, "always()"),
+                 lambda: pipeline.set_display_name(stage.name, "Checks"),
+                 lambda: pipeline.set_depends_on(stage.name, [])):
+        with pytest.raises(ModelError, match="no stages: list"):
+            edit()
+    assert document.dumps() == text
