@@ -83,13 +83,17 @@ def status(args: argparse.Namespace, releases) -> int:
 
 
 def run(args: argparse.Namespace, releases) -> int:
-    if args.secret_var:
-        print("release-manager: --secret-var on Azure DevOps: give the variable as a secret "
-              "pipeline variable in Azure DevOps", file=sys.stderr)
-        return 1
+    from release_manager.cli.secret_input import SecretInputError, read_secret_values
+
+    variables = _pairs(args.var, "--var")
+    try:  # as locally: from standard input or the keyring, never the command line
+        secrets = read_secret_values(args.secret_var, releases.backend.source)
+    except SecretInputError as missing:
+        print(f"release-manager: {missing}", file=sys.stderr)
+        return 2
     queued = releases.backend.queue_run(
-        args.branch, _pairs(args.var, "--var"), parameters=_pairs(args.param, "--param"),
-        skip=tuple(args.skip))
+        args.branch, {**variables, **secrets}, secrets=frozenset(secrets),
+        parameters=_pairs(args.param, "--param"), skip=tuple(args.skip))
     if args.json:
         print(json.dumps({"build": int(queued.remote_id), "branch": queued.branch,
                           "commit": queued.commit, "backend": "azure",

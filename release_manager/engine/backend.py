@@ -195,10 +195,15 @@ class Backend(Protocol):
 
     # ----------------------------------------------------------------- runs
 
-    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
+    def queue_run(self, branch: str | None, variables: dict[str, str], *,
+                  secrets: frozenset[str] = frozenset(),
+                  parameters: dict[str, str] | None = None,
+                  skip: tuple[str, ...] = ()) -> QueuedRun:
         """Queue a run on `branch` (None: the default branch) with its queue-time
-        `variables`; returns at once. A backend that runs stages only when asked (the
-        local one) only says which commit the branch is at."""
+        `variables` (those named in `secrets` are secret), template `parameters` and the
+        stages to `skip`; returns at once. A backend that runs stages only when asked (the
+        local one) only says which commit the branch is at, and refuses `parameters` and
+        `skip` (BackendError) rather than ignore them."""
         ...
 
     def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:

@@ -78,7 +78,10 @@ class FakeBackend:
 
     # ----------------------------------------------------------------- runs
 
-    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
+    def queue_run(self, branch: str | None, variables: dict[str, str], *,
+                  secrets: frozenset[str] = frozenset(),
+                  parameters: dict[str, str] | None = None,
+                  skip: tuple[str, ...] = ()) -> QueuedRun:
         name = (branch or next(iter(self.history))).removeprefix("refs/heads/")
         if name not in self.history:
             raise NotFound(f"there is no branch {name}", "branch", name)

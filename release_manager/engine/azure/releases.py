@@ -72,7 +72,15 @@ class AzureReleases:
             builds.append(asdict(status))
         return {"stages": [s.name for s in self.pipeline.stages if s.kind == "stage"],
                 "environments": environments, "builds": builds,
-                "approvals": [_approval_json(a) for a in self._pending(runs)]}
+                "approvals": [self._approval_json(a) for a in self._pending(runs)]}
+
+    def _approval_json(self, approval: RemoteApproval) -> dict[str, Any]:
+        stage = next((s for s in self.pipeline.stages
+                      if s.name.casefold() == approval.stage.casefold()), None)
+        return {"build": approval.run_id, "stage": approval.stage,
+                "environment": ", ".join(stage.environments) if stage else "",
+                "requestedBy": approval.requested_by, "approvers": approval.approvers,
+                "required": approval.required}
 
     def _environment(self, stage: str, name: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": name, "stage": stage, "current_build": None,
@@ -232,9 +240,3 @@ def _named(pipeline: Pipeline, state: StageState):
 
 def _refused(message: str, explanation: str = "") -> PromotionResult:
     return PromotionResult("refused", message, explanation=explanation)
-
-
-def _approval_json(approval: RemoteApproval) -> dict[str, Any]:
-    return {"build": approval.run_id, "stage": approval.stage, "environment": "",
-            "requestedBy": approval.requested_by, "approvers": approval.approvers,
-            "required": approval.required}

@@ -18,6 +18,7 @@ from release_manager.engine.backend import (
     StageStatus,
     StepOutcome,
 )
+from release_manager.engine.backend_errors import BackendError
 from release_manager.engine.local import git_history
 from release_manager.engine.local import variables as predefined_variables
 from release_manager.engine.local.artifacts import ArtifactStore
@@ -110,8 +111,17 @@ class LocalBackend:
 
     # ----------------------------------------------------------------- runs
 
-    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
-        """The commit `branch` is at; the stages run when they are started."""
+    def queue_run(self, branch: str | None, variables: dict[str, str], *,
+                  secrets: frozenset[str] = frozenset(),
+                  parameters: dict[str, str] | None = None,
+                  skip: tuple[str, ...] = ()) -> QueuedRun:
+        """The commit `branch` is at; the stages run when they are started. Template
+        parameters and stages to skip are refused: every stage here runs when promoted,
+        and templates take their defaults."""
+        if parameters or skip:
+            raise BackendError("template parameters and stages to skip apply to a workspace "
+                               "connected to Azure DevOps; here every stage runs when "
+                               "promoted and templates take their defaults")
         return QueuedRun(*source_info(self.workspace, branch))
 
     def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:
