@@ -138,20 +138,29 @@ def rollback(args: argparse.Namespace, releases) -> int:
 
 def logs(args: argparse.Namespace, releases) -> int:
     if args.stage is None:
-        print("release-manager: on Azure DevOps, name the stage: --stage STAGE",
-              file=sys.stderr)
-        return 1
+        if args.follow:
+            print("release-manager: --follow follows one stage: add --stage STAGE",
+                  file=sys.stderr)
+            return 1
+        for state in releases.backend.stages(args.build):
+            if state.reached:
+                _print_stage(releases, args.build, state.identifier)
+        return 0
     if args.follow:
         state = releases.log_lines(args.build, args.stage)[0]
         print(f"===== {state.identifier} (attempt {state.attempt}): {state.state}", flush=True)
         result = releases.follow(args.build, args.stage, PrintLog())
         print(f"===== {state.identifier}: {result}", flush=True)
         return 0
-    state, lines = releases.log_lines(args.build, args.stage)
+    _print_stage(releases, args.build, args.stage)
+    return 0
+
+
+def _print_stage(releases, build: int, stage: str) -> None:
+    state, lines = releases.log_lines(build, stage)
     print(f"===== {state.identifier} (attempt {state.attempt}): {state.state}")
     for line in lines:
         print(line)
-    return 0
 
 
 _VERBS: dict[str, Callable[[argparse.Namespace, object], int]] = {

@@ -120,6 +120,12 @@ def test_run_status_approve_deploy_and_logs(azure_devops, user, connected) -> No
     assert "##[section]Starting: Checkout" in logs.stdout
     assert logs.stdout.rstrip().endswith("Prod: Succeeded")
 
+    every = rm(user, folder, "logs", str(build))
+    assert every.returncode == 0, every.stderr
+    assert [line for line in every.stdout.splitlines() if line.startswith("=====")] == [
+        "===== Build (attempt 1): succeeded", "===== QA (attempt 1): skipped",
+        "===== Prod (attempt 1): succeeded"]
+
     after = json.loads(rm(user, folder, "status", "--json").stdout)
     assert next(e for e in after["environments"]
                 if e["name"] == "production")["current_build"] == build
