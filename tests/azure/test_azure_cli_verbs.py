@@ -269,3 +269,25 @@ def test_each_fault_is_one_clear_line_exit_1_and_nothing_written(
     assert said in failed.stderr, failed.stderr
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
     assert not azure_devops.project().runs  # nothing was queued
+
+
+def test_promote_explains_a_skipped_stage_and_names_what_an_unreached_one_waits_for(
+        azure_devops, user, connected) -> None:
+    folder, pipeline = connected
+    lead = azure_devops.add_pat("x", "Lead")
+    broken = azure_devops.queue(pipeline, lead)
+    azure_devops.set_outcome(broken.id, "Build", "failed")
+    azure_devops.finish(broken.id)
+
+    skipped = rm(user, folder, "promote", str(broken.id), "--to", "qa")
+    assert skipped.returncode == 1
+    assert skipped.stdout.splitlines() == [
+        f"skipped: build {broken.id}: QA was skipped: its condition was false", "why:",
+        "succeeded() → False"]
+
+    running = azure_devops.queue(pipeline, lead)
+    azure_devops.step(running.id)  # Build runs
+    ahead = rm(user, folder, "promote", str(running.id), "--to", "Prod", "--json")
+    assert ahead.returncode == 1
+    assert json.loads(ahead.stdout)["message"] == (
+        f"build {running.id}: Prod has not been reached: it waits for QA")

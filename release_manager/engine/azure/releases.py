@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from release_manager.core.expressions import ExpressionError, explain_text
-from release_manager.core.model import Pipeline
+from release_manager.core.model import Pipeline, Stage
 from release_manager.engine.azure.approvals import (
     RemoteApproval,
     decision_body,
@@ -21,7 +21,7 @@ from release_manager.engine.azure.backend import API_VERSION, AzureBackend, stag
 from release_manager.engine.azure.builds import RemoteBuild, build_status, remote_build
 from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.timeline import StageState, find_stage
-from release_manager.engine.backend import CancelToken, LogWriter
+from release_manager.engine.backend import CancelToken, LogWriter, RunContext
 from release_manager.engine.backend_errors import BackendError, NotFound
 from release_manager.engine.promotion import PromotionResult
 
@@ -135,8 +135,7 @@ class AzureReleases:
         return PromotionResult("succeeded", f"build {build_id}: {after.identifier} approved "
                                f"and {after.state}")
 
-    def promote(self, build_id: int, stage: str, log: LogWriter | None = None,
-                cancel: CancelToken | None = None) -> PromotionResult:
+    def promote(self, build_id: int, stage: str) -> PromotionResult:
         """Azure's way: approve a stage waiting on its environment, retry a failed or
         cancelled one, explain a skipped one, say what an unreached one waits for."""
         states = self.backend.stages(build_id)
@@ -154,8 +153,9 @@ class AzureReleases:
             return PromotionResult("succeeded", f"build {build_id}: {state.identifier} "
                                    "already succeeded")
         if state.state == "skipped":
-            return _refused(f"build {build_id}: {state.identifier} was skipped",
-                            self._why_skipped(states, state.identifier))
+            return PromotionResult("skipped", f"build {build_id}: {state.identifier} was "
+                                   "skipped: its condition was false",
+                                   explanation=self._why_skipped(states, state.identifier))
         if state.state in ("running", "queued"):
             return PromotionResult("succeeded", f"build {build_id}: {state.identifier} is "
                                    f"{state.state} {state.message}".rstrip())
@@ -225,15 +225,11 @@ class AzureReleases:
                 raise BackendError("stopped following the log")
 
 
-def _context(build_id: int):
-    from release_manager.engine.backend import RunContext
-
+def _context(build_id: int) -> RunContext:
     return RunContext(build_id, "", "", "", "", remote_id=str(build_id))
 
 
-def _named(pipeline: Pipeline, state: StageState):
-    from release_manager.core.model import Stage
-
+def _named(pipeline: Pipeline, state: StageState) -> Stage:
     return next((s for s in pipeline.stages if s.name.casefold() == state.identifier.casefold()),
                 Stage(state.identifier))
 
