@@ -111,7 +111,7 @@ def promote(args: argparse.Namespace, releases) -> int:
 def approvals(args: argparse.Namespace, releases) -> int:
     pending = releases.approvals()
     if args.json:
-        print(json.dumps([asdict(p) for p in pending], indent=2))
+        print(json.dumps([asdict(p) for p in pending], indent=2))  # no secret in them
         return 0
     if not pending:
         print("no pending approvals")

@@ -150,6 +150,26 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class ApprovalRequest:
+    """An approval a backend that enforces approvals holds: a run's stage waiting on its
+    environment's approval check."""
+
+    id: str
+    run_id: int
+    stage: str
+    requested_by: str
+    approvers: tuple[str, ...]
+    required: int
+    """How many approvals complete it."""
+    waiting_for: tuple[str, ...]
+    """Who can decide now (in a sequential order, the first still pending)."""
+    instructions: str = ""
+
+
+APPROVED, REJECTED = "approved", "rejected"
+
+
+@dataclass(frozen=True)
 class QueuedRun:
     """A run the backend accepted: its source and the backend's own id of it."""
 
@@ -274,6 +294,20 @@ class Backend(Protocol):
     def commits_between(self, old: str, new: str) -> list[str]:
         """One line per commit in `new` and not in `old` ("" : all of `new`'s), newest
         first, at most 50: `<short id> <subject> (<author>)`."""
+        ...
+
+    # ----------------------------------------------------------------- approvals
+
+    def pending_approvals(self) -> list[ApprovalRequest]:
+        """The approvals the backend holds that wait for a decision, by run and stage. A
+        backend that does not enforce approvals (`capabilities.approvals` False) holds
+        none: the engine keeps those in its store."""
+        ...
+
+    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+        """Approve (APPROVED) or reject (REJECTED) the pending approval of `run_id`'s
+        `stage` as the signed-in user, under the backend's rules (a refusal is a typed
+        error with its reason). A backend that holds no approvals refuses."""
         ...
 
     def close(self) -> None:

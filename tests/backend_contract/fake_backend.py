@@ -13,6 +13,7 @@ from release_manager.engine.backend import (
     COMPLETED,
     QUEUED,
     RUNNING,
+    ApprovalRequest,
     Capabilities,
     LogWriter,
     QueuedRun,
@@ -224,6 +225,14 @@ class FakeBackend:
         since = ids.index(old) + 1 if old in ids else 0
         return [f"{commits[i].id[:7]} {commits[i].subject} ({commits[i].author})"
                 for i in reversed(ids[since:ids.index(new) + 1])][:50]
+
+    def pending_approvals(self) -> list[ApprovalRequest]:
+        """None: the engine asks for and keeps this backend's approvals (in its store)."""
+        return []
+
+    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+        raise BackendError(f"the {self.name} backend holds no approvals: the engine "
+                           "decides them (Promoter.approve / reject)")
 
     def close(self) -> None:
         pass

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from release_manager.core.model import Job, Pipeline, Stage
 from release_manager.engine.backend import (
+    ApprovalRequest,
     CancelToken,
     Capabilities,
     LogWriter,
@@ -315,6 +316,14 @@ class LocalBackend:
 
     def commits_between(self, old: str, new: str) -> list[str]:
         return git_history.commits_between(self.workspace, old, new)
+
+    def pending_approvals(self) -> list[ApprovalRequest]:
+        """None: the engine asks for and keeps this backend's approvals (in its store)."""
+        return []
+
+    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+        raise BackendError(f"the {self.name} backend holds no approvals: the engine "
+                           "decides them (Promoter.approve / reject)")
 
     def close(self) -> None:
         """Stop the site servers this backend started."""
