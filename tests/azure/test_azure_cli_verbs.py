@@ -167,10 +167,20 @@ def test_faults_are_one_line_and_exit_1(azure_devops, user, connected) -> None:
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
     azure_devops.faults.clear()
 
+    assert rm(user, folder, "status").returncode == 0  # the fault passed: all is there
+
     azure_devops.revoke(TOKEN)
-    signed_out = rm(user, folder, "approvals")
+    expired = rm(user, folder, "approvals")
+    assert expired.returncode == 1
+    assert "HTTP 401" in expired.stderr and "Sign in again." in expired.stderr
+    assert expired.stderr.count("\n") == 1
+
+    url = azure_devops.organization_url
+    assert release_manager(user, "logout", "--organization", url).returncode == 0
+    signed_out = rm(user, folder, "status")
     assert signed_out.returncode == 1
-    assert "401" in signed_out.stderr and "Traceback" not in signed_out.stderr
+    assert f"run `release-manager login --organization {url}`" in signed_out.stderr
+    assert signed_out.stderr.count("\n") == 1
 
 
 def test_the_requester_is_refused_by_the_server_rule_then_a_rejection(

@@ -59,6 +59,8 @@ from release_manager.engine.local import git_history
 
 API_VERSION = "7.1"
 BUILD_LIMIT = 20
+ACTIVATE_CHECK = 5.0
+"""Seconds a rollback waits on its stage before it looks whether it waits on an approval."""
 """The builds `status` lists, and those searched for pending approvals."""
 POLL = 0.25
 """Seconds between observations while something changes."""
@@ -353,7 +355,7 @@ class AzureBackend:
                   f"{environment}")
         ref = self._retry(run_id, run_id, state)
         while True:
-            status = self.wait(ref, 600.0)
+            status = self.wait(ref, ACTIVATE_CHECK)
             if status.finished:
                 break
             current = find_stage(self.stages(run_id), state.identifier)
