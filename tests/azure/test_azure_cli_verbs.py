@@ -301,3 +301,20 @@ def test_promote_explains_a_skipped_stage_and_names_what_an_unreached_one_waits_
     assert ahead.returncode == 1
     assert json.loads(ahead.stdout)["message"] == (
         f"build {running.id}: Prod has not been reached: it waits for QA")
+
+
+def test_a_rollback_into_an_approval_waits_for_it_exit_3(azure_devops, user, connected,
+                                                        agents) -> None:
+    folder, pipeline = connected
+    lead = azure_devops.add_pat("x", "Lead")
+    first = azure_devops.queue(pipeline, lead)
+    azure_devops.finish(first.id)
+    second = azure_devops.queue(pipeline, lead)
+    azure_devops.finish(second.id)
+    production = azure_devops.project().environment_named("production")
+    azure_devops.add_approval_check(production, [jane_of(azure_devops)])
+
+    rollback = rm(user, folder, "rollback", "production")
+    assert rollback.returncode == 3, rollback.stdout + rollback.stderr
+    assert f"`release-manager approve {first.id} --stage Prod`" in rollback.stdout
+    assert first.stages["Prod"].waiting

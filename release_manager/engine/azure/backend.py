@@ -343,7 +343,19 @@ class AzureBackend:
 
     def activate(self, environment: str, run_id: int, log: LogWriter) -> Release:
         """Azure's rollback: the stage that deployed build `run_id` there runs again, and
-        this waits until it ends (a stage that waits on an approval is said, not waited)."""
+        this waits until it ends (one that waits on an approval is refused: `redeploy`
+        says so instead)."""
+        release, ref = self.redeploy(environment, run_id, log)
+        if release is None:
+            raise BackendError(f"stage {ref.stage} of build {run_id} waits for approval "
+                               f"before it deploys to {environment}")
+        return release
+
+    def redeploy(self, environment: str, run_id: int,
+                 log: LogWriter) -> tuple[Release | None, StageRef]:
+        """Run again the stage that deployed build `run_id` to `environment` and follow it
+        to its end: the release it made current, or None when the stage waits on the
+        environment's approval (its reference then, to decide it)."""
         _, history = self.deployment_history(environment)
         deployment = next((d for d in history.deployments
                            if d.run_id == run_id and d.state == "succeeded"), None)
@@ -358,17 +370,15 @@ class AzureBackend:
             status = self.wait(ref, ACTIVATE_CHECK)
             if status.finished:
                 break
-            current = find_stage(self.stages(run_id), state.identifier)
-            if current.state == "waiting":
-                raise BackendError(f"stage {state.identifier} of build {run_id} waits for "
-                                   f"approval before it deploys to {environment}")
+            if find_stage(self.stages(run_id), state.identifier).state == "waiting":
+                return None, ref
             if self._closed.is_set():
                 raise BackendError("stopped before the rollback ended")
         log.write(f"stage {state.identifier} of build {run_id}: {status.result}")
         if status.result not in ("Succeeded", "SucceededWithIssues"):
             raise BackendError(f"redeploying build {run_id} to {environment} ended "
                                f"{status.result}: {status.message}".rstrip(": "))
-        return Release(environment, run_id, self.run_url(run_id), True)
+        return Release(environment, run_id, self.run_url(run_id), True), ref
 
     def deactivate(self, environment: str, log: LogWriter) -> None:
         """Azure DevOps has no "out of service": an environment runs what was deployed

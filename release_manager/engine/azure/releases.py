@@ -171,7 +171,12 @@ class AzureReleases:
         if history.rollback is None:
             return _refused(history.rollback_reason)
         target = history.rollback
-        release = self.backend.activate(found.name, target.run_id, log)
+        release, ref = self.backend.redeploy(found.name, target.run_id, log)
+        if release is None:
+            return PromotionResult(
+                "waiting", f"build {target.run_id}: {ref.stage} runs again and waits for "
+                f"approval before it deploys to {found.name}: `release-manager approve "
+                f"{target.run_id} --stage {ref.stage}`")
         return PromotionResult("succeeded", f"{found.name} runs build {release.run_id} again "
                                f"(stage {target.stage} ran again)")
 
