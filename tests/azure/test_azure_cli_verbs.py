@@ -45,7 +45,9 @@ def connected(azure_devops, user, secret_service, tmp_path: Path):
     url = signed_in(azure_devops, user)
     pipeline = azure_devops.add_pipeline("web", STAGES)
     assert connect(user, url, folder, "web").returncode == 0
-    return folder, pipeline
+    yield folder, pipeline
+    # the session's keyring outlives the test: its port may be another test's next
+    release_manager(user, "logout", "--organization", url)
 
 
 def rm(user, folder: Path, *args: str, stdin: str = ""):
