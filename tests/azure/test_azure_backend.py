@@ -4,6 +4,7 @@ last change, nothing once the stage has ended)."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,28 @@ def test_deactivate_is_refused_rather_than_pretended(backend) -> None:
     with pytest.raises(BackendError, match="cannot take production's release out"):
         backend.deactivate("production", Lines())
     assert backend.end_orphans() == []
+
+
+def test_approvals_cost_one_request_when_none_waits_and_are_found_on_any_page(
+        azure_devops, backend) -> None:
+    pipeline = azure_devops.project().pipelines[backend.binding.pipeline_id]
+    basic = base64.b64encode(f":{TOKEN}".encode()).decode()
+    jane = azure_devops.tokens.authenticate(f"Basic {basic}").identity
+    azure_devops.add_approval_check(azure_devops.add_environment("production"), [jane])
+    oldest = azure_devops.queue(pipeline, jane)
+    azure_devops.finish(oldest.id)  # waits for its approval
+    for _ in range(60):
+        azure_devops.queue(pipeline, jane)  # newer builds, not started
+    azure_devops.clear_log()
+
+    [pending] = backend.pending_approvals()
+    assert (pending.run_id, pending.stage, pending.approvers) == (oldest.id, "Prod", ("Jane Doe",))
+    pages = [call for call in azure_devops.calls("/build/builds", "GET")
+             if call.path.endswith("/build/builds")]
+    assert len(pages) == 2 and "continuationToken" in pages[1].query
+
+    backend.decide(oldest.id, "prod", "approved")
+    azure_devops.clear_log()
+    assert backend.pending_approvals() == []
+    assert [call.path.split("/_apis/")[1] for call in azure_devops.calls()] == [
+        "pipelines/approvals"]

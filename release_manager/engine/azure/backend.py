@@ -39,7 +39,7 @@ from release_manager.engine.azure.timeline import (
     records_of,
     stage_states,
 )
-from release_manager.engine.azure.wire import get
+from release_manager.engine.azure.wire import get, values
 from release_manager.engine.backend import (
     COMPLETED,
     QUEUED,
@@ -59,9 +59,11 @@ from release_manager.engine.local import git_history
 
 API_VERSION = "7.1"
 BUILD_LIMIT = 20
+"""The builds `status` lists."""
+BUILDS_PAGE = 50
+"""Builds asked for per page."""
 ACTIVATE_CHECK = 5.0
 """Seconds a rollback waits on its stage before it looks whether it waits on an approval."""
-"""The builds `status` lists, and those searched for pending approvals."""
 POLL = 0.25
 """Seconds between observations while something changes."""
 MAX_POLL = 2.0
@@ -420,34 +422,42 @@ class AzureBackend:
 
     # ----------------------------------------------------------------- approvals
 
-    def builds(self, limit: int = BUILD_LIMIT) -> list[RemoteBuild]:
-        """The pipeline's newest builds, read page after page (continuation tokens)."""
+    def builds(self, limit: int | None = BUILD_LIMIT, *,
+               unfinished: bool = False) -> list[RemoteBuild]:
+        """The pipeline's newest builds (`limit` None: all; `unfinished`: only those not
+        completed), read page after page (continuation tokens)."""
+        query = {"definitions": str(self.binding.pipeline_id),
+                 "queryOrder": "queueTimeDescending",
+                 "$top": str(min(limit, BUILDS_PAGE) if limit else BUILDS_PAGE)}
+        if unfinished:
+            query["statusFilter"] = "inProgress,notStarted,cancelling"
         found = []
-        for item in self.connection.pages(
-                f"{self.project}/build/builds", API_VERSION,
-                query={"definitions": str(self.binding.pipeline_id),
-                       "queryOrder": "queueTimeDescending", "$top": str(limit)},
-                lookup=Lookup("pipeline", self.binding.pipeline_name)):
+        for item in self.connection.pages(f"{self.project}/build/builds", API_VERSION,
+                                          query=query,
+                                          lookup=Lookup("pipeline", self.binding.pipeline_name)):
             found.append(remote_build(item))
-            if len(found) >= limit:
+            if limit is not None and len(found) >= limit:
                 break
         return found
 
     def pending_approvals(self, runs: Iterable[tuple[RemoteBuild, list[StageState]]] | None
                           = None) -> list[ApprovalRequest]:
-        """The approvals waiting in the pipeline's unfinished builds (`runs`: builds with
-        their stages already read, to ask nothing twice). No request for approvals when
-        no stage waits."""
-        if runs is None:
-            runs = [(build, self.stages(build.id)) for build in self.builds()
-                    if build.status != "completed"]
-        runs = list(runs)
-        if not any(state.state == "waiting" for _, states in runs for state in states):
-            return []
+        """The approvals waiting in the pipeline's builds: one request when none waits;
+        else the unfinished builds' timelines tie each to its run and stage (`runs`:
+        builds with their stages already read, to ask nothing twice)."""
+        if runs is not None:
+            runs = list(runs)
+            if not any(state.state == "waiting" for _, states in runs for state in states):
+                return []
         answer = self.connection.rest(
             "GET", f"{self.project}/pipelines/approvals", API_VERSION,
             query={"state": "pending", "$expand": "steps"},
             lookup=Lookup("project", self.binding.project)) or {}
+        if not values(answer):
+            return []
+        if runs is None:
+            runs = [(build, self.stages(build.id))
+                    for build in self.builds(None, unfinished=True)]
         return [ApprovalRequest(a.id, a.run_id, a.stage, a.requested_by, tuple(a.approvers),
                                 a.required, tuple(a.waiting_for), a.instructions)
                 for a in pending_approvals(answer, runs)]
