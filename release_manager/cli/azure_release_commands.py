@@ -124,8 +124,14 @@ def approvals(args: argparse.Namespace, releases) -> int:
 
 
 def decide(args: argparse.Namespace, releases) -> int:
+    """One request decides every build's approval alike (Azure's bulk decision)."""
+    from release_manager.cli.release_commands import report_all
+
     decision = "approved" if args.decision == "approve" else "rejected"
-    return _report(releases.decide(args.build, args.stage, decision, args.comment), args.json)
+    results = releases.decide(args.build, args.stage, decision, args.comment)
+    if len(results) == 1:
+        return _report(results[0], args.json)
+    return report_all(results, args.json)
 
 
 def cancel(args: argparse.Namespace, releases) -> int:

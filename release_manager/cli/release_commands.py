@@ -75,8 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
     for verb in ("approve", "reject"):
         decide = subparsers.add_parser(verb, parents=[common],
-                                       help=f"{verb} deploying BUILD to STAGE")
-        decide.add_argument("build", type=int)
+                                       help=f"{verb} deploying BUILD (one or several) "
+                                            "to STAGE")
+        decide.add_argument("build", type=int, nargs="+")
         decide.add_argument("--stage", required=True)
         decide.add_argument("--comment", default="")
         decide.set_defaults(func=cmd_decide, decision=verb)
@@ -289,14 +290,36 @@ def cmd_approvals(args: argparse.Namespace, _workspace: Workspace,
 def cmd_decide(args: argparse.Namespace, _workspace: Workspace,
                promoter: Promoter) -> int:
     actor = current_identity(args.identity)
+    results = []
     with StopSignals() as stop:
-        if args.decision == "approve":
-            result = promoter.approve(args.build, args.stage, actor, args.comment,
-                                      log=None if args.json else PrintLog(),
-                                      cancel=stop.token)
-        else:
-            result = promoter.reject(args.build, args.stage, actor, args.comment)
-    return _stopped(stop, result, args.json)
+        for build in args.build:
+            if args.decision == "approve":
+                results.append(promoter.approve(build, args.stage, actor, args.comment,
+                                                log=None if args.json else PrintLog(),
+                                                cancel=stop.token))
+            else:
+                results.append(promoter.reject(build, args.stage, actor, args.comment))
+            if stop.token.cancelled:
+                break
+    if len(results) == 1:
+        return _stopped(stop, results[0], args.json)
+    return stop.exit_code(report_all(results, args.json),
+                          "; ".join(f"{r.state}: {r.message}" for r in results))
+
+
+def report_all(results: list[PromotionResult], as_json: bool) -> int:
+    """Several decisions' results (a JSON list), and the exit code that sums them up: a
+    refusal or failure first, then waiting, else 0."""
+    if as_json:
+        print(json.dumps([{"state": r.state, "message": r.message,
+                           "explanation": r.explanation,
+                           "stageRun": asdict(r.stage_run) if r.stage_run else None}
+                          for r in results], indent=2))
+    else:
+        for result in results:
+            print(f"{result.state}: {result.message}")
+    codes = [r.exit_code for r in results]
+    return next((c for c in codes if c not in (0, 3)), 3 if 3 in codes else 0)
 
 
 @on_workspace

@@ -12,7 +12,7 @@ record of what happened, written by promotion, not here.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -304,10 +304,11 @@ class Backend(Protocol):
         none: the engine keeps those in its store."""
         ...
 
-    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
-        """Approve (APPROVED) or reject (REJECTED) the pending approval of `run_id`'s
-        `stage` as the signed-in user, under the backend's rules (a refusal is a typed
-        error with its reason). A backend that holds no approvals refuses."""
+    def decide(self, stages: Sequence[tuple[int, str]], decision: str,
+               comment: str = "") -> None:
+        """Approve (APPROVED) or reject (REJECTED) alike the pending approvals of these
+        (run id, stage) pairs as the signed-in user, under the backend's rules (a refusal
+        is a typed error with its reason). A backend that holds no approvals refuses."""
         ...
 
     def close(self) -> None:

@@ -112,7 +112,7 @@ def test_approvals_cost_one_request_when_none_waits_and_are_found_on_any_page(
              if call.path.endswith("/build/builds")]
     assert len(pages) == 2 and "continuationToken" in pages[1].query
 
-    backend.decide(oldest.id, "prod", "approved")
+    backend.decide([(oldest.id, "prod")], "approved")
     azure_devops.clear_log()
     assert backend.pending_approvals() == []
     assert [call.path.split("/_apis/")[1] for call in azure_devops.calls()] == [

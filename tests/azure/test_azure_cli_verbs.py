@@ -320,3 +320,26 @@ def test_a_rollback_into_an_approval_waits_for_it_exit_3(azure_devops, user, con
     assert rollback.returncode == 3, rollback.stdout + rollback.stderr
     assert f"`release-manager approve {first.id} --stage Prod`" in rollback.stdout
     assert first.stages["Prod"].waiting
+
+
+def test_bulk_approve_decides_every_build_in_one_request(azure_devops, user,
+                                                          connected) -> None:
+    folder, pipeline = connected
+    production = azure_devops.add_environment("production")
+    azure_devops.add_approval_check(production, [jane_of(azure_devops)])
+    lead = azure_devops.add_pat("x", "Lead")
+    runs = [azure_devops.queue(pipeline, lead) for _ in range(2)]
+    for run in runs:
+        azure_devops.finish(run.id)
+        assert run.stages["Prod"].waiting
+    azure_devops.clear_log()
+
+    approved = rm(user, folder, "approve", *(str(r.id) for r in runs), "--stage", "prod",
+                  "--json")
+
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    assert len(json.loads(approved.stdout)) == 2
+    assert len(azure_devops.calls("/pipelines/approvals", "PATCH")) == 1
+    for run in runs:
+        azure_devops.finish(run.id)
+        assert run.stages["Prod"].stage.result == "succeeded"

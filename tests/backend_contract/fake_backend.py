@@ -6,6 +6,7 @@ picked up by an agent. Deployments install releases in memory."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from release_manager.core.model import Pipeline, Stage
@@ -230,7 +231,8 @@ class FakeBackend:
         """None: the engine asks for and keeps this backend's approvals (in its store)."""
         return []
 
-    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+    def decide(self, stages: Sequence[tuple[int, str]], decision: str,
+               comment: str = "") -> None:
         raise BackendError(f"the {self.name} backend holds no approvals: the engine "
                            "decides them (Promoter.approve / reject)")
 

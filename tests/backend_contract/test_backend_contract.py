@@ -192,7 +192,7 @@ def test_approvals_the_backend_holds_are_listed_and_decided(harness: Harness) ->
         assert not harness.enforces.approvals
         assert backend.pending_approvals() == []
         with pytest.raises(BackendError):
-            backend.decide(1, "Deploy", APPROVED)
+            backend.decide([(1, "Deploy")], APPROVED)
         return
     pipeline, stage = harness.approval(1)
     ref = backend.start_stage(pipeline, stage, harness.context(1))
@@ -201,13 +201,13 @@ def test_approvals_the_backend_holds_are_listed_and_decided(harness: Harness) ->
     assert harness.author in pending.approvers and pending.required == 1
     assert backend.observe(ref).state == QUEUED  # it waits: nothing ran yet
 
-    backend.decide(1, stage.name.lower(), APPROVED, "go")
+    backend.decide([(1, stage.name.lower())], APPROVED, "go")
     assert ended(harness, ref).result == "Succeeded"
     assert backend.pending_approvals() == []
 
     pipeline, stage = harness.approval(2)
     ref = backend.start_stage(pipeline, stage, harness.context(2))
     waiting_approvals(harness, ref)
-    backend.decide(2, stage.name, REJECTED, "not this one")
+    backend.decide([(2, stage.name)], REJECTED, "not this one")
     status = ended(harness, ref)
     assert status.result == "Failed" and status.message != ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -462,16 +462,22 @@ class AzureBackend:
                                 a.required, tuple(a.waiting_for), a.instructions)
                 for a in pending_approvals(answer, runs)]
 
-    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
-        """PATCH the stage's pending approval as the signed-in user; the service applies
-        the check's rules (its refusal comes back as a typed error with its reason)."""
-        state = find_stage(self.stages(run_id), stage)
-        if state.state != "waiting" or not state.approval_id:
-            raise BackendError(f"build {run_id}: {state.identifier} is not waiting for an "
-                               f"approval ({state.state.replace(NOT_REACHED, 'not reached')})")
+    def decide(self, stages: Sequence[tuple[int, str]], decision: str,
+               comment: str = "") -> None:
+        """One PATCH deciding these stages' pending approvals alike, as the signed-in user;
+        the service applies each check's rules (a refusal comes back as a typed error with
+        its reason). A stage that is not waiting is refused before anything is sent."""
+        approvals = []
+        for run_id, stage in stages:
+            state = find_stage(self.stages(run_id), stage)
+            if state.state != "waiting" or not state.approval_id:
+                raise BackendError(
+                    f"build {run_id}: {state.identifier} is not waiting for an approval "
+                    f"({state.state.replace(NOT_REACHED, 'not reached')})")
+            approvals.append(state.approval_id)
         self.connection.rest("PATCH", f"{self.project}/pipelines/approvals", API_VERSION,
-                             body=decision_body([state.approval_id], decision, comment),
-                             lookup=Lookup("approval", state.approval_id))
+                             body=decision_body(approvals, decision, comment),
+                             lookup=Lookup("approval", ", ".join(approvals)))
 
     def close(self) -> None:
         """Stop waits in progress; the connection holds no server of its own."""

@@ -6,6 +6,7 @@ Results are the engine's PromotionResult, so the CLI reports them as locally."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -89,15 +90,21 @@ class AzureReleases:
 
     # ----------------------------------------------------------------- acting
 
-    def decide(self, build_id: int, stage: str, decision: str,
-               comment: str = "") -> PromotionResult:
-        """Approve or reject the stage's pending approval as the signed-in user; the
-        service applies the check's rules (a requester who may not approve is refused)."""
-        state = find_stage(self.backend.stages(build_id), stage)
-        if state.state != "waiting":
-            return _refused(f"build {build_id}: {state.identifier} is not waiting for an "
-                            f"approval ({state.state})")
-        self.backend.decide(build_id, state.identifier, decision, comment)
+    def decide(self, build_ids: Sequence[int], stage: str, decision: str,
+               comment: str = "") -> list[PromotionResult]:
+        """Approve or reject the stage's pending approval in each build, in one request,
+        as the signed-in user; the service applies the check's rules (a requester who
+        may not approve is refused). One result per build."""
+        states = {build_id: find_stage(self.backend.stages(build_id), stage)
+                  for build_id in build_ids}
+        idle = [f"build {b}: {s.identifier} is not waiting for an approval ({s.state})"
+                for b, s in states.items() if s.state != "waiting"]
+        if idle:
+            return [_refused("; ".join(idle))]
+        self.backend.decide([(b, s.identifier) for b, s in states.items()], decision, comment)
+        return [self._decided(build_id, stage, decision) for build_id in build_ids]
+
+    def _decided(self, build_id: int, stage: str, decision: str) -> PromotionResult:
         after = find_stage(self.backend.stages(build_id), stage)
         if decision == "rejected":
             return PromotionResult("rejected", f"build {build_id}: {after.identifier} "
@@ -114,7 +121,7 @@ class AzureReleases:
         states = self.backend.stages(build_id)
         state = find_stage(states, stage)
         if state.state == "waiting":
-            return self.decide(build_id, stage, "approved")
+            return self.decide([build_id], stage, "approved")[0]
         if state.state in ("failed", "canceled", "rejected", "interrupted"):
             ref = self.backend.start_stage(self.pipeline, _named(self.pipeline, state),
                                            _context(build_id))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from release_manager.core.model import Job, Pipeline, Stage
@@ -321,7 +322,8 @@ class LocalBackend:
         """None: the engine asks for and keeps this backend's approvals (in its store)."""
         return []
 
-    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+    def decide(self, stages: Sequence[tuple[int, str]], decision: str,
+               comment: str = "") -> None:
         raise BackendError(f"the {self.name} backend holds no approvals: the engine "
                            "decides them (Promoter.approve / reject)")
 
