@@ -65,9 +65,12 @@ def status(args: argparse.Namespace, releases) -> int:
     lines = ["Environments:"]
     for env in state["environments"]:
         build = f"build {env['current_build']}" if env["current_build"] else "nothing deployed"
+        extra = f" ({env['commit'][:8]}, {env['deployed_at']} by {env['deployed_by']})" \
+            if env["current_build"] and env["commit"] else ""
         last = f" [last: {env['last_state']}]" if env["last_state"] else ""
+        note = "  ← behind upstream" if env["behind"] else ""
         back = f"  ↩ rollback goes to build {env['rollback_to']}" if env["rollback_to"] else ""
-        lines.append(f"  {env['name']:<12} {build}{last}{back}")
+        lines.append(f"  {env['name']:<12} {build}{extra}{last}{note}{back}")
     lines.append("Builds:")
     for build in state["builds"]:
         cells = ", ".join(f"{name}: {cell['state']}" for name, cell in build["stages"].items())

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ import test_sign_in_cli
 from azure_emulator.state import StageSpec
 from test_connect_cli import connect, signed_in
 from test_sign_in_cli import TOKEN, assert_token_nowhere, release_manager
+
+from release_manager.engine.release_status import BuildStatus, EnvironmentStatus
 
 user = test_sign_in_cli.user
 secret_service = test_sign_in_cli.secret_service
@@ -129,8 +132,12 @@ def test_run_status_approve_deploy_and_logs(azure_devops, user, connected) -> No
         "===== Prod (attempt 1): succeeded"]
 
     after = json.loads(rm(user, folder, "status", "--json").stdout)
-    assert next(e for e in after["environments"]
-                if e["name"] == "production")["current_build"] == build
+    production = next(e for e in after["environments"] if e["name"] == "production")
+    assert production["current_build"] == build
+    assert (production["commit"], production["deployed_by"]) == (run.version, "Jane Doe")
+    assert not production["behind"] and production["upstream"] == ["qa"]
+    assert set(production) == set(asdict(EnvironmentStatus("", "", [])))  # as locally
+    assert set(mine) == set(asdict(BuildStatus(0, "", "", "", "", "")))
     assert_token_nowhere(TOKEN, user, queued.stdout, status.stdout, logs.stdout,
                          approved.stdout, unknown.stderr)
     assert not any(TOKEN.encode() in p.read_bytes() for p in folder.rglob("*") if p.is_file())

@@ -24,6 +24,7 @@ from release_manager.engine.azure.timeline import StageState, find_stage
 from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter, RunContext
 from release_manager.engine.backend_errors import BackendError, NotFound
 from release_manager.engine.promotion import PromotionResult
+from release_manager.engine.release_status import EnvironmentStatus
 
 _RESULT_WORDS = {"succeeded": "Succeeded", "succeededWithIssues": "SucceededWithIssues",
                  "failed": "Failed", "canceled": "Canceled", "skipped": "Skipped",
@@ -47,17 +48,26 @@ class AzureReleases:
     def status(self, limit: int = BUILD_LIMIT) -> dict[str, Any]:
         """The same shape as the local `status --json`."""
         runs = [(build, self.backend.stages(build.id)) for build in self.backend.builds(limit)]
+        known = {build.id: build for build, _ in runs}
+        env_of_stage = {stage.name: stage.environments for stage in self.pipeline.stages}
         environments = []
         for stage in self.pipeline.stages:
+            upstream = [env for name in self.pipeline.ancestors(stage.name)
+                        for env in env_of_stage.get(name, [])]
             for name in stage.environments:
-                environments.append(self._environment(stage.name, name))
+                environments.append(self._environment(stage.name, name, upstream, known))
+        by_name = {env.name: env for env in environments}
+        for env in environments:
+            nearest = next((by_name[u] for u in env.upstream if u in by_name), None)
+            env.behind = bool(nearest and nearest.current_build and (
+                env.current_build is None or nearest.current_build > env.current_build))
         builds = []
         for build, states in runs:
             status = build_status(build, states)
             status.backend, status.remote_id = "azure", str(build.id)
             builds.append(asdict(status))
         return {"stages": [s.name for s in self.pipeline.stages if s.kind == "stage"],
-                "environments": environments, "builds": builds,
+                "environments": [asdict(env) for env in environments], "builds": builds,
                 "approvals": [self._approval_json(a)
                               for a in self.backend.pending_approvals(runs)]}
 
@@ -69,21 +79,27 @@ class AzureReleases:
                 "requestedBy": approval.requested_by, "approvers": list(approval.approvers),
                 "required": approval.required}
 
-    def _environment(self, stage: str, name: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": name, "stage": stage, "current_build": None,
-                                 "last_state": "", "rollback_to": None,
-                                 "rollback_reason": f"nothing was deployed to {name} yet"}
+    def _environment(self, stage: str, name: str, upstream: list[str],
+                     builds: dict[int, RemoteBuild]) -> EnvironmentStatus:
+        """An environment as the local status shows it, from its deployment records."""
+        status = EnvironmentStatus(name=name, stage=stage, upstream=upstream,
+                                   rollback_reason=f"nothing was deployed to {name} yet")
         try:
             _, history = self.backend.deployment_history(name)
         except NotFound as missing:
             if missing.kind != "environment":
                 raise
-            return entry
-        rollback = history.rollback
-        return entry | {"current_build": history.current_build,
-                        "last_state": history.last_state,
-                        "rollback_to": rollback.run_id if rollback else None,
-                        "rollback_reason": history.rollback_reason}
+            return status
+        status.current_build = history.current_build
+        status.last_state = history.last_state
+        status.rollback_to = history.rollback.run_id if history.rollback else None
+        status.rollback_reason = history.rollback_reason
+        if history.current is not None:
+            status.deployed_at = history.current.finished_at or history.current.started_at
+            build = builds.get(history.current.run_id)
+            if build is not None:
+                status.commit, status.deployed_by = build.commit, build.requested_by
+        return status
 
     def approvals(self) -> list[ApprovalRequest]:
         return self.backend.pending_approvals()
