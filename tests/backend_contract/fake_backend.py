@@ -6,6 +6,7 @@ picked up by an agent. Deployments install releases in memory."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from release_manager.core.model import Pipeline, Stage
@@ -13,6 +14,7 @@ from release_manager.engine.backend import (
     COMPLETED,
     QUEUED,
     RUNNING,
+    ApprovalRequest,
     Capabilities,
     LogWriter,
     QueuedRun,
@@ -78,7 +80,10 @@ class FakeBackend:
 
     # ----------------------------------------------------------------- runs
 
-    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
+    def queue_run(self, branch: str | None, variables: dict[str, str], *,
+                  secrets: frozenset[str] = frozenset(),
+                  parameters: dict[str, str] | None = None,
+                  skip: tuple[str, ...] = ()) -> QueuedRun:
         name = (branch or next(iter(self.history))).removeprefix("refs/heads/")
         if name not in self.history:
             raise NotFound(f"there is no branch {name}", "branch", name)
@@ -221,6 +226,15 @@ class FakeBackend:
         since = ids.index(old) + 1 if old in ids else 0
         return [f"{commits[i].id[:7]} {commits[i].subject} ({commits[i].author})"
                 for i in reversed(ids[since:ids.index(new) + 1])][:50]
+
+    def pending_approvals(self) -> list[ApprovalRequest]:
+        """None: the engine asks for and keeps this backend's approvals (in its store)."""
+        return []
+
+    def decide(self, stages: Sequence[tuple[int, str]], decision: str,
+               comment: str = "") -> None:
+        raise BackendError(f"the {self.name} backend holds no approvals: the engine "
+                           "decides them (Promoter.approve / reject)")
 
     def close(self) -> None:
         pass
