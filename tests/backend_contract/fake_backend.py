@@ -222,5 +222,8 @@ class FakeBackend:
         return [f"{commits[i].id[:7]} {commits[i].subject} ({commits[i].author})"
                 for i in reversed(ids[since:ids.index(new) + 1])][:50]
 
+    def changes(self) -> str:
+        return ""
+
     def close(self) -> None:
         pass
