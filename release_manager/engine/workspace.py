@@ -120,12 +120,40 @@ class Workspace:
                     f"{holds} in it. Move it aside and try again.")
 
     @property
-    def backend(self) -> Backend:
-        if self._backend is None:
-            from release_manager.engine.local.backend import LocalBackend
+    def connected(self) -> bool:
+        """Whether the workspace is connected to an Azure pipeline (has azure.yml)."""
+        from release_manager.engine.azure.binding import binding_path
 
-            self._backend = LocalBackend(self.root)
+        path = binding_path(self.root)
+        return path.exists() or path.is_symlink()
+
+    @property
+    def backend(self) -> Backend:
+        """Azure DevOps (with the saved sign-in for its organization: SignedOut saying to
+        run `release-manager login` when there is none) on a connected workspace, the
+        local backend otherwise. A bad azure.yml raises BindingFileError."""
+        if self._backend is None:
+            if self.connected:
+                self._backend = self._azure_backend()
+            else:
+                from release_manager.engine.local.backend import LocalBackend
+
+                self._backend = LocalBackend(self.root)
         return self._backend
+
+    def _azure_backend(self) -> Backend:
+        from release_manager.engine.azure.backend import AzureBackend
+        from release_manager.engine.azure.binding import load_binding
+        from release_manager.engine.azure.connection import AzureConnection
+        from release_manager.engine.azure.organization import parse_organization
+        from release_manager.engine.azure.saved_sign_ins import SavedSignIns
+
+        binding = load_binding(self.root)
+        if binding is None:
+            raise WorkspaceError(f"{self.root} is no longer connected to Azure DevOps")
+        organization = parse_organization(binding.organization_url)
+        connection = AzureConnection(organization, SavedSignIns().load(organization))
+        return AzureBackend(connection, binding, self.root)
 
     def load_pipeline(self) -> Pipeline:
         """The pipeline as it is on disk now, with its environments' policies."""

@@ -128,14 +128,15 @@ class Run:
               branch: str = "refs/heads/main", version: str = "",
               template_parameters: dict | None = None, variables: dict | None = None,
               stages_to_skip: list[str] = ()) -> Run:
-        run_id = project.next_id()
+        run_id = project.next_run_id()
         known = {spec.name.lower(): spec.name for spec in pipeline.stages}
         unknown = [name for name in stages_to_skip if name.lower() not in known]
         if unknown:
             raise bad_request(f"Stage(s) {', '.join(unknown)} not found in the pipeline. "
                               f"Known stages: {', '.join(known.values())}.")
         run = cls(run_id, project, pipeline, f"{now()[:10].replace('-', '')}.{run_id}",
-                  branch, version or f"{run_id:040x}", requested_by,
+                  branch, version or pipeline.heads.get(branch) or f"{run_id:040x}",
+                  requested_by,
                   dict(template_parameters or {}), dict(variables or {}))
         skipped = {known[name.lower()] for name in stages_to_skip}
         for order, spec in enumerate(pipeline.stages, start=1):
@@ -281,6 +282,8 @@ class Run:
     def _advance(self, stage: StageRun) -> None:
         task = stage.tasks[stage.current]
         last = stage.current == len(stage.tasks) - 1
+        if last and stage.outcome == "holds":
+            return  # its last task runs until the stage is cancelled
         failed = last and stage.outcome == "failed"
         if failed:
             self._write(stage, task, "##[error]Script failed with exit code: 1")

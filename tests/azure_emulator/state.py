@@ -27,7 +27,8 @@ class StageSpec:
     """A stage of a pipeline as the test defines it. A stage with an environment runs a
     deployment job there (and waits on that environment's Approval check); `depends_on`
     None means the previous stage, () none. `outcome` is how its job ends: succeeded or
-    failed (a test may change it per run, before or after a retry)."""
+    failed (a test may change it per run, before or after a retry), or holds (its last
+    task runs until the stage is cancelled)."""
 
     name: str
     environment: str | None = None
@@ -45,6 +46,8 @@ class Pipeline:
     folder: str = "\\"
     path: str = "azure-pipelines.yml"
     revision: int = 1
+    heads: dict[str, str] = field(default_factory=dict)
+    """The commit each branch (`refs/heads/…`) is at: what a run queued on it builds."""
 
     def dependencies(self, stage: str) -> tuple[str, ...]:
         names = [spec.name for spec in self.stages]
@@ -90,10 +93,15 @@ class Project:
     approvals: dict[str, object] = field(default_factory=dict)  # approval_rules.Approval
     deployment_records: list[dict] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _run_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def next_id(self) -> int:
-        """Ids for pipelines, runs, environments, checks, logs and records: unique, rising."""
+        """Ids for pipelines, environments, checks and records: unique, rising."""
         return next(self._ids)
+
+    def next_run_id(self) -> int:
+        """Runs (builds) are numbered on their own, from 1, as on the service."""
+        return next(self._run_ids)
 
     def to_json(self, base_url: str) -> dict:
         return {"id": self.id, "name": self.name, "description": self.description,
