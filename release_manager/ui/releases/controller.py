@@ -193,6 +193,9 @@ class ReleaseController(QObject):
                     self._opened, self._not_opened)
 
     def _opened(self, opened: Opened) -> None:
+        if self.workspace is not None:  # opened again (signed in again): let the old go
+            backend = self.workspace.backend
+            self._start(backend.close, lambda _: None, lambda _: None)
         self.workspace, self.promoter = opened.workspace, opened.promoter
         self.refresher = StatusRefresher(opened.workspace, opened.promoter)
         self.identities, self.branches = opened.identities, opened.branches
@@ -255,12 +258,17 @@ class ReleaseController(QObject):
                     self._status_failed)
 
     def resume(self) -> None:
-        """Signed in again, or the backend answers again: refresh now and every tick."""
+        """Signed in again, or the backend answers again: refresh now and every tick.
+        After a refused sign-in the workspace is opened again, so its backend takes the
+        new one (what is shown stays until the new status replaces it)."""
         if self.refresher is None or self._disposed:
             return
-        self.signed_out = False
         self._retries = 0
         self._retry.stop()
+        if self.signed_out:
+            self.signed_out = False
+            self.open()
+            return
         if not self._timer.isActive():
             self._timer.start()
         self.refresh()
