@@ -50,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
                           "from standard input, one line per name in this order, or from the "
                           "keyring (account secret-variable:<workspace>|NAME), never from the "
                           "command line; masked in every log, never written to the store")
+    run.add_argument("--param", action="append", default=[], metavar="K=V",
+                     help="a template parameter for this run (Azure DevOps; repeatable)")
+    run.add_argument("--skip", action="append", default=[], metavar="STAGE",
+                     help="a stage not to run (Azure DevOps; repeatable)")
     run.set_defaults(func=cmd_run)
 
     status = subparsers.add_parser("status", parents=[common],
@@ -76,6 +80,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
         decide.add_argument("--stage", required=True)
         decide.add_argument("--comment", default="")
         decide.set_defaults(func=cmd_decide, decision=verb)
+
+    cancel = subparsers.add_parser("cancel", parents=[common],
+                                   help="cancel build BUILD (Azure DevOps)")
+    cancel.add_argument("build", type=int)
+    cancel.set_defaults(func=cmd_cancel)
 
     rollback = subparsers.add_parser("rollback", parents=[common],
                                      help="switch ENV back to the newest good release "
@@ -134,6 +143,10 @@ def on_workspace(command: WorkspaceCommand,
             workspace = Workspace(Path(args.workspace))
             workspace.check_folders()
             workspace.load_pipeline()
+            if workspace.connected:
+                from release_manager.cli.azure_release_commands import dispatch
+
+                return dispatch(command.__name__, args, workspace)
             promoter = Promoter(workspace)  # opens the store
             verdict = workspace.store.audit_verdict
             if warn and not verdict.intact:
@@ -179,6 +192,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 @on_workspace
 def cmd_run(args: argparse.Namespace, workspace: Workspace,
             promoter: Promoter) -> int:
+    if args.param or args.skip:
+        print("release-manager: --param and --skip apply to a workspace connected to Azure "
+              "DevOps; locally every stage runs and templates take their defaults",
+              file=sys.stderr)
+        return 1
     try:
         variables = dict(item.split("=", 1) for item in args.var)
     except ValueError:
@@ -279,6 +297,14 @@ def cmd_decide(args: argparse.Namespace, _workspace: Workspace,
         else:
             result = promoter.reject(args.build, args.stage, actor, args.comment)
     return _stopped(stop, result, args.json)
+
+
+@on_workspace
+def cmd_cancel(args: argparse.Namespace, _workspace: Workspace, _promoter: Promoter) -> int:
+    print(f"release-manager: build {args.build} runs in the process that started it: stop "
+          "it there (Ctrl-C); `cancel` is for a workspace connected to Azure DevOps",
+          file=sys.stderr)
+    return 1
 
 
 @on_workspace

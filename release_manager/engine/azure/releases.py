@@ -1,0 +1,240 @@
+"""The release verbs on a workspace connected to Azure DevOps, Azure's way, over
+AzureBackend: status from the builds list (paged), timelines and deployment records;
+promote by approving, retrying or explaining; approvals decided as the signed-in user
+(the service enforces who may); cancel, logs (followed with back-off) and rollback.
+Results are the engine's PromotionResult, so the CLI reports them as locally."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from release_manager.core.expressions import ExpressionError, explain_text
+from release_manager.core.model import Pipeline
+from release_manager.engine.azure.approvals import (
+    RemoteApproval,
+    decision_body,
+    pending_approvals,
+)
+from release_manager.engine.azure.backend import API_VERSION, AzureBackend, stage_ref
+from release_manager.engine.azure.builds import RemoteBuild, build_status, remote_build
+from release_manager.engine.azure.failures import Lookup
+from release_manager.engine.azure.timeline import StageState, find_stage
+from release_manager.engine.backend import CancelToken, LogWriter
+from release_manager.engine.backend_errors import BackendError, NotFound
+from release_manager.engine.promotion import PromotionResult
+
+BUILD_LIMIT = 20
+_RESULT_WORDS = {"succeeded": "Succeeded", "succeededWithIssues": "SucceededWithIssues",
+                 "failed": "Failed", "canceled": "Canceled", "skipped": "Skipped",
+                 "abandoned": "Canceled"}
+
+
+class AzureReleases:
+    def __init__(self, backend: AzureBackend, pipeline: Pipeline) -> None:
+        self.backend = backend
+        self.pipeline = pipeline
+        self.connection = backend.connection
+        self.project = backend.project
+
+    # ----------------------------------------------------------------- reading
+
+    def builds(self, limit: int = BUILD_LIMIT) -> list[RemoteBuild]:
+        """The pipeline's newest builds, read page after page (continuation tokens)."""
+        found = []
+        for item in self.connection.pages(
+                f"{self.project}/build/builds", API_VERSION,
+                query={"definitions": str(self.backend.binding.pipeline_id),
+                       "queryOrder": "queueTimeDescending", "$top": str(limit)},
+                lookup=Lookup("pipeline", self.backend.binding.pipeline_name)):
+            found.append(remote_build(item))
+            if len(found) >= limit:
+                break
+        return found
+
+    def build(self, build_id: int) -> RemoteBuild:
+        data = self.connection.rest("GET", f"{self.project}/build/builds/{build_id}",
+                                    API_VERSION, lookup=Lookup("build", str(build_id)))
+        return remote_build(data or {})
+
+    def status(self, limit: int = BUILD_LIMIT) -> dict[str, Any]:
+        """The same shape as the local `status --json`."""
+        runs = [(build, self.backend.stages(build.id)) for build in self.builds(limit)]
+        environments = []
+        for stage in self.pipeline.stages:
+            for name in stage.environments:
+                environments.append(self._environment(stage.name, name))
+        builds = []
+        for build, states in runs:
+            status = build_status(build, states)
+            status.backend, status.remote_id = "azure", str(build.id)
+            builds.append(asdict(status))
+        return {"stages": [s.name for s in self.pipeline.stages if s.kind == "stage"],
+                "environments": environments, "builds": builds,
+                "approvals": [_approval_json(a) for a in self._pending(runs)]}
+
+    def _environment(self, stage: str, name: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": name, "stage": stage, "current_build": None,
+                                 "last_state": "", "rollback_to": None,
+                                 "rollback_reason": f"nothing was deployed to {name} yet"}
+        try:
+            _, history = self.backend.deployment_history(name)
+        except NotFound as missing:
+            if missing.kind != "environment":
+                raise
+            return entry
+        rollback = history.rollback
+        return entry | {"current_build": history.current_build,
+                        "last_state": history.last_state,
+                        "rollback_to": rollback.run_id if rollback else None,
+                        "rollback_reason": history.rollback_reason}
+
+    def approvals(self) -> list[RemoteApproval]:
+        return self._pending([(b, self.backend.stages(b.id)) for b in self.builds()])
+
+    def _pending(self, runs: Iterable[tuple[RemoteBuild, list[StageState]]]
+                 ) -> list[RemoteApproval]:
+        runs = list(runs)
+        if not any(state.state == "waiting" for _, states in runs for state in states):
+            return []
+        answer = self.connection.rest(
+            "GET", f"{self.project}/pipelines/approvals", API_VERSION,
+            query={"state": "pending", "$expand": "steps"},
+            lookup=Lookup("project", self.backend.binding.project)) or {}
+        return pending_approvals(answer, runs)
+
+    # ----------------------------------------------------------------- acting
+
+    def decide(self, build_id: int, stage: str, decision: str,
+               comment: str = "") -> PromotionResult:
+        """Approve or reject the stage's pending approval as the signed-in user; the
+        service applies the check's rules (a requester who may not approve is refused)."""
+        state = find_stage(self.backend.stages(build_id), stage)
+        if state.state != "waiting" or not state.approval_id:
+            return _refused(f"build {build_id}: {state.identifier} is not waiting for an "
+                            f"approval ({state.state})")
+        self.connection.rest("PATCH", f"{self.project}/pipelines/approvals", API_VERSION,
+                             body=decision_body([state.approval_id], decision, comment),
+                             lookup=Lookup("approval", state.approval_id))
+        after = find_stage(self.backend.stages(build_id), stage)
+        if decision == "rejected":
+            return PromotionResult("rejected", f"build {build_id}: {after.identifier} "
+                                   "rejected")
+        if after.state == "waiting":
+            return PromotionResult("waiting", f"build {build_id}: approval recorded; "
+                                   f"{after.identifier} waits for more approvals")
+        return PromotionResult("succeeded", f"build {build_id}: {after.identifier} approved "
+                               f"and {after.state}")
+
+    def promote(self, build_id: int, stage: str, log: LogWriter | None = None,
+                cancel: CancelToken | None = None) -> PromotionResult:
+        """Azure's way: approve a stage waiting on its environment, retry a failed or
+        cancelled one, explain a skipped one, say what an unreached one waits for."""
+        states = self.backend.stages(build_id)
+        state = find_stage(states, stage)
+        if state.state == "waiting":
+            return self.decide(build_id, stage, "approved")
+        if state.state in ("failed", "canceled", "rejected", "interrupted"):
+            ref = self.backend.start_stage(self.pipeline, _named(self.pipeline, state),
+                                           _context(build_id))
+            return PromotionResult("succeeded", f"build {build_id}: {state.identifier} runs "
+                                   f"again (attempt {state.attempt + 1}); follow it with "
+                                   f"`release-manager logs {build_id} --stage "
+                                   f"{state.identifier} --follow` ({ref.id})")
+        if state.state == "succeeded":
+            return PromotionResult("succeeded", f"build {build_id}: {state.identifier} "
+                                   "already succeeded")
+        if state.state == "skipped":
+            return _refused(f"build {build_id}: {state.identifier} was skipped",
+                            self._why_skipped(states, state.identifier))
+        if state.state in ("running", "queued"):
+            return PromotionResult("succeeded", f"build {build_id}: {state.identifier} is "
+                                   f"{state.state} {state.message}".rstrip())
+        stage_def = _named(self.pipeline, state)
+        waits = self._dependencies(stage_def.name)
+        ahead = [s.identifier for s in states if s.identifier.casefold() in
+                 {w.casefold() for w in waits} and s.state != "succeeded"]
+        return _refused(f"build {build_id}: {state.identifier} has not been reached: it "
+                        f"waits for {', '.join(ahead) or 'the stages before it'}")
+
+    def _dependencies(self, name: str) -> list[str]:
+        try:
+            return self.pipeline.dependencies(name)
+        except (KeyError, ValueError):
+            return []
+
+    def _why_skipped(self, states: list[StageState], identifier: str) -> str:
+        """The condition explained by the core evaluator, with its dependencies' results
+        as the timeline says them (no condition: Azure's default, succeeded())."""
+        stage = next((s for s in self.pipeline.stages
+                      if s.name.casefold() == identifier.casefold()), None)
+        condition = (stage.condition if stage else None) or "succeeded()"
+        results = {s.identifier: _RESULT_WORDS.get(s.result or "", "Skipped") for s in states}
+        direct = self._dependencies(stage.name) if stage else []
+        dependencies = {name: {"result": results.get(name, "Skipped")} for name in direct}
+        try:
+            return explain_text(condition, {}, dependencies, dict(results))
+        except ExpressionError as error:
+            return f"its condition {condition!r} could not be evaluated here: {error}"
+
+    def cancel(self, build_id: int) -> PromotionResult:
+        build = self.build(build_id)
+        if build.status == "completed":
+            return _refused(f"build {build_id} has already finished ({build.result})")
+        self.backend.cancel_run(build_id)
+        return PromotionResult("succeeded", f"build {build_id}: cancelling")
+
+    def rollback(self, environment: str, log: LogWriter) -> PromotionResult:
+        found, history = self.backend.deployment_history(environment)
+        if history.rollback is None:
+            return _refused(history.rollback_reason)
+        target = history.rollback
+        release = self.backend.activate(found.name, target.run_id, log)
+        return PromotionResult("succeeded", f"{found.name} runs build {release.run_id} again "
+                               f"(stage {target.stage} ran again)")
+
+    def log_lines(self, build_id: int, stage: str) -> tuple[StageState, list[str]]:
+        state = find_stage(self.backend.stages(build_id), stage)
+        ref = stage_ref(build_id, build_id, state)
+        return state, self.backend.read_log(ref)
+
+    def follow(self, build_id: int, stage: str, log: LogWriter,
+               cancel: CancelToken | None = None) -> str:
+        """Write the stage's log, then each new line until the stage ends (observed with
+        back-off); the stage's result."""
+        state = find_stage(self.backend.stages(build_id), stage)
+        ref = stage_ref(build_id, build_id, state)
+        printed = 0
+        while True:
+            status = self.backend.wait(ref, 30.0, after_line=printed)
+            for line in self.backend.read_log(ref, printed):
+                log.write(line)
+                printed += 1
+            if status.finished:
+                return status.result
+            if cancel is not None and cancel.cancelled:
+                raise BackendError("stopped following the log")
+
+
+def _context(build_id: int):
+    from release_manager.engine.backend import RunContext
+
+    return RunContext(build_id, "", "", "", "", remote_id=str(build_id))
+
+
+def _named(pipeline: Pipeline, state: StageState):
+    from release_manager.core.model import Stage
+
+    return next((s for s in pipeline.stages if s.name.casefold() == state.identifier.casefold()),
+                Stage(state.identifier))
+
+
+def _refused(message: str, explanation: str = "") -> PromotionResult:
+    return PromotionResult("refused", message, explanation=explanation)
+
+
+def _approval_json(approval: RemoteApproval) -> dict[str, Any]:
+    return {"build": approval.run_id, "stage": approval.stage, "environment": "",
+            "requestedBy": approval.requested_by, "approvers": approval.approvers,
+            "required": approval.required}
