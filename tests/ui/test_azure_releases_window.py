@@ -30,7 +30,7 @@ from release_manager.ui.releases.window_releases import ReleasesPanel
 TOKEN = "pat-3c1e5a7b9d2f4e6a8c0b1d3f5e7a9c2b"
 NEW_TOKEN = "pat-7f0e2d4c6b8a1f3e5d7c9b0a2e4d6f8a"
 PROJECT = "Fabrikam-Fiber"
-TIMEOUT = 30_000
+TIMEOUT = 60_000
 ENVIRONMENTS = ("dev", "test", "staging")
 STAGES = [StageSpec("Build"), StageSpec("Dev", environment="dev"),
           StageSpec("Test", environment="test"), StageSpec("Staging", environment="staging")]
@@ -58,8 +58,14 @@ def secret_service() -> CredentialStore:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, home: Path, azure_devops, secret_service: CredentialStore
-              ) -> Path:
+def jane(azure_devops):
+    """Who TOKEN signs in as."""
+    return azure_devops.add_pat(TOKEN, "Jane Doe")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, home: Path, azure_devops, secret_service: CredentialStore,
+              jane) -> Path:
     """A clone of the pipeline (git, branch main) connected to pipeline "web" of the
     emulator, signed in with TOKEN, its releases set up (the store exists)."""
     folder = tmp_path / "clone"
@@ -69,7 +75,6 @@ def workspace(tmp_path: Path, home: Path, azure_devops, secret_service: Credenti
     subprocess.run(["git", "add", "."], cwd=folder, check=True)
     subprocess.run(["git", "-c", "user.name=Jane", "-c", "user.email=jane@fabrikam.com",
                     "commit", "-q", "-m", "Pipeline"], cwd=folder, check=True)
-    azure_devops.add_pat(TOKEN, "Jane Doe")
     for name in ENVIRONMENTS:
         azure_devops.add_environment(name)
     pipeline = azure_devops.add_pipeline("web", STAGES)
@@ -233,6 +238,78 @@ def test_an_idle_dashboard_asks_once_per_tick_not_per_environment(
     assert all(call.query.get("statusFilter") for call in builds)
 
 
+# ------------------------------------------------------------------ approvals
+
+
+@pytest.fixture
+def approval_on_test(azure_devops, jane) -> None:
+    """The test environment's Approval check: Jane Doe approves."""
+    test = next(e for e in azure_devops.project().environments.values() if e.name == "test")
+    azure_devops.add_approval_check(test, [jane], instructions="Check the smoke tests")
+
+
+def waiting_in_the_inbox(qtbot, shown: MainWindow, panel: ReleasesPanel, agents) -> None:
+    """Run the pipeline; the run goes on to Test, which waits for its approval."""
+    controller = shown.release_controller
+    agents.start()
+    run_and_wait(qtbot, controller, panel)
+    qtbot.waitUntil(lambda: panel.inbox.table.rowCount() == 1, timeout=TIMEOUT)
+    assert panel.tabText(1) == "Approvals (1)"
+
+
+def inbox_row(panel: ReleasesPanel) -> list[str]:
+    table = panel.inbox.table
+    return [table.item(0, column).text() for column in range(4)]
+
+
+def decide(qtbot, panel: ReleasesPanel, button, comment: str) -> None:
+    from release_manager.ui.releases.approvals_inbox import DecisionDialog
+
+    panel.setCurrentWidget(panel.inbox)
+    panel.inbox.table.selectRow(0)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = modal(qtbot, DecisionDialog)
+    assert dialog.confirm_button.isEnabled()  # the service applies the check's rules
+    dialog.comment.setText(comment)
+    controller = panel.controller
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT):
+        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+
+
+def test_the_inbox_lists_a_waiting_stage_and_approve_deploys_it(
+        qtbot, window, azure_devops, agents, approval_on_test) -> None:
+    shown = window()
+    _, panel = ready(qtbot, shown)
+    waiting_in_the_inbox(qtbot, shown, panel, agents)
+    assert inbox_row(panel) == ["#1", "Test", "test", "Jane Doe"]
+    assert "Check the smoke tests" in panel.inbox.table.item(0, 6).text()
+    assert shows_build(panel, "dev", 1) and not shows_build(panel, "test", 1)
+
+    decide(qtbot, panel, panel.inbox.approve_button, "smoke tests green")
+
+    assert panel.inbox.results.item(0).text().startswith("✔ build 1 → Test: succeeded")
+    approval = azure_devops.calls("/pipelines/approvals", "PATCH")
+    assert len(approval) == 1
+    qtbot.waitUntil(lambda: shows_build(panel, "test", 1) and shows_build(panel, "staging", 1),
+                    timeout=TIMEOUT)  # the service stepped the run on: it deployed
+    assert panel.inbox.table.rowCount() == 0 and panel.tabText(1) == "Approvals"
+
+
+def test_reject_stops_the_run_there(
+        qtbot, window, azure_devops, agents, approval_on_test) -> None:
+    shown = window()
+    _, panel = ready(qtbot, shown)
+    waiting_in_the_inbox(qtbot, shown, panel, agents)
+
+    decide(qtbot, panel, panel.inbox.reject_button, "not this week")
+
+    assert "rejected" in panel.inbox.results.item(0).text()
+    qtbot.waitUntil(lambda: azure_devops.run(1).status == "completed", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: panel.inbox.table.rowCount() == 0, timeout=TIMEOUT)
+    assert not shows_build(panel, "test", 1) and not shows_build(panel, "staging", 1)
+    assert shows_build(panel, "dev", 1)
+
+
 # ------------------------------------------------------------------ the log
 
 
@@ -262,6 +339,31 @@ def test_a_running_stage_s_log_streams_into_the_log_view(
     lines = view.lines()
     assert lines.index("compiling the web site: 1 of 2") < \
         lines.index("compiling the web site: 2 of 2")
+
+
+def test_a_run_queued_elsewhere_shows_and_its_running_stage_s_log_streams(
+        qtbot, window, azure_devops, agents, jane) -> None:
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+    view = shown.log_panel.view
+    pipeline = azure_devops.project().pipelines[max(azure_devops.project().pipelines)]
+    azure_devops.queue(pipeline, jane)  # queued in Azure DevOps' own pages
+
+    qtbot.waitUntil(lambda: panel.dashboard.matrix.rowCount() == 1, timeout=TIMEOUT)
+    agents.start(until=lambda: stage_state(azure_devops, 1, "Build") == "inProgress")
+    qtbot.waitUntil(lambda: "running" in panel.dashboard.matrix.cell_text(1, "Build").lower(),
+                    timeout=TIMEOUT)
+    panel.dashboard.matrix.select(1, "Build")
+    with qtbot.waitSignal(controller.logShown, timeout=TIMEOUT) as shown_log:
+        qtbot.mouseClick(panel.dashboard.log_button, Qt.MouseButton.LeftButton)
+    assert shown_log.args[0] == "Build 1 · Build (attempt 1)"
+
+    azure_devops.write_log(1, "Build", "restoring packages")
+    qtbot.waitUntil(lambda: "restoring packages" in view.lines(), timeout=TIMEOUT)
+    azure_devops.write_log(1, "Build", "packages restored")
+    qtbot.waitUntil(lambda: "packages restored" in view.lines(), timeout=TIMEOUT)
+    lines = view.lines()
+    assert lines.index("restoring packages") < lines.index("packages restored")
 
 
 # ------------------------------------------------------------------ the connection

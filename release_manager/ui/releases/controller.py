@@ -170,6 +170,11 @@ class ReleaseController(QObject):
         return self._operation is not None and self._operation.token.cancelled
 
     @property
+    def backend_enforces_approvals(self) -> bool:
+        """The backend applies the approvals' rules itself (Capabilities.approvals)."""
+        return self.workspace is not None and self.workspace.backend.capabilities.approvals
+
+    @property
     def is_open(self) -> bool:
         return self.promoter is not None
 
@@ -347,7 +352,8 @@ class ReleaseController(QObject):
     def _show_latest_log(self, status: WorkspaceStatus) -> None:
         """On opening, the log of the latest finished stage run: what happened last."""
         finished = [cell.stage_run_id for build in status.builds
-                    for cell in build.stages.values() if cell.result is not None]
+                    for cell in build.stages.values()
+                    if cell.result is not None and cell.stage_run_id]
         if finished:
             self._first_log = True
             self.open_log(max(finished))
@@ -360,9 +366,18 @@ class ReleaseController(QObject):
         self._log_read()
         self._report(error)
 
-    def open_log(self, stage_run_id: int) -> None:
-        """Show a stage run's log: what its file holds, then, while it runs, each new line."""
-        if self.workspace is None:
+    def open_log(self, stage_run_id: int, build: int = 0, stage: str = "") -> None:
+        """Show a stage run's log: what its file holds, then, while it runs, each new line.
+        A stage the store has no row of (`stage_run_id` 0: Azure DevOps keeps it) is read
+        from the backend as the latest attempt of `stage` in `build`."""
+        if self.workspace is None or self.promoter is None:
+            return
+        if not stage_run_id:
+            promoter = self.promoter
+            self._start(lambda: promoter.stage_ref(build, stage),  # type: ignore[attr-defined]
+                        lambda ref: self._follow_ref(
+                            ref, f"Build {build} · {stage} (attempt {ref.id.rsplit(':', 1)[-1]})"),
+                        self._log_failed)
             return
         store = self.workspace.store
         self._start(lambda: store.stage_run(stage_run_id), self._follow, self._log_failed)
@@ -392,17 +407,20 @@ class ReleaseController(QObject):
             self._log_read()  # what it holds so far is shown; nothing waits for the rest
 
     def _follow_backend(self, record: Any, title: str) -> None:
-        """A stage run whose log the backend keeps (a remote one): read from it, each
-        time from the last line read on."""
-        assert self.workspace is not None
+        """A stage run whose log the backend keeps (a remote one)."""
+        self._follow_ref(StageRef(record.remote_ref, record.run_id, record.stage), title)
+
+    def _follow_ref(self, ref: StageRef, title: str) -> None:
+        """Read the stage's log from its backend, each time from the last line read on,
+        until it ends."""
+        if self.workspace is None:
+            return
         backend = self.workspace.backend
-        ref = StageRef(record.remote_ref, record.run_id, record.stage)
         sink = self._new_log(title)
         self._following = self._start_cancellable(
             lambda token: follow_stage(backend, ref, sink, token),
             lambda _: self._log_read(sink), self._log_failed, on_cancelled=self._log_read)
-        if not record.finished:
-            self._log_read()
+        self._log_read()  # what it holds so far is shown; nothing waits for the rest
 
     # ----------------------------------------------------------------- operations
 
