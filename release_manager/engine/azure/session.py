@@ -57,7 +57,7 @@ class AzureSession:
         environment's current build (deployment records) and the pending approvals."""
         pipeline, releases = self._releases()
         runs = [_Run(build, self.backend.stages(build.id)) for build in releases.builds()]
-        environments = self._environments(pipeline)
+        environments = self._environments(pipeline, {run.build.id: run.build for run in runs})
         builds = []
         for run in runs:
             status = build_status(run.build, run.stages)
@@ -69,7 +69,10 @@ class AzureSession:
             environments=environments, builds=builds,
             approvals=[_pending(approval, pipeline) for approval in pending])
 
-    def _environments(self, pipeline: Pipeline) -> list[EnvironmentStatus]:
+    def _environments(self, pipeline: Pipeline,
+                      builds: dict[int, RemoteBuild]) -> list[EnvironmentStatus]:
+        """Each environment's current build; its commit and who queued it when it is
+        among the builds read."""
         env_of_stage = {stage.name: stage.environments for stage in pipeline.stages}
         environments = []
         for stage in pipeline.stages:
@@ -90,7 +93,9 @@ class AzureSession:
                 if history.current is not None:
                     status.deployed_at = history.current.finished_at or \
                         history.current.started_at
-                    status.commit = ""
+                    build = builds.get(history.current.run_id)
+                    if build is not None:
+                        status.commit, status.deployed_by = build.commit, build.requested_by
                 status.rollback_to = history.rollback.run_id if history.rollback else None
                 status.rollback_reason = history.rollback_reason
                 environments.append(status)
