@@ -214,6 +214,10 @@ class ReleaseController(QObject):
         self._timer.start()
 
     def _not_opened(self, error: BaseException) -> None:
+        if self.workspace is not None and isinstance(error, (SignedOut, Unavailable)):
+            self.signed_out = True  # opened again after a sign-in: what is shown stays
+            self._report(error)
+            return
         self.can_set_up = isinstance(error, NotAWorkspace)
         self.unavailable = user_message(error)
         self._settled = True
