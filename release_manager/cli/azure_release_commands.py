@@ -83,13 +83,17 @@ def status(args: argparse.Namespace, releases) -> int:
 
 
 def run(args: argparse.Namespace, releases) -> int:
-    if args.secret_var:
-        print("release-manager: --secret-var on Azure DevOps: give the variable as a secret "
-              "pipeline variable in Azure DevOps", file=sys.stderr)
-        return 1
+    from release_manager.cli.secret_input import SecretInputError, read_secret_values
+
+    variables = _pairs(args.var, "--var")
+    try:  # as locally: from standard input or the keyring, never the command line
+        secrets = read_secret_values(args.secret_var, releases.backend.source)
+    except SecretInputError as missing:
+        print(f"release-manager: {missing}", file=sys.stderr)
+        return 2
     queued = releases.backend.queue_run(
-        args.branch, _pairs(args.var, "--var"), parameters=_pairs(args.param, "--param"),
-        skip=tuple(args.skip))
+        args.branch, {**variables, **secrets}, secrets=frozenset(secrets),
+        parameters=_pairs(args.param, "--param"), skip=tuple(args.skip))
     if args.json:
         print(json.dumps({"build": int(queued.remote_id), "branch": queued.branch,
                           "commit": queued.commit, "backend": "azure",
@@ -107,7 +111,7 @@ def promote(args: argparse.Namespace, releases) -> int:
 def approvals(args: argparse.Namespace, releases) -> int:
     pending = releases.approvals()
     if args.json:
-        print(json.dumps([asdict(p) for p in pending], indent=2))
+        print(json.dumps([asdict(p) for p in pending], indent=2))  # no secret in them
         return 0
     if not pending:
         print("no pending approvals")
@@ -134,20 +138,29 @@ def rollback(args: argparse.Namespace, releases) -> int:
 
 def logs(args: argparse.Namespace, releases) -> int:
     if args.stage is None:
-        print("release-manager: on Azure DevOps, name the stage: --stage STAGE",
-              file=sys.stderr)
-        return 1
+        if args.follow:
+            print("release-manager: --follow follows one stage: add --stage STAGE",
+                  file=sys.stderr)
+            return 1
+        for state in releases.backend.stages(args.build):
+            if state.reached:
+                _print_stage(releases, args.build, state.identifier)
+        return 0
     if args.follow:
         state = releases.log_lines(args.build, args.stage)[0]
         print(f"===== {state.identifier} (attempt {state.attempt}): {state.state}", flush=True)
         result = releases.follow(args.build, args.stage, PrintLog())
         print(f"===== {state.identifier}: {result}", flush=True)
         return 0
-    state, lines = releases.log_lines(args.build, args.stage)
+    _print_stage(releases, args.build, args.stage)
+    return 0
+
+
+def _print_stage(releases, build: int, stage: str) -> None:
+    state, lines = releases.log_lines(build, stage)
     print(f"===== {state.identifier} (attempt {state.attempt}): {state.state}")
     for line in lines:
         print(line)
-    return 0
 
 
 _VERBS: dict[str, Callable[[argparse.Namespace, object], int]] = {

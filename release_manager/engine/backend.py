@@ -150,6 +150,26 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class ApprovalRequest:
+    """An approval a backend that enforces approvals holds: a run's stage waiting on its
+    environment's approval check."""
+
+    id: str
+    run_id: int
+    stage: str
+    requested_by: str
+    approvers: tuple[str, ...]
+    required: int
+    """How many approvals complete it."""
+    waiting_for: tuple[str, ...]
+    """Who can decide now (in a sequential order, the first still pending)."""
+    instructions: str = ""
+
+
+APPROVED, REJECTED = "approved", "rejected"
+
+
+@dataclass(frozen=True)
 class QueuedRun:
     """A run the backend accepted: its source and the backend's own id of it."""
 
@@ -195,10 +215,15 @@ class Backend(Protocol):
 
     # ----------------------------------------------------------------- runs
 
-    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
+    def queue_run(self, branch: str | None, variables: dict[str, str], *,
+                  secrets: frozenset[str] = frozenset(),
+                  parameters: dict[str, str] | None = None,
+                  skip: tuple[str, ...] = ()) -> QueuedRun:
         """Queue a run on `branch` (None: the default branch) with its queue-time
-        `variables`; returns at once. A backend that runs stages only when asked (the
-        local one) only says which commit the branch is at."""
+        `variables` (those named in `secrets` are secret), template `parameters` and the
+        stages to `skip`; returns at once. A backend that runs stages only when asked (the
+        local one) only says which commit the branch is at, and refuses `parameters` and
+        `skip` (BackendError) rather than ignore them."""
         ...
 
     def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:
@@ -277,6 +302,20 @@ class Backend(Protocol):
         in one cheap call (one request to a remote service): the status is read again
         only when it differs. "" when everything it holds is recorded in the store as it
         changes (the local backend)."""
+        ...
+
+    # ----------------------------------------------------------------- approvals
+
+    def pending_approvals(self) -> list[ApprovalRequest]:
+        """The approvals the backend holds that wait for a decision, by run and stage. A
+        backend that does not enforce approvals (`capabilities.approvals` False) holds
+        none: the engine keeps those in its store."""
+        ...
+
+    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+        """Approve (APPROVED) or reject (REJECTED) the pending approval of `run_id`'s
+        `stage` as the signed-in user, under the backend's rules (a refusal is a typed
+        error with its reason). A backend that holds no approvals refuses."""
         ...
 
     def close(self) -> None:

@@ -173,7 +173,7 @@ class Promoter:
         secrets = dict(secrets or {})
         plain = {k: v for k, v in (variables or {}).items() if k not in secrets}
         backend = self.workspace.backend
-        queued = backend.queue_run(branch, {**plain, **secrets})
+        queued = backend.queue_run(branch, {**plain, **secrets}, secrets=frozenset(secrets))
         run = self.store.add_run(queued.branch, queued.commit, reason, actor, plain,
                                  definition, secrets, backend.name,
                                  queued.remote_id)  # audited with it
@@ -279,6 +279,8 @@ class Promoter:
             return f"build {run.id} is already waiting for approval to {stage.name}"
         if latest is not None and latest.state in ("queued", "running"):
             return f"build {run.id} is already running in {stage.name}"
+        if self.workspace.backend.capabilities.conditions:
+            return ""  # the backend runs the stage once its dependencies are done
         for dependency in pipeline.dependencies(stage.name):
             record = self.store.latest_stage_run(run.id, dependency)
             if record is None or not record.finished:

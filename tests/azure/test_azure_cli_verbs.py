@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,15 +48,37 @@ def connected(azure_devops, user, secret_service, tmp_path: Path):
     return folder, pipeline
 
 
-def rm(user, folder: Path, *args: str):
-    return release_manager(user, *args, "--workspace", str(folder))
+def rm(user, folder: Path, *args: str, stdin: str = ""):
+    return release_manager(user, *args, "--workspace", str(folder), stdin=stdin)
+
+
+def jane_of(azure_devops):
+    """The signed-in user (the token `login` kept)."""
+    basic = base64.b64encode(f":{TOKEN}".encode()).decode()
+    return azure_devops.tokens.authenticate(f"Basic {basic}").identity
+
+
+@pytest.fixture
+def agents(azure_devops) -> Iterator[None]:
+    """The service's agents: one emulator tick every few milliseconds, while a command
+    waits on a stage."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.01):
+            azure_devops.step()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
 
 
 def test_run_status_approve_deploy_and_logs(azure_devops, user, connected) -> None:
     folder, pipeline = connected
     reviewer = azure_devops.add_pat("other", "Rita Reviewer")
-    basic = base64.b64encode(f":{TOKEN}".encode()).decode()
-    jane = azure_devops.tokens.authenticate(f"Basic {basic}").identity
+    jane = jane_of(azure_devops)
     production = azure_devops.add_environment("production")
     azure_devops.add_approval_check(production, [jane, reviewer], min_required=1)
 
@@ -93,6 +119,12 @@ def test_run_status_approve_deploy_and_logs(azure_devops, user, connected) -> No
     assert logs.returncode == 0, logs.stderr
     assert "##[section]Starting: Checkout" in logs.stdout
     assert logs.stdout.rstrip().endswith("Prod: Succeeded")
+
+    every = rm(user, folder, "logs", str(build))
+    assert every.returncode == 0, every.stderr
+    assert [line for line in every.stdout.splitlines() if line.startswith("=====")] == [
+        "===== Build (attempt 1): succeeded", "===== QA (attempt 1): skipped",
+        "===== Prod (attempt 1): succeeded"]
 
     after = json.loads(rm(user, folder, "status", "--json").stdout)
     assert next(e for e in after["environments"]
@@ -135,7 +167,154 @@ def test_faults_are_one_line_and_exit_1(azure_devops, user, connected) -> None:
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
     azure_devops.faults.clear()
 
+    assert rm(user, folder, "status").returncode == 0  # the fault passed: all is there
+
     azure_devops.revoke(TOKEN)
-    signed_out = rm(user, folder, "approvals")
+    expired = rm(user, folder, "approvals")
+    assert expired.returncode == 1
+    assert "HTTP 401" in expired.stderr and "Sign in again." in expired.stderr
+    assert expired.stderr.count("\n") == 1
+
+    url = azure_devops.organization_url
+    assert release_manager(user, "logout", "--organization", url).returncode == 0
+    signed_out = rm(user, folder, "status")
     assert signed_out.returncode == 1
-    assert "401" in signed_out.stderr and "Traceback" not in signed_out.stderr
+    assert f"run `release-manager login --organization {url}`" in signed_out.stderr
+    assert signed_out.stderr.count("\n") == 1
+
+
+def test_the_requester_is_refused_by_the_server_rule_then_a_rejection(
+        azure_devops, user, connected) -> None:
+    folder, _ = connected
+    reviewer = azure_devops.add_pat("other", "Rita Reviewer")
+    production = azure_devops.add_environment("Production")
+    azure_devops.add_approval_check(production, [jane_of(azure_devops), reviewer],
+                                    min_required=1, requester_cannot_approve=True)
+    build = json.loads(rm(user, folder, "run", "--branch", "main", "--json").stdout)["build"]
+    azure_devops.finish(build)
+
+    refused = rm(user, folder, "approve", str(build), "--stage", "Prod")
+    assert refused.returncode == 1
+    assert "does not allow the requester of a run to approve it" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    assert azure_devops.run(build).stages["Prod"].waiting  # still waiting on the others
+
+    build = azure_devops.queue(azure_devops.run(build).pipeline,
+                               azure_devops.add_pat("y", "Lead")).id
+    azure_devops.finish(build)
+    rejected = rm(user, folder, "reject", str(build), "--stage", "Prod", "--comment", "not now")
+    assert rejected.returncode == 1 and rejected.stdout.startswith("rejected:")
+    shown = json.loads(rm(user, folder, "status", "--json").stdout)
+    mine = next(b for b in shown["builds"] if b["id"] == build)
+    assert mine["stages"]["Prod"]["state"] == "rejected"
+    assert azure_devops.run(build).stages["Prod"].approval.status == "rejected"
+
+
+def test_rollback_runs_the_previous_good_build_stage_again(azure_devops, user, connected,
+                                                          agents) -> None:
+    folder, pipeline = connected
+    lead = azure_devops.add_pat("x", "Lead")
+    first = azure_devops.queue(pipeline, lead)
+    azure_devops.finish(first.id)
+    second = azure_devops.queue(pipeline, lead)
+    azure_devops.finish(second.id)
+
+    unknown = rm(user, folder, "rollback", "staging")
+    assert unknown.returncode == 1
+    assert "environments: production, qa" in unknown.stderr
+
+    rollback = rm(user, folder, "rollback", "PRODUCTION")
+    assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+    assert f"runs build {first.id} again" in rollback.stdout
+    assert first.stages["Prod"].stage.attempt == 2
+    shown = json.loads(rm(user, folder, "status", "--json").stdout)
+    production = next(e for e in shown["environments"] if e["name"] == "production")
+    assert production["current_build"] == first.id
+
+
+def test_logs_follow_streams_until_the_stage_ends(azure_devops, user, connected) -> None:
+    folder, pipeline = connected
+    run = azure_devops.queue(pipeline, azure_devops.add_pat("x", "Lead"))
+    azure_devops.step(run.id)  # Build runs
+    azure_devops.write_log(run.id, "Build", "compiling")
+    environment = dict(user.env)
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "release_manager", "logs", str(run.id), "--stage", "build",
+         "--follow", "--workspace", str(folder)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert follow.stdout.readline().startswith("===== Build (attempt 1): running")
+        seen = []
+        while "compiling" not in seen:
+            seen.append(follow.stdout.readline().rstrip("\n"))
+        azure_devops.write_log(run.id, "Build", "linking")  # written after it was followed
+        while "linking" not in seen:
+            seen.append(follow.stdout.readline().rstrip("\n"))
+        azure_devops.finish(run.id)
+        rest, errors = follow.communicate(timeout=60)
+    finally:
+        follow.kill()
+    assert follow.returncode == 0, errors
+    assert rest.rstrip().endswith("===== Build: Succeeded")
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    ({"status": 403}, "403"),
+    ({"status": 429, "retry_after": 60}, "asks to wait 60 s"),
+    ({"status": 500}, "500"),
+    ({"drop": True}, "the connection failed"),
+])
+def test_each_fault_is_one_clear_line_exit_1_and_nothing_written(
+        azure_devops, user, connected, fault, said) -> None:
+    folder, _ = connected
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    if fault.get("drop"):
+        azure_devops.faults.drop("/pipelines/", times=10, method="POST")
+    else:
+        azure_devops.faults.fail("/pipelines/", fault["status"], times=10, method="POST",
+                                 retry_after=fault.get("retry_after"))
+    failed = rm(user, folder, "run", "--branch", "main")
+    assert failed.returncode == 1, failed.stdout
+    assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
+    assert said in failed.stderr, failed.stderr
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    assert not azure_devops.project().runs  # nothing was queued
+
+
+def test_promote_explains_a_skipped_stage_and_names_what_an_unreached_one_waits_for(
+        azure_devops, user, connected) -> None:
+    folder, pipeline = connected
+    lead = azure_devops.add_pat("x", "Lead")
+    broken = azure_devops.queue(pipeline, lead)
+    azure_devops.set_outcome(broken.id, "Build", "failed")
+    azure_devops.finish(broken.id)
+
+    skipped = rm(user, folder, "promote", str(broken.id), "--to", "qa")
+    assert skipped.returncode == 1
+    assert skipped.stdout.splitlines() == [
+        f"skipped: build {broken.id}: QA was skipped: its condition was false", "why:",
+        "succeeded() → False"]
+
+    running = azure_devops.queue(pipeline, lead)
+    azure_devops.step(running.id)  # Build runs
+    ahead = rm(user, folder, "promote", str(running.id), "--to", "Prod", "--json")
+    assert ahead.returncode == 1
+    assert json.loads(ahead.stdout)["message"] == (
+        f"build {running.id}: Prod has not been reached: it waits for QA")
+
+
+def test_a_rollback_into_an_approval_waits_for_it_exit_3(azure_devops, user, connected,
+                                                        agents) -> None:
+    folder, pipeline = connected
+    lead = azure_devops.add_pat("x", "Lead")
+    first = azure_devops.queue(pipeline, lead)
+    azure_devops.finish(first.id)
+    second = azure_devops.queue(pipeline, lead)
+    azure_devops.finish(second.id)
+    production = azure_devops.project().environment_named("production")
+    azure_devops.add_approval_check(production, [jane_of(azure_devops)])
+
+    rollback = rm(user, folder, "rollback", "production")
+    assert rollback.returncode == 3, rollback.stdout + rollback.stderr
+    assert f"`release-manager approve {first.id} --stage Prod`" in rollback.stdout
+    assert first.stages["Prod"].waiting

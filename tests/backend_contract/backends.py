@@ -39,6 +39,9 @@ class Harness:
     """A stage that "succeeds" (writing LINES), "fails" (with FAILURE) or "holds"."""
     deployment: Callable[[int, str, bool], tuple[Pipeline, Stage]]
     """(run id, environment, holds): a stage deploying that run there, ready to start."""
+    approval: Callable[[int], tuple[Pipeline, Stage]] | None = None
+    """(run id): a stage deploying that run to an environment whose approval the backend
+    holds, the signed-in user its approver; None for a backend that holds no approvals."""
 
     def context(self, run_id: int) -> RunContext:
         return RunContext(run_id=run_id, branch="refs/heads/release",
@@ -147,6 +150,7 @@ class AzureHarness(Harness):
     run N is Azure's run N); every stage of the contract pipeline runs in each."""
 
     queue: Callable[[int], int] = field(default=lambda run_id: run_id)
+    """Azure's run for the suite's run id (queued the first time)."""
 
     def context(self, run_id: int) -> RunContext:
         made = super().context(run_id)
@@ -183,7 +187,9 @@ def azure(tmp_path: Path) -> Iterator[Harness]:
         StageSpec("Holds", depends_on=(), outcome="holds"),
         StageSpec("Deploy", environment="dev", depends_on=()),
         StageSpec("HoldingDeploy", environment="dev", depends_on=(), outcome="holds"),
+        StageSpec("Gated", environment="prod", depends_on=()),
     ])
+    emulator.add_approval_check(emulator.add_environment("prod"), [lead])
     pipeline.heads.update({"refs/heads/release": commits[-1], "refs/heads/main": commits[0]})
     organization = parse_organization(emulator.organization_url)
     backend = AzureBackend(
@@ -199,7 +205,8 @@ def azure(tmp_path: Path) -> Iterator[Harness]:
         """Azure's run for the suite's `run_id`: queued the first time, skipping the
         deployment stages the test did not ask for (each would deploy to dev)."""
         if run_id not in runs:
-            skip = [name for name in ("Deploy", "HoldingDeploy") if name not in deploying]
+            skip = [name for name in ("Deploy", "HoldingDeploy", "Gated")
+                    if name not in deploying]
             runs[run_id] = emulator.queue(pipeline, lead, branch="refs/heads/release",
                                           version=commits[-1], stages_to_skip=skip).id
             deploying.clear()
@@ -231,9 +238,14 @@ def azure(tmp_path: Path) -> Iterator[Harness]:
         deploying.add(name)
         return _pipeline(Stage(name, jobs=[job]))
 
+    def approval(run_id: int) -> tuple[Pipeline, Stage]:
+        deploying.add("Gated")
+        job = Job("Deploy", kind="deployment", environment="prod")
+        return _pipeline(Stage("Gated", jobs=[job]))
+
     try:
         yield AzureHarness(backend, AzureBackend.capabilities, ["release", "main"], commits,
-                           "lead", stage, deployment, queue)
+                           "lead", stage, deployment, approval, queue)
     finally:
         stop.set()
         ticking.join()

@@ -13,6 +13,7 @@ from release_manager.engine.backend import (
     COMPLETED,
     QUEUED,
     RUNNING,
+    ApprovalRequest,
     Capabilities,
     LogWriter,
     QueuedRun,
@@ -78,7 +79,10 @@ class FakeBackend:
 
     # ----------------------------------------------------------------- runs
 
-    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
+    def queue_run(self, branch: str | None, variables: dict[str, str], *,
+                  secrets: frozenset[str] = frozenset(),
+                  parameters: dict[str, str] | None = None,
+                  skip: tuple[str, ...] = ()) -> QueuedRun:
         name = (branch or next(iter(self.history))).removeprefix("refs/heads/")
         if name not in self.history:
             raise NotFound(f"there is no branch {name}", "branch", name)
@@ -224,6 +228,14 @@ class FakeBackend:
 
     def changes(self) -> str:
         return ""
+
+    def pending_approvals(self) -> list[ApprovalRequest]:
+        """None: the engine asks for and keeps this backend's approvals (in its store)."""
+        return []
+
+    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+        raise BackendError(f"the {self.name} backend holds no approvals: the engine "
+                           "decides them (Promoter.approve / reject)")
 
     def close(self) -> None:
         pass

@@ -12,14 +12,16 @@ import pytest
 from backends import BACKENDS, FAILURE, LINES, SUBJECTS, Harness
 
 from release_manager.engine.backend import (
+    APPROVED,
     COMPLETED,
     QUEUED,
+    REJECTED,
     RUNNING,
     Capabilities,
     StageRef,
     StageStatus,
 )
-from release_manager.engine.backend_errors import NotFound
+from release_manager.engine.backend_errors import BackendError, NotFound
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX shell scripts")
 
@@ -172,3 +174,40 @@ def test_branches_and_the_commits_between_two_builds(harness: Harness) -> None:
     assert len(shown[0]) >= 7 and third.startswith(shown[0]) and second.startswith(shown[1])
     assert backend.commits_between(third, third) == []
     assert len(backend.commits_between("", third)) == 3
+
+
+def waiting_approvals(harness: Harness, ref: StageRef) -> list:
+    """The backend's pending approvals once the stage waits on one (observed, never slept)."""
+    for _ in range(200):
+        found = harness.backend.pending_approvals()
+        if found:
+            return found
+        assert not harness.backend.wait(ref, 0.1).finished
+    raise AssertionError("the stage never waited for its approval")
+
+
+def test_approvals_the_backend_holds_are_listed_and_decided(harness: Harness) -> None:
+    backend = harness.backend
+    if harness.approval is None:  # the engine asks for and keeps this backend's approvals
+        assert not harness.enforces.approvals
+        assert backend.pending_approvals() == []
+        with pytest.raises(BackendError):
+            backend.decide(1, "Deploy", APPROVED)
+        return
+    pipeline, stage = harness.approval(1)
+    ref = backend.start_stage(pipeline, stage, harness.context(1))
+    [pending] = waiting_approvals(harness, ref)
+    assert (pending.run_id, pending.stage) == (1, stage.name)
+    assert harness.author in pending.approvers and pending.required == 1
+    assert backend.observe(ref).state == QUEUED  # it waits: nothing ran yet
+
+    backend.decide(1, stage.name.lower(), APPROVED, "go")
+    assert ended(harness, ref).result == "Succeeded"
+    assert backend.pending_approvals() == []
+
+    pipeline, stage = harness.approval(2)
+    ref = backend.start_stage(pipeline, stage, harness.context(2))
+    waiting_approvals(harness, ref)
+    backend.decide(2, stage.name, REJECTED, "not this one")
+    status = ended(harness, ref)
+    assert status.result == "Failed" and status.message != ""

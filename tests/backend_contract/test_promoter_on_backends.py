@@ -78,3 +78,16 @@ def test_a_condition_the_backend_evaluates_is_not_judged_here(tmp_path: Path) ->
         _, promoter = demo(tmp_path / state, FakeBackend(capabilities=enforces))
         run, _ = promoter.run_pipeline("lead", branch="main")
         assert promoter.promote(run.id, "Dev", "lead").state == state
+
+
+def test_dependencies_the_backend_evaluates_are_not_refused_here(tmp_path: Path) -> None:
+    """Test depends on Dev: the engine refuses a build that has not been through Dev yet,
+    and leaves it to a backend that evaluates dependencies itself (Azure runs the stage
+    once its dependencies are done)."""
+    for enforces, state in ((Capabilities(), "refused"),
+                            (Capabilities(conditions=True), "succeeded")):
+        _, promoter = demo(tmp_path / state,
+                           FakeBackend(capabilities=enforces, branches=RELEASE))
+        run, _ = promoter.run_pipeline("lead")
+        result = promoter.promote(run.id, "Test", "lead")
+        assert result.state == state, result.message

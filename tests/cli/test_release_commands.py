@@ -162,3 +162,16 @@ def test_rolling_back_twice_from_the_command_line_goes_back_twice(fresh_demo: Pa
     again = cli(fresh_demo, "rollback", "dev", "--as", "ops")
     assert again.returncode == 1
     assert f"dev runs build {first}, and no older build was deployed there" in again.stdout
+
+
+def test_template_parameters_skipped_stages_and_cancel_are_refused_locally(
+        fresh_demo: Path) -> None:
+    """They apply to a workspace connected to Azure DevOps; here they are refused with the
+    reason, and nothing is queued."""
+    for args in (("run", "--param", "region=eu"), ("run", "--skip", "Dev"),
+                 ("cancel", "1")):
+        refused = cli(fresh_demo, *args)
+        assert refused.returncode == 1, args
+        assert refused.stderr.startswith("release-manager: ") and \
+            refused.stderr.count("\n") == 1, refused.stderr
+    assert json.loads(cli(fresh_demo, "status", "--json").stdout)["builds"] == []

@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from release_manager.core.model import Pipeline, Stage
+from release_manager.engine.azure.approvals import decision_body, pending_approvals
 from release_manager.engine.azure.binding import AzureBinding
+from release_manager.engine.azure.builds import RemoteBuild, remote_build
 from release_manager.engine.azure.connection import AzureConnection
 from release_manager.engine.azure.deployments import environment_history
 from release_manager.engine.azure.environments import find_environment, remote_environments
@@ -41,6 +44,7 @@ from release_manager.engine.backend import (
     COMPLETED,
     QUEUED,
     RUNNING,
+    ApprovalRequest,
     Capabilities,
     LogWriter,
     QueuedRun,
@@ -54,6 +58,10 @@ from release_manager.engine.backend_errors import BackendError, NotFound
 from release_manager.engine.local import git_history
 
 API_VERSION = "7.1"
+BUILD_LIMIT = 20
+ACTIVATE_CHECK = 5.0
+"""Seconds a rollback waits on its stage before it looks whether it waits on an approval."""
+"""The builds `status` lists, and those searched for pending approvals."""
 POLL = 0.25
 """Seconds between observations while something changes."""
 MAX_POLL = 2.0
@@ -338,7 +346,19 @@ class AzureBackend:
 
     def activate(self, environment: str, run_id: int, log: LogWriter) -> Release:
         """Azure's rollback: the stage that deployed build `run_id` there runs again, and
-        this waits until it ends (a stage that waits on an approval is said, not waited)."""
+        this waits until it ends (one that waits on an approval is refused: `redeploy`
+        says so instead)."""
+        release, ref = self.redeploy(environment, run_id, log)
+        if release is None:
+            raise BackendError(f"stage {ref.stage} of build {run_id} waits for approval "
+                               f"before it deploys to {environment}")
+        return release
+
+    def redeploy(self, environment: str, run_id: int,
+                 log: LogWriter) -> tuple[Release | None, StageRef]:
+        """Run again the stage that deployed build `run_id` to `environment` and follow it
+        to its end: the release it made current, or None when the stage waits on the
+        environment's approval (its reference then, to decide it)."""
         _, history = self.deployment_history(environment)
         deployment = next((d for d in history.deployments
                            if d.run_id == run_id and d.state == "succeeded"), None)
@@ -350,20 +370,18 @@ class AzureBackend:
                   f"{environment}")
         ref = self._retry(run_id, run_id, state)
         while True:
-            status = self.wait(ref, 600.0)
+            status = self.wait(ref, ACTIVATE_CHECK)
             if status.finished:
                 break
-            current = find_stage(self.stages(run_id), state.identifier)
-            if current.state == "waiting":
-                raise BackendError(f"stage {state.identifier} of build {run_id} waits for "
-                                   f"approval before it deploys to {environment}")
+            if find_stage(self.stages(run_id), state.identifier).state == "waiting":
+                return None, ref
             if self._closed.is_set():
                 raise BackendError("stopped before the rollback ended")
         log.write(f"stage {state.identifier} of build {run_id}: {status.result}")
         if status.result not in ("Succeeded", "SucceededWithIssues"):
             raise BackendError(f"redeploying build {run_id} to {environment} ended "
                                f"{status.result}: {status.message}".rstrip(": "))
-        return Release(environment, run_id, self.run_url(run_id), True)
+        return Release(environment, run_id, self.run_url(run_id), True), ref
 
     def deactivate(self, environment: str, log: LogWriter) -> None:
         """Azure DevOps has no "out of service": an environment runs what was deployed
@@ -415,6 +433,51 @@ class AzureBackend:
             lookup=Lookup("pipeline", self.binding.pipeline_name)) or {}
         return "|".join(f"{get(build, 'id')}:{get(build, 'status')}:"
                         f"{get(build, 'lastChangedDate')}" for build in get(answer, "value", []))
+
+    # ----------------------------------------------------------------- approvals
+
+    def builds(self, limit: int = BUILD_LIMIT) -> list[RemoteBuild]:
+        """The pipeline's newest builds, read page after page (continuation tokens)."""
+        found = []
+        for item in self.connection.pages(
+                f"{self.project}/build/builds", API_VERSION,
+                query={"definitions": str(self.binding.pipeline_id),
+                       "queryOrder": "queueTimeDescending", "$top": str(limit)},
+                lookup=Lookup("pipeline", self.binding.pipeline_name)):
+            found.append(remote_build(item))
+            if len(found) >= limit:
+                break
+        return found
+
+    def pending_approvals(self, runs: Iterable[tuple[RemoteBuild, list[StageState]]] | None
+                          = None) -> list[ApprovalRequest]:
+        """The approvals waiting in the pipeline's unfinished builds (`runs`: builds with
+        their stages already read, to ask nothing twice). No request for approvals when
+        no stage waits."""
+        if runs is None:
+            runs = [(build, self.stages(build.id)) for build in self.builds()
+                    if build.status != "completed"]
+        runs = list(runs)
+        if not any(state.state == "waiting" for _, states in runs for state in states):
+            return []
+        answer = self.connection.rest(
+            "GET", f"{self.project}/pipelines/approvals", API_VERSION,
+            query={"state": "pending", "$expand": "steps"},
+            lookup=Lookup("project", self.binding.project)) or {}
+        return [ApprovalRequest(a.id, a.run_id, a.stage, a.requested_by, tuple(a.approvers),
+                                a.required, tuple(a.waiting_for), a.instructions)
+                for a in pending_approvals(answer, runs)]
+
+    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+        """PATCH the stage's pending approval as the signed-in user; the service applies
+        the check's rules (its refusal comes back as a typed error with its reason)."""
+        state = find_stage(self.stages(run_id), stage)
+        if state.state != "waiting" or not state.approval_id:
+            raise BackendError(f"build {run_id}: {state.identifier} is not waiting for an "
+                               f"approval ({state.state.replace(NOT_REACHED, 'not reached')})")
+        self.connection.rest("PATCH", f"{self.project}/pipelines/approvals", API_VERSION,
+                             body=decision_body([state.approval_id], decision, comment),
+                             lookup=Lookup("approval", state.approval_id))
 
     def close(self) -> None:
         """Stop waits in progress; the connection holds no server of its own."""

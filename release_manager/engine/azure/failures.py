@@ -73,8 +73,10 @@ def from_response(response: requests.Response, organization: Organization,
         return NotFound(f"The {lookup.kind} {lookup.name!r} does not exist at {where}, or "
                         f"this sign-in cannot see it (HTTP 404).", lookup.kind, lookup.name)
     if status == 429:
-        return Unavailable(f"{where} is throttling requests (HTTP 429 Too Many Requests).",
-                           retryable=True, retry_after=retry_after(response))
+        wait = retry_after(response)
+        later = f" It asks to wait {wait:g} s before trying again." if wait is not None else ""
+        return Unavailable(f"{where} is throttling requests (HTTP 429 Too Many Requests)."
+                           f"{later}", retryable=True, retry_after=wait)
     if status >= 500 or status == 408:
         return Unavailable(f"{where} failed to answer (HTTP {status}).{_quoted(said)}",
                            retryable=True, retry_after=retry_after(response))

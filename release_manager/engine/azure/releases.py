@@ -6,26 +6,24 @@ Results are the engine's PromotionResult, so the CLI reports them as locally."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
 from release_manager.core.expressions import ExpressionError, explain_text
-from release_manager.core.model import Pipeline
-from release_manager.engine.azure.approvals import (
-    RemoteApproval,
-    decision_body,
-    pending_approvals,
+from release_manager.core.model import Pipeline, Stage
+from release_manager.engine.azure.backend import (
+    API_VERSION,
+    BUILD_LIMIT,
+    AzureBackend,
+    stage_ref,
 )
-from release_manager.engine.azure.backend import API_VERSION, AzureBackend, stage_ref
 from release_manager.engine.azure.builds import RemoteBuild, build_status, remote_build
 from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.timeline import StageState, find_stage
-from release_manager.engine.backend import CancelToken, LogWriter
+from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter, RunContext
 from release_manager.engine.backend_errors import BackendError, NotFound
 from release_manager.engine.promotion import PromotionResult
 
-BUILD_LIMIT = 20
 _RESULT_WORDS = {"succeeded": "Succeeded", "succeededWithIssues": "SucceededWithIssues",
                  "failed": "Failed", "canceled": "Canceled", "skipped": "Skipped",
                  "abandoned": "Canceled"}
@@ -40,19 +38,6 @@ class AzureReleases:
 
     # ----------------------------------------------------------------- reading
 
-    def builds(self, limit: int = BUILD_LIMIT) -> list[RemoteBuild]:
-        """The pipeline's newest builds, read page after page (continuation tokens)."""
-        found = []
-        for item in self.connection.pages(
-                f"{self.project}/build/builds", API_VERSION,
-                query={"definitions": str(self.backend.binding.pipeline_id),
-                       "queryOrder": "queueTimeDescending", "$top": str(limit)},
-                lookup=Lookup("pipeline", self.backend.binding.pipeline_name)):
-            found.append(remote_build(item))
-            if len(found) >= limit:
-                break
-        return found
-
     def build(self, build_id: int) -> RemoteBuild:
         data = self.connection.rest("GET", f"{self.project}/build/builds/{build_id}",
                                     API_VERSION, lookup=Lookup("build", str(build_id)))
@@ -60,7 +45,7 @@ class AzureReleases:
 
     def status(self, limit: int = BUILD_LIMIT) -> dict[str, Any]:
         """The same shape as the local `status --json`."""
-        runs = [(build, self.backend.stages(build.id)) for build in self.builds(limit)]
+        runs = [(build, self.backend.stages(build.id)) for build in self.backend.builds(limit)]
         environments = []
         for stage in self.pipeline.stages:
             for name in stage.environments:
@@ -72,7 +57,16 @@ class AzureReleases:
             builds.append(asdict(status))
         return {"stages": [s.name for s in self.pipeline.stages if s.kind == "stage"],
                 "environments": environments, "builds": builds,
-                "approvals": [_approval_json(a) for a in self._pending(runs)]}
+                "approvals": [self._approval_json(a)
+                              for a in self.backend.pending_approvals(runs)]}
+
+    def _approval_json(self, approval: ApprovalRequest) -> dict[str, Any]:
+        stage = next((s for s in self.pipeline.stages
+                      if s.name.casefold() == approval.stage.casefold()), None)
+        return {"build": approval.run_id, "stage": approval.stage,
+                "environment": ", ".join(stage.environments) if stage else "",
+                "requestedBy": approval.requested_by, "approvers": list(approval.approvers),
+                "required": approval.required}
 
     def _environment(self, stage: str, name: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": name, "stage": stage, "current_build": None,
@@ -90,19 +84,8 @@ class AzureReleases:
                         "rollback_to": rollback.run_id if rollback else None,
                         "rollback_reason": history.rollback_reason}
 
-    def approvals(self) -> list[RemoteApproval]:
-        return self._pending([(b, self.backend.stages(b.id)) for b in self.builds()])
-
-    def _pending(self, runs: Iterable[tuple[RemoteBuild, list[StageState]]]
-                 ) -> list[RemoteApproval]:
-        runs = list(runs)
-        if not any(state.state == "waiting" for _, states in runs for state in states):
-            return []
-        answer = self.connection.rest(
-            "GET", f"{self.project}/pipelines/approvals", API_VERSION,
-            query={"state": "pending", "$expand": "steps"},
-            lookup=Lookup("project", self.backend.binding.project)) or {}
-        return pending_approvals(answer, runs)
+    def approvals(self) -> list[ApprovalRequest]:
+        return self.backend.pending_approvals()
 
     # ----------------------------------------------------------------- acting
 
@@ -111,12 +94,10 @@ class AzureReleases:
         """Approve or reject the stage's pending approval as the signed-in user; the
         service applies the check's rules (a requester who may not approve is refused)."""
         state = find_stage(self.backend.stages(build_id), stage)
-        if state.state != "waiting" or not state.approval_id:
+        if state.state != "waiting":
             return _refused(f"build {build_id}: {state.identifier} is not waiting for an "
                             f"approval ({state.state})")
-        self.connection.rest("PATCH", f"{self.project}/pipelines/approvals", API_VERSION,
-                             body=decision_body([state.approval_id], decision, comment),
-                             lookup=Lookup("approval", state.approval_id))
+        self.backend.decide(build_id, state.identifier, decision, comment)
         after = find_stage(self.backend.stages(build_id), stage)
         if decision == "rejected":
             return PromotionResult("rejected", f"build {build_id}: {after.identifier} "
@@ -127,8 +108,7 @@ class AzureReleases:
         return PromotionResult("succeeded", f"build {build_id}: {after.identifier} approved "
                                f"and {after.state}")
 
-    def promote(self, build_id: int, stage: str, log: LogWriter | None = None,
-                cancel: CancelToken | None = None) -> PromotionResult:
+    def promote(self, build_id: int, stage: str) -> PromotionResult:
         """Azure's way: approve a stage waiting on its environment, retry a failed or
         cancelled one, explain a skipped one, say what an unreached one waits for."""
         states = self.backend.stages(build_id)
@@ -146,8 +126,9 @@ class AzureReleases:
             return PromotionResult("succeeded", f"build {build_id}: {state.identifier} "
                                    "already succeeded")
         if state.state == "skipped":
-            return _refused(f"build {build_id}: {state.identifier} was skipped",
-                            self._why_skipped(states, state.identifier))
+            return PromotionResult("skipped", f"build {build_id}: {state.identifier} was "
+                                   "skipped: its condition was false",
+                                   explanation=self._why_skipped(states, state.identifier))
         if state.state in ("running", "queued"):
             return PromotionResult("succeeded", f"build {build_id}: {state.identifier} is "
                                    f"{state.state} {state.message}".rstrip())
@@ -190,7 +171,12 @@ class AzureReleases:
         if history.rollback is None:
             return _refused(history.rollback_reason)
         target = history.rollback
-        release = self.backend.activate(found.name, target.run_id, log)
+        release, ref = self.backend.redeploy(found.name, target.run_id, log)
+        if release is None:
+            return PromotionResult(
+                "waiting", f"build {target.run_id}: {ref.stage} runs again and waits for "
+                f"approval before it deploys to {found.name}: `release-manager approve "
+                f"{target.run_id} --stage {ref.stage}`")
         return PromotionResult("succeeded", f"{found.name} runs build {release.run_id} again "
                                f"(stage {target.stage} ran again)")
 
@@ -217,24 +203,14 @@ class AzureReleases:
                 raise BackendError("stopped following the log")
 
 
-def _context(build_id: int):
-    from release_manager.engine.backend import RunContext
-
+def _context(build_id: int) -> RunContext:
     return RunContext(build_id, "", "", "", "", remote_id=str(build_id))
 
 
-def _named(pipeline: Pipeline, state: StageState):
-    from release_manager.core.model import Stage
-
+def _named(pipeline: Pipeline, state: StageState) -> Stage:
     return next((s for s in pipeline.stages if s.name.casefold() == state.identifier.casefold()),
                 Stage(state.identifier))
 
 
 def _refused(message: str, explanation: str = "") -> PromotionResult:
     return PromotionResult("refused", message, explanation=explanation)
-
-
-def _approval_json(approval: RemoteApproval) -> dict[str, Any]:
-    return {"build": approval.run_id, "stage": approval.stage, "environment": "",
-            "requestedBy": approval.requested_by, "approvers": approval.approvers,
-            "required": approval.required}

@@ -11,17 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from release_manager.core.model import Pipeline
-from release_manager.engine.azure.approvals import RemoteApproval
 from release_manager.engine.azure.backend import AzureBackend, stage_ref
 from release_manager.engine.azure.builds import RemoteBuild, build_status
 from release_manager.engine.azure.releases import AzureReleases
 from release_manager.engine.azure.timeline import StageState, find_stage
-from release_manager.engine.backend import CancelToken, LogWriter, StageRef
+from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter, StageRef
 from release_manager.engine.backend_errors import NotFound
 from release_manager.engine.log_follow import follow_stage
 from release_manager.engine.promotion import PendingApproval, PromotionPlan, PromotionResult
 from release_manager.engine.release_status import EnvironmentStatus, WorkspaceStatus
-from release_manager.engine.store import ApprovalRecord, DecisionRecord, RunRecord
+from release_manager.engine.store import ApprovalRecord, RunRecord
 from release_manager.engine.workspace import Workspace
 
 _RESULTS = {"Succeeded": "succeeded", "SucceededWithIssues": "succeeded",
@@ -55,19 +54,21 @@ class AzureSession:
     def status(self) -> WorkspaceStatus:
         """The newest builds with their stages (timelines, read incrementally), each
         environment's current build (deployment records) and the pending approvals."""
-        pipeline, releases = self._releases()
-        runs = [_Run(build, self.backend.stages(build.id)) for build in releases.builds()]
+        pipeline = self.workspace.load_pipeline()
+        runs = [_Run(build, self.backend.stages(build.id)) for build in self.backend.builds()]
         environments = self._environments(pipeline, {run.build.id: run.build for run in runs})
         builds = []
         for run in runs:
             status = build_status(run.build, run.stages)
             status.backend, status.remote_id = "azure", str(run.build.id)
             builds.append(status)
-        pending = releases._pending([(run.build, run.stages) for run in runs])
+        pending = self.backend.pending_approvals([(run.build, run.stages) for run in runs])
+        queued = {run.build.id: run.build.created_at for run in runs}
         return WorkspaceStatus(
             stages=[s.name for s in pipeline.stages if s.kind == "stage"],
             environments=environments, builds=builds,
-            approvals=[_pending(approval, pipeline) for approval in pending])
+            approvals=[_pending(approval, pipeline, queued.get(approval.run_id, ""))
+                       for approval in pending])
 
     def _environments(self, pipeline: Pipeline,
                       builds: dict[int, RemoteBuild]) -> list[EnvironmentStatus]:
@@ -211,27 +212,24 @@ def _record(build: RemoteBuild) -> RunRecord:
                      {}, build.created_at)
 
 
-def _pending(approval: RemoteApproval, pipeline: Pipeline) -> PendingApproval:
-    """An approval waiting on Azure DevOps as the approvals inbox shows it."""
+def _pending(approval: ApprovalRequest, pipeline: Pipeline, queued: str) -> PendingApproval:
+    """An approval waiting on Azure DevOps as the approvals inbox shows it (who decided
+    so far is the service's to count: the inbox shows none given)."""
     stage = next((s for s in pipeline.stages
                   if s.name.casefold() == approval.stage.casefold()), None)
     environment = ", ".join(stage.environments) if stage else ""
-    policy = {"approvers": [step.approver.name for step in approval.steps],
-              "instructions": approval.instructions, "order": approval.order,
+    policy = {"approvers": list(approval.approvers), "instructions": approval.instructions,
               "requester_cannot_approve": False, "min_approvers": approval.required}
-    created = approval.created_at or datetime.now(UTC).isoformat()
+    created = queued or datetime.now(UTC).isoformat()
     record = ApprovalRecord(zlib.crc32(approval.id.encode()), 0, approval.run_id,
-                            approval.stage, environment,
-                            approval.requested_by, created, _timeout(created), "pending",
-                            policy)
-    decisions = [DecisionRecord(0, 0, step.decided_by or step.approver.name, step.status,
-                                step.comment, "") for step in approval.steps
-                 if step.status in ("approved", "rejected")]
-    return PendingApproval(record, decisions, approval.required)
+                            approval.stage, environment, approval.requested_by, created,
+                            _timeout(created), "pending", policy)
+    return PendingApproval(record, [], approval.required)
 
 
 def _timeout(created: str) -> str:
-    """Azure's default approval timeout is 30 days after the request."""
+    """The Approval check's default timeout (30 days) after the run was queued: the
+    approvals list does not say the check's own."""
     try:
         moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
     except ValueError:

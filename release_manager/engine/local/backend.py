@@ -7,6 +7,7 @@ from pathlib import Path
 
 from release_manager.core.model import Job, Pipeline, Stage
 from release_manager.engine.backend import (
+    ApprovalRequest,
     CancelToken,
     Capabilities,
     LogWriter,
@@ -18,6 +19,7 @@ from release_manager.engine.backend import (
     StageStatus,
     StepOutcome,
 )
+from release_manager.engine.backend_errors import BackendError
 from release_manager.engine.local import git_history
 from release_manager.engine.local import variables as predefined_variables
 from release_manager.engine.local.artifacts import ArtifactStore
@@ -110,8 +112,17 @@ class LocalBackend:
 
     # ----------------------------------------------------------------- runs
 
-    def queue_run(self, branch: str | None, variables: dict[str, str]) -> QueuedRun:
-        """The commit `branch` is at; the stages run when they are started."""
+    def queue_run(self, branch: str | None, variables: dict[str, str], *,
+                  secrets: frozenset[str] = frozenset(),
+                  parameters: dict[str, str] | None = None,
+                  skip: tuple[str, ...] = ()) -> QueuedRun:
+        """The commit `branch` is at; the stages run when they are started. Template
+        parameters and stages to skip are refused: every stage here runs when promoted,
+        and templates take their defaults."""
+        if parameters or skip:
+            raise BackendError("template parameters and stages to skip apply to a workspace "
+                               "connected to Azure DevOps; here every stage runs when "
+                               "promoted and templates take their defaults")
         return QueuedRun(*source_info(self.workspace, branch))
 
     def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:
@@ -309,6 +320,14 @@ class LocalBackend:
     def changes(self) -> str:
         """"": every release switched here is recorded in the store as it happens."""
         return ""
+
+    def pending_approvals(self) -> list[ApprovalRequest]:
+        """None: the engine asks for and keeps this backend's approvals (in its store)."""
+        return []
+
+    def decide(self, run_id: int, stage: str, decision: str, comment: str = "") -> None:
+        raise BackendError(f"the {self.name} backend holds no approvals: the engine "
+                           "decides them (Promoter.approve / reject)")
 
     def close(self) -> None:
         """Stop the site servers this backend started."""
