@@ -296,6 +296,14 @@ class Backend(Protocol):
         first, at most 50: `<short id> <subject> (<author>)`."""
         ...
 
+    def changes(self) -> str:
+        """A marker that differs whenever something this backend holds and the status
+        reads (runs, stages, approvals, environments' releases) moved on its side, read
+        in one cheap call (one request to a remote service): the status is read again
+        only when it differs. "" when everything it holds is recorded in the store as it
+        changes (the local backend)."""
+        ...
+
     # ----------------------------------------------------------------- approvals
 
     def pending_approvals(self) -> list[ApprovalRequest]:

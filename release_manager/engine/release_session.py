@@ -45,7 +45,11 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
             f"{STATE_DIR} next to {workspace.pipeline_path.name}. Set up releases here to "
             "build and promote this pipeline on this machine."
         )
-    promoter = Promoter(workspace)
+    promoter: Promoter = Promoter(workspace)
+    if workspace.connected:  # Azure DevOps keeps the runs, approvals and deployments
+        from release_manager.engine.azure.session import AzureSession
+
+        promoter = AzureSession(workspace)  # type: ignore[assignment]
     demo = is_demo(workspace.root)
     return Opened(workspace, promoter,
                   identities(workspace.root, identity) if demo else [identity],
@@ -53,7 +57,10 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
 
 
 def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:
-    status = workspace_status(workspace, promoter)
+    """The status, from the store and the backend, or, on a connected workspace, from
+    Azure DevOps (`AzureSession.status`)."""
+    own = getattr(promoter, "status", None)
+    status = own() if callable(own) else workspace_status(workspace, promoter)
     pipeline = workspace.load_pipeline()
     dependencies = pipeline.dependency_map()
     return StatusRead(status, {name: dependencies.get(name, []) for name in status.stages})

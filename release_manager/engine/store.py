@@ -303,6 +303,8 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._writes = 0
+        """Transactions this process committed (any thread)."""
         try:
             check_regular(self.path)  # SQLite would wait on a named pipe for ever
         except NotARegularFile as error:
@@ -354,6 +356,7 @@ class Store:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+        self._writes += 1
 
     def _migrate(self) -> None:
         with self._transaction() as db:
@@ -374,6 +377,19 @@ class Store:
     @property
     def schema_version(self) -> int:
         return int(self._connection().execute("PRAGMA user_version").fetchone()[0])
+
+    def change_marker(self) -> tuple[int, ...]:
+        """Differs after any write to the store, by this process (its count of commits)
+        or another one (the database and its write-ahead log change size or time); read
+        without a query."""
+        marker = [self._writes]
+        for path in (self.path, self.path.with_name(self.path.name + "-wal")):
+            try:
+                stat = path.stat()
+                marker += [stat.st_mtime_ns, stat.st_size]
+            except FileNotFoundError:
+                marker += [0, 0]
+        return tuple(marker)
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)

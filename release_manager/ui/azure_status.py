@@ -32,6 +32,9 @@ class AzureStatus(QObject):
     """The indicator's text ("" when the open workspace is not connected)."""
     signInNeeded = Signal(str, str)
     """(organization URL, why): the sign-in was refused; ask to sign in again."""
+    reconnected = Signal()
+    """Azure DevOps answers again after it refused the sign-in or could not be reached:
+    what paused (the releases' refresh) may go on."""
 
     def __init__(self, parent: QObject | None = None, retry_ms: tuple[int, ...] | None = None,
                  clock: Callable[[], datetime] = datetime.now) -> None:
@@ -43,6 +46,7 @@ class AzureStatus(QObject):
         self._check: Callable[[], SignedInAs] | None = None
         self._who = ""
         self._retries = 0
+        self._lost = False
         self._worker: Worker[SignedInAs] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -59,7 +63,7 @@ class AzureStatus(QObject):
         who is signed in there or raises the typed error. Checks once now."""
         self._stop()
         self._organization, self._organization_name = organization_url, organization_name
-        self._check, self._who, self._retries = check, "", 0
+        self._check, self._who, self._retries, self._lost = check, "", 0, False
         self._show("checking…", "")
         self.check_now()
 
@@ -82,6 +86,9 @@ class AzureStatus(QObject):
         name = f"signed in as {self._who} · " if self._who else "signed in · "
         self._show(f"{name}{self._organization_name} · refreshed "
                    f"{self._clock():%H:%M}", "")
+        if self._lost:
+            self._lost = False
+            self.reconnected.emit()
 
     def failed(self, error: BaseException) -> bool:
         """Work against Azure DevOps failed with `error`: True when it was about the
@@ -89,12 +96,14 @@ class AzureStatus(QObject):
         if not self._organization:
             return False
         if isinstance(error, SignedOut):
+            self._lost = True
             self._timer.stop()
             self._show("not signed in", user_message(error))
             self.signInNeeded.emit(self._organization, user_message(error))
             return True
         if isinstance(error, Unavailable) and not isinstance(error, TlsUntrusted) \
                 and error.retryable:
+            self._lost = True
             self._show("offline, retrying", user_message(error))
             self._retry_later(error.retry_after)
             return True

@@ -227,6 +227,9 @@ class FakeBackend:
         return [f"{commits[i].id[:7]} {commits[i].subject} ({commits[i].author})"
                 for i in reversed(ids[since:ids.index(new) + 1])][:50]
 
+    def changes(self) -> str:
+        return ""
+
     def pending_approvals(self) -> list[ApprovalRequest]:
         """None: the engine asks for and keeps this backend's approvals (in its store)."""
         return []

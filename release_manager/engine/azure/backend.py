@@ -71,6 +71,9 @@ MAX_POLL = 2.0
 _RESULTS = {"succeeded": "Succeeded", "succeededWithIssues": "SucceededWithIssues",
             "failed": "Failed", "canceled": "Canceled", "skipped": "Skipped",
             "abandoned": "Canceled"}
+ACTIVE_STATUSES = "inProgress,notStarted,cancelling,postponed"
+"""A build's statuses before `completed` (BuildStatus is a set of flags: a list asks
+for any of them)."""
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ?")
 _ERROR = "##[error]"
 
@@ -419,6 +422,19 @@ class AzureBackend:
 
     def commits_between(self, old: str, new: str) -> list[str]:
         return git_history.commits_between(self.source, old, new) if self.source else []
+
+    def changes(self) -> str:
+        """One request: this pipeline's runs not completed, each with when it last
+        changed. A run queued, moving on (a stage, an approval, a log) or ending changes
+        it; a completed run no longer changes (a retried stage makes it active again),
+        and environments' deployment records only change when one of its runs deploys."""
+        answer = self.connection.rest(
+            "GET", f"{self.project}/build/builds", API_VERSION,
+            query={"definitions": str(self.binding.pipeline_id),
+                   "statusFilter": ACTIVE_STATUSES, "queryOrder": "queueTimeDescending"},
+            lookup=Lookup("pipeline", self.binding.pipeline_name)) or {}
+        return "|".join(f"{get(build, 'id')}:{get(build, 'status')}:"
+                        f"{get(build, 'lastChangedDate')}" for build in get(answer, "value", []))
 
     # ----------------------------------------------------------------- approvals
 

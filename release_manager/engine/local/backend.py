@@ -318,6 +318,10 @@ class LocalBackend:
     def commits_between(self, old: str, new: str) -> list[str]:
         return git_history.commits_between(self.workspace, old, new)
 
+    def changes(self) -> str:
+        """"": every release switched here is recorded in the store as it happens."""
+        return ""
+
     def pending_approvals(self) -> list[ApprovalRequest]:
         """None: the engine asks for and keeps this backend's approvals (in its store)."""
         return []

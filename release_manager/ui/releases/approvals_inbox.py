@@ -58,10 +58,14 @@ class Preflight:
         return f"build {approval.run_id} → {approval.stage} ({approval.environment})"
 
 
-def preflight(pending: PendingApproval, identity: str, decision: str = "approve") -> Preflight:
+def preflight(pending: PendingApproval, identity: str, decision: str = "approve",
+              enforced: bool = False) -> Preflight:
     """What the approval policy says about `identity` deciding `pending`, and, for an
     approval that would start the deployment, the environment's business hours (the
-    engine checks again when the decision is made)."""
+    engine checks again when the decision is made). With `enforced`, the backend applies
+    the policy itself (Azure DevOps, as the signed-in user): it is not guessed here."""
+    if enforced:
+        return Preflight(pending, "")
     approval = pending.approval
     earlier = [(d.approver, d.decision) for d in pending.decisions]
     try:
@@ -247,7 +251,9 @@ class ApprovalsInbox(QWidget):
         stages = list(dict.fromkeys(p.approval.stage for p in chosen))
         unsaved = edits.unsaved(stages, BUILD_READS) \
             if decision == "approve" and edits is not None else None
-        self.dialog = DecisionDialog([preflight(p, identity, decision) for p in chosen],
+        enforced = controller.backend_enforces_approvals
+        self.dialog = DecisionDialog([preflight(p, identity, decision, enforced)
+                                      for p in chosen],
                                      decision, identity, self, unsaved,
                                      identity != controller.person)
         dialog = self.dialog

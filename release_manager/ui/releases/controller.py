@@ -13,10 +13,11 @@ from shiboken6 import isValid
 
 from release_manager.core.identity_names import IdentityError
 from release_manager.engine.audit_chain import AuditVerdict
-from release_manager.engine.backend import CancelToken, LogWriter
+from release_manager.engine.backend import CancelToken, LogWriter, StageRef
+from release_manager.engine.backend_errors import SignedOut, TlsUntrusted, Unavailable
 from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
-from release_manager.engine.log_follow import follow_file, still_writing
+from release_manager.engine.log_follow import follow_file, follow_stage, still_writing
 from release_manager.engine.progress import ProgressWriter
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_session import (
@@ -24,10 +25,10 @@ from release_manager.engine.release_session import (
     Opened,
     StatusRead,
     open_workspace,
-    read_status,
     summary,
 )
 from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.status_refresh import StatusRefresher
 from release_manager.engine.workspace import Workspace
 from release_manager.error_messages import user_message
 from release_manager.ui.log_view import LogPanel
@@ -36,6 +37,8 @@ from release_manager.ui.workers import Worker, start_cancellable
 
 REFRESH_MS = 2000
 WORKER_THREADS = 4
+RETRY_MS = (2_000, 5_000, 15_000, 30_000, 60_000)
+"""Waits before each refresh while the backend cannot be reached; the last one repeats."""
 
 
 @dataclass
@@ -65,9 +68,12 @@ class ReleaseController(QObject):
     logShown = Signal(str)  # the title of the log now in the log panel
     problem = Signal(str)  # a status refresh failed (e.g. the pipeline on disk is broken)
     auditChecked = Signal(object)  # AuditVerdict: the audit trail verified on opening
+    answered = Signal()
+    """A status refresh succeeded: the backend answered."""
 
     def __init__(self, pipeline_path: Path, identity: str | None = None,
-                 parent: QObject | None = None, refresh_ms: int = REFRESH_MS) -> None:
+                 parent: QObject | None = None, refresh_ms: int = REFRESH_MS,
+                 retry_ms: tuple[int, ...] = RETRY_MS) -> None:
         super().__init__(parent)
         self.pipeline_path = Path(pipeline_path)
         self._explicit_identity = identity
@@ -86,6 +92,12 @@ class ReleaseController(QObject):
         """The audit trail as verified when the workspace opened."""
         self.workspace: Workspace | None = None
         self.promoter: Promoter | None = None
+        self.refresher: StatusRefresher | None = None
+        self.report_connection: Callable[[BaseException], bool] = lambda _error: False
+        """Shows a SignedOut or Unavailable where the window shows the connection; True
+        when it did (the dashboard then does not say it again). Signed out, refreshing
+        waits for `resume`; unreachable, it retries by itself with growing waits. What
+        is on screen stays as it is."""
         self.status: WorkspaceStatus | None = None
         self.dependencies: dict[str, list[str]] = {}
         self.unavailable = "Opening the workspace…"
@@ -115,6 +127,13 @@ class ReleaseController(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self.refresh)
+        self.retry_ms = retry_ms
+        self._retries = 0
+        self.signed_out = False
+        """The backend refused the credentials: no refresh until `resume`."""
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self.refresh)
         application = QCoreApplication.instance()
         if application is not None:  # quitting cancels the running operation
             application.aboutToQuit.connect(self.dispose)
@@ -151,6 +170,11 @@ class ReleaseController(QObject):
         return self._operation is not None and self._operation.token.cancelled
 
     @property
+    def backend_enforces_approvals(self) -> bool:
+        """The backend applies the approvals' rules itself (Capabilities.approvals)."""
+        return self.workspace is not None and self.workspace.backend.capabilities.approvals
+
+    @property
     def is_open(self) -> bool:
         return self.promoter is not None
 
@@ -174,7 +198,11 @@ class ReleaseController(QObject):
                     self._opened, self._not_opened)
 
     def _opened(self, opened: Opened) -> None:
+        if self.workspace is not None:  # opened again (signed in again): let the old go
+            backend = self.workspace.backend
+            self._start(backend.close, lambda _: None, lambda _: None)
         self.workspace, self.promoter = opened.workspace, opened.promoter
+        self.refresher = StatusRefresher(opened.workspace, opened.promoter)
         self.identities, self.branches = opened.identities, opened.branches
         self.demo = opened.demo
         self.audit = opened.audit
@@ -186,6 +214,10 @@ class ReleaseController(QObject):
         self._timer.start()
 
     def _not_opened(self, error: BaseException) -> None:
+        if self.workspace is not None and isinstance(error, (SignedOut, Unavailable)):
+            self.signed_out = True  # opened again after a sign-in: what is shown stays
+            self._report(error)
+            return
         self.can_set_up = isinstance(error, NotAWorkspace)
         self.unavailable = user_message(error)
         self._settled = True
@@ -199,6 +231,7 @@ class ReleaseController(QObject):
             return
         self._disposed = True
         self._timer.stop()
+        self._retry.stop()
         for worker in list(self._workers):
             worker.cancel()
         if self._log_panel is not None:
@@ -221,20 +254,43 @@ class ReleaseController(QObject):
     # ----------------------------------------------------------------- status
 
     def refresh(self) -> None:
-        """Read the status again in a worker; `statusChanged` brings it."""
-        if self.promoter is None or self.workspace is None:
+        """Read the status again in a worker if anything it shows moved;
+        `statusChanged` brings it."""
+        if self.refresher is None or self.signed_out or self._disposed:
             return
         if self._refreshing:
             self._refresh_again = True
             return
         self._refreshing = True
-        workspace, promoter, done = self.workspace, self.promoter, self._operations_done
-        self._start(lambda: (done, read_status(workspace, promoter)), self._status_read,
+        refresher, done = self.refresher, self._operations_done
+        self._start(lambda: (done, refresher.read()), self._status_read,
                     self._status_failed)
 
-    def _status_read(self, read_after: tuple[int, StatusRead]) -> None:
+    def resume(self) -> None:
+        """Signed in again, or the backend answers again: refresh now and every tick.
+        After a refused sign-in the workspace is opened again, so its backend takes the
+        new one (what is shown stays until the new status replaces it)."""
+        if self.refresher is None or self._disposed:
+            return
+        self._retries = 0
+        self._retry.stop()
+        if self.signed_out:
+            self.signed_out = False
+            self.open()
+            return
+        if not self._timer.isActive():
+            self._timer.start()
+        self.refresh()
+
+    def _status_read(self, read_after: tuple[int, StatusRead | None]) -> None:
         self._refreshed()
+        if self._retries:  # reachable again: back to the regular ticks
+            self._retries = 0
+            self._timer.start()
+        self.answered.emit()
         self._status_after, read = read_after
+        if read is None:  # nothing moved: what is shown is current
+            return
         self.status, self.dependencies = read.status, read.dependencies
         if not self._settled and self._log_panel is not None and not self.operation:
             self._show_latest_log(read.status)
@@ -244,6 +300,25 @@ class ReleaseController(QObject):
     def _status_failed(self, error: BaseException) -> None:
         self._refreshed()
         self._settled = True
+        if isinstance(error, Unavailable) and error.retryable \
+                and not isinstance(error, TlsUntrusted):
+            self._timer.stop()
+            wait = self.retry_ms[min(self._retries, len(self.retry_ms) - 1)]
+            if error.retry_after is not None:
+                wait = max(wait, int(error.retry_after * 1000))
+            self._retries += 1
+            self._retry.start(wait)
+        elif isinstance(error, SignedOut):
+            self.signed_out = True
+            self._timer.stop()
+            self._retry.stop()
+        self._report(error)
+
+    def _report(self, error: BaseException) -> None:
+        """Say `error`: a lost connection where the window shows the connection (the
+        dashboard, graph and log keep what they show), anything else in the dashboard."""
+        if isinstance(error, (SignedOut, Unavailable)) and self.report_connection(error):
+            return
         self.problem.emit(user_message(error))
 
     def _refreshed(self) -> None:
@@ -281,7 +356,8 @@ class ReleaseController(QObject):
     def _show_latest_log(self, status: WorkspaceStatus) -> None:
         """On opening, the log of the latest finished stage run: what happened last."""
         finished = [cell.stage_run_id for build in status.builds
-                    for cell in build.stages.values() if cell.result is not None]
+                    for cell in build.stages.values()
+                    if cell.result is not None and cell.stage_run_id]
         if finished:
             self._first_log = True
             self.open_log(max(finished))
@@ -292,17 +368,29 @@ class ReleaseController(QObject):
 
     def _log_failed(self, error: BaseException) -> None:
         self._log_read()
-        self.problem.emit(user_message(error))
+        self._report(error)
 
-    def open_log(self, stage_run_id: int) -> None:
-        """Show a stage run's log: what its file holds, then, while it runs, each new line."""
-        if self.workspace is None:
+    def open_log(self, stage_run_id: int, build: int = 0, stage: str = "") -> None:
+        """Show a stage run's log: what its file holds, then, while it runs, each new line.
+        A stage the store has no row of (`stage_run_id` 0: Azure DevOps keeps it) is read
+        from the backend as the latest attempt of `stage` in `build`."""
+        if self.workspace is None or self.promoter is None:
+            return
+        if not stage_run_id:
+            promoter = self.promoter
+            self._start(lambda: promoter.stage_ref(build, stage),  # type: ignore[attr-defined]
+                        lambda ref: self._follow_ref(
+                            ref, f"Build {build} · {stage} (attempt {ref.id.rsplit(':', 1)[-1]})"),
+                        self._log_failed)
             return
         store = self.workspace.store
         self._start(lambda: store.stage_run(stage_run_id), self._follow, self._log_failed)
 
     def _follow(self, record: Any) -> None:
         title = f"Build {record.run_id} · {record.stage} (attempt {record.attempt})"
+        if not record.log_path and record.remote_ref and self.workspace is not None:
+            self._follow_backend(record, title)
+            return
         if not record.log_path:
             sink = self._new_log(title)
             sink.write(f"{record.stage} of build {record.run_id} has no log yet "
@@ -322,6 +410,22 @@ class ReleaseController(QObject):
         if not record.finished:
             self._log_read()  # what it holds so far is shown; nothing waits for the rest
 
+    def _follow_backend(self, record: Any, title: str) -> None:
+        """A stage run whose log the backend keeps (a remote one)."""
+        self._follow_ref(StageRef(record.remote_ref, record.run_id, record.stage), title)
+
+    def _follow_ref(self, ref: StageRef, title: str) -> None:
+        """Read the stage's log from its backend, each time from the last line read on,
+        until it ends."""
+        if self.workspace is None:
+            return
+        backend = self.workspace.backend
+        sink = self._new_log(title)
+        self._following = self._start_cancellable(
+            lambda token: follow_stage(backend, ref, sink, token),
+            lambda _: self._log_read(sink), self._log_failed, on_cancelled=self._log_read)
+        self._log_read()  # what it holds so far is shown; nothing waits for the rest
+
     # ----------------------------------------------------------------- operations
 
     def _operate(self, title: str,
@@ -337,9 +441,16 @@ class ReleaseController(QObject):
         self.operationStarted.emit(title)
         self._operation = self._start_cancellable(
             lambda token: work(promoter, actor, writer, token), self._operated,
-            lambda error: self._operated(Operated(PromotionResult("failed",
-                                                                  user_message(error)))))
+            self._operation_failed)
         return True
+
+    def _operation_failed(self, error: BaseException) -> None:
+        if isinstance(error, (SignedOut, Unavailable)):
+            self.report_connection(error)  # the result banner says it too
+        if isinstance(error, SignedOut):  # nothing refreshes until signed in again
+            self.signed_out = True
+            self._timer.stop()
+        self._operated(Operated(PromotionResult("failed", user_message(error))))
 
     def _operated(self, outcome: Operated) -> None:
         self.operation = ""

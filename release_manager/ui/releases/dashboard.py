@@ -326,6 +326,6 @@ class ReleasesDashboard(QWidget):
         box.open()
 
     def show_selected_log(self) -> None:
-        cell = self.matrix.selected_cell()
-        if cell is not None:
-            self.controller.open_log(cell.stage_run_id)
+        cell, build = self.matrix.selected_cell(), self.matrix.selected_build()
+        if cell is not None and build is not None:
+            self.controller.open_log(cell.stage_run_id, build.id, cell.stage)

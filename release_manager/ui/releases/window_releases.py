@@ -83,6 +83,10 @@ def install_releases(window: MainWindow) -> ReleaseController | None:
             show_release_status(window.graph.scene(), status)
 
     controller.statusChanged.connect(on_status)
+    connection = window.azure.status  # says nothing for a workspace not on Azure DevOps
+    controller.answered.connect(lambda: connection.refreshed())
+    controller.report_connection = connection.failed
+    connection.reconnected.connect(controller.resume)
     controller.operationStarted.connect(lambda _: window.log_dock.raise_())
     controller.logShown.connect(lambda title: _show_log_dock(window, title))
     window.release_controller = controller
