@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release_manager.core import expressions
 from release_manager.core.environment_names import environment_name_problem
@@ -53,6 +54,9 @@ from release_manager.engine.store import (
     with_secret_names,
 )
 from release_manager.engine.workspace import Workspace
+
+if TYPE_CHECKING:
+    from release_manager.engine.release_status import WorkspaceStatus
 
 FOLLOW_SECONDS = 1.0
 """The longest a running stage is waited on before looking again (a new log line or
@@ -830,6 +834,12 @@ class Promoter:
         release = next((r for r in self.workspace.backend.releases(environment) if r.current),
                        None)
         return release.run_id if release else None
+
+    def status(self, build_limit: int = 20) -> WorkspaceStatus:
+        """What is deployed where, from the store and the backend (the dashboard)."""
+        from release_manager.engine.release_status import workspace_status  # reads Promoter
+
+        return workspace_status(self.workspace, self, build_limit)
 
     def plan(self, run_id: int, stage_name: str) -> PromotionPlan:
         run = self.store.run(run_id)

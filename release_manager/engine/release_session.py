@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.identity import identities, is_demo
 from release_manager.engine.promotion import Promoter, PromotionResult
-from release_manager.engine.release_status import WorkspaceStatus, workspace_status
+from release_manager.engine.release_status import WorkspaceStatus
 from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_state
+
+if TYPE_CHECKING:  # the Azure SDK loads only for a connected workspace
+    from release_manager.engine.azure.session import AzureSession
+
+Releases: TypeAlias = "Promoter | AzureSession"
+"""What the window's workers call (status, run, promote, approve, reject, roll back,
+plan): the local `Promoter`, or `AzureSession` on a workspace connected to Azure DevOps,
+where the service keeps runs, approvals and deployments. The window never knows which."""
 
 
 class NotAWorkspace(Exception):
@@ -20,7 +29,7 @@ class NotAWorkspace(Exception):
 @dataclass
 class Opened:
     workspace: Workspace
-    promoter: Promoter
+    promoter: Releases
     identities: list[str]
     branches: list[str]
     demo: bool
@@ -45,22 +54,21 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
             f"{STATE_DIR} next to {workspace.pipeline_path.name}. Set up releases here to "
             "build and promote this pipeline on this machine."
         )
-    promoter: Promoter = Promoter(workspace)
+    promoter: Releases = Promoter(workspace)
     if workspace.connected:  # Azure DevOps keeps the runs, approvals and deployments
         from release_manager.engine.azure.session import AzureSession
 
-        promoter = AzureSession(workspace)  # type: ignore[assignment]
+        promoter = AzureSession(workspace)
     demo = is_demo(workspace.root)
     return Opened(workspace, promoter,
                   identities(workspace.root, identity) if demo else [identity],
                   workspace.backend.branches(), demo, workspace.store.audit_verdict)
 
 
-def read_status(workspace: Workspace, promoter: Promoter) -> StatusRead:
+def read_status(workspace: Workspace, promoter: Releases) -> StatusRead:
     """The status, from the store and the backend, or, on a connected workspace, from
     Azure DevOps (`AzureSession.status`)."""
-    own = getattr(promoter, "status", None)
-    status = own() if callable(own) else workspace_status(workspace, promoter)
+    status = promoter.status()
     pipeline = workspace.load_pipeline()
     dependencies = pipeline.dependency_map()
     return StatusRead(status, {name: dependencies.get(name, []) for name in status.stages})

@@ -189,10 +189,10 @@ class AzureSession:
     def approve(self, run_id: int, stage: str, actor: str, comment: str = "", *,
                 log: LogWriter | None = None, cancel: CancelToken | None = None
                 ) -> PromotionResult:
-        return self._releases()[1].decide(run_id, stage, "approved", comment)
+        return self._releases()[1].decide([run_id], stage, "approved", comment)[0]
 
     def reject(self, run_id: int, stage: str, actor: str, comment: str = "") -> PromotionResult:
-        return self._releases()[1].decide(run_id, stage, "rejected", comment)
+        return self._releases()[1].decide([run_id], stage, "rejected", comment)[0]
 
     def rollback(self, environment: str, actor: str, *, log: LogWriter | None = None,
                  cancel: CancelToken | None = None) -> PromotionResult:

@@ -19,10 +19,11 @@ from release_manager.engine.identity import current_identity
 from release_manager.engine.log_buffer import LogSink
 from release_manager.engine.log_follow import follow_file, follow_stage, still_writing
 from release_manager.engine.progress import ProgressWriter
-from release_manager.engine.promotion import Promoter, PromotionResult
+from release_manager.engine.promotion import PromotionResult
 from release_manager.engine.release_session import (
     NotAWorkspace,
     Opened,
+    Releases,
     StatusRead,
     open_workspace,
     summary,
@@ -53,7 +54,7 @@ class Operated:
 
 
 class ReleaseController(QObject):
-    """Owns a workspace's `Workspace` and `Promoter` and the acting identity; one
+    """Owns a workspace's `Workspace` and its releases (`Releases`) and the acting identity; one
     operation (run, promote, decide, rollback) at a time."""
 
     statusChanged = Signal(object)  # WorkspaceStatus
@@ -91,7 +92,7 @@ class ReleaseController(QObject):
         self.audit: AuditVerdict | None = None
         """The audit trail as verified when the workspace opened."""
         self.workspace: Workspace | None = None
-        self.promoter: Promoter | None = None
+        self.promoter: Releases | None = None
         self.refresher: StatusRefresher | None = None
         self.report_connection: Callable[[BaseException], bool] = lambda _error: False
         """Shows a SignedOut or Unavailable where the window shows the connection; True
@@ -429,7 +430,7 @@ class ReleaseController(QObject):
     # ----------------------------------------------------------------- operations
 
     def _operate(self, title: str,
-                 work: Callable[[Promoter, str, LogWriter, CancelToken], Operated]) -> bool:
+                 work: Callable[[Releases, str, LogWriter, CancelToken], Operated]) -> bool:
         """Run `work` in a worker with a log writer and the worker's cancel token; False
         when another operation runs or the workspace is not open."""
         if self.promoter is None or self.busy:
@@ -472,7 +473,7 @@ class ReleaseController(QObject):
                      variables: dict[str, str] | None = None,
                      secrets: dict[str, str] | None = None) -> bool:
         """`secrets`: secret variables, which the engine never writes to the store."""
-        def work(promoter: Promoter, actor: str, log: LogWriter,
+        def work(promoter: Releases, actor: str, log: LogWriter,
                  token: CancelToken) -> Operated:
             run, results = promoter.run_pipeline(actor, branch, variables, log=log,
                                                  cancel=token, secrets=secrets)
@@ -504,7 +505,7 @@ class ReleaseController(QObject):
         """Approve (decision "approve") or reject each (build, stage), one after the other."""
         verb = "Approve" if decision == "approve" else "Reject"
 
-        def work(promoter: Promoter, actor: str, log: LogWriter,
+        def work(promoter: Releases, actor: str, log: LogWriter,
                  token: CancelToken) -> Operated:
             results = []
             for build, stage in items:
