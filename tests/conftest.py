@@ -61,6 +61,21 @@ def azure_devops(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_bundle))
     with emulator:
         yield emulator
+    _forget_sign_ins(emulator.organization_url)
+
+
+def _forget_sign_ins(organization_url: str) -> None:
+    """Forget the tokens a test kept for this emulator's organization: the test session's
+    keyring outlives the test, and a later emulator may get the same port (its URL)."""
+    from release_manager.credentials import CredentialStore
+    from release_manager.engine.azure.organization import parse_organization
+    from release_manager.engine.azure.saved_sign_ins import pat_key
+
+    store = CredentialStore()
+    if not store.is_secure():
+        return
+    for url in {organization_url, organization_url.replace("//localhost:", "//127.0.0.1:")}:
+        store.delete(pat_key(parse_organization(url)))
 
 
 @pytest.fixture
