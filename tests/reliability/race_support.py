@@ -31,10 +31,13 @@ gates = Path(sys.argv[1])
 stage, build = sys.argv[2], sys.argv[3]
 with open(gates / "deploys.txt", "a", encoding="utf-8") as record:
     record.write(f"{stage} {build}\\n")
-gate = gates / stage
-if gate.exists():
+try:  # the test may open the gate (remove it) between a look and an open: never look first
+    held = (gates / stage).open()
+except FileNotFoundError:
+    pass
+else:
     print("gate: waiting", flush=True)
-    with gate.open() as held:
+    with held:
         fcntl.flock(held, fcntl.LOCK_SH)
 print(f"gate: open, deploying build {build} to {stage}", flush=True)
 '''
