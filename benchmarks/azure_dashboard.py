@@ -34,6 +34,7 @@ from pathlib import Path
 
 from figure import Figure
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 PIPELINES = 50
 RUNS = 100
