@@ -155,13 +155,10 @@ class AzureBackend:
 
     def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:
         """The service runs a run's stages itself, as their dependencies and checks allow:
-        a stage not finished yet is observed as it is; a finished one runs again (a new
-        attempt, as Azure's "Rerun stage")."""
+        the stage's latest attempt is observed as it is, finished or not. Running it again
+        is asked for only through `retry` (Azure's "Rerun stage")."""
         remote = int(run.remote_id or run.run_id)
         state = find_stage(self.stages(remote), stage.name)
-        if state.state in ("succeeded", "failed", "canceled", "skipped", "rejected",
-                           "interrupted"):
-            return self._retry(run.run_id, remote, state)
         return stage_ref(run.run_id, remote, state)
 
     def stages(self, remote_id: int) -> list[StageState]:

@@ -21,7 +21,7 @@ from release_manager.engine.azure.backend import (
 from release_manager.engine.azure.builds import RemoteBuild, build_status, remote_build
 from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.timeline import StageState, find_stage
-from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter, RunContext
+from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter
 from release_manager.engine.backend_errors import BackendError, NotFound
 from release_manager.engine.promotion import PromotionResult
 from release_manager.engine.release_status import EnvironmentStatus
@@ -139,8 +139,7 @@ class AzureReleases:
         if state.state == "waiting":
             return self.decide([build_id], stage, "approved")[0]
         if state.state in ("failed", "canceled", "rejected", "interrupted"):
-            ref = self.backend.start_stage(self.pipeline, _named(self.pipeline, state),
-                                           _context(build_id))
+            ref = self.backend.retry(stage_ref(build_id, build_id, state))
             return PromotionResult("succeeded", f"build {build_id}: {state.identifier} runs "
                                    f"again (attempt {state.attempt + 1}); follow it with "
                                    f"`release-manager logs {build_id} --stage "
@@ -224,10 +223,6 @@ class AzureReleases:
                 return status.result
             if cancel is not None and cancel.cancelled:
                 raise BackendError("stopped following the log")
-
-
-def _context(build_id: int) -> RunContext:
-    return RunContext(build_id, "", "", "", "", remote_id=str(build_id))
 
 
 def _named(pipeline: Pipeline, state: StageState) -> Stage:
