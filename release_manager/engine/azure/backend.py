@@ -45,6 +45,7 @@ from release_manager.engine.backend import (
     QUEUED,
     RUNNING,
     ApprovalRequest,
+    CancelToken,
     Capabilities,
     LogWriter,
     QueuedRun,
@@ -353,11 +354,12 @@ class AzureBackend:
                                f"before it deploys to {environment}")
         return release
 
-    def redeploy(self, environment: str, run_id: int,
-                 log: LogWriter) -> tuple[Release | None, StageRef]:
+    def redeploy(self, environment: str, run_id: int, log: LogWriter,
+                 cancel: CancelToken | None = None) -> tuple[Release | None, StageRef]:
         """Run again the stage that deployed build `run_id` to `environment` and follow it
         to its end: the release it made current, or None when the stage waits on the
-        environment's approval (its reference then, to decide it)."""
+        environment's approval (its reference then, to decide it). Once `cancel` is set,
+        the stage is cancelled on the service (from this thread) and followed to its end."""
         _, history = self.deployment_history(environment)
         deployment = next((d for d in history.deployments
                            if d.run_id == run_id and d.state == "succeeded"), None)
@@ -368,8 +370,13 @@ class AzureBackend:
         log.write(f"running stage {state.identifier} of build {run_id} again to deploy it to "
                   f"{environment}")
         ref = self._retry(run_id, run_id, state)
+        stopping = False
         while True:
-            status = self.wait(ref, ACTIVATE_CHECK)
+            if cancel is not None and cancel.cancelled and not stopping:
+                log.write(f"cancelling stage {state.identifier} of build {run_id}")
+                self.cancel(ref)
+                stopping = True
+            status = self.wait(ref, ACTIVATE_CHECK if cancel is None else self.max_poll)
             if status.finished:
                 break
             if find_stage(self.stages(run_id), state.identifier).state == "waiting":
