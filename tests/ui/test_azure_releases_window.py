@@ -611,3 +611,20 @@ def test_cancelling_a_rollback_from_the_window_cancels_the_stage_on_azure(
     dev = azure_devops.run(1).stage("Dev").stage
     assert (dev.state, dev.result) == ("completed", "canceled")
     qtbot.waitUntil(lambda: shows_build(panel, "dev", 2), timeout=TIMEOUT)
+
+
+def test_the_inbox_counts_the_approvals_given_so_far(
+        qtbot, window, azure_devops, agents, jane) -> None:
+    raj = azure_devops.add_pat("pat-raj-0123456789", "Raj Patel")
+    test = next(e for e in azure_devops.project().environments.values() if e.name == "test")
+    azure_devops.add_approval_check(test, [jane, raj], min_required=2)
+    shown = window()
+    _, panel = ready(qtbot, shown)
+    waiting_in_the_inbox(qtbot, shown, panel, agents)
+    assert panel.inbox.table.item(0, 5).text() == "0 of 2"
+
+    decide(qtbot, panel, panel.inbox.approve_button, "dev looks fine")
+
+    assert "waits for more approvals" in panel.inbox.results.item(0).text()
+    qtbot.waitUntil(lambda: panel.inbox.table.rowCount() == 1
+                    and panel.inbox.table.item(0, 5).text() == "1 of 2", timeout=TIMEOUT)

@@ -23,7 +23,11 @@ from typing import Any
 from urllib.parse import quote
 
 from release_manager.core.model import Pipeline, Stage
-from release_manager.engine.azure.approvals import decision_body, pending_approvals
+from release_manager.engine.azure.approvals import (
+    DECISIONS,
+    decision_body,
+    pending_approvals,
+)
 from release_manager.engine.azure.binding import AzureBinding
 from release_manager.engine.azure.builds import RemoteBuild, remote_build
 from release_manager.engine.azure.connection import AzureConnection
@@ -479,7 +483,9 @@ class AzureBackend:
             runs = [(build, self.stages(build.id))
                     for build in self.builds(None, unfinished=True)]
         return [ApprovalRequest(a.id, a.run_id, a.stage, a.requested_by, tuple(a.approvers),
-                                a.required, tuple(a.waiting_for), a.instructions)
+                                a.required, tuple(a.waiting_for), a.instructions,
+                                tuple((step.decided_by or step.approver.name, step.status)
+                                      for step in a.steps if step.status in DECISIONS))
                 for a in pending_approvals(answer, runs)]
 
     def decide(self, stages: Sequence[tuple[int, str]], decision: str,

@@ -21,7 +21,7 @@ from release_manager.engine.backend_errors import NotFound
 from release_manager.engine.log_follow import follow_stage
 from release_manager.engine.promotion import PendingApproval, PromotionPlan, PromotionResult
 from release_manager.engine.release_status import EnvironmentStatus, WorkspaceStatus
-from release_manager.engine.store import ApprovalRecord, RunRecord
+from release_manager.engine.store import ApprovalRecord, DecisionRecord, RunRecord
 from release_manager.engine.workspace import Workspace
 
 _RESULTS = {"Succeeded": "succeeded", "SucceededWithIssues": "succeeded",
@@ -220,8 +220,8 @@ def _record(build: RemoteBuild) -> RunRecord:
 
 
 def _pending(approval: ApprovalRequest, pipeline: Pipeline, queued: str) -> PendingApproval:
-    """An approval waiting on Azure DevOps as the approvals inbox shows it (who decided
-    so far is the service's to count: the inbox shows none given)."""
+    """An approval waiting on Azure DevOps as the approvals inbox shows it, with the
+    decisions its steps hold so far."""
     stage = next((s for s in pipeline.stages
                   if s.name.casefold() == approval.stage.casefold()), None)
     environment = ", ".join(stage.environments) if stage else ""
@@ -231,7 +231,9 @@ def _pending(approval: ApprovalRequest, pipeline: Pipeline, queued: str) -> Pend
     record = ApprovalRecord(zlib.crc32(approval.id.encode()), 0, approval.run_id,
                             approval.stage, environment, approval.requested_by, created,
                             _timeout(created), "pending", policy)
-    return PendingApproval(record, [], approval.required)
+    decisions = [DecisionRecord(0, record.id, who, decision, "", "")
+                 for who, decision in approval.decided]
+    return PendingApproval(record, decisions, approval.required)
 
 
 def _timeout(created: str) -> str:
