@@ -628,3 +628,23 @@ def test_the_inbox_counts_the_approvals_given_so_far(
     assert "waits for more approvals" in panel.inbox.results.item(0).text()
     qtbot.waitUntil(lambda: panel.inbox.table.rowCount() == 1
                     and panel.inbox.table.item(0, 5).text() == "1 of 2", timeout=TIMEOUT)
+
+
+def test_the_plans_of_a_waiting_and_an_unreached_stage_say_what_azure_will_do(
+        qtbot, window, azure_devops, agents, approval_on_test) -> None:
+    """The plans the sheet shows (no dashboard button leads to these two stages on
+    Azure: the inbox decides a waiting one, the service reaches the others)."""
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+    waiting_in_the_inbox(qtbot, shown, panel, agents)
+
+    with qtbot.waitSignal(controller.planReady, timeout=TIMEOUT) as test:
+        controller.request_plan(1, "Test")
+    with qtbot.waitSignal(controller.planReady, timeout=TIMEOUT) as staging:
+        controller.request_plan(1, "Staging")
+
+    assert test.args[0].approvals == [
+        "Azure DevOps: Test waits for its environment's approval: it will be approved as "
+        "Jane Doe (the Approval check decides whether that is enough)"]
+    assert test.args[0].blockers == []
+    assert staging.args[0].blockers == ["Staging has not been reached: it waits for Test"]
