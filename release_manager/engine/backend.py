@@ -164,6 +164,8 @@ class ApprovalRequest:
     waiting_for: tuple[str, ...]
     """Who can decide now (in a sequential order, the first still pending)."""
     instructions: str = ""
+    decided: tuple[tuple[str, str], ...] = ()
+    """Who decided so far, and how (approved or rejected), one pair per decision."""
 
 
 APPROVED, REJECTED = "approved", "rejected"

@@ -59,6 +59,7 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
         from release_manager.engine.azure.session import AzureSession
 
         promoter = AzureSession(workspace)
+        identity = promoter.signed_in_as()  # the service acts and decides as them
     demo = is_demo(workspace.root)
     return Opened(workspace, promoter,
                   identities(workspace.root, identity) if demo else [identity],

@@ -117,3 +117,16 @@ def test_approvals_cost_one_request_when_none_waits_and_are_found_on_any_page(
     assert backend.pending_approvals() == []
     assert [call.path.split("/_apis/")[1] for call in azure_devops.calls()] == [
         "pipelines/approvals"]
+
+
+def test_a_stage_finished_when_first_looked_at_is_observed_not_run_again(
+        azure_devops, backend) -> None:
+    run_id = int(backend.queue_run("main", {}).remote_id)
+    azure_devops.finish(run_id)  # done before this side ever read its timeline
+
+    ref = backend.start_stage(Pipeline("web", []), Stage("Build"), context(run_id))
+
+    assert ref.id == f"{run_id}:Build:1"
+    assert backend.observe(ref).result == "Succeeded"
+    assert azure_devops.calls("/stages/", "PATCH") == []
+    assert azure_devops.run(run_id).stage("Build").stage.attempt == 1

@@ -478,3 +478,173 @@ def assert_tokens_nowhere(tokens: tuple[str, ...], *folders: Path, settings: QSe
     settings.sync()
     for key in settings.allKeys():
         assert not any(token in str(settings.value(key)) for token in tokens), key
+
+
+# ------------------------------------------------------------------ acting on Azure
+
+
+def test_the_window_acts_as_the_signed_in_azure_user(qtbot, window) -> None:
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+
+    acting = panel.dashboard.identity_bar.name_label
+    assert acting.text() == "Acting as: Jane Doe"  # not the OS user (jane)
+    assert "signed in to Azure DevOps" in acting.toolTip()
+    assert controller.identity == "Jane Doe"
+
+
+def cell(panel: ReleasesPanel, build: int, stage: str) -> str:
+    """What the matrix shows of `build` at `stage` ("" before the build shows)."""
+    matrix = panel.dashboard.matrix
+    shown = any(b.id == build for b in matrix.builds)
+    return matrix.cell_text(build, stage).lower() if shown else ""
+
+
+def dev_failed_once(qtbot, azure_devops, agents, controller, panel) -> None:
+    """Run build 1; its Dev stage fails (the agents stop there)."""
+    agents.start(until=lambda: stage_state(azure_devops, 1, "Build") == "completed")
+    run_and_wait(qtbot, controller, panel)
+    azure_devops.set_outcome(1, "Dev", "failed")
+    agents.start(until=lambda: stage_state(azure_devops, 1, "Dev") == "completed")
+    qtbot.waitUntil(lambda: "failed" in cell(panel, 1, "Dev"), timeout=TIMEOUT)
+
+
+def test_a_failed_stage_s_sheet_says_it_runs_again_and_confirming_retries_it(
+        qtbot, window, azure_devops, agents) -> None:
+    from release_manager.ui.releases.promote_sheet import PromoteSheet
+
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+    dashboard = panel.dashboard
+    dev_failed_once(qtbot, azure_devops, agents, controller, panel)
+    azure_devops.set_outcome(1, "Dev", "succeeded")
+
+    dashboard.matrix.select(1, "Dev")
+    qtbot.mouseClick(dashboard.redeploy_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+    assert sheet.approvals_label.text() == \
+        "Azure DevOps: Dev failed: it will run again (attempt 2)"
+    assert sheet.confirm_button.isEnabled()
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
+        qtbot.mouseClick(sheet.confirm_button, Qt.MouseButton.LeftButton)
+
+    assert finished.args[0].state == "succeeded", finished.args[0].message
+    assert azure_devops.run(1).stage("Dev").stage.attempt == 2
+    agents.start()
+    qtbot.waitUntil(lambda: shows_build(panel, "dev", 1), timeout=TIMEOUT)
+
+
+def test_the_sheet_of_a_skipped_stage_explains_its_condition_and_does_nothing(
+        qtbot, window, azure_devops, agents) -> None:
+    from release_manager.ui.releases.promote_sheet import PromoteSheet
+
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+    dashboard = panel.dashboard
+    dev_failed_once(qtbot, azure_devops, agents, controller, panel)
+    agents.start(until=lambda: stage_state(azure_devops, 1, "Test") == "completed")
+    qtbot.waitUntil(lambda: "skipped" in cell(panel, 1, "Test"), timeout=TIMEOUT)
+
+    dashboard.matrix.select(1, "Test")
+    qtbot.mouseClick(dashboard.redeploy_button, Qt.MouseButton.LeftButton)
+    sheet = modal(qtbot, PromoteSheet)
+
+    assert sheet.approvals_label.text() == \
+        "Azure DevOps: Test was skipped: its condition was false"
+    explanation = sheet.findChild(QWidget, "conditionExplanation").toPlainText()
+    assert explanation.startswith("eq(variables['Build.Reason'], 'Schedule') → False")
+    assert sheet.condition_label.text().startswith("eq(variables['Build.Reason']")
+    assert not sheet.confirm_button.isEnabled()
+    sheet.reject()
+
+
+def roll_back_dev_confirmation(qtbot, azure_devops, agents, controller, panel):
+    """Builds 1 and 2 deployed to dev; Roll back dev… clicked: the confirmation."""
+    from PySide6.QtWidgets import QMessageBox
+
+    dashboard = panel.dashboard
+    agents.start()
+    run_and_wait(qtbot, controller, panel)
+    qtbot.waitUntil(lambda: shows_build(panel, "staging", 1), timeout=TIMEOUT)
+    run_and_wait(qtbot, controller, panel)
+    qtbot.waitUntil(lambda: shows_build(panel, "staging", 2), timeout=TIMEOUT)
+    dashboard.matrix.select(2, "Dev")
+    qtbot.waitUntil(dashboard.rollback_button.isEnabled, timeout=TIMEOUT)
+    assert dashboard.rollback_button.text() == "Roll back dev…"
+    qtbot.mouseClick(dashboard.rollback_button, Qt.MouseButton.LeftButton)
+    box = modal(qtbot, QMessageBox)
+    assert box.text() == "Roll dev back from build #2 to build #1?"
+    assert box.defaultButton().text() == "Cancel"
+    return box, next(b for b in box.buttons() if b.text() == "Roll back dev")
+
+
+def test_rollback_on_azure_runs_the_previous_build_s_deploying_stage_again(
+        qtbot, window, azure_devops, agents) -> None:
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+    _, confirm = roll_back_dev_confirmation(qtbot, azure_devops, agents, controller, panel)
+
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
+        qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
+
+    assert finished.args[0].state == "succeeded", finished.args[0].message
+    assert azure_devops.run(1).stage("Dev").stage.attempt == 2
+    qtbot.waitUntil(lambda: shows_build(panel, "dev", 1), timeout=TIMEOUT)
+
+
+def test_cancelling_a_rollback_from_the_window_cancels_the_stage_on_azure(
+        qtbot, window, azure_devops, agents) -> None:
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+    _, confirm = roll_back_dev_confirmation(qtbot, azure_devops, agents, controller, panel)
+    azure_devops.set_outcome(1, "Dev", "holds")  # the redeploy runs until cancelled
+
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
+        qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: azure_devops.run(1).stage("Dev").stage.attempt == 2
+                        and stage_state(azure_devops, 1, "Dev") == "inProgress",
+                        timeout=TIMEOUT)
+        qtbot.waitUntil(panel.dashboard.cancel_button.isEnabled, timeout=TIMEOUT)
+        qtbot.mouseClick(panel.dashboard.cancel_button, Qt.MouseButton.LeftButton)
+
+    assert finished.args[0].state == "canceled", finished.args[0].message
+    dev = azure_devops.run(1).stage("Dev").stage
+    assert (dev.state, dev.result) == ("completed", "canceled")
+    qtbot.waitUntil(lambda: shows_build(panel, "dev", 2), timeout=TIMEOUT)
+
+
+def test_the_inbox_counts_the_approvals_given_so_far(
+        qtbot, window, azure_devops, agents, jane) -> None:
+    raj = azure_devops.add_pat("pat-raj-0123456789", "Raj Patel")
+    test = next(e for e in azure_devops.project().environments.values() if e.name == "test")
+    azure_devops.add_approval_check(test, [jane, raj], min_required=2)
+    shown = window()
+    _, panel = ready(qtbot, shown)
+    waiting_in_the_inbox(qtbot, shown, panel, agents)
+    assert panel.inbox.table.item(0, 5).text() == "0 of 2"
+
+    decide(qtbot, panel, panel.inbox.approve_button, "dev looks fine")
+
+    assert "waits for more approvals" in panel.inbox.results.item(0).text()
+    qtbot.waitUntil(lambda: panel.inbox.table.rowCount() == 1
+                    and panel.inbox.table.item(0, 5).text() == "1 of 2", timeout=TIMEOUT)
+
+
+def test_the_plans_of_a_waiting_and_an_unreached_stage_say_what_azure_will_do(
+        qtbot, window, azure_devops, agents, approval_on_test) -> None:
+    """The plans the sheet shows (no dashboard button leads to these two stages on
+    Azure: the inbox decides a waiting one, the service reaches the others)."""
+    shown = window()
+    controller, panel = ready(qtbot, shown)
+    waiting_in_the_inbox(qtbot, shown, panel, agents)
+
+    with qtbot.waitSignal(controller.planReady, timeout=TIMEOUT) as test:
+        controller.request_plan(1, "Test")
+    with qtbot.waitSignal(controller.planReady, timeout=TIMEOUT) as staging:
+        controller.request_plan(1, "Staging")
+
+    assert test.args[0].approvals == [
+        "Azure DevOps: Test waits for its environment's approval: it will be approved as "
+        "Jane Doe (the Approval check decides whether that is enough)"]
+    assert test.args[0].blockers == []
+    assert staging.args[0].blockers == ["Staging has not been reached: it waits for Test"]

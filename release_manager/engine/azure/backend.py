@@ -23,7 +23,11 @@ from typing import Any
 from urllib.parse import quote
 
 from release_manager.core.model import Pipeline, Stage
-from release_manager.engine.azure.approvals import decision_body, pending_approvals
+from release_manager.engine.azure.approvals import (
+    DECISIONS,
+    decision_body,
+    pending_approvals,
+)
 from release_manager.engine.azure.binding import AzureBinding
 from release_manager.engine.azure.builds import RemoteBuild, remote_build
 from release_manager.engine.azure.connection import AzureConnection
@@ -45,6 +49,7 @@ from release_manager.engine.backend import (
     QUEUED,
     RUNNING,
     ApprovalRequest,
+    CancelToken,
     Capabilities,
     LogWriter,
     QueuedRun,
@@ -155,13 +160,10 @@ class AzureBackend:
 
     def start_stage(self, pipeline: Pipeline, stage: Stage, run: RunContext) -> StageRef:
         """The service runs a run's stages itself, as their dependencies and checks allow:
-        a stage not finished yet is observed as it is; a finished one runs again (a new
-        attempt, as Azure's "Rerun stage")."""
+        the stage's latest attempt is observed as it is, finished or not. Running it again
+        is asked for only through `retry` (Azure's "Rerun stage")."""
         remote = int(run.remote_id or run.run_id)
         state = find_stage(self.stages(remote), stage.name)
-        if state.state in ("succeeded", "failed", "canceled", "skipped", "rejected",
-                           "interrupted"):
-            return self._retry(run.run_id, remote, state)
         return stage_ref(run.run_id, remote, state)
 
     def stages(self, remote_id: int) -> list[StageState]:
@@ -356,11 +358,12 @@ class AzureBackend:
                                f"before it deploys to {environment}")
         return release
 
-    def redeploy(self, environment: str, run_id: int,
-                 log: LogWriter) -> tuple[Release | None, StageRef]:
+    def redeploy(self, environment: str, run_id: int, log: LogWriter,
+                 cancel: CancelToken | None = None) -> tuple[Release | None, StageRef]:
         """Run again the stage that deployed build `run_id` to `environment` and follow it
         to its end: the release it made current, or None when the stage waits on the
-        environment's approval (its reference then, to decide it)."""
+        environment's approval (its reference then, to decide it). Once `cancel` is set,
+        the stage is cancelled on the service (from this thread) and followed to its end."""
         _, history = self.deployment_history(environment)
         deployment = next((d for d in history.deployments
                            if d.run_id == run_id and d.state == "succeeded"), None)
@@ -371,8 +374,13 @@ class AzureBackend:
         log.write(f"running stage {state.identifier} of build {run_id} again to deploy it to "
                   f"{environment}")
         ref = self._retry(run_id, run_id, state)
+        stopping = False
         while True:
-            status = self.wait(ref, ACTIVATE_CHECK)
+            if cancel is not None and cancel.cancelled and not stopping:
+                log.write(f"cancelling stage {state.identifier} of build {run_id}")
+                self.cancel(ref)
+                stopping = True
+            status = self.wait(ref, ACTIVATE_CHECK if cancel is None else self.max_poll)
             if status.finished:
                 break
             if find_stage(self.stages(run_id), state.identifier).state == "waiting":
@@ -475,7 +483,9 @@ class AzureBackend:
             runs = [(build, self.stages(build.id))
                     for build in self.builds(None, unfinished=True)]
         return [ApprovalRequest(a.id, a.run_id, a.stage, a.requested_by, tuple(a.approvers),
-                                a.required, tuple(a.waiting_for), a.instructions)
+                                a.required, tuple(a.waiting_for), a.instructions,
+                                tuple((step.decided_by or step.approver.name, step.status)
+                                      for step in a.steps if step.status in DECISIONS))
                 for a in pending_approvals(answer, runs)]
 
     def decide(self, stages: Sequence[tuple[int, str]], decision: str,

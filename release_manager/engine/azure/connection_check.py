@@ -34,6 +34,18 @@ def check_connection(organization: Organization, sign_in: SignIn, project: str |
                      device_code_prompt: DeviceCodePrompt | None = None) -> SignedInAs:
     """Who `sign_in` is at `organization`, after checking `project` exists for it."""
     connection = AzureConnection(organization, sign_in, device_code_prompt)
+    name = signed_in_name(connection)
+    if project is None:
+        return SignedInAs(organization, name)
+    found = connection.rest("GET", f"/_apis/projects/{quote(project, safe='')}",
+                            PROJECTS_VERSION, lookup=Lookup("project", project)) or {}
+    return SignedInAs(organization, name, found.get("name") or project)
+
+
+def signed_in_name(connection: AzureConnection) -> str:
+    """Who the service says `connection`'s sign-in is (its display name): who it acts
+    and decides as."""
+    organization = connection.organization
     data = connection.rest("GET", "/_apis/connectionData", CONNECTION_DATA_VERSION,
                            lookup=Lookup("organization", organization.name)) or {}
     user = data.get("authenticatedUser") or {}
@@ -41,11 +53,7 @@ def check_connection(organization: Organization, sign_in: SignIn, project: str |
     if not name:
         raise SignedOut(f"{organization.url} answered without a signed-in user: the "
                         f"sign-in was not accepted. Sign in again.", organization.url)
-    if project is None:
-        return SignedInAs(organization, name)
-    found = connection.rest("GET", f"/_apis/projects/{quote(project, safe='')}",
-                            PROJECTS_VERSION, lookup=Lookup("project", project)) or {}
-    return SignedInAs(organization, name, found.get("name") or project)
+    return name
 
 
 def check_and_keep(organization: Organization, sign_in: SignIn, saved: SavedSignIns,

@@ -7,7 +7,7 @@ Results are the engine's PromotionResult, so the CLI reports them as locally."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from release_manager.core.expressions import ExpressionError, explain_text
@@ -21,7 +21,7 @@ from release_manager.engine.azure.backend import (
 from release_manager.engine.azure.builds import RemoteBuild, build_status, remote_build
 from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.timeline import StageState, find_stage
-from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter, RunContext
+from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter
 from release_manager.engine.backend_errors import BackendError, NotFound
 from release_manager.engine.promotion import PromotionResult
 from release_manager.engine.release_status import EnvironmentStatus
@@ -29,6 +29,21 @@ from release_manager.engine.release_status import EnvironmentStatus
 _RESULT_WORDS = {"succeeded": "Succeeded", "succeededWithIssues": "SucceededWithIssues",
                  "failed": "Failed", "canceled": "Canceled", "skipped": "Skipped",
                  "abandoned": "Canceled"}
+
+
+_RETRIED = ("failed", "canceled", "rejected", "interrupted")
+"""A stage promoting runs again (a new attempt)."""
+
+
+@dataclass
+class Foreseen:
+    """What promoting a stage will do: `does` said to the user; `blocker` when nothing
+    will be done (and why); `explanation` the condition explained for a skipped one."""
+
+    state: StageState
+    does: str
+    blocker: str = ""
+    explanation: str = ""
 
 
 class AzureReleases:
@@ -131,6 +146,28 @@ class AzureReleases:
         return PromotionResult("succeeded", f"build {build_id}: {after.identifier} approved "
                                f"and {after.state}")
 
+    def foresee(self, build_id: int, stage: str, user: str) -> Foreseen:
+        """What `promote` would do now, said before it is done (the confirmation sheet):
+        `user` is who the service decides an approval as."""
+        states = self.backend.stages(build_id)
+        state = find_stage(states, stage)
+        name = state.identifier
+        if state.state == "waiting":
+            return Foreseen(state, f"{name} waits for its environment's approval: it will be "
+                            f"approved as {user} (the Approval check decides whether that "
+                            "is enough)")
+        if state.state in _RETRIED:
+            return Foreseen(state, f"{name} {state.state}: it will run again (attempt "
+                            f"{state.attempt + 1})")
+        if state.state == "skipped":
+            said = f"{name} was skipped: its condition was false"
+            return Foreseen(state, said, said, self._why_skipped(states, name))
+        if state.state in ("succeeded", "running", "queued"):
+            said = f"{name} is {state.state} already: there is nothing to promote"
+            return Foreseen(state, said, said)
+        said = self._not_reached(states, state)
+        return Foreseen(state, said, said)
+
     def promote(self, build_id: int, stage: str) -> PromotionResult:
         """Azure's way: approve a stage waiting on its environment, retry a failed or
         cancelled one, explain a skipped one, say what an unreached one waits for."""
@@ -138,9 +175,8 @@ class AzureReleases:
         state = find_stage(states, stage)
         if state.state == "waiting":
             return self.decide([build_id], stage, "approved")[0]
-        if state.state in ("failed", "canceled", "rejected", "interrupted"):
-            ref = self.backend.start_stage(self.pipeline, _named(self.pipeline, state),
-                                           _context(build_id))
+        if state.state in _RETRIED:
+            ref = self.backend.retry(stage_ref(build_id, build_id, state))
             return PromotionResult("succeeded", f"build {build_id}: {state.identifier} runs "
                                    f"again (attempt {state.attempt + 1}); follow it with "
                                    f"`release-manager logs {build_id} --stage "
@@ -155,12 +191,14 @@ class AzureReleases:
         if state.state in ("running", "queued"):
             return PromotionResult("succeeded", f"build {build_id}: {state.identifier} is "
                                    f"{state.state} {state.message}".rstrip())
-        stage_def = _named(self.pipeline, state)
-        waits = self._dependencies(stage_def.name)
-        ahead = [s.identifier for s in states if s.identifier.casefold() in
-                 {w.casefold() for w in waits} and s.state != "succeeded"]
-        return _refused(f"build {build_id}: {state.identifier} has not been reached: it "
-                        f"waits for {', '.join(ahead) or 'the stages before it'}")
+        return _refused(f"build {build_id}: {self._not_reached(states, state)}")
+
+    def _not_reached(self, states: list[StageState], state: StageState) -> str:
+        waits = {w.casefold() for w in self._dependencies(_named(self.pipeline, state).name)}
+        ahead = [s.identifier for s in states
+                 if s.identifier.casefold() in waits and s.state != "succeeded"]
+        return (f"{state.identifier} has not been reached: it waits for "
+                f"{', '.join(ahead) or 'the stages before it'}")
 
     def _dependencies(self, name: str) -> list[str]:
         try:
@@ -189,12 +227,21 @@ class AzureReleases:
         self.backend.cancel_run(build_id)
         return PromotionResult("succeeded", f"build {build_id}: cancelling")
 
-    def rollback(self, environment: str, log: LogWriter) -> PromotionResult:
+    def rollback(self, environment: str, log: LogWriter,
+                 cancel: CancelToken | None = None) -> PromotionResult:
+        """Run again the deploying stage of the build before the current one; `cancel`
+        cancels that stage on the service."""
         found, history = self.backend.deployment_history(environment)
         if history.rollback is None:
             return _refused(history.rollback_reason)
         target = history.rollback
-        release, ref = self.backend.redeploy(found.name, target.run_id, log)
+        try:
+            release, ref = self.backend.redeploy(found.name, target.run_id, log, cancel)
+        except BackendError as error:
+            if cancel is None or not cancel.cancelled:
+                raise
+            return PromotionResult("canceled", f"the rollback of {found.name} was canceled "
+                                   f"({error}); it runs build {history.current_build} still")
         if release is None:
             return PromotionResult(
                 "waiting", f"build {target.run_id}: {ref.stage} runs again and waits for "
@@ -224,10 +271,6 @@ class AzureReleases:
                 return status.result
             if cancel is not None and cancel.cancelled:
                 raise BackendError("stopped following the log")
-
-
-def _context(build_id: int) -> RunContext:
-    return RunContext(build_id, "", "", "", "", remote_id=str(build_id))
 
 
 def _named(pipeline: Pipeline, state: StageState) -> Stage:

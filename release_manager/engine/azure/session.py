@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from release_manager.core.model import Pipeline
 from release_manager.engine.azure.backend import AzureBackend, stage_ref
 from release_manager.engine.azure.builds import RemoteBuild, build_status
+from release_manager.engine.azure.connection_check import signed_in_name
 from release_manager.engine.azure.releases import AzureReleases
 from release_manager.engine.azure.timeline import StageState, find_stage
 from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter, StageRef
@@ -20,7 +21,7 @@ from release_manager.engine.backend_errors import NotFound
 from release_manager.engine.log_follow import follow_stage
 from release_manager.engine.promotion import PendingApproval, PromotionPlan, PromotionResult
 from release_manager.engine.release_status import EnvironmentStatus, WorkspaceStatus
-from release_manager.engine.store import ApprovalRecord, RunRecord
+from release_manager.engine.store import ApprovalRecord, DecisionRecord, RunRecord
 from release_manager.engine.workspace import Workspace
 
 _RESULTS = {"Succeeded": "succeeded", "SucceededWithIssues": "succeeded",
@@ -44,6 +45,7 @@ class AzureSession:
         assert isinstance(backend, AzureBackend)
         self.backend: AzureBackend = backend
         self.store = workspace.store  # the audit of a cancel; Azure's runs are not in it
+        self._user: str | None = None
 
     def _releases(self) -> tuple[Pipeline, AzureReleases]:
         pipeline = self.workspace.load_pipeline()
@@ -124,16 +126,21 @@ class AzureSession:
             except NotFound:
                 current[name] = None
         commits = self.backend.commits_between("", build.commit) if build.commit else []
-        what = {"waiting": "approve it as you (the environment's Approval check decides)",
-                "failed": "run it again (a new attempt)",
-                "canceled": "run it again (a new attempt)"}.get(
-            state.state, f"nothing to do: it is {state.state}")
+        foreseen = releases.foresee(run_id, stage_name, self.signed_in_as())
         return PromotionPlan(
             run=_record(build), stage=state.identifier, environments=environments,
             current_builds=current, commits=commits,
-            approvals=[f"Azure DevOps: {what}"], checks=[],
+            approvals=[f"Azure DevOps: {foreseen.does}"], checks=[],
             condition=(stage.condition if stage else None) or "",
-            condition_met=None, explanation="Azure DevOps evaluates the stage's condition.")
+            condition_met=False if foreseen.state.state == "skipped" else None,
+            explanation=foreseen.explanation or "Azure DevOps evaluates the stage's condition.",
+            blockers=[foreseen.blocker] if foreseen.blocker else [])
+
+    def signed_in_as(self) -> str:
+        """Who the service acts and decides as: the signed-in user (asked once)."""
+        if self._user is None:
+            self._user = signed_in_name(self.backend.connection)
+        return self._user
 
     def stage_ref(self, run_id: int, stage: str) -> StageRef:
         """The reference of the stage's latest attempt, to read its log."""
@@ -184,7 +191,7 @@ class AzureSession:
     def promote(self, run_id: int, stage: str, actor: str, *, log: LogWriter | None = None,
                 cancel: CancelToken | None = None, wait_for_lock: bool = True
                 ) -> PromotionResult:
-        return self._releases()[1].promote(run_id, stage, log, cancel)
+        return self._releases()[1].promote(run_id, stage)
 
     def approve(self, run_id: int, stage: str, actor: str, comment: str = "", *,
                 log: LogWriter | None = None, cancel: CancelToken | None = None
@@ -196,7 +203,7 @@ class AzureSession:
 
     def rollback(self, environment: str, actor: str, *, log: LogWriter | None = None,
                  cancel: CancelToken | None = None) -> PromotionResult:
-        return self._releases()[1].rollback(environment, log or _Nowhere())
+        return self._releases()[1].rollback(environment, log or _Nowhere(), cancel)
 
     def cancel(self, stage_run_id: int, actor: str) -> None:
         """Nothing of Azure's runs is in the store: a stopped operation stops following."""
@@ -213,8 +220,8 @@ def _record(build: RemoteBuild) -> RunRecord:
 
 
 def _pending(approval: ApprovalRequest, pipeline: Pipeline, queued: str) -> PendingApproval:
-    """An approval waiting on Azure DevOps as the approvals inbox shows it (who decided
-    so far is the service's to count: the inbox shows none given)."""
+    """An approval waiting on Azure DevOps as the approvals inbox shows it, with the
+    decisions its steps hold so far."""
     stage = next((s for s in pipeline.stages
                   if s.name.casefold() == approval.stage.casefold()), None)
     environment = ", ".join(stage.environments) if stage else ""
@@ -224,7 +231,9 @@ def _pending(approval: ApprovalRequest, pipeline: Pipeline, queued: str) -> Pend
     record = ApprovalRecord(zlib.crc32(approval.id.encode()), 0, approval.run_id,
                             approval.stage, environment, approval.requested_by, created,
                             _timeout(created), "pending", policy)
-    return PendingApproval(record, [], approval.required)
+    decisions = [DecisionRecord(0, record.id, who, decision, "", "")
+                 for who, decision in approval.decided]
+    return PendingApproval(record, decisions, approval.required)
 
 
 def _timeout(created: str) -> str:

@@ -206,6 +206,8 @@ class ReleaseController(QObject):
         self.refresher = StatusRefresher(opened.workspace, opened.promoter)
         self.identities, self.branches = opened.identities, opened.branches
         self.demo = opened.demo
+        if not opened.demo:  # the one who acts: on Azure DevOps, the signed-in user
+            self.identity = self.person = opened.identities[0]
         self.audit = opened.audit
         self.unavailable = ""
         self.availabilityChanged.emit("")

@@ -19,9 +19,6 @@ class IdentityBar(QWidget):
         self.controller = controller
         self.name_label = QLabel()
         self.name_label.setObjectName("actingAs")
-        self.name_label.setToolTip(
-            "Who you act as: your user on this machine (or RELEASE_MANAGER_USER). "
-            "Approvals and the audit trail record it.")
         self.switch_label = QLabel("Demo: act as")
         self.switch = QComboBox()
         self.switch.setObjectName("demoIdentitySwitch")
@@ -48,6 +45,12 @@ class IdentityBar(QWidget):
             self.switch.addItems(names)
         self.switch.setCurrentText(name)
         self.name_label.setText(f"Acting as: {name}")
+        workspace = controller.workspace
+        self.name_label.setToolTip(
+            "Who you act as: the user signed in to Azure DevOps, as whom the service "
+            "decides approvals." if workspace is not None and workspace.connected else
+            "Who you act as: your user on this machine (or RELEASE_MANAGER_USER). "
+            "Approvals and the audit trail record it.")
         self.name_label.setVisible(not demo)
         self.switch_label.setVisible(demo)
         self.switch.setVisible(demo)
