@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -34,13 +33,13 @@ from release_manager.engine.azure.organization import (
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.backend_errors import SignedOut
 from release_manager.error_messages import user_message
-from release_manager.ui.workers import Worker, start_worker
+from release_manager.ui.working_dialog import WorkingDialog
 
 if TYPE_CHECKING:  # engine/azure/connect.py loads the SDK: in the workers, when needed
     from release_manager.engine.azure.connect import ProjectPipelines
 
 
-class ConnectDialog(QDialog):
+class ConnectDialog(WorkingDialog):
     connected = Signal(object)  # AzureBinding
     disconnected = Signal()
     signInRequested = Signal(str)  # the organization URL to sign in to
@@ -52,8 +51,6 @@ class ConnectDialog(QDialog):
         self.setWindowTitle("Connect to Azure DevOps")
         self.saved = saved
         self.workspace = workspace
-        self._worker: Worker[Any] | None = None
-        self._then: Callable[[Any], None] = lambda _: None
 
         self.organization = QComboBox()
         self.organization.setEditable(True)
@@ -172,15 +169,6 @@ class ConnectDialog(QDialog):
 
         self._start(disconnect, self._disconnected, "Disconnecting…")
 
-    def cancel_work(self) -> None:
-        if self._worker is not None and self._worker.cancel():
-            self.result.setText("Cancelled.")
-
-    def done(self, result: int) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-        super().done(result)
-
     # ----------------------------------------------------------------- outcomes
 
     def _listed(self, listed: ProjectPipelines) -> None:
@@ -225,21 +213,10 @@ class ConnectDialog(QDialog):
             return None
         return organization, project
 
-    def _start(self, work, on_done, busy: str) -> None:
-        self.result.setText(busy)
+    def _start(self, work: Callable[[], Any], on_done: Callable[[Any], None],
+               busy: str) -> None:
         self.sign_in_button.hide()
-        self._busy(True)
-        self._then = on_done
-        self._worker = start_worker(work, self._done, self._failed,
-                                    on_cancelled=lambda: self._busy(False))
-
-    def _done(self, value: Any) -> None:
-        self._busy(False)
-        self._then(value)
-
-    def _worker_running(self) -> bool:
-        return self._worker is not None and self._worker.running \
-            and not self._worker.token.cancelled
+        super()._start(work, on_done, busy)
 
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -38,7 +37,7 @@ from release_manager.engine.azure.organization import (
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn, PatSignIn, SignIn
 from release_manager.error_messages import user_message
-from release_manager.ui.workers import Worker, start_worker
+from release_manager.ui.working_dialog import WorkingDialog
 
 if TYPE_CHECKING:  # the SDK loads in the worker that first needs it, not on this thread
     from release_manager.engine.azure.connection_check import SignedInAs
@@ -57,7 +56,7 @@ NO_SECURE_KEYRING = (
 SESSION_ONLY = "Keep for this session only"
 
 
-class SignInDialog(QDialog):
+class SignInDialog(WorkingDialog):
     signedIn = Signal(object)
     """SignedInAs, once the sign-in is kept."""
     _deviceCode = Signal(str, str)  # from the worker: where to go, the code to enter
@@ -68,8 +67,6 @@ class SignInDialog(QDialog):
         self.setObjectName("azureSignInDialog")
         self.setWindowTitle("Sign in to Azure DevOps")
         self.saved = saved
-        self._worker: Worker[SignedInAs] | None = None
-        self._then = self._tested
         self._session_only = not saved.keyring_is_secure()
 
         self.organization = QLineEdit(organization)
@@ -174,15 +171,6 @@ class SignInDialog(QDialog):
 
         self._start(keep, self._kept, "Signing in…")
 
-    def cancel_work(self) -> None:
-        if self._worker is not None and self._worker.cancel():
-            self.result.setText("Cancelled.")
-
-    def done(self, result: int) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-        super().done(result)
-
     # ----------------------------------------------------------------- outcomes
 
     def _tested(self, who: SignedInAs) -> None:
@@ -203,21 +191,6 @@ class SignInDialog(QDialog):
         self._session_only = True
         self.keyring_notice.show()
         self.sign_in_button.setText(SESSION_ONLY)
-
-    def _start(self, work, on_done, busy: str) -> None:
-        """One piece of work at a time: the buttons wait while it runs."""
-        self.result.setText(busy)
-        self._busy(True)
-        self._then = on_done
-        self._worker = start_worker(work, self._done, self._failed,
-                                    on_cancelled=self._cancelled)
-
-    def _done(self, who: SignedInAs) -> None:
-        self._busy(False)
-        self._then(who)
-
-    def _cancelled(self) -> None:
-        self._busy(False)
 
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
