@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from shiboken6 import isValid
 
 from release_manager.core.recovery import RecoveryCopy, discard_copy, read_copy, write_copy
 from release_manager.error_messages import user_message
@@ -89,7 +90,7 @@ class RecoveryKeeper(QObject):
         baseline = self._baseline()
         copy = RecoveryCopy(pipeline, datetime.now(UTC), our_data(editor),
                             {path: baseline.known(path) for path in baseline.paths()})
-        start_worker(lambda: write_copy(copy), self.stored.emit, self._failed, pool=self._pool)
+        start_worker(lambda: write_copy(copy), self._stored, self._failed, pool=self._pool)
 
     def discard(self, pipeline: Path) -> None:
         """Remove the copy of `pipeline` (after any write asked for before)."""
@@ -97,13 +98,22 @@ class RecoveryKeeper(QObject):
         pipeline = Path(pipeline).resolve()
         self._discarding[pipeline] = self._discarding.get(pipeline, 0) + 1
 
-        def done(_result: object = None) -> None:
+        def done() -> bool:
+            """Count the removal done; False when the keeper is gone (its window closed
+            meanwhile): nobody listens to it then."""
+            if not isValid(self):
+                return False
             self._discarding[pipeline] -= 1
             if not self._discarding[pipeline]:
                 del self._discarding[pipeline]
+            return True
 
-        start_worker(lambda: discard_copy(pipeline), lambda _: (done(), self.stored.emit(None)),
-                     lambda error: (done(), self._failed(error)), pool=self._pool)
+        start_worker(lambda: discard_copy(pipeline),
+                     lambda _result: done() and self._stored(None),
+                     lambda error: done() and self._failed(error), pool=self._pool)
+
+    def _stored(self, copy: object) -> None:
+        self.stored.emit(copy)
 
     def _failed(self, error: BaseException) -> None:
         self.failed.emit(user_message(error))
