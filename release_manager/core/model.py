@@ -292,6 +292,27 @@ class ApprovalPolicy:
     instructions: str = ""
 
 
+PRODUCTION_SLOT = "production"
+"""The name Azure gives an App Service app's own (live) slot."""
+
+
+@dataclass(frozen=True)
+class AppServiceTarget:
+    """Where an environment's deployments go on Azure App Service: one app's slot. Locally
+    the environment's folder is the app, and its slots are folders beside production."""
+
+    subscription: str = ""
+    resource_group: str = ""
+    app: str = ""
+    """The three above name the app on Azure; the local backend does not need them."""
+    slot: str = PRODUCTION_SLOT
+    """The slot deployments go to (`production`: the app itself)."""
+    swap_with: str = ""
+    """The slot a healthy deployment is swapped into, the swap step ("": none)."""
+    health_path: str = ""
+    """The path the health check asks ("": the app's own health check path, else /)."""
+
+
 @dataclass
 class Environment:
     name: str
@@ -302,6 +323,8 @@ class Environment:
     """Check the environment answers after each deployment (locally: its own site)."""
     health_check_url: str = ""
     """Where a remote environment answers; the local backend serves its own site."""
+    app_service: AppServiceTarget | None = None
+    """The App Service slot the environment is (None: not mapped to one)."""
 
 
 @dataclass
