@@ -157,6 +157,7 @@ def _login_arm(args: argparse.Namespace) -> int:
             endpoint = parse_arm_endpoint(args.endpoint or ARM_ENDPOINT)
         except BadArmEndpoint as problem:
             raise BadInput(str(problem)) from None
+        _check_entra_arguments(args)
         saved.require_secure()  # before asking for a secret it could not keep
         signed_in = check_and_keep_arm(ArmSignIn(endpoint, _entra_sign_in(args)), saved,
                                        device_code_prompt=_device_code_prompt)
@@ -269,12 +270,17 @@ def _sign_in(args: argparse.Namespace) -> SignIn:
     return _entra_sign_in(args)
 
 
+def _check_entra_arguments(args: argparse.Namespace) -> None:
+    if EntraMethod(args.entra) is EntraMethod.SERVICE_PRINCIPAL and not (
+            args.tenant and args.client_id):
+        raise BadInput("--entra service-principal needs --tenant and --client-id")
+
+
 def _entra_sign_in(args: argparse.Namespace) -> EntraSignIn:
     method = EntraMethod(args.entra)
+    _check_entra_arguments(args)
     if method is not EntraMethod.SERVICE_PRINCIPAL:
         return EntraSignIn(method, args.tenant, args.client_id)
-    if not (args.tenant and args.client_id):
-        raise BadInput("--entra service-principal needs --tenant and --client-id")
     secret = _secret_input(None, "Client secret: ", "client secret")
     return EntraSignIn(method, args.tenant, args.client_id, secret)
 

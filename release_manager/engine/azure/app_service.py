@@ -11,7 +11,8 @@ environments share (production, swapped into) is read once. What this object cha
 (swap, restart, stop, start) drops what it had read of that app.
 
 The health check is an HTTPS GET of the slot's host (requests, so REQUESTS_CA_BUNDLE
-applies), at the target's path, else the app's own health check path, else /.
+applies), at the target's path, else the app's own health check path (its site config
+as the listing gives it: no call of its own), else /.
 """
 
 from __future__ import annotations
@@ -42,8 +43,6 @@ from release_manager.engine.backend_errors import BackendError, NotFound, Unavai
 
 REFRESH_WINDOW = 2.0
 """Seconds a listing or a settings read serves later environments (one refresh)."""
-HEALTH_PATH_WINDOW = 300.0
-"""Seconds an app's own health check path (its site config) is kept once read."""
 HEALTH_TIMEOUT = 10.0
 SWAP_TIMEOUT = 30 * 60.0
 """How long a swap is followed before it is reported as not finished (Azure's own limit
@@ -81,7 +80,6 @@ class ArmTargets:
         self._listings: dict[tuple[str, str], tuple[float, dict[tuple[str, str], _Slot]]] = {}
         self._builds: dict[tuple[str, ...], tuple[float, int | None]] = {}
         self._deployments: dict[tuple[str, ...], tuple[int | None, str]] = {}
-        self._health_paths: dict[tuple[str, ...], tuple[float, str]] = {}
 
     @property
     def calls(self) -> int:
@@ -170,7 +168,7 @@ class ArmTargets:
     def _health(self, target: AppServiceTarget, slot: str, found: _Slot) -> Health:
         if not found.host:
             return Health(False, f"{_named(target, slot)} has no host name")
-        path = target.health_path or found.health_path or self._own_health_path(target, slot)
+        path = target.health_path or found.health_path or "/"
         url = f"https://{found.host}/{path.lstrip('/')}"
         try:
             response = requests.get(url, timeout=HEALTH_TIMEOUT)
@@ -179,25 +177,6 @@ class ArmTargets:
             return Health(False, str(failure) if failure else f"No answer from {url}")
         return Health(200 <= response.status_code < 300,
                       f"HTTP {response.status_code} from {url}")
-
-    def _own_health_path(self, target: AppServiceTarget, slot: str) -> str:
-        """The health check path set on the app (its site config), "/" when none."""
-        key = _key(target, slot)
-        now = self._clock()
-        with self._lock:
-            cached = self._health_paths.get(key)
-        if cached is not None and now - cached[0] <= HEALTH_PATH_WINDOW:
-            return cached[1]
-        web = self._client.web(target.subscription).web_apps
-        group, app = target.resource_group, target.app
-        config = self._client.call(
-            (lambda: web.get_configuration(group, app)) if _is_production(slot)
-            else (lambda: web.get_configuration_slot(group, app, slot)),
-            f"read the configuration of {_named(target, slot)}", _lookup(target, slot))
-        path = getattr(config, "health_check_path", None) or "/"
-        with self._lock:
-            self._health_paths[key] = (now, path)
-        return path
 
     # --- changing --------------------------------------------------------------------
     def swap(self, environment: str, target: AppServiceTarget, with_slot: str,

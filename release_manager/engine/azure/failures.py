@@ -92,8 +92,9 @@ def from_exception(error: BaseException, url: str) -> BackendError | None:
         return TlsUntrusted(f"REQUESTS_CA_BUNDLE names {bundle}, which does not exist: "
                             f"point it at the PEM file of the certificate authority "
                             f"{host} is signed by.")
-    for cause in _causes(error):
-        if isinstance(cause, requests.exceptions.SSLError):
+    causes = _causes(error)
+    for cause in causes:  # what the network said first: a sign-in that could not reach
+        if isinstance(cause, requests.exceptions.SSLError):  # Entra ID failed for it
             trusted = (f"REQUESTS_CA_BUNDLE ({bundle}) does not hold its certificate "
                        f"authority" if bundle else
                        "if your network inspects TLS, set REQUESTS_CA_BUNDLE to the PEM "
@@ -106,6 +107,7 @@ def from_exception(error: BaseException, url: str) -> BackendError | None:
         if isinstance(cause, requests.exceptions.ConnectionError):
             return Unavailable(f"Cannot reach {host}: {_connection_reason(cause)}.",
                                retryable=True)
+    for cause in causes:
         if isinstance(cause, ClientAuthenticationError):
             return SignedOut(f"Microsoft Entra ID sign-in for {url} failed: "
                              f"{first_line(cause)}", url)
