@@ -80,6 +80,7 @@ class ArmTargets:
         self._listings: dict[tuple[str, str], tuple[float, dict[tuple[str, str], _Slot]]] = {}
         self._builds: dict[tuple[str, ...], tuple[float, int | None]] = {}
         self._deployments: dict[tuple[str, ...], tuple[int | None, str]] = {}
+        self._http = threading.local()
 
     @property
     def calls(self) -> int:
@@ -171,12 +172,21 @@ class ArmTargets:
         path = target.health_path or found.health_path or "/"
         url = f"https://{found.host}/{path.lstrip('/')}"
         try:
-            response = requests.get(url, timeout=HEALTH_TIMEOUT)
+            response = self._http_session().get(url, timeout=HEALTH_TIMEOUT)
         except requests.RequestException as error:
             failure = from_exception(error, url)
             return Health(False, str(failure) if failure else f"No answer from {url}")
         return Health(200 <= response.status_code < 300,
                       f"HTTP {response.status_code} from {url}")
+
+    def _http_session(self) -> requests.Session:
+        """This thread's session for health checks: its connections are kept open from
+        one refresh to the next (a new TLS handshake per check costs more than the
+        check)."""
+        session = getattr(self._http, "session", None)
+        if session is None:
+            session = self._http.session = requests.Session()
+        return session
 
     # --- changing --------------------------------------------------------------------
     def swap(self, environment: str, target: AppServiceTarget, with_slot: str,

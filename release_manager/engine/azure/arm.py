@@ -82,12 +82,12 @@ class ArmRetry(RetryPolicy):
                          retry_backoff_max=MAX_BACKOFF)
 
     def is_retry(self, settings: dict[str, Any], response: PipelineResponse) -> bool:
-        status = response.http_response.status_code
         wait = self.get_retry_after(response)
         if wait is not None and wait > MAX_RETRY_AFTER:
             return False
-        if status != 429 and not is_read(response.http_request.method,
-                                          response.http_request.url):
+        if response.http_response.status_code == 429:
+            return bool(settings["total"])
+        if not is_read(response.http_request.method, response.http_request.url):
             return False
         return super().is_retry(settings, response)
 
