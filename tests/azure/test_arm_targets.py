@@ -394,3 +394,26 @@ def test_reads_from_several_workers_at_once_agree(spacegame) -> None:
         worker.join()
 
     assert [[s.build for s in shown] for shown in results] == [[7, 6]] * 4
+
+
+def test_subscriptions_and_web_apps_with_their_slots_are_listed_to_pick_from(
+        app_service) -> None:
+    app_service.add_subscription("11111111-1111-1111-1111-111111111111", "Contoso Test")
+    app_service.add_subscription("22222222-2222-2222-2222-222222222222", "Adventure Works")
+    app_service.add_app("spacegame-web", resource_group="rg-spacegame",
+                        slots=("staging", "qa"))
+    app_service.add_app("spacegame-api", resource_group="rg-spacegame", slots=())
+    app_service.add_app("leaderboard", resource_group="rg-games", slots=("staging",))
+    client = ArmClient(sign_in(app_service))
+
+    subscriptions = client.subscriptions()
+    apps = client.web_apps(DEFAULT_SUBSCRIPTION)
+
+    assert [(s.name, s.id) for s in subscriptions] == [  # pages of 2: nextLink followed
+        ("Adventure Works", "22222222-2222-2222-2222-222222222222"),
+        ("Contoso Test", "11111111-1111-1111-1111-111111111111"),
+        ("Space Game", DEFAULT_SUBSCRIPTION)]
+    assert [(a.resource_group, a.name, a.state, a.slots) for a in apps] == [
+        ("rg-games", "leaderboard", "Running", ("staging",)),
+        ("rg-spacegame", "spacegame-api", "Running", ()),
+        ("rg-spacegame", "spacegame-web", "Running", ("qa", "staging"))]
