@@ -20,6 +20,7 @@ from release_manager.engine.azure.arm_sign_in import ArmSignIn
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.backend_errors import (
+    BackendError,
     Forbidden,
     NotFound,
     SignedOut,
@@ -417,3 +418,17 @@ def test_subscriptions_and_web_apps_with_their_slots_are_listed_to_pick_from(
         ("rg-games", "leaderboard", "Running", ("staging",)),
         ("rg-spacegame", "spacegame-api", "Running", ()),
         ("rg-spacegame", "spacegame-web", "Running", ("qa", "staging"))]
+
+
+def test_a_target_that_names_no_app_on_azure_is_refused_saying_what_to_set(
+        app_service) -> None:
+    local_only = AppServiceTarget(slot="staging", swap_with="production")
+
+    with pytest.raises(BackendError) as refused:
+        arm_targets(app_service).slots("Staging", local_only)
+
+    assert user_message(refused.value) == (
+        "The App Service target of environment 'Staging' names no subscription and no "
+        "resourceGroup and no app: set subscription, resourceGroup, app under its "
+        "appService in .release-manager/environments.yml.")
+    assert app_service.arm_calls() == []

@@ -90,6 +90,7 @@ class ArmTargets:
     # --- reading ---------------------------------------------------------------------
     def slots(self, environment: str, target: AppServiceTarget, *,
               health: bool = True) -> list[SlotStatus]:
+        _require_app(environment, target)
         names = [target.slot]
         if target.swap_with and target.swap_with.lower() != target.slot.lower():
             names.append(target.swap_with)
@@ -191,6 +192,7 @@ class ArmTargets:
     # --- changing --------------------------------------------------------------------
     def swap(self, environment: str, target: AppServiceTarget, with_slot: str,
              log: LogWriter, cancel: CancelToken) -> SwapOutcome:
+        _require_app(environment, target)
         slot = target.slot
         if slot.lower() == with_slot.lower():
             raise BackendError(f"Cannot swap slot {slot!r} of web app {target.app!r} with "
@@ -260,16 +262,17 @@ class ArmTargets:
         self._client.call(poller.result, doing)
 
     def restart(self, environment: str, target: AppServiceTarget, log: LogWriter) -> None:
-        self._change(target, log, "restart", "Restarting", "Restarted")
+        self._change(environment, target, log, "restart", "Restarting", "Restarted")
 
     def stop(self, environment: str, target: AppServiceTarget, log: LogWriter) -> None:
-        self._change(target, log, "stop", "Stopping", "Stopped")
+        self._change(environment, target, log, "stop", "Stopping", "Stopped")
 
     def start(self, environment: str, target: AppServiceTarget, log: LogWriter) -> None:
-        self._change(target, log, "start", "Starting", "Started")
+        self._change(environment, target, log, "start", "Starting", "Started")
 
-    def _change(self, target: AppServiceTarget, log: LogWriter, verb: str, doing: str,
-                done: str) -> None:
+    def _change(self, environment: str, target: AppServiceTarget, log: LogWriter, verb: str,
+                doing: str, done: str) -> None:
+        _require_app(environment, target)
         web = self._client.web(target.subscription).web_apps
         group, app, slot = target.resource_group, target.app, target.slot
         named = _named(target, slot)
@@ -302,6 +305,18 @@ def arm_targets(workspace_root: Path) -> ArmTargets:
     from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 
     return ArmTargets(ArmClient(SavedSignIns().load_arm()))
+
+
+def _require_app(environment: str, target: AppServiceTarget) -> None:
+    """BackendError naming what the environment's target lacks to name an app on Azure
+    (a target written for the local slots only)."""
+    missing = [key for key, value in (("subscription", target.subscription),
+                                      ("resourceGroup", target.resource_group),
+                                      ("app", target.app)) if not value.strip()]
+    if missing:
+        raise BackendError(f"The App Service target of environment {environment!r} names no "
+                           f"{' and no '.join(missing)}: set {', '.join(missing)} under its "
+                           f"appService in .release-manager/environments.yml.")
 
 
 def _site_key(site_name: str) -> tuple[str, str]:
