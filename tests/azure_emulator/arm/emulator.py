@@ -67,7 +67,8 @@ class AppServiceEmulator:
       ("Microsoft.Web/sites/slotsswap/action") answered 403 AuthorizationFailed;
       expire(token) / expire() → 401 ExpiredAuthenticationToken from then on.
     - What exists: add_subscription, add_app(name, slots=…, settings=…, sticky=…),
-      deploy(app, slot, build) as a pipeline's AzureWebApp@1 would, set_state,
+      deploy(app, slot, build) as a pipeline's AzureWebApp@1 would, set_setting,
+      set_state,
       fail_site; read back with app(), slot(), build(), settings(), host(), site_url().
     - How it behaves: options.page_size, options.swap_polls (None: a swap never
       completes; finish_swap ends it), options.swap_retry_after.
@@ -239,6 +240,10 @@ class AppServiceEmulator:
     def settings(self, app: str, slot: str = PRODUCTION) -> dict[str, str]:
         with self.cloud.lock:
             return dict(self.slot(app, slot).settings)
+
+    def set_setting(self, app: str, slot: str, name: str, value: str) -> None:
+        with self.cloud.lock:
+            self.slot(app, slot).settings[name] = value
 
     def set_state(self, app: str, slot: str, state: str) -> None:
         """"Running" or "Stopped" (a stopped slot's site answers 403)."""
