@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..auth import AuthError, Grant, Identity, Tokens
+from ..emulator import AzureDevOpsEmulator
 from ..entra import Entra, ServicePrincipal
 from ..faults import Fault, Faults
 from ..router import Route, match
@@ -65,7 +66,8 @@ class AppServiceEmulator:
     - Who calls: add_service_principal (ClientSecretCredential against `authority`;
       tokens for MANAGEMENT_SCOPE), add_bearer; `denied` names ARM actions
       ("Microsoft.Web/sites/slotsswap/action") answered 403 AuthorizationFailed;
-      expire(token) / expire() → 401 ExpiredAuthenticationToken from then on.
+      expire(token) / expire() → 401 ExpiredAuthenticationToken from then on;
+      share_entra_with(azure_devops): one sign-in for both halves.
     - What exists: add_subscription, add_app(name, slots=…, settings=…, sticky=…),
       deploy(app, slot, build) as a pipeline's AzureWebApp@1 would, set_setting,
       set_state,
@@ -87,6 +89,7 @@ class AppServiceEmulator:
         self._log_lock = threading.Lock()
         self._audiences: dict[str, str] = {}  # token → the resource it was issued for
         self._expired: dict[str, str] = {}  # token → when it expired
+        self._relying_parties: list[Tokens] = []  # other services that accept its tokens
         self._certificates = Certificates(folder)
         self._server = HttpsServer(self.handle, self._certificates)
         self.entra = Entra(lambda: self.base_url, self._issued)
@@ -167,8 +170,14 @@ class AppServiceEmulator:
             for each in [token] if token else list(self._audiences):
                 self._expired[each] = now()
 
+    def share_entra_with(self, devops: AzureDevOpsEmulator) -> None:
+        """One Entra ID for both halves, as on Azure: `devops` accepts the tokens this
+        emulator's Entra ID issues (the app signs in once, at `authority`, for both)."""
+        self._relying_parties.append(devops.tokens)
+
     def _issued(self, token: str, principal: ServicePrincipal, scope: str) -> None:
-        self.tokens.add(token, principal.identity, "Bearer", principal.denied)
+        for tokens in (self.tokens, *self._relying_parties):
+            tokens.add(token, principal.identity, "Bearer", principal.denied)
         with self._log_lock:
             self._audiences[token] = scope.split()[0].removesuffix("/.default") if scope else ""
 
@@ -216,16 +225,21 @@ class AppServiceEmulator:
                status: int = SUCCEEDED) -> Deployment:
         """What a pipeline's AzureWebApp@1 (with appSettings -RELEASE_MANAGER_BUILD N)
         leaves in the slot: its deployment record (the only active one), its content,
-        and the build setting."""
+        and the build setting. A failed one (another `status`) leaves its record only."""
         with self.cloud.lock:
             target = self.slot(app, slot)
+            stamp = now()
+            succeeded = status == SUCCEEDED
+            deployment = Deployment(
+                uuid.uuid4().hex, status,
+                message or f"{'Deployed' if succeeded else 'Failed to deploy'} build {build}",
+                author, deployer, author_email, stamp, stamp, active=succeeded,
+                details=f"{self.base_url}/deployments/{build}")
+            if not succeeded:  # the slot keeps serving what it served
+                target.deployments.append(deployment)
+                return deployment
             for earlier in target.deployments:
                 earlier.active = False
-            stamp = now()
-            deployment = Deployment(
-                uuid.uuid4().hex, status, message or f"Deployed build {build}", author,
-                deployer, author_email, stamp, stamp,
-                details=f"{self.base_url}/deployments/{build}")
             target.deployments.append(deployment)
             target.content = Content(build, body or f"{app} build {build}")
             target.settings[BUILD_SETTING] = str(build)
