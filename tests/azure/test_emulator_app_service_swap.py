@@ -110,6 +110,18 @@ def test_a_swap_that_never_completes_keeps_answering_202_at_its_location(app_ser
     assert app_service.build(APP) == 41
 
 
+def test_swap_answers_carry_the_retry_after_set(app_service):
+    seed(app_service)
+    app_service.options.swap_retry_after = 1
+
+    poller = web_client(app_service).web_apps.begin_swap_slot_with_production(
+        RG, APP, to("staging"), polling=False)
+    headers = poller.polling_method()._initial_response.http_response.headers
+
+    assert headers["Retry-After"] == "1"
+    assert "/operationresults/" in headers["Location"]
+
+
 def test_swap_with_a_slot_that_does_not_exist_is_not_found(app_service):
     seed(app_service)
 

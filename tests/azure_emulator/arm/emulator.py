@@ -70,8 +70,8 @@ class AppServiceEmulator:
       share_entra_with(azure_devops): one sign-in for both halves.
     - What exists: add_subscription, add_app(name, slots=…, settings=…, sticky=…),
       deploy(app, slot, build) as a pipeline's AzureWebApp@1 would, set_setting,
-      set_state,
-      fail_site; read back with app(), slot(), build(), settings(), host(), site_url().
+      set_state, fail_site; read back with app(), slot(), build(), settings(), host()
+      (a slot's defaultHostName) and site_url() (https://host/: append a health path).
     - How it behaves: options.page_size, options.swap_polls (None: a swap never
       completes; finish_swap ends it), options.swap_retry_after.
     - Faults: faults.fail(fragment, status, times, retry_after=…), faults.drop(…),
@@ -86,7 +86,7 @@ class AppServiceEmulator:
         self.requests: list[ArmRequest] = []
         self.principal: ServicePrincipal | None = None
         """The first service principal added (the fixture's)."""
-        self._log_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._audiences: dict[str, str] = {}  # token → the resource it was issued for
         self._expired: dict[str, str] = {}  # token → when it expired
         self._relying_parties: list[Tokens] = []  # other services that accept its tokens
@@ -166,7 +166,7 @@ class AppServiceEmulator:
     def expire(self, token: str | None = None) -> None:
         """The token (None: every token issued so far) expires: its next request gets
         401 ExpiredAuthenticationToken."""
-        with self._log_lock:
+        with self._lock:
             for each in [token] if token else list(self._audiences):
                 self._expired[each] = now()
 
@@ -178,7 +178,7 @@ class AppServiceEmulator:
     def _issued(self, token: str, principal: ServicePrincipal, scope: str) -> None:
         for tokens in (self.tokens, *self._relying_parties):
             tokens.add(token, principal.identity, "Bearer", principal.denied)
-        with self._log_lock:
+        with self._lock:
             self._audiences[token] = scope.split()[0].removesuffix("/.default") if scope else ""
 
     # --- what exists -----------------------------------------------------------------
@@ -284,17 +284,17 @@ class AppServiceEmulator:
     # --- the request log -------------------------------------------------------------
     def calls(self, fragment: str = "", method: str | None = None) -> list[ArmRequest]:
         """The requests received whose path contains `fragment` (and of `method`)."""
-        with self._log_lock:
+        with self._lock:
             return [r for r in self.requests
                     if fragment in r.path and (method is None or r.method == method)]
 
     def arm_calls(self) -> list[ArmRequest]:
         """The Resource Manager requests only (no sign-in, no site)."""
-        with self._log_lock:
+        with self._lock:
             return [r for r in self.requests if r.kind == "arm"]
 
     def clear_log(self) -> None:
-        with self._log_lock:
+        with self._lock:
             self.requests.clear()
 
     # --- serving ---------------------------------------------------------------------
@@ -302,7 +302,7 @@ class AppServiceEmulator:
         kind = ("site" if request.path.startswith(sites.PREFIX)
                 else "entra" if "/oauth2/" in request.path or "/.well-known/" in request.path
                 else "arm")
-        with self._log_lock:
+        with self._lock:
             self.requests.append(ArmRequest(kind, request.method, request.path,
                                             dict(request.query)))
         try:
@@ -347,7 +347,7 @@ class AppServiceEmulator:
             grant = self.tokens.authenticate(authorization)
         except AuthError:
             raise invalid_token(self.authority, self.tenant) from None
-        with self._log_lock:
+        with self._lock:
             expired_at = self._expired.get(token)
             audience = self._audiences.get(token, "")
         if expired_at is not None:
