@@ -8,7 +8,11 @@ import requests
 from azure.core.rest import HttpRequest
 from azure.mgmt.web.models import StringDictionary
 from azure_emulator.arm.emulator import DEFAULT_SUBSCRIPTION
-from azure_emulator.arm_sdk import web_client
+from azure_emulator.arm_sdk import credential, web_client
+from azure_emulator.sdk import connection
+
+from release_manager.engine.azure.entra import token_credential
+from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
 
 RG, APP = "rg-spacegame", "spacegame-web"
 
@@ -163,3 +167,43 @@ def test_arm_calls_are_counted_apart_from_sign_in_and_sites(app_service):
     assert [(c.method, c.path.rsplit("/", 1)[1]) for c in app_service.arm_calls()] == [
         ("GET", APP), ("GET", "slots")]
     assert {c.kind for c in app_service.requests} == {"arm", "entra", "site"}
+
+
+def test_a_failed_deployment_is_recorded_and_changes_nothing_served(app_service):
+    seed(app_service)
+
+    app_service.deploy(APP, "staging", 43, status=3)
+    deployments = list(web_client(app_service).web_apps.list_deployments_slot(RG, APP, "staging"))
+
+    assert [(d.status, d.active) for d in deployments] == [(3, False), (4, True)]
+    assert deployments[0].message == "Failed to deploy build 43"
+    assert app_service.build(APP, "staging") == 42
+    assert requests.get(app_service.site_url(APP, "staging"), timeout=10).text == f"{APP} build 42"
+
+
+def test_one_sign_in_serves_azure_devops_and_resource_manager(azure_devops, app_service):
+    app_service.share_entra_with(azure_devops)
+    seed(app_service)
+    signed_in = credential(app_service)
+
+    devops_token = signed_in.get_token("499b84ac-1321-427f-aa17-267ca6975798/.default").token
+    data = connection(azure_devops.organization_url, devops_token, bearer=True) \
+        .clients_v7_1.get_location_client().get_connection_data()
+    site = web_client(app_service, credential_=signed_in).web_apps.get(RG, APP)
+
+    assert data.authenticated_user.provider_display_name == "release-bot"
+    assert site.name == APP
+    assert len(app_service.calls("/oauth2/v2.0/token", "POST")) == 2  # one per resource
+
+
+def test_the_apps_own_service_principal_credential_signs_in_at_the_emulator(app_service):
+    """The fixture's environment is enough: the app builds its credential as for any
+    private authority (AZURE_AUTHORITY_HOST), no test-only parameter."""
+    seed(app_service)
+    principal = app_service.principal
+    sign_in = EntraSignIn(EntraMethod.SERVICE_PRINCIPAL, principal.tenant,
+                          principal.client_id, principal.secret)
+
+    site = web_client(app_service, credential_=token_credential(sign_in)).web_apps.get(RG, APP)
+
+    assert site.default_host_name == app_service.host(APP)

@@ -8,7 +8,12 @@ from urllib.parse import urlencode
 
 from ..auth import Grant
 from ..transport import Request, Response
-from .errors import resource_group_not_found, resource_not_found, subscription_not_found
+from .errors import (
+    bad_request,
+    resource_group_not_found,
+    resource_not_found,
+    subscription_not_found,
+)
 from .state import PRODUCTION, Cloud, Slot, Subscription, WebApp
 
 SITE = "subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}"
@@ -70,7 +75,10 @@ class ArmCall:
     def page(self, items: list[dict]) -> Response:
         """One page of `items` ({"value", "nextLink"}); the next page's link keeps the
         query and adds $skipToken (the SDK follows it, with its own api-version)."""
-        start = int(self.query("$skipToken") or 0)
+        try:
+            start = int(self.query("$skipToken") or 0)
+        except ValueError:
+            raise bad_request("The $skipToken is invalid.") from None
         end = start + self.cloud.options.page_size
         body: dict[str, object] = {"value": items[start:end]}
         if end < len(items):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..auth import AuthError, Grant, Identity, Tokens
+from ..emulator import AzureDevOpsEmulator
 from ..entra import Entra, ServicePrincipal
 from ..faults import Fault, Faults
 from ..router import Route, match
@@ -65,10 +66,12 @@ class AppServiceEmulator:
     - Who calls: add_service_principal (ClientSecretCredential against `authority`;
       tokens for MANAGEMENT_SCOPE), add_bearer; `denied` names ARM actions
       ("Microsoft.Web/sites/slotsswap/action") answered 403 AuthorizationFailed;
-      expire(token) / expire() → 401 ExpiredAuthenticationToken from then on.
+      expire(token) / expire() → 401 ExpiredAuthenticationToken from then on;
+      share_entra_with(azure_devops): one sign-in for both halves.
     - What exists: add_subscription, add_app(name, slots=…, settings=…, sticky=…),
-      deploy(app, slot, build) as a pipeline's AzureWebApp@1 would, set_state,
-      fail_site; read back with app(), slot(), build(), settings(), host(), site_url().
+      deploy(app, slot, build) as a pipeline's AzureWebApp@1 would, set_setting,
+      set_state, fail_site; read back with app(), slot(), build(), settings(), host()
+      (a slot's defaultHostName) and site_url() (https://host/: append a health path).
     - How it behaves: options.page_size, options.swap_polls (None: a swap never
       completes; finish_swap ends it), options.swap_retry_after.
     - Faults: faults.fail(fragment, status, times, retry_after=…), faults.drop(…),
@@ -83,9 +86,10 @@ class AppServiceEmulator:
         self.requests: list[ArmRequest] = []
         self.principal: ServicePrincipal | None = None
         """The first service principal added (the fixture's)."""
-        self._log_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._audiences: dict[str, str] = {}  # token → the resource it was issued for
         self._expired: dict[str, str] = {}  # token → when it expired
+        self._relying_parties: list[Tokens] = []  # other services that accept its tokens
         self._certificates = Certificates(folder)
         self._server = HttpsServer(self.handle, self._certificates)
         self.entra = Entra(lambda: self.base_url, self._issued)
@@ -162,13 +166,19 @@ class AppServiceEmulator:
     def expire(self, token: str | None = None) -> None:
         """The token (None: every token issued so far) expires: its next request gets
         401 ExpiredAuthenticationToken."""
-        with self._log_lock:
+        with self._lock:
             for each in [token] if token else list(self._audiences):
                 self._expired[each] = now()
 
+    def share_entra_with(self, devops: AzureDevOpsEmulator) -> None:
+        """One Entra ID for both halves, as on Azure: `devops` accepts the tokens this
+        emulator's Entra ID issues (the app signs in once, at `authority`, for both)."""
+        self._relying_parties.append(devops.tokens)
+
     def _issued(self, token: str, principal: ServicePrincipal, scope: str) -> None:
-        self.tokens.add(token, principal.identity, "Bearer", principal.denied)
-        with self._log_lock:
+        for tokens in (self.tokens, *self._relying_parties):
+            tokens.add(token, principal.identity, "Bearer", principal.denied)
+        with self._lock:
             self._audiences[token] = scope.split()[0].removesuffix("/.default") if scope else ""
 
     # --- what exists -----------------------------------------------------------------
@@ -215,16 +225,21 @@ class AppServiceEmulator:
                status: int = SUCCEEDED) -> Deployment:
         """What a pipeline's AzureWebApp@1 (with appSettings -RELEASE_MANAGER_BUILD N)
         leaves in the slot: its deployment record (the only active one), its content,
-        and the build setting."""
+        and the build setting. A failed one (another `status`) leaves its record only."""
         with self.cloud.lock:
             target = self.slot(app, slot)
+            stamp = now()
+            succeeded = status == SUCCEEDED
+            deployment = Deployment(
+                uuid.uuid4().hex, status,
+                message or f"{'Deployed' if succeeded else 'Failed to deploy'} build {build}",
+                author, deployer, author_email, stamp, stamp, active=succeeded,
+                details=f"{self.base_url}/deployments/{build}")
+            if not succeeded:  # the slot keeps serving what it served
+                target.deployments.append(deployment)
+                return deployment
             for earlier in target.deployments:
                 earlier.active = False
-            stamp = now()
-            deployment = Deployment(
-                uuid.uuid4().hex, status, message or f"Deployed build {build}", author,
-                deployer, author_email, stamp, stamp,
-                details=f"{self.base_url}/deployments/{build}")
             target.deployments.append(deployment)
             target.content = Content(build, body or f"{app} build {build}")
             target.settings[BUILD_SETTING] = str(build)
@@ -239,6 +254,10 @@ class AppServiceEmulator:
     def settings(self, app: str, slot: str = PRODUCTION) -> dict[str, str]:
         with self.cloud.lock:
             return dict(self.slot(app, slot).settings)
+
+    def set_setting(self, app: str, slot: str, name: str, value: str) -> None:
+        with self.cloud.lock:
+            self.slot(app, slot).settings[name] = value
 
     def set_state(self, app: str, slot: str, state: str) -> None:
         """"Running" or "Stopped" (a stopped slot's site answers 403)."""
@@ -265,17 +284,17 @@ class AppServiceEmulator:
     # --- the request log -------------------------------------------------------------
     def calls(self, fragment: str = "", method: str | None = None) -> list[ArmRequest]:
         """The requests received whose path contains `fragment` (and of `method`)."""
-        with self._log_lock:
+        with self._lock:
             return [r for r in self.requests
                     if fragment in r.path and (method is None or r.method == method)]
 
     def arm_calls(self) -> list[ArmRequest]:
         """The Resource Manager requests only (no sign-in, no site)."""
-        with self._log_lock:
+        with self._lock:
             return [r for r in self.requests if r.kind == "arm"]
 
     def clear_log(self) -> None:
-        with self._log_lock:
+        with self._lock:
             self.requests.clear()
 
     # --- serving ---------------------------------------------------------------------
@@ -283,7 +302,7 @@ class AppServiceEmulator:
         kind = ("site" if request.path.startswith(sites.PREFIX)
                 else "entra" if "/oauth2/" in request.path or "/.well-known/" in request.path
                 else "arm")
-        with self._log_lock:
+        with self._lock:
             self.requests.append(ArmRequest(kind, request.method, request.path,
                                             dict(request.query)))
         try:
@@ -328,7 +347,7 @@ class AppServiceEmulator:
             grant = self.tokens.authenticate(authorization)
         except AuthError:
             raise invalid_token(self.authority, self.tenant) from None
-        with self._log_lock:
+        with self._lock:
             expired_at = self._expired.get(token)
             audience = self._audiences.get(token, "")
         if expired_at is not None:

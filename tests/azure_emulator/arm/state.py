@@ -124,9 +124,9 @@ class Options:
     swap_polls: int | None = 2
     """The swap completes at this poll of its Location (0: the POST answers 200 at once;
     None: it never completes)."""
-    swap_retry_after: int | None = None
-    """The Retry-After a swap's 202 answers carry (None: none; the client's own
-    polling interval applies)."""
+    swap_retry_after: float | None = None
+    """The Retry-After (seconds) a swap's 202 answers carry (None: none; the client's
+    own polling interval applies; azure-core reads 0 as none)."""
 
 
 @dataclass
