@@ -432,3 +432,14 @@ def test_a_target_that_names_no_app_on_azure_is_refused_saying_what_to_set(
         "resourceGroup and no app: set subscription, resourceGroup, app under its "
         "appService in .release-manager/environments.yml.")
     assert app_service.arm_calls() == []
+
+
+def test_production_swaps_back_with_the_slot_it_was_swapped_with(spacegame) -> None:
+    spacegame.options.swap_polls = 0
+
+    outcome = arm_targets(spacegame).swap("Production", PRODUCTION, "staging", Log(),
+                                          CancelToken())
+
+    assert outcome == SwapOutcome("Production", "production", "staging", 7, 6)
+    [sent] = spacegame.calls("/slotsswap", "POST")
+    assert sent.path.endswith(f"/sites/{APP}/slotsswap")  # with production, staging named
