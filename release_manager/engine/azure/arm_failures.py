@@ -13,6 +13,7 @@ import re
 
 from azure.core.exceptions import AzureError, HttpResponseError
 
+from release_manager.engine.azure.arm_sign_in import ARM_LOGIN
 from release_manager.engine.azure.failures import (
     SERVICE_MESSAGE_LIMIT,
     Lookup,
@@ -29,7 +30,6 @@ from release_manager.engine.backend_errors import (
     Unavailable,
 )
 
-ARM_LOGIN = "release-manager login --arm"
 ACTION = re.compile(r"perform action '(?P<action>[^']+)'", re.IGNORECASE)
 """How ARM names the role action a 403 lacks (AuthorizationFailed)."""
 NOT_FOUND_KINDS = {"resourcegroupnotfound": "resource group",

@@ -18,6 +18,8 @@ from azure.mgmt.core.tools import get_arm_endpoints
 from release_manager.engine.azure.sign_in import EntraSignIn
 
 ARM_ENDPOINT = "https://management.azure.com"
+ARM_LOGIN = "release-manager login --arm --entra METHOD"
+"""What a user runs to sign in (said when there is no sign-in, or it was refused)."""
 
 
 class BadArmEndpoint(ValueError):

@@ -16,7 +16,7 @@ from platformdirs import user_config_dir
 from release_manager.about import APP_ID
 from release_manager.core.atomic_file import write_text_atomic
 from release_manager.credentials import CredentialKey, CredentialStore
-from release_manager.engine.azure.arm_sign_in import ArmSignIn
+from release_manager.engine.azure.arm_sign_in import ARM_LOGIN, ArmSignIn
 from release_manager.engine.azure.organization import Organization
 from release_manager.engine.azure.sign_in import (
     CLIENT_SECRET_KIND,
@@ -30,7 +30,6 @@ from release_manager.engine.backend_errors import SignedOut
 
 RECORDS_NAME = "azure-sign-ins.json"
 PAT_METHOD = "pat"
-ARM_LOGIN = "release-manager login --arm --entra METHOD"
 
 
 def records_path() -> Path:
