@@ -6,6 +6,8 @@ was sent; what a user is told is the typed error's sentence (error_messages)."""
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import threading
 
 import pytest
@@ -17,6 +19,7 @@ from release_manager.engine.app_targets import Health, SwapCancelled, SwapOutcom
 from release_manager.engine.azure.app_service import REFRESH_WINDOW, ArmTargets
 from release_manager.engine.azure.arm import ArmClient
 from release_manager.engine.azure.arm_sign_in import ArmSignIn
+from release_manager.engine.azure.entra import MEMORY_ONLY_NOTE, memory_only_note
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.backend_errors import (
@@ -443,3 +446,17 @@ def test_production_swaps_back_with_the_slot_it_was_swapped_with(spacegame) -> N
     assert outcome == SwapOutcome("Production", "production", "staging", 7, 6)
     [sent] = spacegame.calls("/slotsswap", "POST")
     assert sent.path.endswith(f"/sites/{APP}/slotsswap")  # with production, staging named
+
+
+def test_without_an_encrypted_token_cache_the_sign_in_goes_on_in_memory_and_says_so(
+        spacegame, caplog) -> None:
+    client = ArmClient(sign_in(spacegame))
+
+    with caplog.at_level(logging.DEBUG, logger="azure"):
+        [production] = ArmTargets(client).slots("Production", PRODUCTION, health=False)
+
+    assert production.build == 6
+    if importlib.util.find_spec("gi") is None:  # msal-extensions reaches libsecret by it
+        assert memory_only_note(client.credential) == MEMORY_ONLY_NOTE
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not any("Cache encryption" in message for message in warnings), warnings

@@ -38,6 +38,10 @@ PERSISTENT_CACHE_MODULE = "azure.identity._persistent_cache"
 MEMORY_ONLY_NOTE = ("This system has no encrypted token cache (on Linux: libsecret and a "
                     "Secret Service), so Microsoft Entra ID tokens are kept in memory "
                     "only: each new session signs in again.")
+FAILURE_LOGGERS = ("azure.identity._internal.get_token_mixin",
+                   "azure.identity._internal.interactive")
+"""Where azure-identity logs a credential's failure as a warning (the exception in its
+arguments)."""
 _log = logging.getLogger(__name__)
 
 
@@ -116,6 +120,21 @@ class CachedCredential:
             token = self._credential.get_token(*scopes, **kwargs)
         remember_secret(token.token)
         return token
+
+
+class _CacheFailureFilter(logging.Filter):
+    """Drops azure-identity's warning about the cache it could not open: CachedCredential
+    goes on without it and says so once, in its own words (stderr would otherwise show
+    the library's warning at every sign-in on such a system)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        arguments = record.args if isinstance(record.args, tuple) else ()
+        return not any(isinstance(argument, BaseException) and _raised_by_cache(argument)
+                       for argument in arguments)
+
+
+for _name in FAILURE_LOGGERS:
+    logging.getLogger(_name).addFilter(_CacheFailureFilter())
 
 
 def memory_only_note(credential: TokenCredential) -> str:
