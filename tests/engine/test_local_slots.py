@@ -5,14 +5,17 @@ Windows pointer form of a swap."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from local_support import deploy_stage, run, run_context, site_package
 
+import release_manager
 from release_manager.core.model import PRODUCTION_SLOT, AppServiceTarget, Environment, Step
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.local import deploy
@@ -96,8 +99,10 @@ def test_a_stopped_slot_answers_403_in_every_process_until_started(backend, tmp_
             "from release_manager.engine.local.targets import LocalTargets; "
             "print(LocalTargets(sys.argv[1]).stop('web', T(slot='staging'), "
             "type('L', (), {'write': lambda self, line: print(line)})()))")
+    package_root = str(Path(release_manager.__file__).parents[1])
     done = subprocess.run([sys.executable, "-c", stop, str(backend.workspace)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": package_root})
     assert done.returncode == 0, done.stderr
     assert "Stopped the site of web (slot staging)" in done.stdout
     status, body = get(url)
