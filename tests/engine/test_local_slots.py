@@ -160,3 +160,15 @@ def test_a_release_in_service_in_a_slot_is_never_replaced(backend, tmp_path):
     package = site_package(tmp_path / "again", "build 1")
     with pytest.raises(deploy.DeploymentError, match=r"in service in web \(slot staging\)"):
         backend.environments.install("web", 1, package, {"commit": ""})
+
+
+def test_a_first_swap_into_an_empty_production_moves_the_slot_release_there(
+        backend, tmp_path):
+    deploy_build(backend, tmp_path, 1)
+    targets = LocalTargets(backend.workspace, backend.sites)
+    outcome = targets.swap("web", TARGET, PRODUCTION_SLOT, Lines(), CancelToken())
+    assert (outcome.slot_build, outcome.with_build) == (None, 1)
+    assert "build 1" in get(backend.sites.serve("web"))[1]
+    assert get(backend.sites.serve("web", "staging"))[0] == 503
+    back = targets.swap("web", TARGET, PRODUCTION_SLOT, Lines(), CancelToken())
+    assert (back.slot_build, back.with_build) == (1, None)
