@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from release_manager.core.approvals_splice import with_approvals
-from release_manager.core.environments_file import dumps, loads
+from release_manager.core.environments_file import dumps, loads, with_approvals
 from release_manager.core.model import ApprovalPolicy, Environment
 
 PATH = Path("environments.yml")
