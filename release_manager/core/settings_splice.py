@@ -34,7 +34,8 @@ def splice_section(text: str, path: Path, section_key: str, before: Entries, aft
                    render: Render) -> str:
     """`text`, whose `section_key` section holds `before`, changed to hold `after`:
     entries gone are removed, new ones appended to the section, and in the others each
-    key whose data differs is replaced, removed or added after the entry's last key."""
+    key whose data differs is replaced, removed or added (before the next key the entry
+    keeps, in `after`'s order); a mapping in both is changed the same way, key by key."""
     parsed = parse_settings_with_ends(text, path)
     root = parsed.root
     section = root.get(section_key) if isinstance(root, CommentedMap) else None
@@ -82,6 +83,11 @@ class _Splicer:
                     later = [k for k in order[order.index(key) + 1:] if k in body]
                     anchor = body.lc.key(later[0])[0] if later else None
                     added.setdefault(anchor, {})[key] = new[key]
+                continue
+            value = body[key]
+            if isinstance(old.get(key), dict) and isinstance(new.get(key), dict) and \
+                    isinstance(value, CommentedMap) and value and not value.fa.flow_style():
+                self.entry(value, old[key], new[key])  # only its keys that changed
                 continue
             line, column = body.lc.key(key)
             end = self.value_end_line(body, key)

@@ -1,12 +1,20 @@
-"""Approvals spliced into a hand-kept environments.yml: each named environment's `approval:`
-replaced, removed or added, every other byte as it was (comments, flow lists, quoting,
-CR LF); a layout that cannot be spliced is written whole and still reads back as asked."""
+"""Settings spliced into a hand-kept environments.yml: approvals pulled from Azure, and any
+environment's keys saved from the window (its App Service target among them), replaced,
+removed or added, every other byte as it was (comments, flow lists, quoting, CR LF); a
+layout that cannot be spliced is written whole and still reads back as asked."""
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import replace
 from pathlib import Path
 
-from release_manager.core.environments_file import dumps, loads, with_approvals
+from release_manager.core.environments_file import (
+    dumps,
+    loads,
+    with_approvals,
+    with_environments,
+)
 from release_manager.core.model import ApprovalPolicy, Environment
 
 PATH = Path("environments.yml")
@@ -75,3 +83,90 @@ def test_a_flow_style_file_is_written_whole_and_reads_back_as_asked():
 def test_no_file_yet_is_written_as_dumps_writes_it():
     assert with_approvals("", PATH, {"Prod": TWO, "Dev": None}) == dumps(
         {"Prod": Environment("Prod", TWO)})
+
+
+HAND_KEPT = """\
+# Release environments, kept by hand.
+
+version: 1   # the file's format
+environments:
+  # Dev: anyone may deploy
+  Dev:
+    exclusiveLock: false
+    appService:            # the dev app
+      app: spacegame-dev
+      slot: production
+
+  # Staging: deploy to the slot, then swap
+  Staging:
+    approval:
+      approvers: [ada@contoso.com, "[Contoso]\\\\Release"]   # flow list, kept as written
+      minimumApprovers: 1
+    appService:
+      subscription: 00000000-0000-0000-0000-000000000000   # Azure only
+      resourceGroup: rg-spacegame                          # Azure only
+      app: spacegame-web
+      slot: staging          # where deployments go
+      swapWith: production
+    healthCheck: true        # after each deployment
+# end of file
+""".replace("\n", "\r\n")
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [line for line in difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def test_changing_one_target_rewrites_only_its_changed_keys():
+    environments = loads(HAND_KEPT, PATH)
+    target = environments["Staging"].app_service
+    environments["Staging"].app_service = replace(target, slot="blue", health_path="/health")
+
+    out = with_environments(HAND_KEPT, PATH, environments)
+
+    assert changed_lines(HAND_KEPT, out) == [  # its comments and other keys stay
+        "-      slot: staging          # where deployments go\r\n",
+        "+      slot: blue\r\n",
+        "+      healthCheckPath: /health\r\n",
+    ]
+    assert loads(out, PATH) == environments
+
+
+def test_a_key_added_goes_where_the_writer_puts_it_and_a_key_removed_takes_only_its_lines():
+    environments = loads(HAND_KEPT, PATH)
+    environments["Dev"].exclusive_lock = True
+    environments["Dev"].approval = TWO
+    environments["Staging"].app_service = None
+    environments["Staging"].health_check = False
+
+    out = with_environments(HAND_KEPT, PATH, environments)
+
+    diff = changed_lines(HAND_KEPT, out)
+    assert diff[:3] == ["-    exclusiveLock: false\r\n", "+    approval:\r\n",
+                        "+      approvers:\r\n"]  # before the keys it comes before
+    assert diff[12:] == [
+        "+    exclusiveLock: true\r\n",
+        "-    appService:\r\n",
+        "-      subscription: 00000000-0000-0000-0000-000000000000   # Azure only\r\n",
+        "-      resourceGroup: rg-spacegame                          # Azure only\r\n",
+        "-      app: spacegame-web\r\n",
+        "-      slot: staging          # where deployments go\r\n",
+        "-      swapWith: production\r\n",
+        "-    healthCheck: true        # after each deployment\r\n",
+    ]
+    assert "  # Staging: deploy to the slot, then swap\r\n" in out
+    assert out.endswith("      minimumApprovers: 1\r\n# end of file\r\n")
+    assert loads(out, PATH) == environments
+
+
+def test_an_environment_whose_settings_all_go_leaves_with_its_lines_only():
+    environments = loads(HAND_KEPT, PATH)
+    del environments["Dev"]
+
+    out = with_environments(HAND_KEPT, PATH, environments)
+
+    assert out == HAND_KEPT.replace(
+        "  Dev:\r\n    exclusiveLock: false\r\n    appService:            # the dev app\r\n"
+        "      app: spacegame-dev\r\n      slot: production\r\n", "")
