@@ -27,12 +27,14 @@ from release_manager.core.model import (
 # Per task, each target field's input names (the first is the documented one; then aliases).
 _TASK_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "AzureWebApp": {
+        "connection": ("azureSubscription", "connectedServiceNameARM"),
         "app": ("appName",),
         "resource_group": ("resourceGroupName",),
         "to_slot": ("deployToSlotOrASE",),
         "slot": ("slotName",),
     },
     "AzureRmWebAppDeployment": {
+        "connection": ("azureSubscription", "ConnectedServiceName"),
         "app": ("WebAppName",),
         "resource_group": ("ResourceGroupName",),
         "to_slot": ("deployToSlotOrASE", "DeployToSlotOrASEFlag"),
@@ -40,7 +42,8 @@ _TASK_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 _TASK_VERSIONS = {"AzureWebApp": {"1"}, "AzureRmWebAppDeployment": {"3", "4"}}
-_FIELD_WORDS = {"app": "app", "resource_group": "resource group", "slot": "slot"}
+_FIELD_WORDS = {"subscription": "subscription", "app": "app",
+                "resource_group": "resource group", "slot": "slot"}
 MACRO = re.compile(r"\$\(([^()]+)\)")
 _MAX_NESTING = 10
 
@@ -115,7 +118,8 @@ def propose(pipeline: Pipeline, environment: str) -> Proposal:
 
 
 def _key(found: _Found) -> tuple[tuple[str, str], ...]:
-    both = {**found.values, **{name: f"?{why}" for name, why in found.unresolved.items()}}
+    both = {**found.values, **{name: f"?{why}" for name, why in found.unresolved.items()
+                               if name != "subscription"}}
     return tuple(sorted((name, value.casefold()) for name, value in both.items()))
 
 
@@ -159,6 +163,10 @@ def _read_step(step: Step, variables: tuple[_Variables, list[str]]
 
     values: dict[str, str] = {}
     unresolved: dict[str, str] = {}
+    connection = given("connection")
+    if connection:  # a service connection's name: which subscription it holds is Azure's
+        unresolved["subscription"] = (f"the step names the service connection {connection!r},"
+                                      " not the subscription it uses")
     for name in ("app", "resource_group"):
         raw = given(name)
         if raw:

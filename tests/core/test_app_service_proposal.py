@@ -39,7 +39,9 @@ slotName: staging
 """)
     proposal = propose(pipeline(steps), "Staging")  # environment names in any case
 
-    assert proposal.refusal == "" and proposal.unresolved == {}
+    assert proposal.refusal == ""
+    assert proposal.unresolved == {"subscription": "the step names the service connection "
+                                   "'my-connection', not the subscription it uses"}
     assert proposal.target() == AppServiceTarget(resource_group="rg-spacegame",
                                                  app="spacegame-web", slot="staging")
     assert proposal.sources == ["Staging ▸ Deploy ▸ AzureWebApp@1"]
