@@ -71,7 +71,7 @@ class Proposal:
         if self.refusal:
             return self.refusal
         lines = [f"Proposed from {', '.join(self.sources)}."]
-        lines += [f"The {_FIELD_WORDS[name]} is not known: {why}"
+        lines += [f"The {_FIELD_WORDS[name]} is not known: {why}."
                   for name, why in self.unresolved.items()]
         return " ".join(lines)
 
