@@ -8,14 +8,14 @@ import difflib
 from pathlib import Path
 
 from inspector_helpers import SPACEGAME, open_panel, select
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QStyle, QStyleOptionGroupBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLineEdit
 
 from release_manager.core.environments_file import environments_path, load_environments
 from release_manager.core.model import AppServiceTarget
 from release_manager.core.pipeline_yaml import load
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.inspector.app_service_form import AppServiceGroup
+from release_manager.ui.inspector.app_service_form import AppServiceForm
 from release_manager.ui.inspector.panel import InspectorPanel
 
 STEP = """\
@@ -61,13 +61,9 @@ def app_service_pipeline(tmp_path: Path, steps: str = STEP) -> Path:
     return path
 
 
-def check_group(qtbot, group: AppServiceGroup) -> None:
-    """Click the group's own check box, in its title."""
-    option = QStyleOptionGroupBox()
-    group.initStyleOption(option)
-    box = group.style().subControlRect(QStyle.ComplexControl.CC_GroupBox, option,
-                                       QStyle.SubControl.SC_GroupBoxCheckBox, group)
-    qtbot.mouseClick(group, Qt.MouseButton.LeftButton, pos=box.center())
+def check_group(qtbot, group: AppServiceForm) -> None:
+    qtbot.mouseClick(group.mapped, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, group.mapped.height() // 2))  # on its box
 
 
 def type_into(qtbot, line: QLineEdit, text: str) -> None:
@@ -91,7 +87,7 @@ def test_a_target_typed_field_by_field_is_undone_redone_saved_and_reopened(
     panel = open_panel(qtbot, tmp_path)
     select(panel, "Staging")
     group = panel.environment.app_service
-    assert not group.isChecked() and not group.fields.isVisible()
+    assert not group.mapped.isChecked() and not group.fields.isVisible()
     stack = panel.editor.undo_stack
 
     check_group(qtbot, group)
@@ -122,7 +118,7 @@ def test_a_target_typed_field_by_field_is_undone_redone_saved_and_reopened(
     qtbot.addWidget(reopened, before_close_func=lambda _: reopened.editor.undo_stack.clear())
     select(reopened, "Staging")
     shown = reopened.environment.app_service
-    assert shown.isChecked()
+    assert shown.mapped.isChecked()
     assert [shown.app.text(), shown.slot.text(), shown.swap_with.text()] == [
         "spacegame-web", "staging", "production"]
 

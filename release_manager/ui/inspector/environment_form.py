@@ -41,7 +41,7 @@ from release_manager.core.model import (
 )
 from release_manager.error_messages import user_message
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.inspector.app_service_form import AppServiceGroup
+from release_manager.ui.inspector.app_service_form import AppServiceForm
 from release_manager.ui.inspector.widgets import (
     StringListEditor,
     compact,
@@ -219,7 +219,7 @@ class EnvironmentForm(QWidget):
         form.addWidget(self.exclusive)
         form.addWidget(self.health)
         form.addWidget(self.health_url)
-        self.app_service = AppServiceGroup(self)
+        self.app_service = AppServiceForm(self)
         form.addWidget(self.app_service)
 
         # On a workspace connected to Azure DevOps: the environment's checks there.
