@@ -108,6 +108,10 @@ def test_a_target_typed_field_by_field_is_undone_redone_saved_and_reopened(
     assert target(panel).health_path == "" and group.health_path.text() == ""
     stack.redo()
     assert group.health_path.text() == "/health"
+    check_group(qtbot, group)  # unmapped: one edit, undone like any other
+    assert target(panel) is None and not group.fields.isVisible()
+    stack.undo()
+    assert target(panel) == expected and group.app.text() == "spacegame-web"
 
     panel.editor.save()
     assert load_environments(tmp_path)["staging"].app_service == expected
