@@ -218,3 +218,22 @@ def test_saving_a_changed_target_rewrites_only_its_lines_of_a_hand_kept_file(
     assert diff == ["-      slot: staging        # deployments land here\r\n",
                     "+      slot: blue\r\n",
                     "+      healthCheckPath: /health\r\n"]
+
+
+def test_a_proposed_slot_azure_would_refuse_is_shown_refused_and_not_taken(
+        qtbot, tmp_path: Path) -> None:
+    bad = STEP.replace("slotName: staging", "slotName: blue_green")
+    panel = open_panel(qtbot, tmp_path / "ws", source=app_service_pipeline(tmp_path, bad))
+    select(panel, "Staging")
+    group = panel.environment.app_service
+    check_group(qtbot, group)
+    commands = panel.editor.undo_stack.count()
+
+    qtbot.mouseClick(group.propose, Qt.MouseButton.LeftButton)
+
+    assert group.slot.text() == "blue_green" and group.app.text() == "spacegame-web"
+    assert "'blue_green' is not a slot name Azure accepts" in group.problems["slot"].text()
+    assert panel.editor.undo_stack.count() == commands and target(panel) == AppServiceTarget()
+    type_into(qtbot, group.slot, "blue")
+    assert target(panel) == AppServiceTarget(resource_group="rg-spacegame",
+                                             app="spacegame-web", slot="blue")

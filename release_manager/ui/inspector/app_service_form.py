@@ -116,12 +116,17 @@ class AppServiceForm(QWidget):
         shown = target or AppServiceTarget()
         for name in FIELDS:
             if not self.problems[name].isVisibleTo(self):
-                value = getattr(shown, name)
-                set_line(getattr(self, name), "" if name == "slot" and
-                         value == PRODUCTION_SLOT else value)
+                set_line(getattr(self, name), _field_text(shown, name))
 
     def show_proposal(self, proposal: Proposal) -> None:
         show_note(self.proposal_note, proposal.summary())
+
+    def offer(self, target: AppServiceTarget) -> None:
+        """Fill every field with `target`, then take it as if the user had typed it."""
+        self.clear_problems()
+        for name in FIELDS:
+            set_line(getattr(self, name), _field_text(target, name))
+        self._finished()
 
     def clear_problems(self) -> None:
         for problem in self.problems.values():
@@ -159,3 +164,8 @@ class AppServiceForm(QWidget):
         elif not self._refused(self.target_from_view()):
             self.edited.emit(self.target_from_view())
 
+
+def _field_text(target: AppServiceTarget, name: str) -> str:
+    """A field's text: the production slot shows as the slot field's placeholder."""
+    value = getattr(target, name)
+    return "" if name == "slot" and value == PRODUCTION_SLOT else value

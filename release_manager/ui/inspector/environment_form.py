@@ -429,7 +429,8 @@ class EnvironmentForm(QWidget):
 
     def _propose(self) -> None:
         """Fill the target from the pipeline's deployment steps: one undoable edit of the
-        fields it knows; what it cannot know (or a choice between apps) said below."""
+        fields it knows (a value Azure would refuse is shown refused, as if typed); what it
+        cannot know (or a choice between apps) is said below."""
         name = self.environment_name()
         if name is None or self.read_only:
             return
@@ -438,8 +439,7 @@ class EnvironmentForm(QWidget):
         if proposal.refusal:
             return
         current = self.editor.pipeline.environments.get(name)
-        self.app_service.clear_problems()
-        self._commit_target(proposal.target(current.app_service if current else None))
+        self.app_service.offer(proposal.target(current.app_service if current else None))
 
     def _set_environment(self) -> None:
         text, current, stage = (self.environment_combo.currentText().strip(),
