@@ -20,9 +20,11 @@ import pytest
 
 from release_manager.core.model import AppServiceTarget
 from release_manager.credentials import CredentialKey, CredentialStore
-from release_manager.engine.azure.app_service import ArmTargets, arm_targets
+from release_manager.engine.azure.app_service import ArmTargets
+from release_manager.engine.azure.binding import AzureBinding, save_binding
 from release_manager.engine.azure.entra import MEMORY_ONLY_NOTE
 from release_manager.engine.backend_errors import SignedOut
+from release_manager.engine.workspace import Workspace
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
@@ -133,15 +135,25 @@ def test_a_wrong_secret_is_refused_and_nothing_is_kept(app_service, user,
     assert_secret_nowhere("not-the-secret-4711", user, refused.stdout, refused.stderr)
 
 
-def test_the_saved_sign_in_gives_a_workspace_its_arm_targets(app_service, user,
-                                                             secret_service, tmp_path,
-                                                             monkeypatch) -> None:
+def connected_workspace(folder: Path) -> Workspace:
+    """A clone connected to an Azure DevOps pipeline (its azure.yml), as `connect` leaves it."""
+    folder.mkdir()
+    (folder / "azure-pipelines.yml").write_text("stages:\n- stage: Build\n  jobs:\n"
+                                                "  - job: B\n    steps:\n"
+                                                "    - script: echo\n", encoding="utf-8")
+    save_binding(folder, AzureBinding("https://dev.azure.com/fabrikam", "Fabrikam-Fiber", 1,
+                                      "spacegame"))
+    return Workspace(folder)
+
+
+def test_a_connected_workspaces_targets_are_its_app_service_slots_with_the_sign_in(
+        app_service, user, secret_service, tmp_path, monkeypatch) -> None:
     app_service.add_app("spacegame-web", resource_group="rg-spacegame")
     app_service.deploy("spacegame-web", "production", 6)
     assert login(app_service, user, app_service.principal.secret).returncode == 0
     monkeypatch.setenv("XDG_CONFIG_HOME", user.env["XDG_CONFIG_HOME"])
 
-    targets = arm_targets(tmp_path)
+    targets = connected_workspace(tmp_path / "clone").targets
     [production] = targets.slots("Production", AppServiceTarget(
         SUBSCRIPTION, "rg-spacegame", "spacegame-web"), health=False)
 
@@ -149,11 +161,12 @@ def test_the_saved_sign_in_gives_a_workspace_its_arm_targets(app_service, user,
     assert production.build == 6
 
 
-def test_without_a_sign_in_a_workspace_is_told_to_sign_in(tmp_path, monkeypatch) -> None:
+def test_a_connected_workspace_without_an_arm_sign_in_is_told_to_sign_in(
+        tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
     with pytest.raises(SignedOut) as signed_out:
-        arm_targets(tmp_path)
+        connected_workspace(tmp_path / "clone").targets  # noqa: B018 (the property reads)
 
     assert str(signed_out.value) == ("Not signed in to Azure Resource Manager: run "
                                      "`release-manager login --arm --entra METHOD`.")

@@ -289,10 +289,15 @@ def test_an_unknown_app_or_slot_is_not_found_by_kind(spacegame) -> None:
         targets.slots("QA", AppServiceTarget(DEFAULT_SUBSCRIPTION, GROUP, APP, "qa"))
     with pytest.raises(NotFound) as no_slot_to_restart:
         targets.restart("QA", AppServiceTarget(DEFAULT_SUBSCRIPTION, GROUP, APP, "qa"), Log())
+    with pytest.raises(NotFound) as no_slot_to_swap_with:
+        targets.swap("Staging", STAGING, "qa", Log(), CancelToken())
 
     assert (no_app.value.kind, no_app.value.name) == ("web app", "nope")
     assert (no_slot.value.kind, no_slot.value.name) == ("slot", "qa")
     assert (no_slot_to_restart.value.kind, no_slot_to_restart.value.name) == ("slot", "qa")
+    assert (no_slot_to_swap_with.value.kind, no_slot_to_swap_with.value.name) == ("slot", "qa")
+    assert user_message(no_slot_to_swap_with.value) == (
+        "The slot 'qa' does not exist, or this sign-in cannot see it (HTTP 404).")
 
 
 def test_a_missing_permission_is_forbidden_naming_the_action(app_service) -> None:
