@@ -465,3 +465,4 @@ def test_without_an_encrypted_token_cache_the_sign_in_goes_on_in_memory_and_says
         assert memory_only_note(client.credential) == MEMORY_ONLY_NOTE
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not any("Cache encryption" in message for message in warnings), warnings
+

@@ -8,7 +8,8 @@ code is asked for once per session (by "Test connection"), not again by each con
 the backend opens after it. Its tokens also go to azure-identity's encrypted persistent
 cache (the next process signs in silently) where the platform has one; where it has none
 (Linux without a usable libsecret), they stay in memory and `memory_only_note` says so.
-(The Azure CLI keeps its own tokens: that credential has no cache of ours.)"""
+Every token it hands out is remembered for the crash report's masking, whoever asked
+for it (the Azure DevOps session, or azure-mgmt-web's pipeline)."""
 
 from __future__ import annotations
 
@@ -64,8 +65,9 @@ def _new_credential(sign_in: EntraSignIn,
     from azure import identity  # slow to import; only Entra sign-ins need it
 
     tenant = sign_in.tenant or None
-    if sign_in.method is EntraMethod.AZURE_CLI:
-        return identity.AzureCliCredential(tenant_id=tenant or "")
+    if sign_in.method is EntraMethod.AZURE_CLI:  # the Azure CLI keeps its own tokens
+        return CachedCredential(lambda _cache: identity.AzureCliCredential(
+            tenant_id=tenant or ""))
     options: dict[str, Any] = {"disable_instance_discovery": _private_authority()}
     if sign_in.method is EntraMethod.DEVICE_CODE and device_code_prompt:
         options["prompt_callback"] = device_code_prompt
@@ -89,8 +91,10 @@ def _new_credential(sign_in: EntraSignIn,
 
 
 class CachedCredential:
-    """An azure-identity credential whose tokens go to its encrypted persistent cache,
-    or, where the platform has none, the same credential without it (tokens in memory).
+    """An azure-identity credential (`make(cache)`: with its encrypted persistent cache
+    when `cache`) whose tokens go to that cache, or, where the platform has none, the
+    same credential without it (tokens in memory); each token it hands out is
+    remembered for the crash report's masking.
 
     azure-identity opens the cache at the first token, not when the credential is made:
     on Linux without a usable libsecret it raises ValueError there (NotImplementedError on
