@@ -187,3 +187,34 @@ def test_bad_input_says_what_to_give(app_service, user, args, said) -> None:
 
     assert (refused.returncode, refused.stderr) == (2, f"release-manager: {said}\n")
     assert app_service.arm_calls() == []
+
+
+ENTRA_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.arm-test-access-token"
+
+
+def test_the_azure_cli_is_asked_for_a_resource_manager_token_and_only_the_method_kept(
+        app_service, user, secret_service, tmp_path: Path) -> None:
+    app_service.add_bearer(ENTRA_TOKEN, "Jane Entra")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    az = folder / "az"  # the Azure CLI azure-identity runs: az account get-access-token
+    az.write_text(
+        '#!/bin/sh\ncase "$*" in *"--resource https://management.azure.com"*) ;; '
+        '*) echo "unexpected resource: $*" >&2; exit 1;; esac\n'
+        f'echo \'{{"accessToken": "{ENTRA_TOKEN}", "expires_on": 4102444800, '
+        '"tokenType": "Bearer"}\'\n')
+    az.chmod(0o755)
+    user.env["PATH"] = f"{folder}{os.pathsep}{user.env['PATH']}"
+
+    signed_in = release_manager(user, "login", "--arm", "--endpoint", app_service.endpoint,
+                                "--entra", "azure-cli")
+
+    assert signed_in.returncode == 0, signed_in.stderr
+    assert signed_in.stdout == (
+        f"Signed in to Azure Resource Manager at {app_service.endpoint}; it sees 1 "
+        f"subscription: Space Game ({SUBSCRIPTION})\n")
+    assert signed_in.stderr == ""  # the Azure CLI keeps its own tokens: no note
+    assert json.loads(user.records.read_text()) == {"arm": {
+        "endpoint": app_service.endpoint, "method": "azure-cli", "tenant": "",
+        "client_id": ""}}
+    assert_secret_nowhere(ENTRA_TOKEN, user, signed_in.stdout, signed_in.stderr)
