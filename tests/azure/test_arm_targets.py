@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import socket
 import threading
 
 import pytest
@@ -466,3 +467,20 @@ def test_without_an_encrypted_token_cache_the_sign_in_goes_on_in_memory_and_says
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not any("Cache encryption" in message for message in warnings), warnings
 
+
+
+def test_an_endpoint_that_refuses_connections_is_unavailable(spacegame) -> None:
+    with socket.socket() as closed:  # a port of this machine that nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    principal = spacegame.principal
+    client = ArmClient(ArmSignIn(f"https://127.0.0.1:{port}", EntraSignIn(
+        EntraMethod.SERVICE_PRINCIPAL, spacegame.tenant, principal.client_id,
+        principal.secret)))
+
+    with pytest.raises(Unavailable) as unreachable:
+        ArmTargets(client).slots("Staging", STAGING)
+
+    assert user_message(unreachable.value) == (
+        "Cannot reach 127.0.0.1: the connection was refused.")
+    assert unreachable.value.retryable is True
