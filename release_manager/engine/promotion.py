@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING
 
 from release_manager.core import expressions
 from release_manager.core.environment_names import environment_name_problem
-from release_manager.core.environments_file import load_environments
-from release_manager.core.identity_names import identity_key
 from release_manager.core.model import ModelError, Pipeline, Stage, Variable
 from release_manager.crash_report import scrub
 from release_manager.engine import approval_policy
@@ -56,7 +54,13 @@ from release_manager.engine.store import (
     now,
     with_secret_names,
 )
-from release_manager.engine.swap import SWAP_BACK, ActionResult, SwapPlan, TargetActions
+from release_manager.engine.swap import (
+    SWAP_BACK,
+    ActionResult,
+    SwapPlan,
+    TargetActions,
+    environment_target,
+)
 from release_manager.engine.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -899,10 +903,8 @@ class Promoter:
     def _swapped(self, environment: str) -> bool:
         """Whether `environment`'s target swaps after a deployment (its rollback is a
         swap back)."""
-        settings = load_environments(self.workspace.root)
-        key = identity_key(environment)
-        return any(identity_key(name) == key and e.app_service is not None
-                   and bool(e.app_service.swap_with) for name, e in settings.items())
+        target = environment_target(self.workspace.root, environment)[1]
+        return target is not None and bool(target.swap_with)
 
     # ----------------------------------------------------------------- reading
 

@@ -14,6 +14,7 @@ build that was.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from release_manager.core.environments_file import load_environments
 from release_manager.core.identity_names import identity_key
@@ -78,6 +79,16 @@ class ActionResult:
         return 0 if self.state == "succeeded" else 1
 
 
+def environment_target(root: Path, environment: str) -> tuple[str, AppServiceTarget | None]:
+    """The environment's name as the environments file spells it (matched in any case),
+    and its App Service target (None: not mapped to an app's slot)."""
+    environments = load_environments(root)
+    key = identity_key(environment)
+    name = next((n for n in environments if identity_key(n) == key), environment)
+    settings = environments.get(name)
+    return name, settings.app_service if settings else None
+
+
 def _build(build: int | None) -> str:
     return f"build {build}" if build is not None else "no build"
 
@@ -95,23 +106,12 @@ class TargetActions:
     # ----------------------------------------------------------------- reading
 
     def target(self, environment: str) -> tuple[str, AppServiceTarget | None]:
-        """The environment's name as the environments file spells it (matched in any
-        case), and its target (None: not mapped to an app's slot)."""
-        environments = load_environments(self.workspace.root)
-        key = identity_key(environment)
-        name = next((n for n in environments if identity_key(n) == key), environment)
-        settings = environments.get(name)
-        return name, settings.app_service if settings else None
+        return environment_target(self.workspace.root, environment)
 
     def slots(self, environment: str, *, health: bool = True) -> list[SlotStatus]:
         """The environment's slots as its target reads them ([] without a target)."""
         name, target = self.target(environment)
         return [] if target is None else self.targets.slots(name, target, health=health)
-
-    def swaps_after_deploy(self, environment: str) -> bool:
-        """Whether a deployment to `environment` carries the swap step."""
-        target = self.target(environment)[1]
-        return target is not None and bool(target.swap_with)
 
     # ----------------------------------------------------------------- plans
 
