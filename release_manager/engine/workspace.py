@@ -11,6 +11,7 @@ from release_manager.core.environments_file import load_environments
 from release_manager.core.model import Pipeline
 from release_manager.core.pipeline_yaml import load, loads
 from release_manager.core.regular_file import describe
+from release_manager.engine.app_targets import AppTargets
 from release_manager.engine.backend import Backend
 from release_manager.engine.store import Store
 
@@ -52,6 +53,7 @@ class Workspace:
         self.pipeline_path = Path(pipeline_path).resolve() if pipeline_path else \
             self._find_pipeline()
         self._backend = backend
+        self._targets: AppTargets | None = None
 
     @classmethod
     def of_pipeline(cls, pipeline_path: Path) -> Workspace:
@@ -140,6 +142,33 @@ class Workspace:
 
                 self._backend = LocalBackend(self.root)
         return self._backend
+
+    @property
+    def targets(self) -> AppTargets:
+        """The environments' App Service slots: through Azure Resource Manager on a
+        workspace connected to Azure, the local slots otherwise (sharing the local
+        backend's site servers, so a restart restarts the site this process serves)."""
+        if self._targets is None:
+            if self.connected:
+                self._targets = self._arm_targets()
+            else:
+                from release_manager.engine.local.backend import LocalBackend
+                from release_manager.engine.local.targets import LocalTargets
+
+                backend = self.backend
+                self._targets = LocalTargets(
+                    self.root, backend.sites if isinstance(backend, LocalBackend) else None)
+        return self._targets
+
+    def _arm_targets(self) -> AppTargets:
+        try:
+            from release_manager.engine.azure.app_service import arm_targets
+        except ImportError as error:
+            raise WorkspaceError(
+                f"{self.root} is connected to Azure, but this version of Release Manager "
+                "cannot reach Azure App Service yet; its slots cannot be shown or "
+                "changed") from error
+        return arm_targets(self.root)
 
     def _azure_backend(self) -> Backend:
         from release_manager.engine.azure.backend import AzureBackend

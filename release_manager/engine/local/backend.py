@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from release_manager.core.model import Job, Pipeline, Stage
+from release_manager.core.environments_file import load_environments
+from release_manager.core.model import PRODUCTION_SLOT, Job, Pipeline, Stage
 from release_manager.engine.backend import (
     ApprovalRequest,
     CancelToken,
@@ -85,6 +86,10 @@ def _ancestors(job: Job, by_name: dict[str, Job]) -> list[str]:
         seen.append(name)
         frontier += _needs(by_name[name.lower()], by_name)
     return seen
+
+
+def _where(environment: str, slot: str) -> str:
+    return environment if slot == PRODUCTION_SLOT else f"{environment} (slot {slot})"
 
 
 def _checks_out(job: Job) -> bool:
@@ -274,24 +279,34 @@ class LocalBackend:
 
     # ----------------------------------------------------------------- releases
 
+    def slot(self, environment: str) -> str:
+        """The slot `environment`'s deployments go to: its App Service target's in
+        environments.yml, else production (the environment's folder itself)."""
+        settings = load_environments(self.workspace).get(environment)
+        target = settings.app_service if settings is not None else None
+        return target.slot if target is not None else PRODUCTION_SLOT
+
     def releases(self, environment: str) -> list[Release]:
-        return self.environments.releases(environment)
+        return self.environments.releases(environment, self.slot(environment))
 
     def activate(self, environment: str, run_id: int, log: LogWriter) -> Release:
-        """Switch `environment` back (or forward) to installed release `run_id`; raises
-        DeploymentError with a clear message when that release is gone."""
-        previous = self.environments.current_run(environment)
-        release = self.environments.switch(environment, run_id)
+        """Switch `environment` (its target slot) back (or forward) to installed release
+        `run_id`; raises DeploymentError with a clear message when that release is gone."""
+        slot = self.slot(environment)
+        previous = self.environments.current_run(environment, slot)
+        release = self.environments.switch(environment, run_id, slot)
         before = f"release {previous}" if previous is not None else "no release"
-        log.write(f"Release {run_id} is now current in {environment} (was {before}).")
+        log.write(f"Release {run_id} is now current in {_where(environment, slot)} "
+                  f"(was {before}).")
         return release
 
     def deactivate(self, environment: str, log: LogWriter) -> None:
         """Take `environment`'s release out of service (no earlier release to go back to)."""
-        previous = self.environments.current_run(environment)
-        self.environments.clear_current(environment)
+        slot = self.slot(environment)
+        previous = self.environments.current_run(environment, slot)
+        self.environments.clear_current(environment, slot)
         if previous is not None:
-            log.write(f"Release {previous} is out of service in {environment}; "
+            log.write(f"Release {previous} is out of service in {_where(environment, slot)}; "
                       "no release is current.")
 
     def end_orphans(self) -> list[int]:
@@ -300,15 +315,17 @@ class LocalBackend:
 
     def health_check(self, environment: str, url: str = "",
                      run_id: int | None = None) -> tuple[bool, str]:
-        current = self.environments.current_run(environment)
+        slot = self.slot(environment)
+        where = _where(environment, slot)
+        current = self.environments.current_run(environment, slot)
         if current is None:
-            return False, f"{environment} has no release in service"
+            return False, f"{where} has no release in service"
         if run_id is not None and current != run_id:
-            return False, (f"{environment} has release {current} in service, not release "
+            return False, (f"{where} has release {current} in service, not release "
                            f"{run_id} that was deployed")
         if url:
             return url_answers(url)
-        return health_check(self.sites.serve(environment), current)
+        return health_check(self.sites.serve(environment, slot), current)
 
     # ----------------------------------------------------------------- sources
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from release_manager.core.model import Job, Pipeline, Stage, Step
+from release_manager.core.model import PRODUCTION_SLOT, Job, Pipeline, Stage, Step
 from release_manager.engine.backend import CancelToken, RunContext
 from release_manager.engine.local.artifacts import ArtifactStore
 from release_manager.engine.local.deploy import EnvironmentFolders
@@ -44,6 +44,7 @@ class Deployed:
     run_id: int
     previous: int | None
     path: Path
+    slot: str = PRODUCTION_SLOT
 
 
 @dataclass

@@ -1,10 +1,16 @@
 """Environment folders: `.release-manager/environments/<env>/releases/<run>/` holds each
 installed release (with its `release.json`), and `current` points at the one in service.
 
+An environment's folder is its app: `current` is the production slot's pointer, and a
+slot `<slot>` is `slots/<slot>/` beside it with its own `current` and a `releases` link
+to the app's releases, so that both `current` links read `releases/<run>` and stay
+right when they are exchanged (a swap). Whether a slot is stopped is in `stopped.json`.
+
 A release folder is written completely beside its final name and renamed into place
 before `current` moves, and `current` moves in one `os.replace` (a symlink made under a
 temporary name on POSIX; a `current.json` pointer on Windows). A crash at any moment
 therefore leaves `current` on a complete release, and a rollback is one switch back.
+A swap is one exchange too (see `EnvironmentFolders.exchange`).
 """
 
 from __future__ import annotations
@@ -20,11 +26,15 @@ from pathlib import Path
 
 from release_manager.core.atomic_file import write_text_atomic
 from release_manager.core.environment_names import environment_name_problem
+from release_manager.core.model import PRODUCTION_SLOT
 from release_manager.core.regular_file import read_regular
 from release_manager.engine.backend import Release
+from release_manager.engine.local.link_exchange import exchange
 
 RELEASE_FILE = "release.json"
 POINTER_FILE = "current.json"
+STOPPED_FILE = "stopped.json"
+SLOTS_DIR = "slots"
 USE_SYMLINK = os.name != "nt"
 
 
@@ -61,36 +71,61 @@ class EnvironmentFolders:
     def release_folder(self, environment: str, run_id: int) -> Path:
         return self.folder(environment) / "releases" / str(run_id)
 
-    def current_run(self, environment: str) -> int | None:
-        """The run whose release is in service, or None."""
+    def slot_folder(self, environment: str, slot: str = PRODUCTION_SLOT) -> Path:
+        """The folder holding `slot`'s `current` (the environment's own for production)."""
         folder = self.folder(environment)
+        if slot == PRODUCTION_SLOT:
+            return folder
+        problem = environment_name_problem(slot)
+        if problem:
+            raise DeploymentError(problem.replace("an environment name", "a slot name"))
+        return folder / SLOTS_DIR / slot
+
+    def slots(self, environment: str) -> list[str]:
+        """Production, then the environment's other slots by name."""
+        base = self.folder(environment) / SLOTS_DIR
+        others = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+        return [PRODUCTION_SLOT, *others]
+
+    def current_run(self, environment: str, slot: str = PRODUCTION_SLOT) -> int | None:
+        """The run whose release is in service in `slot`, or None."""
         if USE_SYMLINK:
             try:
-                target = os.readlink(folder / "current")
+                target = os.readlink(self.slot_folder(environment, slot) / "current")
             except OSError:
                 return None
             name = Path(target).name
         else:
-            try:
-                name = str(json.loads((folder / POINTER_FILE).read_text("utf-8"))["run_id"])
-            except (OSError, ValueError, KeyError, TypeError):
-                return None
+            pointers = self._pointers(environment)
+            value = pointers.get("run_id") if slot == PRODUCTION_SLOT else \
+                (pointers.get("slots") or {}).get(slot)
+            name = str(value) if isinstance(value, int) else ""
         return int(name) if name.isdigit() else None
 
-    def current_path(self, environment: str) -> Path | None:
+    def current_path(self, environment: str, slot: str = PRODUCTION_SLOT) -> Path | None:
         """The folder of the release in service now (resolved at each call)."""
-        run_id = self.current_run(environment)
+        run_id = self.current_run(environment, slot)
         if run_id is None:
             return None
         path = self.release_folder(environment, run_id)
         return path if path.is_dir() else None
 
-    def releases(self, environment: str) -> list[Release]:
-        """Installed releases, newest run first; a missing folder has none."""
+    def release_record(self, environment: str, slot: str = PRODUCTION_SLOT) -> dict | None:
+        """The `release.json` of the release `slot` serves (None: none, or unreadable)."""
+        path = self.current_path(environment, slot)
+        try:
+            record = json.loads(read_regular(path / RELEASE_FILE, 1 << 20)) if path else None
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def releases(self, environment: str, slot: str = PRODUCTION_SLOT) -> list[Release]:
+        """Installed releases, newest run first, `current` the one `slot` serves; a
+        missing folder has none."""
         base = self.folder(environment) / "releases"
         if not base.is_dir():
             return []
-        current = self.current_run(environment)
+        current = self.current_run(environment, slot)
         found = [
             Release(environment, int(p.name), str(p), int(p.name) == current)
             for p in base.iterdir()
@@ -118,9 +153,12 @@ class EnvironmentFolders:
             write_text_atomic(partial / RELEASE_FILE, json.dumps(record, indent=2) + "\n")
             if final.exists():
                 _refuse_another_build(final, run_id, info)
-                if self.current_run(environment) == run_id:
+                serving = [slot for slot in self.slots(environment)
+                           if self.current_run(environment, slot) == run_id]
+                if serving:
+                    where = "" if serving == [PRODUCTION_SLOT] else f" (slot {serving[0]})"
                     raise DeploymentError(
-                        f"release {run_id} is in service in {environment}; "
+                        f"release {run_id} is in service in {environment}{where}; "
                         "it cannot be replaced while current"
                     )
                 shutil.rmtree(final)  # an earlier install of this same build
@@ -130,28 +168,112 @@ class EnvironmentFolders:
             raise
         return final
 
-    def clear_current(self, environment: str) -> None:
+    def clear_current(self, environment: str, slot: str = PRODUCTION_SLOT) -> None:
         """Take the release in service out of service (a first deployment that failed)."""
-        folder = self.folder(environment)
-        (folder / ("current" if USE_SYMLINK else POINTER_FILE)).unlink(missing_ok=True)
+        if USE_SYMLINK:
+            (self.slot_folder(environment, slot) / "current").unlink(missing_ok=True)
+        else:
+            self._set_pointer(environment, slot, None)
 
-    def switch(self, environment: str, run_id: int) -> Release:
-        """Make release `run_id` the one in service, in one atomic step."""
+    def switch(self, environment: str, run_id: int, slot: str = PRODUCTION_SLOT) -> Release:
+        """Make release `run_id` the one in service in `slot`, in one atomic step."""
         target = self.release_folder(environment, run_id)
         if not (target / RELEASE_FILE).is_file():
             raise DeploymentError(
                 f"release {run_id} of {environment} is no longer installed "
                 f"({target} is missing); deploy run {run_id} again instead"
             )
-        folder = self.folder(environment)
         if USE_SYMLINK:
+            folder = self._make_slot(environment, slot)
             temp = folder / f".current-{os.getpid()}-{run_id}"
             temp.unlink(missing_ok=True)
             os.symlink(Path("releases") / str(run_id), temp, target_is_directory=True)
             os.replace(temp, folder / "current")
         else:
-            write_text_atomic(folder / POINTER_FILE, json.dumps({"run_id": run_id}) + "\n")
+            self._set_pointer(environment, slot, run_id)
         return Release(environment, run_id, str(target), True)
+
+    def exchange(self, environment: str, slot: str, other: str) -> None:
+        """Swap the releases `slot` and `other` serve, in one step a crash cannot split:
+        on POSIX the two `current` links are exchanged by one system call
+        (`link_exchange`); on Windows, which has none, every slot's pointer is in the one
+        `current.json`, replaced whole by `os.replace`. Both slots must serve a release."""
+        for name in (slot, other):
+            if self.current_run(environment, name) is None:
+                raise DeploymentError(f"slot {name} of {environment} serves no release; "
+                                      "there is nothing to swap")
+        if USE_SYMLINK:
+            exchange(self.slot_folder(environment, slot) / "current",
+                     self.slot_folder(environment, other) / "current")
+            return
+        pointers = self._pointers(environment)
+        runs = {name: self.current_run(environment, name) for name in (slot, other)}
+        for name, run_id in ((slot, runs[other]), (other, runs[slot])):
+            _put_pointer(pointers, name, run_id)
+        self._write_pointers(environment, pointers)
+
+    def stopped(self, environment: str, slot: str = PRODUCTION_SLOT) -> bool:
+        return slot in self._stopped(environment)
+
+    def set_stopped(self, environment: str, slot: str, stopped: bool) -> None:
+        """Record `slot` as stopped (it answers 403) or running, for every process."""
+        self.slot_folder(environment, slot)  # refuses names that are not names
+        names = self._stopped(environment) - {slot} | ({slot} if stopped else set())
+        path = self.folder(environment) / STOPPED_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, json.dumps(sorted(names)) + "\n")
+
+    def _stopped(self, environment: str) -> set[str]:
+        try:
+            names = json.loads((self.folder(environment) / STOPPED_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+    def _make_slot(self, environment: str, slot: str) -> Path:
+        """The slot's folder, made with its `releases` link on first use."""
+        folder = self.slot_folder(environment, slot)
+        folder.mkdir(parents=True, exist_ok=True)
+        if slot != PRODUCTION_SLOT and not os.path.lexists(folder / "releases"):
+            os.symlink(Path("..") / ".." / "releases", folder / "releases",
+                       target_is_directory=True)
+        return folder
+
+    def _pointers(self, environment: str) -> dict:
+        """Windows: `current.json`, {"run_id": production's, "slots": {slot: run}}."""
+        try:
+            pointers = json.loads((self.folder(environment) / POINTER_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return pointers if isinstance(pointers, dict) else {}
+
+    def _set_pointer(self, environment: str, slot: str, run_id: int | None) -> None:
+        self.slot_folder(environment, slot)  # refuses names that are not names
+        pointers = self._pointers(environment)
+        _put_pointer(pointers, slot, run_id)
+        self._write_pointers(environment, pointers)
+
+    def _write_pointers(self, environment: str, pointers: dict) -> None:
+        path = self.folder(environment) / POINTER_FILE
+        if not pointers:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, json.dumps(pointers, sort_keys=True) + "\n")
+
+
+def _put_pointer(pointers: dict, slot: str, run_id: int | None) -> None:
+    if slot == PRODUCTION_SLOT:
+        pointers.pop("run_id", None)
+        if run_id is not None:
+            pointers["run_id"] = run_id
+        return
+    slots = pointers.setdefault("slots", {})
+    slots.pop(slot, None)
+    if run_id is not None:
+        slots[slot] = run_id
+    if not slots:
+        pointers.pop("slots")
 
 
 def same_build(installed: dict, run_id: int, info: dict) -> bool:

@@ -138,10 +138,11 @@ class JobRun:
         for deployed in reversed(ctx.deployed):
             try:
                 if deployed.previous is None:
-                    ctx.environments.clear_current(deployed.environment)
+                    ctx.environments.clear_current(deployed.environment, deployed.slot)
                     back = "no release in service"
                 else:
-                    ctx.environments.switch(deployed.environment, deployed.previous)
+                    ctx.environments.switch(deployed.environment, deployed.previous,
+                                            deployed.slot)
                     back = f"release {deployed.previous}"
             except (DeploymentError, OSError) as error:
                 ctx.log.write(f"##[error]Could not put {deployed.environment} back: {error}")

@@ -4,6 +4,7 @@ skipped: never pretended to have succeeded."""
 from __future__ import annotations
 
 import glob
+import shlex
 import shutil
 import tarfile
 import zipfile
@@ -11,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from release_manager.core.model import Step
+from release_manager.core.model import PRODUCTION_SLOT, Step
+from release_manager.engine.app_targets import BUILD_SETTING
 from release_manager.engine.local import steps
 from release_manager.engine.local.context import (
     CANCELED,
@@ -182,6 +184,29 @@ def _copy_files(step: Step, ctx: JobContext, ref: str) -> StepResult:
 # --------------------------------------------------------------------- deployment
 
 
+def _slot(step: Step, ctx: JobContext, environment: str) -> str:
+    """The slot a web app deployment goes to: the task's `deployToSlotOrASE` and
+    `slotName` when it names one, else the environment's target slot."""
+    if ctx.flag(step, "deployToSlotOrASE", default=False):
+        return ctx.input(step, "slotName", "SlotName", default=PRODUCTION_SLOT) \
+            or PRODUCTION_SLOT
+    settings = ctx.pipeline.environments.get(environment)
+    target = settings.app_service if settings is not None else None
+    return target.slot if target is not None else PRODUCTION_SLOT
+
+
+def app_settings(text: str) -> dict[str, str]:
+    """The task's `appSettings` input (`-NAME value -OTHER "a value"`) as a mapping."""
+    words = shlex.split(text, posix=True)
+    settings: dict[str, str] = {}
+    while words:
+        name = words.pop(0)
+        if not name.startswith("-") or len(name) < 2:
+            raise DeploymentError(f"appSettings: expected -NAME value, found {name!r}")
+        settings[name[1:]] = words.pop(0) if words and not words[0].startswith("-") else ""
+    return settings
+
+
 def _deploy_web_app(step: Step, ctx: JobContext, ref: str) -> StepResult:
     pattern = ctx.input(step, "package", "packageForLinux", "Package",
                         default="$(System.DefaultWorkingDirectory)/**/*.zip")
@@ -196,30 +221,37 @@ def _deploy_web_app(step: Step, ctx: JobContext, ref: str) -> StepResult:
         return _fail(ctx, "Deploying a web app locally needs a deployment job with an "
                           "environment (or an appName) to deploy into")
     package = Path(candidates[0])
+    slot = _slot(step, ctx, environment)
+    where = environment if slot == PRODUCTION_SLOT else f"{environment} (slot {slot})"
     if ctx.input(step, "azureSubscription", "ConnectedServiceName"):
         ctx.log.write("The Azure subscription and app name are Azure settings; locally the "
-                      f"release goes into the folder of environment '{environment}'.")
+                      f"release goes into the folder of environment '{environment}'"
+                      + (f", slot '{slot}'." if slot != PRODUCTION_SLOT else "."))
     folders = ctx.environments
     run = ctx.run
     try:
-        previous = folders.current_run(environment)
+        settings = {**app_settings(ctx.input(step, "appSettings", "AppSettings")),
+                    BUILD_SETTING: str(run.run_id)}
+        previous = folders.current_run(environment, slot)
         path = folders.install(environment, run.run_id, package, {
             "commit": run.commit, "build_created": run.created, "branch": run.branch,
             "reason": run.reason,
             "requested_by": run.requested_by, "package": package.name,
             "stage": ctx.stage.name, "pipeline": ctx.pipeline.name,
+            "slot": slot, "app_settings": settings,
         })
         ctx.log.write(f"Unpacked {package.name} into {path}")
         if ctx.cancel.cancelled:
             ctx.log.write("##[error]The operation was canceled before the switch; "
-                          f"{environment} stays on its previous release.")
+                          f"{where} stays on its previous release.")
             return StepResult(CANCELED, "canceled before the new release was switched on")
-        folders.switch(environment, run.run_id)
-    except (DeploymentError, OSError, zipfile.BadZipFile, tarfile.TarError) as error:
-        return _fail(ctx, f"Deployment to {environment} failed: {error}")
-    ctx.deployed.append(Deployed(environment, run.run_id, previous, path))
+        folders.switch(environment, run.run_id, slot)
+    except (DeploymentError, OSError, ValueError, zipfile.BadZipFile,
+            tarfile.TarError) as error:
+        return _fail(ctx, f"Deployment to {where} failed: {error}")
+    ctx.deployed.append(Deployed(environment, run.run_id, previous, path, slot))
     before = f"release {previous}" if previous is not None else "no release"
-    ctx.log.write(f"Release {run.run_id} is now current in {environment} (was {before}).")
+    ctx.log.write(f"Release {run.run_id} is now current in {where} (was {before}).")
     return StepResult(SUCCEEDED)
 
 
