@@ -1,14 +1,17 @@
-"""Environments' approvals and checks, kept beside the pipeline.
+"""Environments' approvals, checks and App Service targets, kept beside the pipeline.
 
 Azure keeps approvals, business hours and the exclusive lock in the project's Environment
 settings, never in azure-pipelines.yml. Release Manager keeps them in
 `.release-manager/environments.yml` next to the pipeline file: plain YAML with a fixed key
-order, so a change of approvers is a small, reviewable diff in git.
+order, so a change of approvers is a small, reviewable diff in git. A save rewrites only
+the environments, and within them the keys, that changed (core/settings_splice.py): a
+hand-kept file keeps its comments, order and line breaks.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +20,21 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from release_manager.core.app_service_rules import (
+    health_path_refusal,
+    slot_refusal,
+    swap_refusal,
+)
 from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.identity_names import invisible_character
-from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
+from release_manager.core.model import (
+    PRODUCTION_SLOT,
+    ApprovalPolicy,
+    AppServiceTarget,
+    BusinessHours,
+    Environment,
+)
+from release_manager.core.settings_splice import Entries, Unspliceable, splice_section
 from release_manager.core.yaml_guard import PipelineLoadError, Problem, parse_settings, read_file
 
 FOLDER = ".release-manager"
@@ -32,6 +47,8 @@ HEADER = """\
 # Azure keeps these in the project's Environment settings, not in azure-pipelines.yml,
 # so they live here beside the pipeline, to be reviewed and versioned with it.
 # timeoutMinutes: how long an approval waits (43200 = 30 days); order: any | sequential.
+# appService: the App Service app and slot deployments go to; swapWith: the slot a healthy
+# deployment is swapped into; healthCheckPath: omitted, the app's own, else /.
 """
 
 
@@ -58,6 +75,7 @@ def _has_settings(environment: Environment) -> bool:
         or environment.exclusive_lock
         or environment.health_check
         or environment.health_check_url
+        or environment.app_service is not None
     )
 
 
@@ -96,6 +114,23 @@ def _environment_data(environment: Environment) -> dict[str, Any]:
         data["healthCheck"] = True
     if environment.health_check_url:
         data["healthCheckUrl"] = _scalar(environment.health_check_url)
+    if environment.app_service is not None:
+        data["appService"] = _app_service_data(environment.app_service)
+    return data
+
+
+def _app_service_data(target: AppServiceTarget) -> dict[str, Any]:
+    """The target's keys in a fixed order; empty ones left out. The slot is always written
+    (also `production`): it is what the target says first, and a target of defaults only
+    would otherwise be an empty mapping."""
+    data = {"subscription": target.subscription, "resourceGroup": target.resource_group,
+            "app": target.app}
+    data = {key: _scalar(value) for key, value in data.items() if value}
+    data["slot"] = _scalar(target.slot)
+    if target.swap_with:
+        data["swapWith"] = _scalar(target.swap_with)
+    if target.health_path:
+        data["healthCheckPath"] = _scalar(target.health_path)
     return data
 
 
@@ -110,21 +145,14 @@ def _approval_data(policy: ApprovalPolicy) -> dict[str, Any]:
     }
 
 
-def approval_text(policy: ApprovalPolicy, column: int) -> str:
-    """`approval:` and its keys as `dumps` writes them, indented to start at `column`
-    (for splicing one environment's approval into the file: core/approvals_splice.py)."""
+def block_text(mapping: dict[str, Any], column: int) -> str:
+    """`mapping` as `dumps` writes its keys, indented to start at `column` (the keys are
+    environment names or setting keys; for splicing: core/settings_splice.py)."""
     yaml = _writer()
     stream = io.StringIO()
-    yaml.dump({"approval": _approval_data(policy)}, stream)
+    yaml.dump({_scalar(key): value for key, value in mapping.items()}, stream)
     return "".join(" " * column + line if line.strip() else line
                    for line in stream.getvalue().splitlines(keepends=True))
-
-
-def key_text(name: str) -> str:
-    """An environment's name as the file writes it as a key (quoted where YAML needs)."""
-    stream = io.StringIO()
-    _writer().dump({_scalar(name): None}, stream)
-    return stream.getvalue().rstrip("\n").removesuffix(":")
 
 
 def _writer() -> YAML:
@@ -153,18 +181,66 @@ def _text(text: str) -> str:
     return _scalar(text)
 
 
+def _entries(environments: dict[str, Environment]) -> Entries:
+    return {name: _environment_data(environment)
+            for name, environment in environments.items() if _has_settings(environment)}
+
+
+def with_environments(text: str, path: Path, environments: dict[str, Environment]) -> str:
+    """`text` (the file, "" when there is none) holding `environments`: only the
+    environments, and within them the keys, that differ are rewritten; the rest stays
+    byte for byte. A layout that cannot be spliced is written whole, as `dumps` writes
+    it; the result always reads back as `environments`. Raises EnvironmentsFileError when
+    `text` does not read."""
+    whole = dumps(environments)
+    if not text.strip():
+        return whole
+    current = loads(text, path)
+    try:
+        spliced = splice_section(text, path, "environments", _entries(current),
+                                 _entries(environments), block_text)
+        if dumps(loads(spliced, path)) == whole:  # never write what does not read back
+            return spliced
+    except (Unspliceable, EnvironmentsFileError):
+        pass
+    return whole
+
+
+def with_approvals(text: str, path: Path, approvals: dict[str, ApprovalPolicy | None]) -> str:
+    """`text` with each named environment's approval set as given (None: none), the rest
+    of the file as it is (`environments pull`)."""
+    wanted = loads(text, path) if text.strip() else {}
+    for name, policy in approvals.items():
+        wanted[name] = replace(wanted.get(name) or Environment(name), approval=policy)
+    return with_environments(text, path, wanted)
+
+
+def environments_text(workspace_dir: Path) -> str:
+    """The file's text as it is on disk ("" when there is none)."""
+    path = environments_path(workspace_dir)
+    return path.read_bytes().decode("utf-8") if path.exists() else ""
+
+
 def environments_data(workspace_dir: Path, environments: dict[str, Environment]) -> bytes | None:
-    """The bytes `save_environments` writes; None when it writes nothing (there is no file
-    yet and no environment has a setting)."""
-    if not environments_path(workspace_dir).exists() and \
-            not any(map(_has_settings, environments.values())):
-        return None
-    return dumps(environments).encode("utf-8")
+    """The bytes `save_environments` writes: the file on disk with what changed spliced
+    in (in its own encoding); None when it writes nothing (there is no file yet and no
+    environment has a setting). A file on disk that does not read is written whole."""
+    path = environments_path(workspace_dir)
+    if not path.exists():
+        if not any(map(_has_settings, environments.values())):
+            return None
+        return dumps(environments).encode("utf-8")
+    try:
+        text, encoding = read_file(path)
+        return encoding.bom + with_environments(text, path, environments).encode(encoding.codec)
+    except PipelineLoadError:  # EnvironmentsFileError is one
+        return dumps(environments).encode("utf-8")
 
 
 def save_environments(workspace_dir: Path, environments: dict[str, Environment]) -> None:
-    """Write the file atomically (temp file in the same folder, fsync, rename). Nothing
-    is created when there is no file yet and no environment has a setting."""
+    """Write the file atomically (temp file in the same folder, fsync, rename), only what
+    changed spliced into the file on disk. Nothing is created when there is no file yet
+    and no environment has a setting."""
     data = environments_data(workspace_dir, environments)
     if data is not None:
         write_bytes_atomic(environments_path(workspace_dir), data)
@@ -308,7 +384,8 @@ class _Reader:
         data = self.mapping(value, section, f"environment {name!r}", key=name)
         what = name
         self.known_keys(
-            data, {"approval", "businessHours", "exclusiveLock", "healthCheck", "healthCheckUrl"},
+            data, {"approval", "businessHours", "exclusiveLock", "healthCheck", "healthCheckUrl",
+                   "appService"},
             f"environment {name!r}",
         )
         environment = Environment(
@@ -321,7 +398,28 @@ class _Reader:
             environment.approval = self.approval(data, f"{what}.approval")
         if data.get("businessHours") is not None:
             environment.business_hours = self.business_hours(data, f"{what}.businessHours")
+        if data.get("appService") is not None:
+            environment.app_service = self.app_service(data, f"{what}.appService")
         return environment
+
+    def app_service(self, parent: CommentedMap, what: str) -> AppServiceTarget:
+        data = self.mapping(parent["appService"], parent, what, key="appService")
+        self.known_keys(data, {"subscription", "resourceGroup", "app", "slot", "swapWith",
+                               "healthCheckPath"}, what)
+        target = AppServiceTarget(
+            subscription=self.typed(data, "subscription", str, "", what),
+            resource_group=self.typed(data, "resourceGroup", str, "", what),
+            app=self.typed(data, "app", str, "", what),
+            slot=self.typed(data, "slot", str, PRODUCTION_SLOT, what),
+            swap_with=self.typed(data, "swapWith", str, "", what),
+            health_path=self.typed(data, "healthCheckPath", str, "", what),
+        )
+        for key, refusal in (("slot", slot_refusal(target.slot)),
+                             ("swapWith", swap_refusal(target.slot, target.swap_with)),
+                             ("healthCheckPath", health_path_refusal(target.health_path))):
+            if refusal:
+                self.fail(f"{what}.{key}: {refusal}", data, key)
+        return target
 
     def approval(self, parent: CommentedMap, what: str) -> ApprovalPolicy:
         data = self.mapping(parent["approval"], parent, what, key="approval")

@@ -86,9 +86,9 @@ def test_pull_plans_with_reads_only_then_writes_only_the_approval_part(
     head, _, rest = ENVIRONMENTS.partition("    approval:\n")
     tail = rest[rest.index("    businessHours:"):]
     assert after.startswith(head + "    approval:\n") and after.endswith(tail)
-    assert after[len(head):-len(tail)] == (
+    assert after[len(head):-len(tail)] == (  # only the approval's keys that differ
         "    approval:\n      approvers:\n        - Ada Lovelace\n        - Bob Builder\n"
-        "      minimumApprovers: 2\n      requesterCannotApprove: false\n"
+        "      minimumApprovers: 2\n"
         "      order: sequential\n      timeoutMinutes: 1440\n"
         "      instructions: Check the dashboards\n")
     assert load_environments(folder)["prod"].business_hours.time_zone == "Europe/Paris"

@@ -1,4 +1,5 @@
-"""Environments' approvals file: round trip, reviewable text, clear errors."""
+"""Environments' approvals file: round trip, reviewable text, clear errors; App Service
+targets as Azure would accept them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from release_manager.core.environments_file import (
     save_environments,
 )
 from release_manager.core.identity_names import INVISIBLE_CATEGORIES
-from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment
+from release_manager.core.model import (
+    ApprovalPolicy,
+    AppServiceTarget,
+    BusinessHours,
+    Environment,
+)
 
 
 def sample() -> dict[str, Environment]:
@@ -35,8 +41,12 @@ def sample() -> dict[str, Environment]:
             exclusive_lock=True,
             health_check=True,
             health_check_url="https://contoso.example/health",
+            app_service=AppServiceTarget(
+                "00000000-0000-0000-0000-000000000000", "rg-spacegame", "spacegame-web",
+                slot="staging", swap_with="production", health_path="/health"),
         ),
         "dev": Environment("dev", exclusive_lock=True),
+        "test": Environment("test", app_service=AppServiceTarget()),
     }
 
 
@@ -59,6 +69,14 @@ def test_file_is_reviewable_yaml_with_header(tmp_path: Path) -> None:
     assert '      start: "08:30"' in lines
     assert "      instructions: |-" in lines
     assert "        Then: approve." in lines
+    # The target's keys in a fixed order; a target of defaults still says its slot.
+    at = lines.index("    appService:")
+    assert lines[at + 1:at + 8] == [
+        "      subscription: 00000000-0000-0000-0000-000000000000",
+        "      resourceGroup: rg-spacegame", "      app: spacegame-web",
+        "      slot: staging", "      swapWith: production", "      healthCheckPath: /health",
+        "  test:"]
+    assert lines[-2:] == ["    appService:", "      slot: production"]
 
 
 def test_saving_twice_gives_the_same_bytes(tmp_path: Path) -> None:
@@ -73,7 +91,7 @@ def test_environments_without_settings_are_not_written(tmp_path: Path) -> None:
     save_environments(tmp_path, {"qa": Environment("qa")})
     assert not environments_path(tmp_path).exists()
     save_environments(tmp_path, sample() | {"qa": Environment("qa")})
-    assert set(load_environments(tmp_path)) == {"dev", "production"}
+    assert set(load_environments(tmp_path)) == {"dev", "production", "test"}
     save_environments(tmp_path, {})  # an existing file is emptied, not left stale
     assert load_environments(tmp_path) == {}
 
@@ -121,6 +139,21 @@ def write(tmp_path: Path, text: str) -> None:
         ("environments:\n  prod:\n    exclusiveLock: yes please\n", 3, 20, "true or false"),
         ("environments: [prod]\n", 1, 15, "must be a mapping"),
         ("version: 7\n", 1, 10, "unsupported version 7"),
+        ("environments:\n  prod:\n    appService:\n      slots: staging\n", 4, 7,
+         "unknown key 'slots' in prod.appService"),
+        ("environments:\n  prod:\n    appService:\n      app: [web]\n", 4, 12,
+         "prod.appService.app must be text"),
+        ("environments:\n  prod:\n    appService: spacegame\n", 3, 17, "must be a mapping"),
+        ("environments:\n  prod:\n    appService:\n      slot: blue_green\n", 4, 13,
+         "slot: 'blue_green' is not a slot name Azure accepts"),
+        ("environments:\n  prod:\n    appService:\n      slot: staging-\n", 4, 13,
+         "not starting or ending with a hyphen"),
+        ("environments:\n  prod:\n    appService:\n      slot: " + "s" * 60 + "\n", 4, 13,
+         "2 to 59 letters"),
+        ("environments:\n  prod:\n    appService:\n      slot: Staging\n"
+         "      swapWith: staging\n", 5, 17, "swapWith: a slot cannot swap with itself"),
+        ("environments:\n  prod:\n    appService:\n      healthCheckPath: health\n", 4, 24,
+         'healthCheckPath: the health check path must start with "/"'),
     ],
 )
 def test_bad_file_names_line_and_column(
@@ -140,6 +173,11 @@ texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"])
 names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=list(
     INVISIBLE_CATEGORIES)), max_size=30)
 """What an approver's name may hold: no invisible character (those are refused)."""
+
+
+def test_a_target_reads_with_its_defaults(tmp_path: Path) -> None:
+    write(tmp_path, "environments:\n  prod:\n    appService:\n      app: web\n")
+    assert load_environments(tmp_path)["prod"].app_service == AppServiceTarget(app="web")
 
 
 @settings(max_examples=60, deadline=None)
@@ -170,6 +208,7 @@ def test_round_trip_of_any_text(
             approval=ApprovalPolicy(approvers, instructions=instructions),
             business_hours=BusinessHours(time_zone=zone),
             exclusive_lock=lock,
+            app_service=AppServiceTarget(zone, instructions, name, "staging", "production"),
         )
     }
     save_environments(folder, environments)
@@ -195,3 +234,8 @@ def test_a_merge_takes_our_changed_environments_and_the_disk_for_the_rest() -> N
     assert merge_environments(base, both, disk) is None  # web changed on both sides
     same = {"api": approved("api", "ops"), "web": approved("web", "ann", "bob")}
     assert merge_environments(base, same, disk) == disk  # the same change: no conflict
+
+    targeted = {"api": approved("api", "ops"), "web": approved("web", "ann"),
+                "stage": Environment("stage", app_service=AppServiceTarget(app="web"))}
+    assert merge_environments(base, targeted, disk) == disk | {  # a target alone is kept
+        "stage": Environment("stage", app_service=AppServiceTarget(app="web"))}

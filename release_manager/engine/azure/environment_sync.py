@@ -3,7 +3,7 @@
 For a connected workspace (its `azure.yml` binding and a saved sign-in): `read` asks Azure
 for each environment's checks (environments found by name in any case; check
 configurations with their settings); `pull_plan` is the file as it would be with Azure's
-Approval checks (only the approval parts change: core/approvals_splice.py) and its diff;
+Approval checks (only the approval parts change: core/settings_splice.py) and its diff;
 `push_plan` is what would be sent (add, update or delete of each Approval check, with its
 settings) and the lines saying so. Both plans are made with GETs only; `apply_pull` writes
 the file atomically, `apply_push` sends only what differs, through the one sender
@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from release_manager.core.approvals_splice import environments_text, with_approvals
 from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.environments_file import (
     environments_path,
+    environments_text,
     load_environments,
     loads,
+    with_approvals,
 )
 from release_manager.core.model import ApprovalPolicy
 from release_manager.engine.azure.approvals import Approver
