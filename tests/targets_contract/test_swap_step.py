@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fake_targets import FakeTargets
 
+from release_manager.core.environments_file import save_environments
 from release_manager.core.model import AppServiceTarget
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.demo import create_demo, demo_environments
@@ -37,15 +38,14 @@ class Mapped:
     """The demo workspace with staging mapped to slot staging of spacegame-web (swapped
     into production after a deployment) and dev to production of spacegame-dev."""
 
-    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, root: Path) -> None:
         self.environments = demo_environments()
         self.environments["staging"] = replace(self.environments["staging"], approval=None,
                                                app_service=STAGING)
         self.environments["dev"] = replace(self.environments["dev"],
                                            app_service=AppServiceTarget(app="spacegame-dev"))
-        for module in ("release_manager.engine.swap", "release_manager.engine.workspace"):
-            monkeypatch.setattr(f"{module}.load_environments", lambda _root: self.environments)
         self.workspace = Workspace(create_demo(root / "space-game").parent)
+        save_environments(self.workspace.root, self.environments)
         self.targets = FakeTargets()
         self.targets.deploy(APP, "production", 4)
         self.targets.deploy(APP, "staging", 5)
@@ -63,8 +63,8 @@ class Mapped:
 
 
 @pytest.fixture()
-def mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Mapped:
-    return Mapped(tmp_path, monkeypatch)
+def mapped(tmp_path: Path) -> Mapped:
+    return Mapped(tmp_path)
 
 
 def test_the_plan_says_what_is_live_what_will_be_and_the_rollback(mapped: Mapped) -> None:
