@@ -21,19 +21,22 @@ class PrintLog:
 
 
 def dispatch(verb: str, args: argparse.Namespace, workspace: Workspace) -> int:
+    from release_manager.cli.target_commands import TARGET_VERBS, on_connected
     from release_manager.credentials import NoSecureStore
     from release_manager.engine.azure.releases import AzureReleases
     from release_manager.engine.backend_errors import BackendError
     from release_manager.error_messages import user_message
 
     handler = _VERBS.get(verb)
-    if handler is None:
+    if handler is None and verb not in TARGET_VERBS:
         print(f"release-manager: {verb.removeprefix('cmd_')} is not available on a workspace "
               "connected to Azure DevOps", file=sys.stderr)
         return 1
     try:
+        if verb in TARGET_VERBS:  # the environments' App Service slots, not Azure DevOps
+            return on_connected(verb, args, workspace)
         releases = AzureReleases(workspace.backend, workspace.load_pipeline())  # type: ignore[arg-type]
-        return handler(args, releases)
+        return handler(args, releases)  # type: ignore[misc]
     except (BackendError, NoSecureStore) as refusal:
         print(f"release-manager: {user_message(refusal)}", file=sys.stderr)
         return 1
