@@ -1,5 +1,7 @@
 """The demo workspace: Space Game's site and pipeline, as a git repository on `release`
-with an approval policy on staging, ready to build and promote on this machine."""
+with an approval policy on staging, ready to build and promote on this machine. Staging
+is the `staging` slot of the app, swapped into production once healthy (Microsoft's
+deploy-then-swap), so the demo walks dev → test → staging slot → production."""
 
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from release_manager.core.environments_file import environments_path, save_environments
-from release_manager.core.model import ApprovalPolicy, Environment
+from release_manager.core.model import (
+    PRODUCTION_SLOT,
+    ApprovalPolicy,
+    AppServiceTarget,
+    Environment,
+)
 from release_manager.engine.store import Store
 from release_manager.engine.workspace import STATE_DIR, STORE_NAME
 
@@ -61,6 +68,7 @@ def demo_environments() -> dict[str, Environment]:
                 requester_cannot_approve=True,
                 instructions="Check the test environment's smoke run first.",
             ),
+            app_service=AppServiceTarget(slot="staging", swap_with=PRODUCTION_SLOT),
         ),
     }
 

@@ -14,9 +14,15 @@ from local_support import Log, run_context
 from release_manager.core.environments_file import load_environments
 from release_manager.core.pipeline_yaml import load
 from release_manager.engine.backend import CancelToken
-from release_manager.engine.demo import DemoError, create_demo, default_demo_dir
+from release_manager.engine.demo import (
+    DemoError,
+    create_demo,
+    default_demo_dir,
+    demo_environments,
+)
 from release_manager.engine.identity import is_demo, team_members
 from release_manager.engine.local.backend import LocalBackend
+from release_manager.engine.local.targets import LocalTargets
 
 pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX demo scripts")
 
@@ -117,3 +123,26 @@ def test_build_then_dev_then_rollback_of_the_demo(demo):
     with urllib.request.urlopen(backend.sites.url("dev"), timeout=10) as page:
         assert "Build <span id=\"build\">1</span>" in page.read().decode()
     assert backend.health_check("dev")[0]
+
+
+def test_the_demo_walks_dev_test_the_staging_slot_then_swaps_it_into_production(demo):
+    pipeline_path, backend = demo
+    pipeline = load(pipeline_path).pipeline
+    pipeline.environments = demo_environments()
+    target = pipeline.environments["staging"].app_service
+    assert (target.slot, target.swap_with) == ("staging", "production")
+    targets = LocalTargets(pipeline_path.parent, backend.sites)
+
+    for build in (1, 2):
+        for stage in ("Build", "Dev", "Test", "Staging"):
+            outcome, log = promote(backend, pipeline, stage, build)
+            assert outcome.result == "Succeeded", log.text
+        assert f"Release {build} is now current in staging (slot staging)" in log.text
+        staging, production = targets.slots("staging", target)
+        assert staging.build == build and staging.health.ok, staging.health
+        outcome = targets.swap("staging", target, "production", Log(), CancelToken())
+        assert outcome.with_build == build
+    staging, production = targets.slots("staging", target)
+    assert (staging.build, production.build) == (1, 2)  # the swap back is at hand
+    with urllib.request.urlopen(production.url + "version.json", timeout=10) as page:
+        assert json.loads(page.read())["build"] == "2"

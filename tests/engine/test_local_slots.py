@@ -5,14 +5,17 @@ Windows pointer form of a swap."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from local_support import deploy_stage, run, run_context, site_package
 
+import release_manager
 from release_manager.core.model import PRODUCTION_SLOT, AppServiceTarget, Environment, Step
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.local import deploy
@@ -96,8 +99,10 @@ def test_a_stopped_slot_answers_403_in_every_process_until_started(backend, tmp_
             "from release_manager.engine.local.targets import LocalTargets; "
             "print(LocalTargets(sys.argv[1]).stop('web', T(slot='staging'), "
             "type('L', (), {'write': lambda self, line: print(line)})()))")
+    package_root = str(Path(release_manager.__file__).parents[1])
     done = subprocess.run([sys.executable, "-c", stop, str(backend.workspace)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": package_root})
     assert done.returncode == 0, done.stderr
     assert "Stopped the site of web (slot staging)" in done.stdout
     status, body = get(url)
@@ -155,3 +160,15 @@ def test_a_release_in_service_in_a_slot_is_never_replaced(backend, tmp_path):
     package = site_package(tmp_path / "again", "build 1")
     with pytest.raises(deploy.DeploymentError, match=r"in service in web \(slot staging\)"):
         backend.environments.install("web", 1, package, {"commit": ""})
+
+
+def test_a_first_swap_into_an_empty_production_moves_the_slot_release_there(
+        backend, tmp_path):
+    deploy_build(backend, tmp_path, 1)
+    targets = LocalTargets(backend.workspace, backend.sites)
+    outcome = targets.swap("web", TARGET, PRODUCTION_SLOT, Lines(), CancelToken())
+    assert (outcome.slot_build, outcome.with_build) == (None, 1)
+    assert "build 1" in get(backend.sites.serve("web"))[1]
+    assert get(backend.sites.serve("web", "staging"))[0] == 503
+    back = targets.swap("web", TARGET, PRODUCTION_SLOT, Lines(), CancelToken())
+    assert (back.slot_build, back.with_build) == (1, None)

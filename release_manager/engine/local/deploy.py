@@ -196,20 +196,27 @@ class EnvironmentFolders:
     def exchange(self, environment: str, slot: str, other: str) -> None:
         """Swap the releases `slot` and `other` serve, in one step a crash cannot split:
         on POSIX the two `current` links are exchanged by one system call
-        (`link_exchange`); on Windows, which has none, every slot's pointer is in the one
-        `current.json`, replaced whole by `os.replace`. Both slots must serve a release."""
-        for name in (slot, other):
-            if self.current_run(environment, name) is None:
-                raise DeploymentError(f"slot {name} of {environment} serves no release; "
-                                      "there is nothing to swap")
+        (`link_exchange`), or, when one slot serves nothing (a first swap into an empty
+        production), the other's link is renamed over to it; on Windows, which has no
+        exchange, every slot's pointer is in the one `current.json`, replaced whole by
+        `os.replace`."""
+        runs = {name: self.current_run(environment, name) for name in (slot, other)}
+        if runs[slot] is None and runs[other] is None:
+            raise DeploymentError(f"neither {slot} nor {other} of {environment} serves a "
+                                  "release; there is nothing to swap")
         if USE_SYMLINK:
-            exchange(self.slot_folder(environment, slot) / "current",
-                     self.slot_folder(environment, other) / "current")
+            first = self._make_slot(environment, slot) / "current"
+            second = self._make_slot(environment, other) / "current"
+            if runs[slot] is None:
+                os.rename(second, first)
+            elif runs[other] is None:
+                os.rename(first, second)
+            else:
+                exchange(first, second)
             return
         pointers = self._pointers(environment)
-        runs = {name: self.current_run(environment, name) for name in (slot, other)}
-        for name, run_id in ((slot, runs[other]), (other, runs[slot])):
-            _put_pointer(pointers, name, run_id)
+        _put_pointer(pointers, slot, runs[other])
+        _put_pointer(pointers, other, runs[slot])
         self._write_pointers(environment, pointers)
 
     def stopped(self, environment: str, slot: str = PRODUCTION_SLOT) -> bool:
