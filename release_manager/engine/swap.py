@@ -219,6 +219,7 @@ class TargetActions:
         under it (the slot's health checked), refused if the slots changed since, sent,
         and verified by the builds each slot serves afterwards; audited as `action`."""
         if plan.refused:
+            self._audit(actor, f"{action} refused", plan.environment, reason=plan.refused)
             return ActionResult("refused", f"{plan.environment} cannot be swapped: "
                                 f"{plan.refused}")
         lock = self._lock(plan.environment, "swapping", log, cancel)
