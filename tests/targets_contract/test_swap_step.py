@@ -166,8 +166,24 @@ def test_slots_changed_since_the_plan_are_not_swapped(mapped: Mapped) -> None:
     result = mapped.actions.swap(plan, "lead")
 
     assert (result.state, result.message) == (
-        "refused", "staging changed since the plan: production serves build 3 now, not "
-        "build 4; look at the plan again")
+        "refused", "staging changed since the plan: production serves build 3 now and "
+        "slot staging build 5; look at the plan again")
+    assert mapped.targets.swaps == []
+
+
+def test_a_plan_refused_on_a_half_seen_change_is_judged_again_under_the_lock(
+        mapped: Mapped) -> None:
+    """Slots read beside another change may both seem to serve one build: the refusal is
+    judged again on what they serve under the lock, and nothing unshown is swapped."""
+    mapped.targets.deploy(APP, "staging", 4)
+    plan = mapped.actions.swap_plan("staging")
+    assert plan.refused == "production already serves build 4: nothing to swap"
+    mapped.targets.deploy(APP, "staging", 5)  # what the slots served all along
+    result = mapped.actions.swap(plan, "lead")
+
+    assert (result.state, result.message) == (
+        "refused", "staging changed since the plan: production serves build 4 now and "
+        "slot staging build 5; look at the plan again")
     assert mapped.targets.swaps == []
 
 
