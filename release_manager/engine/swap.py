@@ -179,8 +179,7 @@ class TargetActions:
         build live before it is still in the other slot. Refused, saying why, when it
         is not (or no swap is recorded, or the last one was already swapped back)."""
         name, target = self.target(environment)
-        rows = [row for row in (self.store.audit_trail() if self.store else [])
-                if row.subject == name and row.action in (SWAP, SWAP_BACK)]
+        rows = self.store.audit_trail(name, (SWAP, SWAP_BACK)) if self.store else []
         if not rows:
             return SwapPlan(name, refused=f"no swap of {name} is recorded: there is "
                             "nothing to swap back")
