@@ -18,11 +18,9 @@ from release_manager.cli.stop_signals import StopSignals
 from release_manager.engine.backend_errors import BackendError
 from release_manager.engine.identity import current_identity
 from release_manager.engine.promotion import Promoter
-from release_manager.engine.swap import ActionResult, TargetActions
+from release_manager.engine.swap import ACTIONS, ActionResult, TargetActions
 from release_manager.engine.workspace import Workspace
 
-ACTIONS = {"restart": "Restart", "stop": "Stop", "start": "Start"}
-DONE = {"restart": "restarted", "stop": "stopped", "start": "started"}
 TARGET_VERBS = ("cmd_swap", "cmd_restart", "cmd_stop", "cmd_start")
 
 
@@ -41,9 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     swap.add_argument("--with", dest="with_slot", default="", metavar="SLOT",
                       help="the slot to swap with (default: the target's swapWith)")
     swap.set_defaults(func=cmd_swap)
-    for verb, text in ACTIONS.items():
+    for verb in ACTIONS:
         action = subparsers.add_parser(verb, parents=[common],
-                                       help=f"{text.lower()} ENV's App Service slot")
+                                       help=f"{verb} ENV's App Service slot")
         action.set_defaults(func=globals()[f"cmd_{verb}"], action=verb)
 
 
@@ -98,9 +96,9 @@ def act(args: argparse.Namespace, actions: TargetActions) -> int:
         if target is not None:
             [slot, *_] = actions.slots(name, health=False)
             build = f"build {slot.build}" if slot.build is not None else "no build"
-            print(f"{ACTIONS[verb]} slot {slot.slot} of {target.app or name} ({name}): "
+            print(f"{verb.capitalize()} slot {slot.slot} of {target.app or name} ({name}): "
                   f"{slot.state or 'state unknown'}, {build}, {slot.url}", flush=True)
-            if not _confirmed(args, f"{ACTIONS[verb]} it?", DONE[verb]):
+            if not _confirmed(args, f"{verb.capitalize()} it?", ACTIONS[verb][1]):
                 return 1
         with StopSignals() as stop:
             result = actions.act(verb, args.environment, current_identity(args.identity),

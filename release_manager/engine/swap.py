@@ -28,7 +28,9 @@ from release_manager.engine.workspace import Workspace
 
 SWAP, SWAP_BACK = "swap", "swap back"
 """The audit trail's actions for a swap and for a rollback's swap back."""
-ACTIONS = ("restart", "stop", "start")
+ACTIONS = {"restart": ("restarting", "restarted"), "stop": ("stopping", "stopped"),
+           "start": ("starting", "started")}
+"""An environment's other actions on its slot: each one's -ing and past forms."""
 
 
 @dataclass(frozen=True)
@@ -293,8 +295,8 @@ class TargetActions:
         name, target = self.target(environment)
         if target is None:
             return ActionResult("refused", f"{name} has no App Service target to {action}")
-        lock = self._lock(name, f"{action}ing" if action != "stop" else "stopping", log,
-                          cancel)
+        doing, done = ACTIONS[action]
+        lock = self._lock(name, doing, log, cancel)
         if lock is None:
             return ActionResult("canceled", f"the {action} of {name} was cancelled while "
                                 "waiting for the change in progress: nothing changed")
@@ -303,7 +305,6 @@ class TargetActions:
             self._audit(actor, action, name, app=target.app or name, slot=target.slot)
         finally:
             lock.release()
-        done = {"restart": "restarted", "stop": "stopped", "start": "started"}[action]
         return ActionResult("succeeded", f"{name}: slot {target.slot} of "
                             f"{target.app or name} {done}")
 
