@@ -860,8 +860,7 @@ class Promoter:
                 return PromotionResult("refused", f"{plan.environment} cannot be rolled "
                                        f"back: {plan.refused}")
             done = actions.swap(plan, actor, log, cancel, action=SWAP_BACK)
-            return PromotionResult(done.state, done.message.replace(" swapped:",
-                                                                    " swapped back:", 1))
+            return PromotionResult(done.state, done.message)
         lock = EnvironmentLock(self.workspace.locks_dir, environment)
         waiting = (f"##[section]Waiting for the deployment to {environment} in progress to "
                    "end before rolling back")
