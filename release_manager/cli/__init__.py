@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from release_manager.about import versions
 
-COMMAND_MODULES = ("pipeline_commands", "release_commands", "azure_commands",
-                   "environment_commands")
+COMMAND_MODULES = ("pipeline_commands", "release_commands", "target_commands",
+                   "azure_commands", "environment_commands")
 """Imported when the parser is built: `--version` and the window do without them."""
 INTERRUPTED_EXIT = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C."""

@@ -67,6 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     promote.add_argument("--no-wait", action="store_true",
                          help="refuse instead of waiting when the environment is busy "
                               "(without an exclusive lock it never waits)")
+    promote.add_argument("--swap", action="store_true",
+                         help="also run the swap step of an environment whose App Service "
+                              "target swaps after a healthy deployment (without it: deploy "
+                              "only, and the swap command is printed)")
     promote.set_defaults(func=cmd_promote)
 
     approvals = subparsers.add_parser("approvals", parents=[common],
@@ -254,7 +258,8 @@ def cmd_promote(args: argparse.Namespace, _workspace: Workspace,
     with StopSignals() as stop:
         result = promoter.promote(args.build, args.stage, current_identity(args.identity),
                                   log=None if args.json else PrintLog(),
-                                  wait_for_lock=not args.no_wait, cancel=stop.token)
+                                  wait_for_lock=not args.no_wait, cancel=stop.token,
+                                  swap=args.swap)
     return _stopped(stop, result, args.json)
 
 

@@ -29,6 +29,7 @@ from release_manager.engine.backend import (
     RunContext,
     StageOutcome,
 )
+from release_manager.engine.backend_errors import BackendError
 from release_manager.engine.build_definition import (
     BuildDefinition,
     DefinitionNote,
@@ -53,9 +54,17 @@ from release_manager.engine.store import (
     now,
     with_secret_names,
 )
+from release_manager.engine.swap import (
+    SWAP_BACK,
+    ActionResult,
+    SwapPlan,
+    TargetActions,
+    environment_target,
+)
 from release_manager.engine.workspace import Workspace
 
 if TYPE_CHECKING:
+    from release_manager.engine.app_targets import AppTargets
     from release_manager.engine.release_status import WorkspaceStatus
 
 FOLLOW_SECONDS = 1.0
@@ -137,6 +146,9 @@ class PromotionPlan:
     definition: DefinitionNote | None = None
     """What runs: the build's own definition, and how the file on disk differs from it
     in this stage (or that the build predates kept definitions)."""
+    swaps: list[SwapPlan] = field(default_factory=list)
+    """The swap step after the deployment, per environment that carries one: what is
+    live now, what will be live, the rollback. It runs only with its own consent."""
 
 
 Clock = Callable[[], datetime]
@@ -147,8 +159,11 @@ def wall_clock() -> datetime:
 
 
 class Promoter:
-    def __init__(self, workspace: Workspace, clock: Clock = wall_clock) -> None:
+    def __init__(self, workspace: Workspace, clock: Clock = wall_clock,
+                 targets: AppTargets | None = None) -> None:
         self.workspace = workspace
+        self._targets = targets
+        """The environments' App Service targets (default: the workspace's)."""
         self.store = workspace.store
         self.clock = clock
         """What time it is for the rules (business hours, approval timeouts)."""
@@ -160,6 +175,13 @@ class Promoter:
         self._unkept: dict[int, list[str]] = {}
         """Per build: why secrets learnt here could not be put in a secure keyring."""
         self.recover_interrupted()
+
+    @functools.cached_property
+    def target_actions(self) -> TargetActions:
+        """The environments' App Service targets: swap, swap back, restart, stop,
+        start, audited in this workspace's store."""
+        return TargetActions(self.workspace, self._targets or self.workspace.targets,
+                             self.store)
 
     # ----------------------------------------------------------------- runs
 
@@ -218,8 +240,11 @@ class Promoter:
 
     def promote(
         self, run_id: int, stage_name: str, actor: str, *, log: LogWriter | None = None,
-        cancel: CancelToken | None = None, wait_for_lock: bool = True,
+        cancel: CancelToken | None = None, wait_for_lock: bool = True, swap: bool = False,
     ) -> PromotionResult:
+        """Promote build `run_id` to `stage_name`. An environment whose App Service
+        target swaps after a deployment gets its swap step only with `swap` (its own
+        consent); without, the result names the command that would follow."""
         try:
             run = self.store.run(run_id)
             pipeline = self.definition(run).pipeline
@@ -268,8 +293,33 @@ class Promoter:
                 stage_run.id, state="waiting", message=message
             )
             return PromotionResult("waiting", message, stage_run)
-        return self._execute(pipeline, stage, run, stage_run, actor, log, cancel,
-                             wait_for_lock)
+        result = self._execute(pipeline, stage, run, stage_run, actor, log, cancel,
+                               wait_for_lock)
+        return self._swap_step(pipeline, stage, run, result, actor, swap, log, cancel)
+
+    def _swap_step(self, pipeline: Pipeline, stage: Stage, run: RunRecord,
+                   result: PromotionResult, actor: str, swap: bool, log: LogWriter | None,
+                   cancel: CancelToken | None) -> PromotionResult:
+        """After a verified deployment, the swap step of each environment carrying one
+        (`swap_environments`): run with its consent, else named as the command to run."""
+        swapping = swap_environments(pipeline, stage)
+        if result.state != "succeeded" or not swapping:
+            return result
+        messages = [result.message]
+        for name in swapping:
+            if not swap:
+                messages.append(f"the swap step needs its own consent: run "
+                                f"`release-manager swap {name}`")
+                continue
+            try:
+                plan = self.target_actions.swap_plan(name, build=run.id)
+                done = self.target_actions.swap(plan, actor, log, cancel)
+            except BackendError as error:
+                done = ActionResult("failed", f"the swap of {name} failed: {error}")
+            messages.append(done.message)
+            if done.state != "succeeded":
+                return replace(result, state=done.state, message="; ".join(messages))
+        return replace(result, message="; ".join(messages))
 
     def _blocker(self, pipeline: Pipeline, stage: Stage, run: RunRecord) -> str:
         """Why build `run` cannot be promoted to `stage` now ("" when it can)."""
@@ -486,8 +536,9 @@ class Promoter:
         run = self.store.run(run_id)
         pipeline = pipeline or self.definition(run).pipeline  # read above for an approval
         stage = pipeline.stage(stage_name)
-        return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
-                             log, cancel, True)
+        result = self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id),
+                               actor, log, cancel, True)
+        return self._swap_step(pipeline, stage, run, result, actor, False, log, cancel)
 
     def _decide_one(self, approval: ApprovalRecord, actor: str, decision: str,
                     comment: str) -> DecisionRecord | ApprovalRefused | None:
@@ -769,7 +820,19 @@ class Promoter:
         """Where a rollback of `environment` goes, and why: the newest build older than
         the one it runs that was deployed there successfully and is still installed. So
         rolling back twice goes back twice, never back and forth. (None, the reason)
-        when there is nowhere to go."""
+        when there is nowhere to go. An environment whose target swaps after a
+        deployment rolls back by swapping back (`TargetActions.swap_back_plan`)."""
+        if self._swapped(environment):
+            try:
+                plan = self.target_actions.swap_back_plan(environment, health=False)
+            except BackendError as error:
+                return None, f"{environment}'s slots cannot be read: {error}"
+            if plan.refused:
+                return None, plan.refused
+            return plan.next_build, (f"{environment} serves build {plan.live_build} in "
+                                     f"{plan.with_slot} since its last swap; build "
+                                     f"{plan.next_build}, live before it, is still in slot "
+                                     f"{plan.slot}: a rollback swaps them back")
         installed = self.workspace.backend.releases(environment)
         current = next((r.run_id for r in installed if r.current), None)
         if current is None:
@@ -788,7 +851,20 @@ class Promoter:
                  cancel: CancelToken | None = None) -> PromotionResult:
         """Switch `environment` back to its rollback target (`rollback_target`), holding
         the environment's lock: a rollback asked for during a deployment waits for it to
-        end, then goes back from what that deployment left in service."""
+        end, then goes back from what that deployment left in service. A swapped
+        environment is swapped back (holding the same lock)."""
+        if self._swapped(environment):
+            actions = self.target_actions
+            try:
+                plan = actions.swap_back_plan(environment)
+                if plan.refused:
+                    return PromotionResult("refused", f"{plan.environment} cannot be "
+                                           f"rolled back: {plan.refused}")
+                done = actions.swap(plan, actor, log, cancel, action=SWAP_BACK)
+            except BackendError as error:
+                return PromotionResult("failed", f"the swap back of {environment} failed: "
+                                       f"{error}")
+            return PromotionResult(done.state, done.message)
         lock = EnvironmentLock(self.workspace.locks_dir, environment)
         waiting = (f"##[section]Waiting for the deployment to {environment} in progress to "
                    "end before rolling back")
@@ -827,6 +903,12 @@ class Promoter:
         self.store.finish_deployment(deployment.id, "succeeded", message)
         self.journal.end(deployment.id)
         return PromotionResult("succeeded", message)
+
+    def _swapped(self, environment: str) -> bool:
+        """Whether `environment`'s target swaps after a deployment (its rollback is a
+        swap back)."""
+        target = environment_target(self.workspace.root, environment)[1]
+        return target is not None and bool(target.swap_with)
 
     # ----------------------------------------------------------------- reading
 
@@ -874,7 +956,15 @@ class Promoter:
             condition_met=met, explanation=explanation,
             blockers=[blocker] if blocker else [],
             definition=definition_note(self.workspace, definition, stage_name),
+            swaps=[self._step_plan(name, run.id) for name in swap_environments(pipeline,
+                                                                              stage)],
         )
+
+    def _step_plan(self, environment: str, build: int) -> SwapPlan:
+        try:
+            return self.target_actions.step_plan(environment, build)
+        except BackendError as error:
+            return SwapPlan(environment, refused=f"its slots cannot be read: {error}")
 
     @staticmethod
     def _earlier_outputs(records: list[StageRunRecord]) -> dict[str, str]:
@@ -1022,3 +1112,10 @@ def condition_variables(pipeline: Pipeline, run: RunRecord) -> dict[str, str]:
         "Build.RequestedFor": run.requested_by,
     })
     return variables
+
+
+def swap_environments(pipeline: Pipeline, stage: Stage) -> list[str]:
+    """The environments of `stage` whose App Service target swaps after a deployment."""
+    return [name for name in stage.environments
+            if (environment := pipeline.environments.get(name)) is not None
+            and environment.app_service is not None and environment.app_service.swap_with]

@@ -3,11 +3,15 @@ show, read from the store and the backend in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from release_manager.engine.app_targets import SlotStatus
+from release_manager.engine.backend_errors import BackendError
 from release_manager.engine.promotion import PendingApproval, Promoter
-from release_manager.engine.workspace import Workspace
+from release_manager.engine.swap import TargetActions, environment_target
+from release_manager.engine.workspace import Workspace, WorkspaceError
 
 
 @dataclass
@@ -29,6 +33,11 @@ class EnvironmentStatus:
     """The build a rollback would put back (`Promoter.rollback_target`); None: nowhere."""
     rollback_reason: str = ""
     """Why that build, or why there is nowhere to roll back to."""
+    slots: list[SlotStatus] = field(default_factory=list)
+    """Its App Service target's slots (the target's first, then its swap partner), read
+    through `Workspace.targets`; [] without a target."""
+    slots_error: str = ""
+    """Why they could not be read ("" when they were, or there is no target)."""
 
 
 @dataclass
@@ -84,6 +93,7 @@ class WorkspaceStatus:
             state = f" [last: {env.last_state}]" if env.last_state else ""
             back = f"  ↩ rollback goes to build {env.rollback_to}" if env.rollback_to else ""
             lines.append(f"  {env.name:<12} {build}{extra}{state}{note}{back}")
+            lines += [f"  {'':<12} {line}" for line in slot_lines(env.slots, env.slots_error)]
         lines.append("Builds:")
         for build in self.builds:
             cells = ", ".join(f"{name}: {cell.state}" for name, cell in build.stages.items())
@@ -96,6 +106,32 @@ class WorkspaceStatus:
                              f"({p.approval.environment}), asked by "
                              f"{p.approval.requested_by}; approvers {', '.join(p.approvers)}")
         return "\n".join(lines)
+
+
+def read_slots(workspace: Workspace, actions: Callable[[], TargetActions],
+               environment: str) -> tuple[list[SlotStatus], str]:
+    """`environment`'s slots, or why they cannot be read (said for this environment
+    alone: the rest of the status is read all the same). `actions` is called only for an
+    environment with a target."""
+    if environment_target(workspace.root, environment)[1] is None:
+        return [], ""
+    try:
+        return actions().slots(environment), ""
+    except (BackendError, WorkspaceError, OSError) as error:
+        return [], f"its slots cannot be read: {error}"
+
+
+def slot_lines(slots: list[SlotStatus], error: str) -> list[str]:
+    """Each slot in a line: state, build, address, last deployment, health."""
+    lines = [error] if error else []
+    for slot in slots:
+        build = f"build {slot.build}" if slot.build is not None else "no build"
+        health = "" if slot.health is None else \
+            f"; {'healthy' if slot.health.ok else 'UNHEALTHY'}: {slot.health.detail}"
+        deployment = f"; {slot.deployment}" if slot.deployment else ""
+        lines.append(f"slot {slot.slot} of {slot.app}: {slot.state or 'state unknown'}, "
+                     f"{build}, {slot.url}{deployment}{health}")
+    return lines
 
 
 def workspace_status(workspace: Workspace, promoter: Promoter,
@@ -113,6 +149,8 @@ def workspace_status(workspace: Workspace, promoter: Promoter,
             status = EnvironmentStatus(name=name, stage=stage.name, upstream=upstream)
             status.current_build = promoter.current_build(name)
             status.rollback_to, status.rollback_reason = promoter.rollback_target(name)
+            status.slots, status.slots_error = read_slots(
+                workspace, lambda: promoter.target_actions, name)
             deployments = store.deployments(name)
             if deployments:
                 status.last_state = deployments[0].state
