@@ -1,4 +1,4 @@
-"""The stage's environment and that environment's approvals and checks.
+"""The stage's environment and that environment's approvals, checks and App Service target.
 
 Azure keeps approvals outside the YAML; here they are part of the pipeline model (so every
 change is undoable) and saved to `.release-manager/environments.yml` with the pipeline.
@@ -29,11 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from release_manager.core.app_service_proposal import propose
 from release_manager.core.environments_file import WEEKDAYS
 from release_manager.core.identity_names import invisible_character
-from release_manager.core.model import ApprovalPolicy, BusinessHours, Environment, Pipeline
+from release_manager.core.model import (
+    ApprovalPolicy,
+    AppServiceTarget,
+    BusinessHours,
+    Environment,
+    Pipeline,
+)
 from release_manager.error_messages import user_message
 from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.inspector.app_service_form import AppServiceGroup
 from release_manager.ui.inspector.widgets import (
     StringListEditor,
     compact,
@@ -211,6 +219,8 @@ class EnvironmentForm(QWidget):
         form.addWidget(self.exclusive)
         form.addWidget(self.health)
         form.addWidget(self.health_url)
+        self.app_service = AppServiceGroup(self)
+        form.addWidget(self.app_service)
 
         # On a workspace connected to Azure DevOps: the environment's checks there.
         self.azure_title = QLabel("<b>In Azure DevOps</b>", self)
@@ -256,6 +266,8 @@ class EnvironmentForm(QWidget):
         self.exclusive.toggled.connect(self._commit)
         self.health.toggled.connect(self._commit)
         self.health_url.editingFinished.connect(self._commit)
+        self.app_service.edited.connect(self._commit_target)
+        self.app_service.proposeRequested.connect(self._propose)
 
     # ----------------------------------------------------------------- model → view
 
@@ -352,8 +364,9 @@ class EnvironmentForm(QWidget):
         set_checked(self.health, environment.health_check)
         set_line(self.health_url, environment.health_check_url)
         self.health_url.setVisible(environment.health_check)
+        self.app_service.show_target(environment.app_service)
         for widget in (self.require_approval, self.business, self.exclusive, self.health,
-                       self.health_url):
+                       self.health_url, self.app_service):
             widget.setEnabled(not self.read_only)
 
     # ----------------------------------------------------------------- view → model
@@ -402,6 +415,31 @@ class EnvironmentForm(QWidget):
 
         self.editor.apply(f"Change approvals and checks of {name}", mutate)
         self.refresh()
+
+    def _commit_target(self, target: AppServiceTarget | None) -> None:
+        name = self.environment_name()
+        if name is None or self.read_only:
+            return
+
+        def mutate(p: Pipeline) -> None:
+            p.environment(name).app_service = target
+
+        self.editor.apply(f"Change App Service target of {name}", mutate)
+        self.refresh()
+
+    def _propose(self) -> None:
+        """Fill the target from the pipeline's deployment steps: one undoable edit of the
+        fields it knows; what it cannot know (or a choice between apps) said below."""
+        name = self.environment_name()
+        if name is None or self.read_only:
+            return
+        proposal = propose(self.editor.pipeline, name)
+        self.app_service.show_proposal(proposal)
+        if proposal.refusal:
+            return
+        current = self.editor.pipeline.environments.get(name)
+        self.app_service.clear_problems()
+        self._commit_target(proposal.target(current.app_service if current else None))
 
     def _set_environment(self) -> None:
         text, current, stage = (self.environment_combo.currentText().strip(),
