@@ -189,8 +189,13 @@ class AzureSession:
         return None
 
     def promote(self, run_id: int, stage: str, actor: str, *, log: LogWriter | None = None,
-                cancel: CancelToken | None = None, wait_for_lock: bool = True
-                ) -> PromotionResult:
+                cancel: CancelToken | None = None, wait_for_lock: bool = True,
+                swap: bool = False) -> PromotionResult:
+        """`swap`: refused; its plan carries no swap step (swap the slots on their own)."""
+        if swap:
+            return PromotionResult("refused", "on a workspace connected to Azure DevOps a "
+                                   "promotion carries no swap step: swap the slots once "
+                                   "the deployment is done (`release-manager swap ENV`)")
         return self._releases()[1].promote(run_id, stage)
 
     def approve(self, run_id: int, stage: str, actor: str, comment: str = "", *,
