@@ -44,6 +44,7 @@ class EnvironmentCard(QFrame):
         self.actions_button.setAutoRaise(True)
         self.actions_button.setToolTip("Actions on this environment")
         self.actions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.actions_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
         self.actions_button.setMenu(self.menu)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(

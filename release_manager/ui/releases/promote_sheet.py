@@ -137,7 +137,7 @@ class PromoteSheet(QDialog):
                        "swap is refused if it fails")
         column.addWidget(box)
         if swap.with_slot:
-            column.addWidget(SwapFacts(swap))
+            column.addWidget(SwapFacts(swap, step=True))
         if why:
             reason = _label(f"Cannot swap with this promotion: {why}")
             reason.setObjectName("swapStepRefused")

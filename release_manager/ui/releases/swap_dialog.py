@@ -4,6 +4,8 @@ no Swap button at all."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,6 +24,12 @@ def build_text(build: int | None) -> str:
     return f"build #{build}" if build is not None else "no build"
 
 
+def without_commands(text: str) -> str:
+    """The engine's sentence without the CLI command it names (`(`release-manager …`)`):
+    the window offers the action itself."""
+    return re.sub(r" \(`[^`]*`\)", "", text)
+
+
 def plain(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -33,14 +41,18 @@ class SwapFacts(QWidget):
     """Live now, will be live, rollback (and the health check) of a swap plan: the swap
     dialog and the promote sheet's swap step show the same lines."""
 
-    def __init__(self, plan: SwapPlan, parent: QWidget | None = None) -> None:
+    def __init__(self, plan: SwapPlan, parent: QWidget | None = None, *,
+                 step: bool = False) -> None:
+        """`step`: a promotion's swap step (its build is not in the slot yet)."""
         super().__init__(parent)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         self.live_label = plain(f"{build_text(plan.live_build)} in {plan.with_slot}")
-        self.next_label = plain(f"{build_text(plan.next_build)} (now in slot {plan.slot})")
+        self.next_label = plain(f"{build_text(plan.next_build)} ("
+                                + (f"once deployed to slot {plan.slot} and healthy)" if step
+                                   else f"now in slot {plan.slot})"))
         self.health_label = plain(plan.health)
-        self.rollback_label = plain(plan.rollback or "none")
+        self.rollback_label = plain(without_commands(plan.rollback) or "none")
         form.addRow("Live now:", self.live_label)
         form.addRow("Will be live:", self.next_label)
         if plan.health:
@@ -65,9 +77,10 @@ class SwapDialog(QDialog):
         heading = QLabel()
         heading.setTextFormat(heading.textFormat().PlainText)
         heading.setStyleSheet("font-size: 12pt; font-weight: bold;")
-        heading.setText(f"{verb} slot {plan.slot} with {plan.with_slot} of {plan.app} "
-                        f"({plan.environment})" if plan.with_slot else
-                        f"{verb} {plan.environment}")
+        app = plan.app if plan.app == plan.environment else \
+            f"{plan.app} ({plan.environment})"
+        heading.setText(f"{verb} slot {plan.slot} with {plan.with_slot} of {app}"
+                        if plan.with_slot else f"{verb} {plan.environment}")
         heading.setWordWrap(True)
         layout.addWidget(heading)
         self.facts = SwapFacts(plan) if plan.with_slot else None
