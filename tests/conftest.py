@@ -58,10 +58,42 @@ def azure_devops(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("AZURE_DEVOPS_CACHE_DIR", str(folder / "sdk-cache"))
     emulator = AzureDevOpsEmulator(folder)
     emulator.add_project("Fabrikam-Fiber")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_bundle))
+    _trust(monkeypatch, emulator.ca_bundle, folder)
     with emulator:
         yield emulator
     _forget_sign_ins(emulator.organization_url)
+
+
+@pytest.fixture
+def app_service(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """A running Azure Resource Manager (App Service) emulator over HTTPS, with one
+    subscription (DEFAULT_SUBSCRIPTION, no apps yet: add_app, deploy) and a service
+    principal of its tenant (`principal`: a client id new to each test, so no credential
+    the app keeps per sign-in outlives the test). A client passes `endpoint` as base_url
+    and signs in at `authority`: AZURE_AUTHORITY_HOST names it (so the app's own
+    credential uses it) and REQUESTS_CA_BUNDLE trusts its certificate authority."""
+    import uuid
+
+    from azure_emulator import AppServiceEmulator
+
+    folder = tmp_path_factory.mktemp("app-service")
+    emulator = AppServiceEmulator(folder)
+    emulator.add_subscription()
+    emulator.add_service_principal(str(uuid.uuid4()), "ci-secret-value", "release-bot")
+    _trust(monkeypatch, emulator.ca_bundle, folder)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", emulator.authority)
+    with emulator:
+        yield emulator
+
+
+def _trust(monkeypatch: pytest.MonkeyPatch, ca_bundle: Path, folder: Path) -> None:
+    """REQUESTS_CA_BUNDLE trusts `ca_bundle` besides what it trusts already (a test may
+    run both emulators, each with its own certificate authority)."""
+    earlier = os.environ.get("REQUESTS_CA_BUNDLE")
+    bundle = folder / "trusted-ca.pem"
+    kept = Path(earlier).read_text() if earlier and Path(earlier).is_file() else ""
+    bundle.write_text(kept + ca_bundle.read_text())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
 
 
 def _forget_sign_ins(organization_url: str) -> None:

@@ -4,6 +4,8 @@ connect, disconnect.
 `login` reads a personal access token from standard input, as `az devops login` does
 (or from AZURE_DEVOPS_EXT_PAT), checks it against the organization (and project), then
 keeps it in the OS keyring; `--entra METHOD` signs in with Microsoft Entra ID instead.
+`login --arm --entra METHOD` signs in to Azure Resource Manager (App Service targets):
+checked by listing the subscriptions it sees, kept with its endpoint; `logout --arm`.
 `connect` binds a workspace to a pipeline of a project (`.release-manager/azure.yml`,
 no secret in it) with the saved sign-in; `disconnect` removes that file.
 Exit codes: 0 done, 1 refused or failed (the reason: signed out, forbidden, unreachable,
@@ -22,6 +24,12 @@ from datetime import datetime
 from pathlib import Path
 
 from release_manager.credentials import NoSecureStore
+from release_manager.engine.azure.arm_sign_in import (
+    ARM_ENDPOINT,
+    ArmSignIn,
+    BadArmEndpoint,
+    parse_arm_endpoint,
+)
 from release_manager.engine.azure.organization import (
     BadOrganizationUrl,
     Organization,
@@ -45,12 +53,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
         description="Sign in to an Azure DevOps organization: reads a personal access "
         f"token from standard input (or {PAT_VARIABLE}), checks it, then keeps it in the "
         "OS keyring. With --entra, signs in with Microsoft Entra ID instead (a service "
-        "principal's secret is read from standard input). Exit 0 signed in, 1 refused "
-        "or failed (the reason is printed), 2 bad input.",
+        "principal's secret is read from standard input). With --arm, signs in to Azure "
+        "Resource Manager (App Service targets) with --entra METHOD, checked by listing "
+        "its subscriptions. Exit 0 signed in, 1 refused or failed (the reason is "
+        "printed), 2 bad input.",
     )
-    login.add_argument("--organization", required=True, metavar="URL",
+    login.add_argument("--organization", metavar="URL",
                        help="https://dev.azure.com/ORG, https://ORG.visualstudio.com or "
                        "an Azure DevOps Server collection URL")
+    login.add_argument("--arm", action="store_true",
+                       help="sign in to Azure Resource Manager instead of an organization")
+    login.add_argument("--endpoint", metavar="URL",
+                       help=f"with --arm: the Resource Manager endpoint (default: "
+                       f"{ARM_ENDPOINT})")
     login.add_argument("--project", help="also check that this project can be reached")
     login.add_argument("--entra", choices=[method.value for method in EntraMethod],
                        help="sign in with Microsoft Entra ID by this method")
@@ -62,9 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
 
     logout = subparsers.add_parser(
         "logout", help="forget the sign-in to an Azure DevOps organization",
-        description="Forget the token (or Entra ID sign-in) kept for an organization.",
+        description="Forget the token (or Entra ID sign-in) kept for an organization, or "
+        "with --arm the Azure Resource Manager sign-in.",
     )
-    logout.add_argument("--organization", required=True, metavar="URL")
+    logout.add_argument("--organization", metavar="URL")
+    logout.add_argument("--arm", action="store_true",
+                        help="forget the Azure Resource Manager sign-in")
     logout.set_defaults(func=cmd_logout)
 
     connect = subparsers.add_parser(
@@ -99,8 +117,12 @@ def cmd_login(args: argparse.Namespace) -> int:
     # azure-identity logs each failure as a warning, which Python would print on stderr
     # beside the one line this command says about it.
     logging.getLogger("azure").addHandler(logging.NullHandler())
+    if args.arm:
+        return _login_arm(args)
     saved = SavedSignIns()
     try:
+        if args.endpoint:
+            raise BadInput("--endpoint goes with --arm")
         organization = _organization(args.organization)
         project = args.project or organization.project
         if organization.project and not args.project:
@@ -121,7 +143,53 @@ def cmd_login(args: argparse.Namespace) -> int:
     return 0
 
 
+def _login_arm(args: argparse.Namespace) -> int:
+    from release_manager.engine.azure.arm import check_and_keep_arm  # the SDK
+
+    saved = SavedSignIns()
+    try:
+        if args.organization or args.project:
+            raise BadInput("--arm signs in to Azure Resource Manager: --organization and "
+                           "--project go without it")
+        if args.entra is None:
+            raise BadInput("--arm signs in with Microsoft Entra ID: give --entra METHOD")
+        try:
+            endpoint = parse_arm_endpoint(args.endpoint or ARM_ENDPOINT)
+        except BadArmEndpoint as problem:
+            raise BadInput(str(problem)) from None
+        _check_entra_arguments(args)
+        saved.require_secure()  # before asking for a secret it could not keep
+        signed_in = check_and_keep_arm(ArmSignIn(endpoint, _entra_sign_in(args)), saved,
+                                       device_code_prompt=_device_code_prompt)
+    except BadInput as problem:
+        print(f"release-manager: {problem}", file=sys.stderr)
+        return 2
+    except (BackendError, NoSecureStore) as refusal:
+        print(f"release-manager: {user_message(refusal)}", file=sys.stderr)
+        return 1
+    if signed_in.token_cache_note:
+        print(f"release-manager: {signed_in.token_cache_note}", file=sys.stderr)
+    names = ", ".join(f"{sub.name} ({sub.id})" for sub in signed_in.subscriptions)
+    count = len(signed_in.subscriptions)
+    sees = (f"{count} subscription{'s' if count != 1 else ''}: {names}" if count
+            else "no subscription yet")
+    print(f"Signed in to Azure Resource Manager at {endpoint}; it sees {sees}")
+    return 0
+
+
 def cmd_logout(args: argparse.Namespace) -> int:
+    if args.arm:
+        if args.organization:
+            print("release-manager: --arm and --organization go apart", file=sys.stderr)
+            return 2
+        try:
+            forgotten = SavedSignIns().forget_arm()
+        except NoSecureStore as refusal:
+            print(f"release-manager: {refusal}", file=sys.stderr)
+            return 1
+        print("Signed out of Azure Resource Manager" if forgotten
+              else "Not signed in to Azure Resource Manager: nothing to forget")
+        return 0
     try:
         organization = _organization(args.organization)
         forgotten = SavedSignIns().forget(organization)
@@ -184,7 +252,9 @@ def _workspace(text: str) -> Path:
     return folder
 
 
-def _organization(text: str) -> Organization:
+def _organization(text: str | None) -> Organization:
+    if not text:
+        raise BadInput("give --organization URL (or --arm for Azure Resource Manager)")
     try:
         return parse_organization(text)
     except BadOrganizationUrl as problem:
@@ -197,11 +267,20 @@ def _sign_in(args: argparse.Namespace) -> SignIn:
             raise BadInput("--tenant and --client-id go with --entra")
         return PatSignIn(_secret_input(PAT_VARIABLE, "Personal access token: ",
                                        "personal access token"))
+    return _entra_sign_in(args)
+
+
+def _check_entra_arguments(args: argparse.Namespace) -> None:
+    if EntraMethod(args.entra) is EntraMethod.SERVICE_PRINCIPAL and not (
+            args.tenant and args.client_id):
+        raise BadInput("--entra service-principal needs --tenant and --client-id")
+
+
+def _entra_sign_in(args: argparse.Namespace) -> EntraSignIn:
     method = EntraMethod(args.entra)
+    _check_entra_arguments(args)
     if method is not EntraMethod.SERVICE_PRINCIPAL:
         return EntraSignIn(method, args.tenant, args.client_id)
-    if not (args.tenant and args.client_id):
-        raise BadInput("--entra service-principal needs --tenant and --client-id")
     secret = _secret_input(None, "Client secret: ", "client secret")
     return EntraSignIn(method, args.tenant, args.client_id, secret)
 

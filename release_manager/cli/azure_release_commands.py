@@ -6,6 +6,7 @@ line on stderr and exit 1."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -36,6 +37,8 @@ def dispatch(verb: str, args: argparse.Namespace, workspace: Workspace) -> int:
         if verb in TARGET_VERBS:  # the environments' App Service slots, not Azure DevOps
             return on_connected(verb, args, workspace)
         releases = AzureReleases(workspace.backend, workspace.load_pipeline())  # type: ignore[arg-type]
+        if verb == "cmd_status":
+            return status(args, releases, workspace)
         return handler(args, releases)  # type: ignore[misc]
     except (BackendError, NoSecureStore) as refusal:
         print(f"release-manager: {user_message(refusal)}", file=sys.stderr)
@@ -60,8 +63,19 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
         raise SystemExit(f"release-manager: {option} takes NAME=VALUE") from None
 
 
-def status(args: argparse.Namespace, releases) -> int:
+def status(args: argparse.Namespace, releases, workspace: Workspace) -> int:
+    """As locally, each environment with its App Service target's slots (Azure's), or
+    why they cannot be read, for that environment alone."""
+    from release_manager.engine.release_status import read_slots, slot_lines
+    from release_manager.engine.swap import TargetActions
+
     state = releases.status()
+    actions = functools.cache(lambda: TargetActions(workspace, workspace.targets, None))
+    slot_text = {}
+    for env in state["environments"]:
+        slots, env["slots_error"] = read_slots(workspace, actions, env["name"])
+        env["slots"] = [asdict(slot) for slot in slots]
+        slot_text[env["name"]] = slot_lines(slots, env["slots_error"])
     if args.json:
         print(json.dumps(state, indent=2))
         return 0
@@ -74,6 +88,7 @@ def status(args: argparse.Namespace, releases) -> int:
         note = "  ← behind upstream" if env["behind"] else ""
         back = f"  ↩ rollback goes to build {env['rollback_to']}" if env["rollback_to"] else ""
         lines.append(f"  {env['name']:<12} {build}{extra}{last}{note}{back}")
+        lines += [f"  {'':<12} {line}" for line in slot_text[env["name"]]]
     lines.append("Builds:")
     for build in state["builds"]:
         cells = ", ".join(f"{name}: {cell['state']}" for name, cell in build["stages"].items())

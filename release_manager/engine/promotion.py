@@ -536,8 +536,9 @@ class Promoter:
         run = self.store.run(run_id)
         pipeline = pipeline or self.definition(run).pipeline  # read above for an approval
         stage = pipeline.stage(stage_name)
-        return self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id), actor,
-                             log, cancel, True)
+        result = self._execute(pipeline, stage, run, self.store.stage_run(stage_run.id),
+                               actor, log, cancel, True)
+        return self._swap_step(pipeline, stage, run, result, actor, False, log, cancel)
 
     def _decide_one(self, approval: ApprovalRecord, actor: str, decision: str,
                     comment: str) -> DecisionRecord | ApprovalRefused | None:

@@ -3,13 +3,14 @@ show, read from the store and the backend in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from release_manager.engine.app_targets import SlotStatus
 from release_manager.engine.backend_errors import BackendError
 from release_manager.engine.promotion import PendingApproval, Promoter
-from release_manager.engine.swap import environment_target
+from release_manager.engine.swap import TargetActions, environment_target
 from release_manager.engine.workspace import Workspace, WorkspaceError
 
 
@@ -107,14 +108,15 @@ class WorkspaceStatus:
         return "\n".join(lines)
 
 
-def read_slots(workspace: Workspace, promoter: Promoter,
+def read_slots(workspace: Workspace, actions: Callable[[], TargetActions],
                environment: str) -> tuple[list[SlotStatus], str]:
     """`environment`'s slots, or why they cannot be read (said for this environment
-    alone: the rest of the status is read all the same)."""
+    alone: the rest of the status is read all the same). `actions` is called only for an
+    environment with a target."""
     if environment_target(workspace.root, environment)[1] is None:
         return [], ""
     try:
-        return promoter.target_actions.slots(environment), ""
+        return actions().slots(environment), ""
     except (BackendError, WorkspaceError, OSError) as error:
         return [], f"its slots cannot be read: {error}"
 
@@ -147,7 +149,8 @@ def workspace_status(workspace: Workspace, promoter: Promoter,
             status = EnvironmentStatus(name=name, stage=stage.name, upstream=upstream)
             status.current_build = promoter.current_build(name)
             status.rollback_to, status.rollback_reason = promoter.rollback_target(name)
-            status.slots, status.slots_error = read_slots(workspace, promoter, name)
+            status.slots, status.slots_error = read_slots(
+                workspace, lambda: promoter.target_actions, name)
             deployments = store.deployments(name)
             if deployments:
                 status.last_state = deployments[0].state

@@ -50,6 +50,12 @@ class SwapPlan:
     health: str = ""
     """What the slot's health check answered ("" when it was not asked)."""
 
+    @property
+    def read_slots(self) -> bool:
+        """Whether the plan was made from what the slots serve (its refusal, if any, may
+        change with them)."""
+        return bool(self.with_slot) and self.with_slot != self.slot
+
     def lines(self) -> list[str]:
         """The plan as the CLI prints it and the promote sheet shows it."""
         title = f"Swap slot {self.slot} with {self.with_slot} of {self.app} " \
@@ -223,8 +229,10 @@ class TargetActions:
              cancel: CancelToken | None = None, *, action: str = SWAP) -> ActionResult:
         """Do what `plan` says, holding the environment's lock: the plan is made again
         under it (the slot's health checked), refused if the slots changed since, sent,
-        and verified by the builds each slot serves afterwards; audited as `action`."""
-        if plan.refused:
+        and verified by the builds each slot serves afterwards; audited as `action`. A
+        plan refused on what the slots served is judged again under the lock too (read
+        beside another change, the two slots may have been seen half way)."""
+        if plan.refused and not plan.read_slots:
             self._audit(actor, f"{action} refused", plan.environment, reason=plan.refused)
             return ActionResult("refused", f"{plan.environment} cannot be swapped: "
                                 f"{plan.refused}")
@@ -241,16 +249,17 @@ class TargetActions:
     def _swap_locked(self, plan: SwapPlan, actor: str, log: LogWriter, cancel: CancelToken,
                      action: str) -> ActionResult:
         name = plan.environment
-        now = self.swap_plan(name, plan.with_slot, build=plan.next_build)
+        now = self.swap_plan(name, plan.with_slot,
+                             build=None if plan.refused else plan.next_build)
         if now.health:
             log.write(f"##[section]Health check of slot {now.slot}: {now.health}")
         if now.refused:
             self._audit(actor, f"{action} refused", name, reason=now.refused)
             return ActionResult("refused", f"{name} cannot be swapped: {now.refused}")
-        if now.live_build != plan.live_build:
+        if plan.refused or now.live_build != plan.live_build:
             return ActionResult("refused", f"{name} changed since the plan: {now.with_slot} "
-                                f"serves {_build(now.live_build)} now, not "
-                                f"{_build(plan.live_build)}; look at the plan again")
+                                f"serves {_build(now.live_build)} now and slot {now.slot} "
+                                f"{_build(now.next_build)}; look at the plan again")
         target = replace(self.target(name)[1], swap_with=now.with_slot)  # type: ignore[arg-type]
         log.write(f"##[section]Swapping slot {now.slot} with {now.with_slot} of {now.app}: "
                   f"{_build(now.next_build)} goes live, {_build(now.live_build)} goes to "

@@ -12,6 +12,7 @@ import pytest
 from keyring.backends import fail
 
 from release_manager.credentials import CredentialKey, CredentialStore, NoSecureStore
+from release_manager.engine.azure.arm_sign_in import ArmSignIn
 from release_manager.engine.azure.connection_check import check_and_keep
 from release_manager.engine.azure.organization import parse_organization
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
@@ -120,3 +121,31 @@ def test_a_failed_check_keeps_nothing(azure_devops, tmp_path: Path) -> None:
 
     with pytest.raises(SignedOut):
         saved.load(organization)
+
+
+def test_the_arm_sign_in_is_kept_beside_the_organizations_sharing_a_principals_secret(
+        secret_service, organization, tmp_path: Path) -> None:
+    records = tmp_path / "azure-sign-ins.json"
+    tenant, client = str(uuid.uuid4()), str(uuid.uuid4())
+    principal = EntraSignIn(EntraMethod.SERVICE_PRINCIPAL, tenant, client, SECRET)
+    arm = ArmSignIn("https://management.azure.com", principal)
+    saved = SavedSignIns(records=records)
+
+    saved.save(organization, principal)
+    saved.save_arm(arm)
+
+    assert json.loads(records.read_text()) == {
+        "organizations": {organization.url: {"method": "service-principal",
+                                             "tenant": tenant, "client_id": client}},
+        "arm": {"endpoint": "https://management.azure.com", "method": "service-principal",
+                "tenant": tenant, "client_id": client}}
+    assert SavedSignIns(records=records).load_arm() == arm
+    key = CredentialKey("azure-client-secret", f"{tenant}/{client}")
+
+    assert SavedSignIns(records=records).forget(organization) is True
+    assert secret_service.get(key) == SECRET  # the ARM sign-in still uses it
+    assert SavedSignIns(records=records).load_arm() == arm
+    assert SavedSignIns(records=records).forget_arm() is True
+    assert secret_service.get(key) is None
+    with pytest.raises(SignedOut, match="release-manager login --arm"):
+        SavedSignIns(records=records).load_arm()

@@ -60,7 +60,7 @@ class AzureDevOpsEmulator:
         self._log_lock = threading.Lock()
         self._certificates = Certificates(folder)
         self._server = HttpsServer(self.handle, self._certificates)
-        self.entra = Entra(lambda: self.base_url, lambda token, principal: self.tokens.add(
+        self.entra = Entra(lambda: self.base_url, lambda token, principal, _scope: self.tokens.add(
             token, principal.identity, "Bearer", principal.denied))
         lock = self.org.lock
         self.routes: list[Route] = [

@@ -35,9 +35,9 @@ def _error(status: int, error: str, code: int, description: str) -> Response:
 
 class Entra:
     def __init__(self, base_url: Callable[[], str],
-                 issue: Callable[[str, ServicePrincipal], None]) -> None:
+                 issue: Callable[[str, ServicePrincipal, str], None]) -> None:
         self._base_url = base_url
-        self._issue = issue  # registers an issued access token with the emulator
+        self._issue = issue  # registers an issued token (and the scope asked) with the emulator
         self._principals: dict[tuple[str, str], ServicePrincipal] = {}
         self._lock = threading.Lock()
 
@@ -92,6 +92,6 @@ class Entra:
                           "request is the client secret value, not the client secret ID, for a "
                           f"secret added to app '{client_id}'.")
         token = f"entra-{uuid.uuid4()}"
-        self._issue(token, principal)
+        self._issue(token, principal, form.get("scope", ""))
         return Response.json({"token_type": "Bearer", "expires_in": 3599,
                               "ext_expires_in": 3599, "access_token": token})

@@ -158,3 +158,18 @@ def test_status_shows_each_slot_and_a_target_error_per_environment(
     [dev] = [e for e in json.loads(cli(root, "status", "--json").stdout)["environments"]
              if e["name"] == "dev"]
     assert (dev["slots"], dev["slots_error"]) == ([], "")
+
+
+def test_slots_that_cannot_be_read_are_said_for_their_environment_alone(
+        tmp_path: Path) -> None:
+    root = slotted_demo(tmp_path)  # nothing deployed: staging has no slot staging yet
+
+    status = cli(root, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    environments = {e["name"]: e for e in json.loads(status.stdout)["environments"]}
+    assert environments["staging"]["slots"] == []
+    assert environments["staging"]["slots_error"].startswith(
+        "its slots cannot be read: staging has no slot staging")
+    assert (environments["dev"]["slots"], environments["dev"]["slots_error"]) == ([], "")
+    text = cli(root, "status")
+    assert "its slots cannot be read: staging has no slot staging" in text.stdout

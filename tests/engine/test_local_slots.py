@@ -22,6 +22,7 @@ from release_manager.engine.local import deploy
 from release_manager.engine.local.backend import LocalBackend
 from release_manager.engine.local.site_server import recorded_sites, recorded_url
 from release_manager.engine.local.targets import LocalTargets
+from release_manager.engine.workspace import Workspace
 
 TARGET = AppServiceTarget(slot="staging", swap_with=PRODUCTION_SLOT)
 
@@ -172,3 +173,16 @@ def test_a_first_swap_into_an_empty_production_moves_the_slot_release_there(
     assert get(backend.sites.serve("web", "staging"))[0] == 503
     back = targets.swap("web", TARGET, PRODUCTION_SLOT, Lines(), CancelToken())
     assert (back.slot_build, back.with_build) == (1, None)
+
+
+def test_a_workspace_not_connected_to_azure_has_local_targets_on_its_backend_sites(
+        tmp_path):
+    (tmp_path / "azure-pipelines.yml").write_text("steps:\n- script: echo hi\n")
+    workspace = Workspace(tmp_path)
+    try:
+        targets = workspace.targets
+        assert isinstance(targets, LocalTargets)
+        assert targets.sites is workspace.backend.sites  # a restart restarts what it serves
+        assert workspace.targets is targets
+    finally:
+        workspace.backend.close()

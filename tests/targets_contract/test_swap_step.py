@@ -14,7 +14,7 @@ import pytest
 from fake_targets import FakeTargets
 
 from release_manager.core.environments_file import save_environments
-from release_manager.core.model import AppServiceTarget
+from release_manager.core.model import ApprovalPolicy, AppServiceTarget
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.demo import create_demo, demo_environments
 from release_manager.engine.locks import EnvironmentLock
@@ -166,8 +166,24 @@ def test_slots_changed_since_the_plan_are_not_swapped(mapped: Mapped) -> None:
     result = mapped.actions.swap(plan, "lead")
 
     assert (result.state, result.message) == (
-        "refused", "staging changed since the plan: production serves build 3 now, not "
-        "build 4; look at the plan again")
+        "refused", "staging changed since the plan: production serves build 3 now and "
+        "slot staging build 5; look at the plan again")
+    assert mapped.targets.swaps == []
+
+
+def test_a_plan_refused_on_a_half_seen_change_is_judged_again_under_the_lock(
+        mapped: Mapped) -> None:
+    """Slots read beside another change may both seem to serve one build: the refusal is
+    judged again on what they serve under the lock, and nothing unshown is swapped."""
+    mapped.targets.deploy(APP, "staging", 4)
+    plan = mapped.actions.swap_plan("staging")
+    assert plan.refused == "production already serves build 4: nothing to swap"
+    mapped.targets.deploy(APP, "staging", 5)  # what the slots served all along
+    result = mapped.actions.swap(plan, "lead")
+
+    assert (result.state, result.message) == (
+        "refused", "staging changed since the plan: production serves build 4 now and "
+        "slot staging build 5; look at the plan again")
     assert mapped.targets.swaps == []
 
 
@@ -311,3 +327,18 @@ def test_a_promotion_carries_the_swap_step_only_with_its_own_consent(
     assert swapped.message.endswith(f"staging swapped: production serves build {build} "
                                     "(was build 4); slot staging holds build 4")
     assert mapped.builds() == (build, 4)
+
+
+def test_an_approval_that_starts_the_deployment_names_the_swap_step(
+        mapped: Mapped) -> None:
+    mapped.environments["staging"] = replace(
+        mapped.environments["staging"], approval=ApprovalPolicy(approvers=["qa"]))
+    save_environments(mapped.workspace.root, mapped.environments)
+    build = through_test(mapped.promoter, mapped.targets)
+    assert mapped.promoter.promote(build, "Staging", "lead").state == "waiting"
+
+    approved = mapped.promoter.approve(build, "Staging", "qa")
+    assert approved.state == "succeeded", approved.message
+    assert approved.message.endswith("; the swap step needs its own consent: run "
+                                     "`release-manager swap staging`")
+    assert mapped.targets.swaps == []

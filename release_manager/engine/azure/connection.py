@@ -183,7 +183,7 @@ class AzureConnection:
             return error
         if response is not None and not 200 <= response.status_code < 300:
             return from_response(response, self.organization, lookup)
-        failure = from_exception(error, self.organization)
+        failure = from_exception(error, self.organization.url)
         if failure is None:
             raise error
         return failure

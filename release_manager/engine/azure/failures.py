@@ -83,16 +83,18 @@ def from_response(response: requests.Response, organization: Organization,
     return BackendError(f"{where} refused the request (HTTP {status}).{_quoted(said)}")
 
 
-def from_exception(error: BaseException, organization: Organization) -> BackendError | None:
-    """The error an exception without an HTTP response means; None for a bug."""
-    host = urlsplit(organization.url).hostname or organization.url
+def from_exception(error: BaseException, url: str) -> BackendError | None:
+    """The error an exception without an HTTP response means, for a request to `url` (an
+    organization's, or Azure Resource Manager's endpoint); None for a bug."""
+    host = urlsplit(url).hostname or url
     bundle = os.environ.get("REQUESTS_CA_BUNDLE")
     if bundle and not os.path.exists(bundle):  # requests raises a bare OSError for it
         return TlsUntrusted(f"REQUESTS_CA_BUNDLE names {bundle}, which does not exist: "
                             f"point it at the PEM file of the certificate authority "
                             f"{host} is signed by.")
-    for cause in _causes(error):
-        if isinstance(cause, requests.exceptions.SSLError):
+    causes = _causes(error)
+    for cause in causes:  # what the network said first: a sign-in that could not reach
+        if isinstance(cause, requests.exceptions.SSLError):  # Entra ID failed for it
             trusted = (f"REQUESTS_CA_BUNDLE ({bundle}) does not hold its certificate "
                        f"authority" if bundle else
                        "if your network inspects TLS, set REQUESTS_CA_BUNDLE to the PEM "
@@ -105,14 +107,15 @@ def from_exception(error: BaseException, organization: Organization) -> BackendE
         if isinstance(cause, requests.exceptions.ConnectionError):
             return Unavailable(f"Cannot reach {host}: {_connection_reason(cause)}.",
                                retryable=True)
+    for cause in causes:
         if isinstance(cause, ClientAuthenticationError):
-            return SignedOut(f"Microsoft Entra ID sign-in for {organization.url} failed: "
-                             f"{_first_line(cause)}", organization.url)
+            return SignedOut(f"Microsoft Entra ID sign-in for {url} failed: "
+                             f"{first_line(cause)}", url)
         if isinstance(cause, AuthenticationError):
-            return SignedOut(f"{organization.url} refused the credentials (HTTP 401 "
-                             f"Unauthorized): sign in again.", organization.url)
+            return SignedOut(f"{url} refused the credentials (HTTP 401 "
+                             f"Unauthorized): sign in again.", url)
     if isinstance(error, ClientException):
-        return BackendError(f"A request to {organization.url} failed: {_first_line(error)}")
+        return BackendError(f"A request to {url} failed: {first_line(error)}")
     return None
 
 
@@ -180,6 +183,6 @@ def _connection_reason(error: BaseException) -> str:
     return "the connection failed"
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0][:SERVICE_MESSAGE_LIMIT] if text else type(error).__name__

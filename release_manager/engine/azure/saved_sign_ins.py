@@ -2,6 +2,8 @@
 JSON file in the user's config folder, just what rebuilds an Entra ID credential (the
 method, tenant and client id: never a secret). Without a secure keyring a sign-in may be
 kept in this process's memory for the session, when the user chose so; never in a file.
+The one Azure Resource Manager sign-in (App Service) is kept the same way, with its
+endpoint, under `arm` in the same file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from platformdirs import user_config_dir
 from release_manager.about import APP_ID
 from release_manager.core.atomic_file import write_text_atomic
 from release_manager.credentials import CredentialKey, CredentialStore
+from release_manager.engine.azure.arm_sign_in import ARM_LOGIN, ArmSignIn
 from release_manager.engine.azure.organization import Organization
 from release_manager.engine.azure.sign_in import (
     CLIENT_SECRET_KIND,
@@ -52,6 +55,7 @@ class SavedSignIns:
         self._store = store or CredentialStore()
         self._records = records or records_path()
         self._session: dict[str, SignIn] = {}
+        self._session_arm: ArmSignIn | None = None
 
     def keyring_is_secure(self) -> bool:
         """False where a sign-in can only be kept for this session (`this_session_only`)."""
@@ -123,23 +127,96 @@ class SavedSignIns:
         if not self._store.is_secure():
             return found
         found |= self._store.delete(pat_key(organization))
-        if record is not None and record["method"] == EntraMethod.SERVICE_PRINCIPAL.value:
-            if not any(other.get("tenant") == record["tenant"]
-                       and other.get("client_id") == record["client_id"]
-                       for other in records.values()):
-                self._store.delete(client_secret_key(record["tenant"], record["client_id"]))
+        if record is not None:
+            self._forget_secret_unless_used(record, self._document())
         return found
 
-    def _read(self) -> dict[str, dict[str, str]]:
+    def save_arm(self, sign_in: ArmSignIn, *, this_session_only: bool = False) -> None:
+        """Keep the Azure Resource Manager sign-in (one per user: a new one replaces it):
+        its service principal's secret in the keyring, its endpoint, method, tenant and
+        client id in the file; or in memory until this process ends."""
+        if this_session_only:
+            self._session_arm = sign_in
+            return
+        self._store.require_secure()
+        entra = sign_in.entra
+        if entra.client_secret is not None:
+            self._store.set(client_secret_key(entra.tenant or "", entra.client_id or ""),
+                            entra.client_secret)
+        document = self._document()
+        previous = document.get("arm")
+        document["arm"] = {"endpoint": sign_in.endpoint, "method": entra.method.value,
+                           "tenant": entra.tenant or "", "client_id": entra.client_id or ""}
+        self._write_document(document)
+        self._session_arm = None
+        if isinstance(previous, dict):
+            self._forget_secret_unless_used(previous, document)
+
+    def load_arm(self) -> ArmSignIn:
+        """The Azure Resource Manager sign-in; SignedOut saying how to sign in when there
+        is none (or its service principal's secret left the keyring)."""
+        if self._session_arm is not None:
+            return self._session_arm
+        record = self._document().get("arm")
+        if not isinstance(record, dict) or not record.get("endpoint"):
+            raise SignedOut(f"Not signed in to Azure Resource Manager: run `{ARM_LOGIN}`.",
+                            "")
+        endpoint = record["endpoint"]
+        method = EntraMethod(record["method"])
+        tenant, client_id = record.get("tenant", ""), record.get("client_id", "")
+        if method is not EntraMethod.SERVICE_PRINCIPAL:
+            return ArmSignIn(endpoint, EntraSignIn(method, tenant or None, client_id or None))
+        secret = self._store.get(client_secret_key(tenant, client_id)) \
+            if self._store.is_secure() else None
+        if secret is None:
+            raise SignedOut(f"The secret of service principal {client_id} is no longer in "
+                            f"the keyring: run `{ARM_LOGIN}` again.", endpoint)
+        return ArmSignIn(endpoint, EntraSignIn(method, tenant, client_id, secret))
+
+    def forget_arm(self) -> bool:
+        """Forget the Azure Resource Manager sign-in (and its service principal's secret
+        when no organization's sign-in uses it); False when there was none."""
+        found = self._session_arm is not None
+        self._session_arm = None
+        document = self._document()
+        record = document.pop("arm", None)
+        if isinstance(record, dict):
+            found = True
+            self._write_document(document)
+            if self._store.is_secure():
+                self._forget_secret_unless_used(record, document)
+        return found
+
+    def _forget_secret_unless_used(self, record: dict[str, str],
+                                   document: dict[str, object]) -> None:
+        """Delete a service principal's secret that no sign-in in `document` still uses."""
+        if record.get("method") != EntraMethod.SERVICE_PRINCIPAL.value:
+            return
+        organizations = document.get("organizations")
+        users = [*(organizations.values() if isinstance(organizations, dict) else ()),
+                 document.get("arm")]
+        if not any(isinstance(other, dict) and other.get("tenant") == record["tenant"]
+                   and other.get("client_id") == record["client_id"] for other in users):
+            self._store.delete(client_secret_key(record["tenant"], record["client_id"]))
+
+    def _document(self) -> dict[str, object]:
         try:
             data = json.loads(self._records.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError):
             return {}  # unreadable: signing in again rewrites it
-        organizations = data.get("organizations") if isinstance(data, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def _write_document(self, document: dict[str, object]) -> None:
+        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+        write_text_atomic(self._records, text)
+
+    def _read(self) -> dict[str, dict[str, str]]:
+        organizations = self._document().get("organizations")
         return organizations if isinstance(organizations, dict) else {}
 
     def _write(self, records: dict[str, dict[str, str]]) -> None:
-        text = json.dumps({"organizations": records}, indent=2, sort_keys=True) + "\n"
-        write_text_atomic(self._records, text)
+        document = self._document()
+        document["organizations"] = records
+        self._write_document(document)

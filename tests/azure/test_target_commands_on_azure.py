@@ -1,0 +1,78 @@
+"""`swap`, `restart`, `stop` and `start` on a workspace connected to Azure, as a user runs
+them (the CLI's main): the same verbs and output as locally, acting on App Service
+through azure-mgmt-web against the emulator. The sign-in is handed to the workspace's
+targets directly (the keyring is another test's subject)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from azure_emulator.arm.emulator import DEFAULT_SUBSCRIPTION
+
+from release_manager.cli import main
+from release_manager.core.environments_file import save_environments
+from release_manager.core.model import AppServiceTarget, Environment
+from release_manager.engine.azure.app_service import ArmTargets
+from release_manager.engine.azure.arm import ArmClient
+from release_manager.engine.azure.arm_sign_in import ArmSignIn
+from release_manager.engine.azure.binding import AzureBinding, save_binding
+from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
+from release_manager.engine.demo import create_demo
+
+APP, GROUP = "spacegame-web", "rg-spacegame"
+
+
+@pytest.fixture
+def connected(app_service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo connected to Azure, its staging the staging slot of spacegame-web
+    (build 7) swapped with production (build 6)."""
+    app_service.add_app(APP, resource_group=GROUP, slots=("staging",))
+    app_service.deploy(APP, "production", 6, author="Mona")
+    app_service.deploy(APP, "staging", 7, author="Mona")
+    root = create_demo(tmp_path / "space-game").parent
+    save_binding(root, AzureBinding("https://dev.azure.com/fabrikam", "Fabrikam", 1, "web"))
+    save_environments(root, {"staging": Environment("staging", app_service=AppServiceTarget(
+        DEFAULT_SUBSCRIPTION, GROUP, APP, "staging", "production"))})
+    principal = app_service.principal
+    sign_in = ArmSignIn(app_service.endpoint, EntraSignIn(
+        EntraMethod.SERVICE_PRINCIPAL, app_service.tenant, principal.client_id,
+        principal.secret))
+    monkeypatch.setattr("release_manager.engine.azure.app_service.arm_targets",
+                        lambda _root: ArmTargets(ArmClient(sign_in)))
+    return root
+
+
+def test_a_swap_on_azure_is_planned_checked_and_read_back(
+        connected: Path, app_service, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["swap", "staging", "--yes", "--workspace", str(connected)]) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [f"Swap slot staging with production of {APP} (staging)",
+                       "  live now in production: build 6",
+                       f"  will be live: build 7 (HTTP 200 from "
+                       f"{app_service.site_url(APP, 'staging')})"]
+    assert out[-1] == ("succeeded: staging swapped: production serves build 7 (was build "
+                       "6); slot staging holds build 6")
+    assert main(["swap", "staging", "--yes", "--workspace", str(connected)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "succeeded: staging swapped: production serves build 6 (was build 7); slot "
+        "staging holds build 7")
+
+
+def test_a_stopped_slot_on_azure_is_not_swapped(
+        connected: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stop", "staging", "--yes", "--workspace", str(connected)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"succeeded: staging: slot staging of {APP} stopped")
+
+    assert main(["swap", "staging", "--yes", "--workspace", str(connected)]) == 1
+    refusal = capsys.readouterr().out.splitlines()[-1]
+    assert refusal.startswith("refused: staging cannot be swapped: the health check of "
+                              "slot staging failed: ")
+
+    for verb, done in (("start", "started"), ("restart", "restarted")):
+        assert main([verb, "staging", "--yes", "--workspace", str(connected)]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == (
+            f"succeeded: staging: slot staging of {APP} {done}")
+    assert main(["swap", "staging", "--yes", "--workspace", str(connected)]) == 0
