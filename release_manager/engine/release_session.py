@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.identity import identities, is_demo
 from release_manager.engine.promotion import Promoter, PromotionResult
-from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.release_status import WorkspaceStatus, read_slots
 from release_manager.engine.swap import TargetActions
 from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_state
 
@@ -69,8 +70,13 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
 
 def read_status(workspace: Workspace, promoter: Releases) -> StatusRead:
     """The status, from the store and the backend, or, on a connected workspace, from
-    Azure DevOps (`AzureSession.status`)."""
+    Azure DevOps (`AzureSession.status`) with each environment's App Service slots
+    (Azure's, read as `status` reads them there)."""
     status = promoter.status()
+    if not isinstance(promoter, Promoter):
+        actions = functools.cache(lambda: target_actions(workspace, promoter))
+        for env in status.environments:
+            env.slots, env.slots_error = read_slots(workspace, actions, env.name)
     pipeline = workspace.load_pipeline()
     dependencies = pipeline.dependency_map()
     return StatusRead(status, {name: dependencies.get(name, []) for name in status.stages})

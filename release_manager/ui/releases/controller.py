@@ -122,6 +122,7 @@ class ReleaseController(QObject):
         self._log_panel: LogPanel | None = None
         self._refreshing = False
         self._refresh_again = False
+        self._force_again = False
         self._operations_done = 0
         self._status_after = -1  # operations done when the shown status was read
         self._disposed = False
@@ -261,17 +262,19 @@ class ReleaseController(QObject):
 
     # ----------------------------------------------------------------- status
 
-    def refresh(self) -> None:
-        """Read the status again in a worker if anything it shows moved;
-        `statusChanged` brings it."""
+    def refresh(self, force: bool = False) -> None:
+        """Read the status again in a worker if anything it shows moved (with `force`,
+        in any case: after an operation, whose change the markers may not show, e.g. a
+        slot swapped on Azure); `statusChanged` brings it."""
         if self.refresher is None or self.signed_out or self._disposed:
             return
         if self._refreshing:
             self._refresh_again = True
+            self._force_again = self._force_again or force
             return
         self._refreshing = True
         refresher, done = self.refresher, self._operations_done
-        self._start(lambda: (done, refresher.read()), self._status_read,
+        self._start(lambda: (done, refresher.read(force)), self._status_read,
                     self._status_failed)
 
     def resume(self) -> None:
@@ -332,8 +335,8 @@ class ReleaseController(QObject):
     def _refreshed(self) -> None:
         self._refreshing = False
         if self._refresh_again:
-            self._refresh_again = False
-            self.refresh()
+            force, self._refresh_again, self._force_again = self._force_again, False, False
+            self.refresh(force)
 
     # ----------------------------------------------------------------- log
 
@@ -477,7 +480,7 @@ class ReleaseController(QObject):
                 and self._writer is not None and self._writer.sink is not None:
             self._log_panel.view.set_full_log_path(Path(record.log_path))
         self.operationFinished.emit(result)
-        self.refresh()
+        self.refresh(force=True)
 
     def run_pipeline(self, branch: str | None = None,
                      variables: dict[str, str] | None = None,
