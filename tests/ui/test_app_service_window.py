@@ -161,7 +161,9 @@ def test_deploy_to_the_slot_see_it_swap_it_promote_and_swap_then_swap_back(
     assert staging_row.health.toolTip().startswith("HTTP 200 from http://127.0.0.1:")
     assert staging_row.deployment.text().startswith("build 1 deployed ")
     staging_url = card(dashboard).slots_view.slots[0].url
-    staging_row.link.linkActivated.emit(staging_url)  # the link clicked
+    qtbot.mouseClick(staging_row.link, Qt.MouseButton.LeftButton,
+                     pos=QPoint(6, staging_row.link.height() // 2))
+    qtbot.waitUntil(lambda: bool(browser.urls), timeout=TIMEOUT)
     assert browser.urls == [staging_url]
 
     dialog = swap_dialog(qtbot, dashboard)
