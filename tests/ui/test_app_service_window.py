@@ -270,6 +270,7 @@ def test_a_swap_waiting_for_the_environment_is_cancelled_and_nothing_changes(
         qtbot.waitUntil(lambda: "Waiting for the change of staging in progress" in
                         log_text(window), timeout=TIMEOUT)
         assert dashboard.cancel_button.isEnabled()
+        assert "a swap only until it is sent" in dashboard.cancel_button.toolTip()
         result = finish(qtbot, controller, lambda: qtbot.mouseClick(
             dashboard.cancel_button, Qt.MouseButton.LeftButton))
     finally:

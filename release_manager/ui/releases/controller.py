@@ -177,6 +177,16 @@ class ReleaseController(QObject):
         return self._operation is not None and self._operation.token.cancelled
 
     @property
+    def cancel_reach(self) -> str:
+        """How far Cancel reaches into the running operation, in a sentence."""
+        if not self.busy:
+            return ""
+        if self._stage_runs:
+            return "Stop the running operation: its steps stop, what it did is recorded"
+        return ("Cancel: a swap only until it is sent (once sent it is followed to its "
+                "end); a restart, stop or start only while it waits for another change")
+
+    @property
     def backend_enforces_approvals(self) -> bool:
         """The backend applies the approvals' rules itself (Capabilities.approvals)."""
         return self.workspace is not None and self.workspace.backend.capabilities.approvals

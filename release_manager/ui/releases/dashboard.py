@@ -254,6 +254,7 @@ class ReleasesDashboard(QWidget):
             f"Swap {selected.name} back…" if len(selected.slots) > 1 else  # a swap back
             f"Roll back {selected.name}…")
         self.cancel_button.setEnabled(self.controller.busy and not self.controller.cancelling)
+        self.cancel_button.setToolTip(self.controller.cancel_reach)
         self.log_button.setEnabled(self.controller.is_open and cell is not None)
 
     def default_button(self) -> QPushButton | None:

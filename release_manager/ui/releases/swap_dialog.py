@@ -56,7 +56,8 @@ class SwapFacts(QWidget):
         form.addRow("Live now:", self.live_label)
         form.addRow("Will be live:", self.next_label)
         if plan.health:
-            self.health_label.setStyleSheet(f"color: {colour('succeeded').name()};")
+            if not plan.refused:  # a refused plan's reason says what failed
+                self.health_label.setStyleSheet(f"color: {colour('succeeded').name()};")
             form.addRow("Health check:", self.health_label)
         form.addRow("Rollback:", self.rollback_label)
 
