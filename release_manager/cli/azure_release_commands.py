@@ -22,7 +22,7 @@ class PrintLog:
 
 
 def dispatch(verb: str, args: argparse.Namespace, workspace: Workspace) -> int:
-    from release_manager.cli.target_commands import TARGET_VERBS, on_connected
+    from release_manager.cli.target_commands import TARGET_VERBS, on_connected, swaps_back
     from release_manager.credentials import NoSecureStore
     from release_manager.engine.azure.releases import AzureReleases
     from release_manager.engine.backend_errors import BackendError
@@ -34,7 +34,8 @@ def dispatch(verb: str, args: argparse.Namespace, workspace: Workspace) -> int:
               "connected to Azure DevOps", file=sys.stderr)
         return 1
     try:
-        if verb in TARGET_VERBS:  # the environments' App Service slots, not Azure DevOps
+        if verb in TARGET_VERBS or (  # the environments' App Service slots
+                verb == "cmd_rollback" and swaps_back(workspace, args.environment)):
             return on_connected(verb, args, workspace)
         releases = AzureReleases(workspace.backend, workspace.load_pipeline())  # type: ignore[arg-type]
         if verb == "cmd_status":

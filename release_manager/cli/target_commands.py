@@ -18,11 +18,15 @@ from release_manager.cli.stop_signals import StopSignals
 from release_manager.engine.backend_errors import BackendError
 from release_manager.engine.identity import current_identity
 from release_manager.engine.promotion import Promoter
-from release_manager.engine.swap import ActionResult, TargetActions
+from release_manager.engine.swap import (
+    ACTIONS,
+    SWAP_BACK,
+    ActionResult,
+    TargetActions,
+    environment_target,
+)
 from release_manager.engine.workspace import Workspace
 
-ACTIONS = {"restart": "Restart", "stop": "Stop", "start": "Start"}
-DONE = {"restart": "restarted", "stop": "stopped", "start": "started"}
 TARGET_VERBS = ("cmd_swap", "cmd_restart", "cmd_stop", "cmd_start")
 
 
@@ -41,9 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001
     swap.add_argument("--with", dest="with_slot", default="", metavar="SLOT",
                       help="the slot to swap with (default: the target's swapWith)")
     swap.set_defaults(func=cmd_swap)
-    for verb, text in ACTIONS.items():
+    for verb in ACTIONS:
         action = subparsers.add_parser(verb, parents=[common],
-                                       help=f"{text.lower()} ENV's App Service slot")
+                                       help=f"{verb} ENV's App Service slot")
         action.set_defaults(func=globals()[f"cmd_{verb}"], action=verb)
 
 
@@ -69,9 +73,33 @@ def cmd_start(args: argparse.Namespace, _workspace: Workspace, promoter: Promote
 
 def on_connected(verb: str, args: argparse.Namespace, workspace: Workspace) -> int:
     """The same verb on a workspace connected to Azure: the slots are Azure's (no store
-    is kept there: Azure's activity log records the change)."""
+    is kept there: Azure's activity log records the change). `rollback` of a swapped
+    environment is its swap back."""
     actions = TargetActions(workspace, workspace.targets, None)
+    if verb == "cmd_rollback":
+        return swap_back(args, actions)
     return swap(args, actions) if verb == "cmd_swap" else act(args, actions)
+
+
+def swaps_back(workspace: Workspace, environment: str) -> bool:
+    """Whether `environment` rolls back by swapping back (its target swaps)."""
+    target = environment_target(workspace.root, environment)[1]
+    return target is not None and bool(target.swap_with)
+
+
+def swap_back(args: argparse.Namespace, actions: TargetActions) -> int:
+    try:
+        plan = actions.swap_back_plan(args.environment)
+        if plan.refused:
+            return _report(ActionResult("refused", f"{plan.environment} cannot be rolled "
+                                        f"back: {plan.refused}"))
+        print("\n".join(plan.lines()), flush=True)
+        with StopSignals() as stop:
+            result = actions.swap(plan, current_identity(args.identity), PrintLog(),
+                                  stop.token, action=SWAP_BACK)
+        return stop.exit_code(_report(result), f"{result.state}: {result.message}")
+    except BackendError as error:
+        return _failed(error)
 
 
 def swap(args: argparse.Namespace, actions: TargetActions) -> int:
@@ -98,9 +126,9 @@ def act(args: argparse.Namespace, actions: TargetActions) -> int:
         if target is not None:
             [slot, *_] = actions.slots(name, health=False)
             build = f"build {slot.build}" if slot.build is not None else "no build"
-            print(f"{ACTIONS[verb]} slot {slot.slot} of {target.app or name} ({name}): "
+            print(f"{verb.capitalize()} slot {slot.slot} of {target.app or name} ({name}): "
                   f"{slot.state or 'state unknown'}, {build}, {slot.url}", flush=True)
-            if not _confirmed(args, f"{ACTIONS[verb]} it?", DONE[verb]):
+            if not _confirmed(args, f"{verb.capitalize()} it?", ACTIONS[verb][1]):
                 return 1
         with StopSignals() as stop:
             result = actions.act(verb, args.environment, current_identity(args.identity),

@@ -1,6 +1,7 @@
 """An environment's App Service target proposed from the pipeline: the App Service
 deployment steps of the deployment jobs that deploy to it (`AzureWebApp@1`,
-`AzureRmWebAppDeployment@3/@4`) name the app, its resource group and the slot.
+`AzureRmWebAppDeployment@3/@4`) name the app, its resource group and the slot; a
+`AzureAppServiceManage@0` "Swap Slots" step of that slot there names the slot it swaps with.
 
 Task input names are matched in any case, as Azure's agent matches them, and under their
 aliases. A value holding a macro `$(name)` is resolved from the variables the pipeline,
@@ -42,6 +43,9 @@ _TASK_INPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 _TASK_VERSIONS = {"AzureWebApp": {"1"}, "AzureRmWebAppDeployment": {"3", "4"}}
+SWAP_TASK = "AzureAppServiceManage@0"
+"""Its inputs: Action (default "Swap Slots"), SourceSlot, SwapWithProduction (default
+true), TargetSlot."""
 _FIELD_WORDS = {"subscription": "subscription", "app": "app",
                 "resource_group": "resource group", "slot": "slot"}
 MACRO = re.compile(r"\$\(([^()]+)\)")
@@ -71,7 +75,7 @@ class Proposal:
         if self.refusal:
             return self.refusal
         lines = [f"Proposed from {', '.join(self.sources)}."]
-        lines += [f"The {_FIELD_WORDS[name]} is not known: {why}"
+        lines += [f"The {_FIELD_WORDS[name]} is not known: {why}."
                   for name, why in self.unresolved.items()]
         return " ".join(lines)
 
@@ -88,6 +92,7 @@ def propose(pipeline: Pipeline, environment: str) -> Proposal:
     Several different apps or slots: nothing is proposed, and the proposal says which."""
     wanted = environment.casefold()
     found: list[_Found] = []
+    swaps: list[tuple[str, str]] = []  # (source slot, the slot it swaps with)
     for stage in pipeline.stages:
         for job in stage.jobs:
             if job.kind != "deployment" or (job.environment or "").casefold() != wanted:
@@ -99,6 +104,9 @@ def propose(pipeline: Pipeline, environment: str) -> Proposal:
                     values, unresolved = read
                     found.append(_Found(f"{stage.name} ▸ {job.name} ▸ {step.value}",
                                         values, unresolved))
+                swap = _read_swap(step, variables)
+                if swap is not None:
+                    swaps.append(swap)
     proposal = Proposal(environment)
     if not found:
         proposal.refusal = (
@@ -114,7 +122,26 @@ def propose(pipeline: Pipeline, environment: str) -> Proposal:
     first = found[0]
     proposal.values, proposal.unresolved = dict(first.values), dict(first.unresolved)
     proposal.sources = [item.source for item in found]
+    slot = proposal.values.get("slot", "").casefold()
+    partners = {other for source, other in swaps if source.casefold() == slot}
+    if slot and slot != PRODUCTION_SLOT and len(partners) == 1:
+        proposal.values["swap_with"] = partners.pop()
     return proposal
+
+
+def _read_swap(step: Step, variables: tuple[_Variables, list[str]]) -> tuple[str, str] | None:
+    """A "Swap Slots" step's (source slot, the slot it swaps with), when both are known."""
+    if step.kind != "task" or step.value != SWAP_TASK or not step.enabled:
+        return None
+    inputs = {str(key).casefold(): _text(value) for key, value in step.inputs.items()}
+    resolved = {name: _resolve(inputs[name], variables)[0] for name in
+                ("action", "sourceslot", "swapwithproduction", "targetslot") if name in inputs}
+    if resolved.get("action", "Swap Slots").casefold() != "swap slots":
+        return None
+    source = resolved.get("sourceslot", "")
+    with_production = resolved.get("swapwithproduction", "true").casefold() == "true"
+    other = PRODUCTION_SLOT if with_production else resolved.get("targetslot", "")
+    return (source, other) if source and other else None
 
 
 def _key(found: _Found) -> tuple[tuple[str, str], ...]:

@@ -855,13 +855,16 @@ class Promoter:
         environment is swapped back (holding the same lock)."""
         if self._swapped(environment):
             actions = self.target_actions
-            plan = actions.swap_back_plan(environment)
-            if plan.refused:
-                return PromotionResult("refused", f"{plan.environment} cannot be rolled "
-                                       f"back: {plan.refused}")
-            done = actions.swap(plan, actor, log, cancel, action=SWAP_BACK)
-            return PromotionResult(done.state, done.message.replace(" swapped:",
-                                                                    " swapped back:", 1))
+            try:
+                plan = actions.swap_back_plan(environment)
+                if plan.refused:
+                    return PromotionResult("refused", f"{plan.environment} cannot be "
+                                           f"rolled back: {plan.refused}")
+                done = actions.swap(plan, actor, log, cancel, action=SWAP_BACK)
+            except BackendError as error:
+                return PromotionResult("failed", f"the swap back of {environment} failed: "
+                                       f"{error}")
+            return PromotionResult(done.state, done.message)
         lock = EnvironmentLock(self.workspace.locks_dir, environment)
         waiting = (f"##[section]Waiting for the deployment to {environment} in progress to "
                    "end before rolling back")

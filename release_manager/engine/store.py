@@ -14,7 +14,7 @@ import getpass
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -691,8 +691,19 @@ class Store:
         finally:
             connection.execute("COMMIT")
 
-    def audit_trail(self) -> list[AuditRecord]:
-        rows = self._connection().execute("SELECT * FROM audit ORDER BY id").fetchall()
+    def audit_trail(self, subject: str | None = None,
+                    actions: Sequence[str] = ()) -> list[AuditRecord]:
+        """Oldest first; only `subject`'s rows and those `actions` when given."""
+        where, values = [], []
+        if subject is not None:
+            where.append("subject = ?")
+            values.append(subject)
+        if actions:
+            where.append(f"action IN ({', '.join('?' for _ in actions)})")
+            values += list(actions)
+        rows = self._connection().execute(
+            "SELECT * FROM audit" + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY id", values).fetchall()
         return [
             AuditRecord(row["id"], row["at"], row["actor"], row["action"], row["subject"],
                         json.loads(row["detail"]), row["os_user"])

@@ -28,7 +28,9 @@ from release_manager.engine.workspace import Workspace
 
 SWAP, SWAP_BACK = "swap", "swap back"
 """The audit trail's actions for a swap and for a rollback's swap back."""
-ACTIONS = ("restart", "stop", "start")
+ACTIONS = {"restart": ("restarting", "restarted"), "stop": ("stopping", "stopped"),
+           "start": ("starting", "started")}
+"""An environment's other actions on its slot: each one's -ing and past forms."""
 
 
 @dataclass(frozen=True)
@@ -183,10 +185,13 @@ class TargetActions:
     def swap_back_plan(self, environment: str, *, health: bool = True) -> SwapPlan:
         """The rollback of a swapped environment: swapping the last swap back, while the
         build live before it is still in the other slot. Refused, saying why, when it
-        is not (or no swap is recorded, or the last one was already swapped back)."""
+        is not (or no swap is recorded, or the last one was already swapped back).
+        Without a store (a connected workspace) the slots alone say it: the other slot
+        holds a build older than the live one."""
         name, target = self.target(environment)
-        rows = [row for row in (self.store.audit_trail() if self.store else [])
-                if row.subject == name and row.action in (SWAP, SWAP_BACK)]
+        if self.store is None:
+            return self._older_in_slot(name, target, health)
+        rows = self.store.audit_trail(name, (SWAP, SWAP_BACK))
         if not rows:
             return SwapPlan(name, refused=f"no swap of {name} is recorded: there is "
                             "nothing to swap back")
@@ -205,6 +210,20 @@ class TargetActions:
                            f"{_build(plan.next_build)})")
         return replace(plan, rollback=f"swap again (`release-manager swap {name}`) while "
                        f"slot {slot} still holds {_build(plan.live_build)}")
+
+    def _older_in_slot(self, name: str, target: AppServiceTarget | None,
+                       health: bool) -> SwapPlan:
+        if target is None or not target.swap_with:
+            return SwapPlan(name, refused=f"{name} has no swap step to swap back")
+        plan = self.swap_plan(name, health=health)
+        older = plan.next_build is not None and plan.live_build is not None \
+            and plan.next_build < plan.live_build
+        if not older:
+            return replace(plan, refused=f"slot {plan.slot} holds {_build(plan.next_build)}, "
+                           f"not a build older than {_build(plan.live_build)} live in "
+                           f"{plan.with_slot}: there is nothing to swap back to")
+        return replace(plan, rollback=f"swap again (`release-manager swap {name}`) while "
+                       f"slot {plan.slot} still holds {_build(plan.live_build)}")
 
     def _pair(self, name: str, target: AppServiceTarget,
               health: bool) -> tuple[SlotStatus, SlotStatus]:
@@ -288,7 +307,8 @@ class TargetActions:
                        f"{_build(now.next_build)} and {_build(now.live_build)}")
             log.write(f"##[error]{message}")
             return ActionResult("failed", message)
-        message = (f"{name} swapped: {now.with_slot} serves {_build(outcome.with_build)} "
+        done = "swapped back" if action == SWAP_BACK else "swapped"
+        message = (f"{name} {done}: {now.with_slot} serves {_build(outcome.with_build)} "
                    f"(was {_build(now.live_build)}); slot {now.slot} holds "
                    f"{_build(outcome.slot_build)}")
         log.write(message)
@@ -300,8 +320,8 @@ class TargetActions:
         name, target = self.target(environment)
         if target is None:
             return ActionResult("refused", f"{name} has no App Service target to {action}")
-        lock = self._lock(name, f"{action}ing" if action != "stop" else "stopping", log,
-                          cancel)
+        doing, done = ACTIONS[action]
+        lock = self._lock(name, doing, log, cancel)
         if lock is None:
             return ActionResult("canceled", f"the {action} of {name} was cancelled while "
                                 "waiting for the change in progress: nothing changed")
@@ -310,7 +330,6 @@ class TargetActions:
             self._audit(actor, action, name, app=target.app or name, slot=target.slot)
         finally:
             lock.release()
-        done = {"restart": "restarted", "stop": "stopped", "start": "started"}[action]
         return ActionResult("succeeded", f"{name}: slot {target.slot} of "
                             f"{target.app or name} {done}")
 

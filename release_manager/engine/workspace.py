@@ -161,13 +161,8 @@ class Workspace:
         return self._targets
 
     def _arm_targets(self) -> AppTargets:
-        try:
-            from release_manager.engine.azure.app_service import arm_targets
-        except ImportError as error:
-            raise WorkspaceError(
-                f"{self.root} is connected to Azure, but this version of Release Manager "
-                "cannot reach Azure App Service yet; its slots cannot be shown or "
-                "changed") from error
+        from release_manager.engine.azure.app_service import arm_targets  # the SDK
+
         return arm_targets(self.root)
 
     def _azure_backend(self) -> Backend:

@@ -20,9 +20,11 @@ import pytest
 
 from release_manager.core.model import AppServiceTarget
 from release_manager.credentials import CredentialKey, CredentialStore
-from release_manager.engine.azure.app_service import ArmTargets, arm_targets
+from release_manager.engine.azure.app_service import ArmTargets
+from release_manager.engine.azure.binding import AzureBinding, save_binding
 from release_manager.engine.azure.entra import MEMORY_ONLY_NOTE
 from release_manager.engine.backend_errors import SignedOut
+from release_manager.engine.workspace import Workspace
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
@@ -133,15 +135,25 @@ def test_a_wrong_secret_is_refused_and_nothing_is_kept(app_service, user,
     assert_secret_nowhere("not-the-secret-4711", user, refused.stdout, refused.stderr)
 
 
-def test_the_saved_sign_in_gives_a_workspace_its_arm_targets(app_service, user,
-                                                             secret_service, tmp_path,
-                                                             monkeypatch) -> None:
+def connected_workspace(folder: Path) -> Workspace:
+    """A clone connected to an Azure DevOps pipeline (its azure.yml), as `connect` leaves it."""
+    folder.mkdir()
+    (folder / "azure-pipelines.yml").write_text("stages:\n- stage: Build\n  jobs:\n"
+                                                "  - job: B\n    steps:\n"
+                                                "    - script: echo\n", encoding="utf-8")
+    save_binding(folder, AzureBinding("https://dev.azure.com/fabrikam", "Fabrikam-Fiber", 1,
+                                      "spacegame"))
+    return Workspace(folder)
+
+
+def test_a_connected_workspaces_targets_are_its_app_service_slots_with_the_sign_in(
+        app_service, user, secret_service, tmp_path, monkeypatch) -> None:
     app_service.add_app("spacegame-web", resource_group="rg-spacegame")
     app_service.deploy("spacegame-web", "production", 6)
     assert login(app_service, user, app_service.principal.secret).returncode == 0
     monkeypatch.setenv("XDG_CONFIG_HOME", user.env["XDG_CONFIG_HOME"])
 
-    targets = arm_targets(tmp_path)
+    targets = connected_workspace(tmp_path / "clone").targets
     [production] = targets.slots("Production", AppServiceTarget(
         SUBSCRIPTION, "rg-spacegame", "spacegame-web"), health=False)
 
@@ -149,11 +161,12 @@ def test_the_saved_sign_in_gives_a_workspace_its_arm_targets(app_service, user,
     assert production.build == 6
 
 
-def test_without_a_sign_in_a_workspace_is_told_to_sign_in(tmp_path, monkeypatch) -> None:
+def test_a_connected_workspace_without_an_arm_sign_in_is_told_to_sign_in(
+        tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
     with pytest.raises(SignedOut) as signed_out:
-        arm_targets(tmp_path)
+        connected_workspace(tmp_path / "clone").targets  # noqa: B018 (the property reads)
 
     assert str(signed_out.value) == ("Not signed in to Azure Resource Manager: run "
                                      "`release-manager login --arm --entra METHOD`.")
@@ -174,3 +187,34 @@ def test_bad_input_says_what_to_give(app_service, user, args, said) -> None:
 
     assert (refused.returncode, refused.stderr) == (2, f"release-manager: {said}\n")
     assert app_service.arm_calls() == []
+
+
+ENTRA_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.arm-test-access-token"
+
+
+def test_the_azure_cli_is_asked_for_a_resource_manager_token_and_only_the_method_kept(
+        app_service, user, secret_service, tmp_path: Path) -> None:
+    app_service.add_bearer(ENTRA_TOKEN, "Jane Entra")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    az = folder / "az"  # the Azure CLI azure-identity runs: az account get-access-token
+    az.write_text(
+        '#!/bin/sh\ncase "$*" in *"--resource https://management.azure.com"*) ;; '
+        '*) echo "unexpected resource: $*" >&2; exit 1;; esac\n'
+        f'echo \'{{"accessToken": "{ENTRA_TOKEN}", "expires_on": 4102444800, '
+        '"tokenType": "Bearer"}\'\n')
+    az.chmod(0o755)
+    user.env["PATH"] = f"{folder}{os.pathsep}{user.env['PATH']}"
+
+    signed_in = release_manager(user, "login", "--arm", "--endpoint", app_service.endpoint,
+                                "--entra", "azure-cli")
+
+    assert signed_in.returncode == 0, signed_in.stderr
+    assert signed_in.stdout == (
+        f"Signed in to Azure Resource Manager at {app_service.endpoint}; it sees 1 "
+        f"subscription: Space Game ({SUBSCRIPTION})\n")
+    assert signed_in.stderr == ""  # the Azure CLI keeps its own tokens: no note
+    assert json.loads(user.records.read_text()) == {"arm": {
+        "endpoint": app_service.endpoint, "method": "azure-cli", "tenant": "",
+        "client_id": ""}}
+    assert_secret_nowhere(ENTRA_TOKEN, user, signed_in.stdout, signed_in.stderr)

@@ -6,6 +6,9 @@ was sent; what a user is told is the typed error's sentence (error_messages)."""
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import socket
 import threading
 
 import pytest
@@ -17,6 +20,7 @@ from release_manager.engine.app_targets import Health, SwapCancelled, SwapOutcom
 from release_manager.engine.azure.app_service import REFRESH_WINDOW, ArmTargets
 from release_manager.engine.azure.arm import ArmClient
 from release_manager.engine.azure.arm_sign_in import ArmSignIn
+from release_manager.engine.azure.entra import MEMORY_ONLY_NOTE, memory_only_note
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
 from release_manager.engine.backend import CancelToken
 from release_manager.engine.backend_errors import (
@@ -286,10 +290,15 @@ def test_an_unknown_app_or_slot_is_not_found_by_kind(spacegame) -> None:
         targets.slots("QA", AppServiceTarget(DEFAULT_SUBSCRIPTION, GROUP, APP, "qa"))
     with pytest.raises(NotFound) as no_slot_to_restart:
         targets.restart("QA", AppServiceTarget(DEFAULT_SUBSCRIPTION, GROUP, APP, "qa"), Log())
+    with pytest.raises(NotFound) as no_slot_to_swap_with:
+        targets.swap("Staging", STAGING, "qa", Log(), CancelToken())
 
     assert (no_app.value.kind, no_app.value.name) == ("web app", "nope")
     assert (no_slot.value.kind, no_slot.value.name) == ("slot", "qa")
     assert (no_slot_to_restart.value.kind, no_slot_to_restart.value.name) == ("slot", "qa")
+    assert (no_slot_to_swap_with.value.kind, no_slot_to_swap_with.value.name) == ("slot", "qa")
+    assert user_message(no_slot_to_swap_with.value) == (
+        "The slot 'qa' does not exist, or this sign-in cannot see it (HTTP 404).")
 
 
 def test_a_missing_permission_is_forbidden_naming_the_action(app_service) -> None:
@@ -443,3 +452,35 @@ def test_production_swaps_back_with_the_slot_it_was_swapped_with(spacegame) -> N
     assert outcome == SwapOutcome("Production", "production", "staging", 7, 6)
     [sent] = spacegame.calls("/slotsswap", "POST")
     assert sent.path.endswith(f"/sites/{APP}/slotsswap")  # with production, staging named
+
+
+def test_without_an_encrypted_token_cache_the_sign_in_goes_on_in_memory_and_says_so(
+        spacegame, caplog) -> None:
+    client = ArmClient(sign_in(spacegame))
+
+    with caplog.at_level(logging.DEBUG, logger="azure"):
+        [production] = ArmTargets(client).slots("Production", PRODUCTION, health=False)
+
+    assert production.build == 6
+    if importlib.util.find_spec("gi") is None:  # msal-extensions reaches libsecret by it
+        assert memory_only_note(client.credential) == MEMORY_ONLY_NOTE
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not any("Cache encryption" in message for message in warnings), warnings
+
+
+
+def test_an_endpoint_that_refuses_connections_is_unavailable(spacegame) -> None:
+    with socket.socket() as closed:  # a port of this machine that nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    principal = spacegame.principal
+    client = ArmClient(ArmSignIn(f"https://127.0.0.1:{port}", EntraSignIn(
+        EntraMethod.SERVICE_PRINCIPAL, spacegame.tenant, principal.client_id,
+        principal.secret)))
+
+    with pytest.raises(Unavailable) as unreachable:
+        ArmTargets(client).slots("Staging", STAGING)
+
+    assert user_message(unreachable.value) == (
+        "Cannot reach 127.0.0.1: the connection was refused.")
+    assert unreachable.value.retryable is True

@@ -76,3 +76,21 @@ def test_a_stopped_slot_on_azure_is_not_swapped(
         assert capsys.readouterr().out.splitlines()[-1] == (
             f"succeeded: staging: slot staging of {APP} {done}")
     assert main(["swap", "staging", "--yes", "--workspace", str(connected)]) == 0
+
+
+def test_rollback_of_a_swapped_environment_on_azure_swaps_back_once(
+        connected: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No store is kept on a connected workspace: the slots say it, the build in the
+    other slot being older than the live one."""
+    assert main(["rollback", "staging", "--workspace", str(connected)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "refused: staging cannot be rolled back: slot staging holds build 7, not a build "
+        "older than build 6 live in production: there is nothing to swap back to")
+    assert main(["swap", "staging", "--yes", "--workspace", str(connected)]) == 0
+    capsys.readouterr()
+
+    assert main(["rollback", "staging", "--workspace", str(connected)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "succeeded: staging swapped back: production serves build 6 (was build 7); slot "
+        "staging holds build 7")
+    assert main(["rollback", "staging", "--workspace", str(connected)]) == 1

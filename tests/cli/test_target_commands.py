@@ -173,3 +173,26 @@ def test_slots_that_cannot_be_read_are_said_for_their_environment_alone(
     assert (environments["dev"]["slots"], environments["dev"]["slots_error"]) == ([], "")
     text = cli(root, "status")
     assert "its slots cannot be read: staging has no slot staging" in text.stdout
+
+
+def test_the_demo_walks_dev_test_the_approved_staging_slot_then_the_swap(
+        tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    made = subprocess.run([sys.executable, "-m", "release_manager", "demo", str(root)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    built = cli(root, "run", "--as", "lead", "--json")
+    build = str(json.loads(built.stdout)["build"])
+    for stage in ("Dev", "Test"):
+        assert cli(root, "promote", build, "--to", stage, "--as", "lead").returncode == 0
+    assert cli(root, "promote", build, "--to", "Staging", "--as", "lead").returncode == 3
+
+    approved = cli(root, "approve", build, "--stage", "Staging", "--as", "qa")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    assert approved.stdout.rstrip().endswith(SWAP_COMMAND)
+    swapped = cli(root, "swap", "staging", "--yes", "--as", "lead")
+    assert swapped.returncode == 0, swapped.stdout + swapped.stderr
+    assert swapped.stdout.splitlines()[-1] == (
+        f"succeeded: staging swapped: production serves build {build} (was no build); "
+        "slot staging holds no build")
+    assert slots(root)["production"] == int(build)

@@ -127,3 +127,23 @@ def test_space_game_staging_names_its_app_from_the_release_group(path: Path):
 
     assert "$(WebAppNameStaging)" in proposal.unresolved["app"]
     assert proposal.values == {"slot": "production"}
+
+
+def test_a_swap_step_of_the_deployed_slot_names_the_slot_it_swaps_with():
+    deploy = deploy_stage("Staging", "staging", "AzureWebApp@1", """
+appName: web
+deployToSlotOrASE: true
+slotName: staging
+""")
+    swap = ("          - task: AzureAppServiceManage@0\n            inputs:\n"
+            "              action: Swap Slots\n              webAppName: web\n"
+            "              sourceSlot: $(slot)\n")
+    top = "variables:\n  slot: staging\n"
+
+    proposal = propose(pipeline(deploy + swap, top), "staging")
+
+    assert proposal.values == {"app": "web", "slot": "staging", "swap_with": "production"}
+    to_blue = swap + "              SwapWithProduction: false\n              TargetSlot: blue\n"
+    assert propose(pipeline(deploy + to_blue, top), "staging").values["swap_with"] == "blue"
+    restart = swap.replace("Swap Slots", "Restart Azure App Service")
+    assert "swap_with" not in propose(pipeline(deploy + restart, top), "staging").values

@@ -96,6 +96,21 @@ def test_environments_without_settings_are_not_written(tmp_path: Path) -> None:
     assert load_environments(tmp_path) == {}
 
 
+def test_a_save_into_a_hand_kept_file_changes_only_what_changed(tmp_path: Path) -> None:
+    kept = ("# ours\r\nversion: 1\r\nenvironments:\r\n  qa:   # the QA team's\r\n"
+            "    exclusiveLock: true\r\n  dev:\r\n    healthCheck: true\r\n")
+    write(tmp_path, "")
+    environments_path(tmp_path).write_bytes(b"\xef\xbb\xbf" + kept.encode())
+    environments = load_environments(tmp_path)
+    environments["dev"].app_service = AppServiceTarget(app="web")
+
+    save_environments(tmp_path, environments)
+
+    assert environments_path(tmp_path).read_bytes() == b"\xef\xbb\xbf" + (
+        kept + "    appService:\r\n      app: web\r\n      slot: production\r\n").encode()
+    assert load_environments(tmp_path) == environments
+
+
 def test_absent_file_is_empty(tmp_path: Path) -> None:
     assert load_environments(tmp_path) == {}
 

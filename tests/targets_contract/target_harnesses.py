@@ -84,6 +84,50 @@ def local(tmp_path: Path) -> Iterator[TargetsHarness]:
         backend.close()
 
 
+@contextmanager
+def azure(tmp_path: Path) -> Iterator[TargetsHarness]:
+    """A web app's slots on the App Service emulator (HTTPS, its own Entra ID), through
+    ArmTargets (azure-mgmt-web, a service principal); a deployment is what a pipeline's
+    AzureWebApp@1 leaves in a slot (the emulator's deploy)."""
+    import os
+    import uuid
+
+    from azure_emulator import AppServiceEmulator
+    from azure_emulator.arm.emulator import DEFAULT_SUBSCRIPTION
+
+    from release_manager.engine.azure.app_service import ArmTargets
+    from release_manager.engine.azure.arm import ArmClient
+    from release_manager.engine.azure.arm_sign_in import ArmSignIn
+    from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
+
+    (tmp_path / "app-service").mkdir()
+    emulator = AppServiceEmulator(tmp_path / "app-service")
+    emulator.options.swap_retry_after = 0
+    emulator.add_subscription()
+    principal = emulator.add_service_principal(str(uuid.uuid4()), "contract-secret")
+    emulator.add_app(ENVIRONMENT, resource_group="rg-web", slots=(TARGET.slot,))
+    target = AppServiceTarget(DEFAULT_SUBSCRIPTION, "rg-web", ENVIRONMENT, TARGET.slot,
+                              TARGET.swap_with)
+    earlier = {name: os.environ.get(name)
+               for name in ("REQUESTS_CA_BUNDLE", "AZURE_AUTHORITY_HOST")}
+    os.environ.update(REQUESTS_CA_BUNDLE=str(emulator.ca_bundle),
+                      AZURE_AUTHORITY_HOST=emulator.authority)
+    try:
+        with emulator:
+            targets = ArmTargets(ArmClient(ArmSignIn(emulator.endpoint, EntraSignIn(
+                EntraMethod.SERVICE_PRINCIPAL, emulator.tenant, principal.client_id,
+                principal.secret))), poll_interval=0, progress_every=0.05)
+            yield TargetsHarness(targets, ENVIRONMENT, target,
+                                 lambda build, slot: emulator.deploy(ENVIRONMENT, slot, build))
+    finally:
+        for name, value in earlier.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 TARGETS: dict[str, Callable[[Path], AbstractContextManager[TargetsHarness]]] = {
     "local": local,
+    "azure": azure,
 }

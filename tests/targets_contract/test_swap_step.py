@@ -16,6 +16,7 @@ from fake_targets import FakeTargets
 from release_manager.core.environments_file import save_environments
 from release_manager.core.model import ApprovalPolicy, AppServiceTarget
 from release_manager.engine.backend import CancelToken
+from release_manager.engine.backend_errors import Unavailable
 from release_manager.engine.demo import create_demo, demo_environments
 from release_manager.engine.locks import EnvironmentLock
 from release_manager.engine.promotion import Promoter
@@ -342,3 +343,15 @@ def test_an_approval_that_starts_the_deployment_names_the_swap_step(
     assert approved.message.endswith("; the swap step needs its own consent: run "
                                      "`release-manager swap staging`")
     assert mapped.targets.swaps == []
+
+
+def test_a_swap_back_the_service_fails_is_said_not_raised(mapped: Mapped) -> None:
+    mapped.actions.swap(mapped.actions.swap_plan("staging"), "lead")
+    mapped.targets.fail = Unavailable("the service answered HTTP 503")
+
+    result = mapped.promoter.rollback("staging", "ops")
+    assert (result.state, result.message) == (
+        "failed", "the swap back of staging failed: the service answered HTTP 503")
+    assert mapped.builds() == (5, 4)
+    [row] = mapped.audit("swap back failed")
+    assert row.detail["error"] == "the service answered HTTP 503"

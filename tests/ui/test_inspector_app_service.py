@@ -8,14 +8,14 @@ import difflib
 from pathlib import Path
 
 from inspector_helpers import SPACEGAME, open_panel, select
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QStyle, QStyleOptionGroupBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLineEdit
 
 from release_manager.core.environments_file import environments_path, load_environments
 from release_manager.core.model import AppServiceTarget
 from release_manager.core.pipeline_yaml import load
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.inspector.app_service_form import AppServiceGroup
+from release_manager.ui.inspector.app_service_form import AppServiceForm
 from release_manager.ui.inspector.panel import InspectorPanel
 
 STEP = """\
@@ -61,13 +61,9 @@ def app_service_pipeline(tmp_path: Path, steps: str = STEP) -> Path:
     return path
 
 
-def check_group(qtbot, group: AppServiceGroup) -> None:
-    """Click the group's own check box, in its title."""
-    option = QStyleOptionGroupBox()
-    group.initStyleOption(option)
-    box = group.style().subControlRect(QStyle.ComplexControl.CC_GroupBox, option,
-                                       QStyle.SubControl.SC_GroupBoxCheckBox, group)
-    qtbot.mouseClick(group, Qt.MouseButton.LeftButton, pos=box.center())
+def check_group(qtbot, group: AppServiceForm) -> None:
+    qtbot.mouseClick(group.mapped, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, group.mapped.height() // 2))  # on its box
 
 
 def type_into(qtbot, line: QLineEdit, text: str) -> None:
@@ -91,7 +87,7 @@ def test_a_target_typed_field_by_field_is_undone_redone_saved_and_reopened(
     panel = open_panel(qtbot, tmp_path)
     select(panel, "Staging")
     group = panel.environment.app_service
-    assert not group.isChecked() and not group.fields.isVisible()
+    assert not group.mapped.isChecked() and not group.fields.isVisible()
     stack = panel.editor.undo_stack
 
     check_group(qtbot, group)
@@ -112,6 +108,10 @@ def test_a_target_typed_field_by_field_is_undone_redone_saved_and_reopened(
     assert target(panel).health_path == "" and group.health_path.text() == ""
     stack.redo()
     assert group.health_path.text() == "/health"
+    check_group(qtbot, group)  # unmapped: one edit, undone like any other
+    assert target(panel) is None and not group.fields.isVisible()
+    stack.undo()
+    assert target(panel) == expected and group.app.text() == "spacegame-web"
 
     panel.editor.save()
     assert load_environments(tmp_path)["staging"].app_service == expected
@@ -122,7 +122,7 @@ def test_a_target_typed_field_by_field_is_undone_redone_saved_and_reopened(
     qtbot.addWidget(reopened, before_close_func=lambda _: reopened.editor.undo_stack.clear())
     select(reopened, "Staging")
     shown = reopened.environment.app_service
-    assert shown.isChecked()
+    assert shown.mapped.isChecked()
     assert [shown.app.text(), shown.slot.text(), shown.swap_with.text()] == [
         "spacegame-web", "staging", "production"]
 
@@ -218,3 +218,22 @@ def test_saving_a_changed_target_rewrites_only_its_lines_of_a_hand_kept_file(
     assert diff == ["-      slot: staging        # deployments land here\r\n",
                     "+      slot: blue\r\n",
                     "+      healthCheckPath: /health\r\n"]
+
+
+def test_a_proposed_slot_azure_would_refuse_is_shown_refused_and_not_taken(
+        qtbot, tmp_path: Path) -> None:
+    bad = STEP.replace("slotName: staging", "slotName: blue_green")
+    panel = open_panel(qtbot, tmp_path / "ws", source=app_service_pipeline(tmp_path, bad))
+    select(panel, "Staging")
+    group = panel.environment.app_service
+    check_group(qtbot, group)
+    commands = panel.editor.undo_stack.count()
+
+    qtbot.mouseClick(group.propose, Qt.MouseButton.LeftButton)
+
+    assert group.slot.text() == "blue_green" and group.app.text() == "spacegame-web"
+    assert "'blue_green' is not a slot name Azure accepts" in group.problems["slot"].text()
+    assert panel.editor.undo_stack.count() == commands and target(panel) == AppServiceTarget()
+    type_into(qtbot, group.slot, "blue")
+    assert target(panel) == AppServiceTarget(resource_group="rg-spacegame",
+                                             app="spacegame-web", slot="blue")

@@ -32,6 +32,10 @@ from release_manager.engine.backend_errors import (
 
 ACTION = re.compile(r"perform action '(?P<action>[^']+)'", re.IGNORECASE)
 """How ARM names the role action a 403 lacks (AuthorizationFailed)."""
+MISSING_SITE = re.compile(r"Resource 'Microsoft\.Web/sites/(?P<app>[^/']+)"
+                          r"(?:/slots/(?P<slot>[^/']+))?'", re.IGNORECASE)
+"""How ARM's ResourceNotFound names the web app or slot it did not find (a swap's other
+slot is not the one the request's path names)."""
 NOT_FOUND_KINDS = {"resourcegroupnotfound": "resource group",
                    "subscriptionnotfound": "subscription",
                    "invalidsubscriptionid": "subscription"}
@@ -69,6 +73,10 @@ def _from_status(error: HttpResponseError, endpoint: str, doing: str,
                          f"{_quoted(said) if not action else ''}", action)
     if status == 404:
         kind = NOT_FOUND_KINDS.get(code.lower())
+        site = MISSING_SITE.search(said)
+        if kind is None and site is not None:
+            lookup = (Lookup("slot", site["slot"]) if site["slot"]
+                      else Lookup("web app", site["app"]))
         if kind is None and lookup is not None:
             return NotFound(f"The {lookup.kind} {lookup.name!r} does not exist, or this "
                             f"sign-in cannot see it (HTTP 404).", lookup.kind, lookup.name)

@@ -8,7 +8,8 @@ code is asked for once per session (by "Test connection"), not again by each con
 the backend opens after it. Its tokens also go to azure-identity's encrypted persistent
 cache (the next process signs in silently) where the platform has one; where it has none
 (Linux without a usable libsecret), they stay in memory and `memory_only_note` says so.
-(The Azure CLI keeps its own tokens: that credential has no cache of ours.)"""
+Every token it hands out is remembered for the crash report's masking, whoever asked
+for it (the Azure DevOps session, or azure-mgmt-web's pipeline)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ PERSISTENT_CACHE_MODULE = "azure.identity._persistent_cache"
 MEMORY_ONLY_NOTE = ("This system has no encrypted token cache (on Linux: libsecret and a "
                     "Secret Service), so Microsoft Entra ID tokens are kept in memory "
                     "only: each new session signs in again.")
+FAILURE_LOGGERS = ("azure.identity._internal.get_token_mixin",
+                   "azure.identity._internal.interactive")
+"""Where azure-identity logs a credential's failure as a warning (the exception in its
+arguments)."""
 _log = logging.getLogger(__name__)
 
 
@@ -60,8 +65,9 @@ def _new_credential(sign_in: EntraSignIn,
     from azure import identity  # slow to import; only Entra sign-ins need it
 
     tenant = sign_in.tenant or None
-    if sign_in.method is EntraMethod.AZURE_CLI:
-        return identity.AzureCliCredential(tenant_id=tenant or "")
+    if sign_in.method is EntraMethod.AZURE_CLI:  # the Azure CLI keeps its own tokens
+        return CachedCredential(lambda _cache: identity.AzureCliCredential(
+            tenant_id=tenant or ""))
     options: dict[str, Any] = {"disable_instance_discovery": _private_authority()}
     if sign_in.method is EntraMethod.DEVICE_CODE and device_code_prompt:
         options["prompt_callback"] = device_code_prompt
@@ -85,8 +91,10 @@ def _new_credential(sign_in: EntraSignIn,
 
 
 class CachedCredential:
-    """An azure-identity credential whose tokens go to its encrypted persistent cache,
-    or, where the platform has none, the same credential without it (tokens in memory).
+    """An azure-identity credential (`make(cache)`: with its encrypted persistent cache
+    when `cache`) whose tokens go to that cache, or, where the platform has none, the
+    same credential without it (tokens in memory); each token it hands out is
+    remembered for the crash report's masking.
 
     azure-identity opens the cache at the first token, not when the credential is made:
     on Linux without a usable libsecret it raises ValueError there (NotImplementedError on
@@ -116,6 +124,21 @@ class CachedCredential:
             token = self._credential.get_token(*scopes, **kwargs)
         remember_secret(token.token)
         return token
+
+
+class _CacheFailureFilter(logging.Filter):
+    """Drops azure-identity's warning about the cache it could not open: CachedCredential
+    goes on without it and says so once, in its own words (stderr would otherwise show
+    the library's warning at every sign-in on such a system)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        arguments = record.args if isinstance(record.args, tuple) else ()
+        return not any(isinstance(argument, BaseException) and _raised_by_cache(argument)
+                       for argument in arguments)
+
+
+for _name in FAILURE_LOGGERS:
+    logging.getLogger(_name).addFilter(_CacheFailureFilter())
 
 
 def memory_only_note(credential: TokenCredential) -> str:

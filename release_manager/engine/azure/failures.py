@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import requests
-from azure.core.exceptions import ClientAuthenticationError
+import urllib3.exceptions
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from msrest.exceptions import AuthenticationError, ClientException
 
 from release_manager.engine.azure.organization import Organization
@@ -104,7 +109,8 @@ def from_exception(error: BaseException, url: str) -> BackendError | None:
             return Unavailable(f"{host} kept failing to answer.", retryable=True)
         if isinstance(cause, requests.exceptions.Timeout):
             return Unavailable(f"{host} did not answer in time.", retryable=True)
-        if isinstance(cause, requests.exceptions.ConnectionError):
+        if isinstance(cause, (requests.exceptions.ConnectionError,
+                              urllib3.exceptions.NewConnectionError)):  # (azure-core's)
             return Unavailable(f"Cannot reach {host}: {_connection_reason(cause)}.",
                                retryable=True)
     for cause in causes:
@@ -114,6 +120,13 @@ def from_exception(error: BaseException, url: str) -> BackendError | None:
         if isinstance(cause, AuthenticationError):
             return SignedOut(f"{url} refused the credentials (HTTP 401 "
                              f"Unauthorized): sign in again.", url)
+    for cause in causes:  # azure-core's own words for what it could not tell apart
+        if isinstance(cause, ServiceRequestError):
+            return Unavailable(f"Cannot reach {host}: {_connection_reason(cause)}.",
+                               retryable=True)
+        if isinstance(cause, ServiceResponseError):
+            return Unavailable(f"{host} did not answer (the connection broke or timed "
+                               f"out).", retryable=True)
     if isinstance(error, ClientException):
         return BackendError(f"A request to {url} failed: {first_line(error)}")
     return None

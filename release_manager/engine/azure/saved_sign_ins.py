@@ -55,7 +55,6 @@ class SavedSignIns:
         self._store = store or CredentialStore()
         self._records = records or records_path()
         self._session: dict[str, SignIn] = {}
-        self._session_arm: ArmSignIn | None = None
 
     def keyring_is_secure(self) -> bool:
         """False where a sign-in can only be kept for this session (`this_session_only`)."""
@@ -131,13 +130,10 @@ class SavedSignIns:
             self._forget_secret_unless_used(record, self._document())
         return found
 
-    def save_arm(self, sign_in: ArmSignIn, *, this_session_only: bool = False) -> None:
+    def save_arm(self, sign_in: ArmSignIn) -> None:
         """Keep the Azure Resource Manager sign-in (one per user: a new one replaces it):
         its service principal's secret in the keyring, its endpoint, method, tenant and
-        client id in the file; or in memory until this process ends."""
-        if this_session_only:
-            self._session_arm = sign_in
-            return
+        client id in the file (NoSecureStore when there is no secure keyring)."""
         self._store.require_secure()
         entra = sign_in.entra
         if entra.client_secret is not None:
@@ -148,15 +144,12 @@ class SavedSignIns:
         document["arm"] = {"endpoint": sign_in.endpoint, "method": entra.method.value,
                            "tenant": entra.tenant or "", "client_id": entra.client_id or ""}
         self._write_document(document)
-        self._session_arm = None
         if isinstance(previous, dict):
             self._forget_secret_unless_used(previous, document)
 
     def load_arm(self) -> ArmSignIn:
         """The Azure Resource Manager sign-in; SignedOut saying how to sign in when there
         is none (or its service principal's secret left the keyring)."""
-        if self._session_arm is not None:
-            return self._session_arm
         record = self._document().get("arm")
         if not isinstance(record, dict) or not record.get("endpoint"):
             raise SignedOut(f"Not signed in to Azure Resource Manager: run `{ARM_LOGIN}`.",
@@ -176,16 +169,14 @@ class SavedSignIns:
     def forget_arm(self) -> bool:
         """Forget the Azure Resource Manager sign-in (and its service principal's secret
         when no organization's sign-in uses it); False when there was none."""
-        found = self._session_arm is not None
-        self._session_arm = None
         document = self._document()
         record = document.pop("arm", None)
-        if isinstance(record, dict):
-            found = True
-            self._write_document(document)
-            if self._store.is_secure():
-                self._forget_secret_unless_used(record, document)
-        return found
+        if not isinstance(record, dict):
+            return False
+        self._write_document(document)
+        if self._store.is_secure():
+            self._forget_secret_unless_used(record, document)
+        return True
 
     def _forget_secret_unless_used(self, record: dict[str, str],
                                    document: dict[str, object]) -> None:

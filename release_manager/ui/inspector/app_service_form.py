@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QGroupBox,
+    QCheckBox,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -23,27 +23,34 @@ from PySide6.QtWidgets import (
 from release_manager.core.app_service_proposal import Proposal
 from release_manager.core.app_service_rules import target_refusals
 from release_manager.core.model import PRODUCTION_SLOT, AppServiceTarget
-from release_manager.ui.inspector.widgets import form_layout, note, set_line, show_note
+from release_manager.ui.inspector.widgets import (
+    form_layout,
+    note,
+    set_checked,
+    set_line,
+    show_note,
+)
 
 FIELDS = ("subscription", "resource_group", "app", "slot", "swap_with", "health_path")
 
 
-class AppServiceGroup(QGroupBox):
-    """A checkable group: checked, the environment is mapped to the target its fields say.
-    `edited(target or None)` when the user changed it and every field is acceptable;
-    `proposeRequested()` for the "Propose from pipeline" button."""
+class AppServiceForm(QWidget):
+    """A check box and, while it is checked, the fields of the target the environment is
+    mapped to (as the form's other checks show their details). `edited(target or None)`
+    when the user changed it and every field is acceptable; `proposeRequested()` for the
+    "Propose from pipeline" button."""
 
     edited = Signal(object)
     proposeRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("App Service target", parent)
-        self.setObjectName("appServiceGroup")
-        self.setCheckable(True)
-        self.setChecked(False)
-        self.setToolTip(
-            "Map the environment to an Azure App Service app's slot: deployments go to the "
-            "slot, a healthy one can be swapped into production (or another slot).")
+        super().__init__(parent)
+        self.setObjectName("appServiceForm")
+        self.mapped = QCheckBox("Deploy to an App Service app's slot", self)
+        self.mapped.setToolTip(
+            "Map the environment to an Azure App Service app's slot (locally: a slot folder "
+            "of the environment): deployments go to the slot, and a healthy one can be "
+            "swapped into production or another slot.")
         self.subscription = self._line("subscription id (Azure only)",
                                        "The Azure subscription (id) the app belongs to.")
         self.resource_group = self._line("Azure only", "The app's resource group.")
@@ -64,8 +71,8 @@ class AppServiceGroup(QGroupBox):
         self.proposal_note = note()
         self.proposal_note.setObjectName("proposalNote")
 
-        self.fields = QWidget(self)
-        form = form_layout(self.fields)
+        self.fields = QWidget(self)  # shown while the box is checked
+        form = form_layout()
         form.setContentsMargins(0, 0, 0, 0)
         for label, name in (("Subscription", "subscription"), ("Resource group",
                             "resource_group"), ("App", "app"), ("Slot", "slot"),
@@ -78,12 +85,17 @@ class AppServiceGroup(QGroupBox):
         buttons = QHBoxLayout()
         buttons.addWidget(self.propose)
         buttons.addStretch(1)
+        inner = QVBoxLayout(self.fields)
+        inner.setContentsMargins(16, 0, 0, 0)
+        inner.addLayout(form)
+        inner.addLayout(buttons)
+        inner.addWidget(self.proposal_note)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.mapped)
         layout.addWidget(self.fields)
-        layout.addLayout(buttons)
-        layout.addWidget(self.proposal_note)
 
-        self.toggled.connect(self._toggled)
+        self.mapped.toggled.connect(self._toggled)
         self.propose.clicked.connect(self.proposeRequested)
         for name in FIELDS:
             getattr(self, name).editingFinished.connect(self._finished)
@@ -99,19 +111,22 @@ class AppServiceGroup(QGroupBox):
     def show_target(self, target: AppServiceTarget | None) -> None:
         """Show the environment's target (None: not mapped). A field whose refusal is
         shown keeps the user's text while the model has not changed under it."""
-        self.blockSignals(True)
-        self.setChecked(target is not None)
-        self.blockSignals(False)
-        self.fields.setVisible(target is not None)
+        set_checked(self.mapped, target is not None)
+        self._show_fields(target is not None)
         shown = target or AppServiceTarget()
         for name in FIELDS:
             if not self.problems[name].isVisibleTo(self):
-                value = getattr(shown, name)
-                set_line(getattr(self, name), "" if name == "slot" and
-                         value == PRODUCTION_SLOT else value)
+                set_line(getattr(self, name), _field_text(shown, name))
 
     def show_proposal(self, proposal: Proposal) -> None:
         show_note(self.proposal_note, proposal.summary())
+
+    def offer(self, target: AppServiceTarget) -> None:
+        """Fill every field with `target`, then take it as if the user had typed it."""
+        self.clear_problems()
+        for name in FIELDS:
+            set_line(getattr(self, name), _field_text(target, name))
+        self._finished()
 
     def clear_problems(self) -> None:
         for problem in self.problems.values():
@@ -134,14 +149,23 @@ class AppServiceGroup(QGroupBox):
 
     def _finished(self) -> None:
         target = self.target_from_view()
-        if self.isChecked() and not self._refused(target):
+        if self.mapped.isChecked() and not self._refused(target):
             self.edited.emit(target)
 
-    def _toggled(self, on: bool) -> None:
+    def _show_fields(self, on: bool) -> None:
         self.fields.setVisible(on)
+        self.updateGeometry()  # also while not shown yet: the form is sized without them
+
+    def _toggled(self, on: bool) -> None:
+        self._show_fields(on)
         if not on:
             self.clear_problems()
             self.edited.emit(None)
         elif not self._refused(self.target_from_view()):
             self.edited.emit(self.target_from_view())
 
+
+def _field_text(target: AppServiceTarget, name: str) -> str:
+    """A field's text: the production slot shows as the slot field's placeholder."""
+    value = getattr(target, name)
+    return "" if name == "slot" and value == PRODUCTION_SLOT else value

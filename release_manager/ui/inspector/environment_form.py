@@ -41,7 +41,7 @@ from release_manager.core.model import (
 )
 from release_manager.error_messages import user_message
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.inspector.app_service_form import AppServiceGroup
+from release_manager.ui.inspector.app_service_form import AppServiceForm
 from release_manager.ui.inspector.widgets import (
     StringListEditor,
     compact,
@@ -219,7 +219,7 @@ class EnvironmentForm(QWidget):
         form.addWidget(self.exclusive)
         form.addWidget(self.health)
         form.addWidget(self.health_url)
-        self.app_service = AppServiceGroup(self)
+        self.app_service = AppServiceForm(self)
         form.addWidget(self.app_service)
 
         # On a workspace connected to Azure DevOps: the environment's checks there.
@@ -429,7 +429,8 @@ class EnvironmentForm(QWidget):
 
     def _propose(self) -> None:
         """Fill the target from the pipeline's deployment steps: one undoable edit of the
-        fields it knows; what it cannot know (or a choice between apps) said below."""
+        fields it knows (a value Azure would refuse is shown refused, as if typed); what it
+        cannot know (or a choice between apps) is said below."""
         name = self.environment_name()
         if name is None or self.read_only:
             return
@@ -438,8 +439,7 @@ class EnvironmentForm(QWidget):
         if proposal.refusal:
             return
         current = self.editor.pipeline.environments.get(name)
-        self.app_service.clear_problems()
-        self._commit_target(proposal.target(current.app_service if current else None))
+        self.app_service.offer(proposal.target(current.app_service if current else None))
 
     def _set_environment(self) -> None:
         text, current, stage = (self.environment_combo.currentText().strip(),
