@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.identity import identities, is_demo
 from release_manager.engine.promotion import Promoter, PromotionResult
-from release_manager.engine.release_status import WorkspaceStatus, read_slots
+from release_manager.engine.release_status import WorkspaceStatus
 from release_manager.engine.swap import TargetActions
 from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_state
 
@@ -71,12 +70,8 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
 def read_status(workspace: Workspace, promoter: Releases) -> StatusRead:
     """The status, from the store and the backend, or, on a connected workspace, from
     Azure DevOps (`AzureSession.status`) with each environment's App Service slots
-    (Azure's, read as `status` reads them there)."""
+    (Azure's: `AzureSession.status`)."""
     status = promoter.status()
-    if not isinstance(promoter, Promoter):
-        actions = functools.cache(lambda: target_actions(workspace, promoter))
-        for env in status.environments:
-            env.slots, env.slots_error = read_slots(workspace, actions, env.name)
     pipeline = workspace.load_pipeline()
     dependencies = pipeline.dependency_map()
     return StatusRead(status, {name: dependencies.get(name, []) for name in status.stages})
@@ -91,10 +86,8 @@ def summary(results: list[tuple[str, PromotionResult]]) -> PromotionResult:
     return PromotionResult(worst.state, "\n".join(lines), worst.stage_run, worst.explanation)
 
 
-def target_actions(workspace: Workspace, releases: Releases) -> TargetActions:
+def target_actions(releases: Releases) -> TargetActions:
     """The environments' App Service targets acted on (swap, restart, stop, start): the
     local Promoter's, audited in its store; on a workspace connected to Azure, Azure's
     slots with no store (the service's activity log records them), as the CLI does."""
-    if isinstance(releases, Promoter):
-        return releases.target_actions
-    return TargetActions(workspace, workspace.targets, None)
+    return releases.target_actions

@@ -1,10 +1,10 @@
 """An environment's App Service slots on a workspace connected to Azure, in the window:
 the staging card shows what Azure's slots serve (read through azure-mgmt-web from the
-App Service emulator), and Swap… swaps them there, after which the card shows what Azure
-reads back. Azure DevOps is its emulator too; the sign-in to it is in the real Secret
-Service of the test session (dbus-run-session with gnome-keyring), the Resource Manager
-sign-in handed to the workspace's targets directly (the keyring is another test's
-subject)."""
+App Service emulator), Swap… swaps them there, after which the card shows what Azure
+reads back, and the rollback swaps them back. Azure DevOps is its emulator too; the
+sign-in to it is in the real Secret Service of the test session (dbus-run-session with
+gnome-keyring), the Resource Manager sign-in handed to the workspace's targets directly
+(the keyring is another test's subject)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 import test_azure_releases_window as azure_window
 from azure_emulator.arm.emulator import DEFAULT_SUBSCRIPTION
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from test_app_service_window import card, choose, slots_shown
 from test_azure_releases_window import TIMEOUT, modal, ready
 
@@ -72,3 +73,17 @@ def test_the_card_shows_azure_s_slots_and_swaps_them_there(
     qtbot.waitUntil(lambda: [row[2] for row in slots_shown(dashboard)] == [
         "<b>#6</b>", "<b>#7</b>"], timeout=TIMEOUT)
     assert "Azure accepted the swap" in "\n".join(shown.log_panel.view.lines())
+
+    # build 6, older than build 7 now live, is in the staging slot: the rollback swaps back
+    choose(qtbot, card(dashboard), "Swap staging back")
+    box = modal(qtbot, QMessageBox)
+    assert box.text() == ("Swap staging back: production goes back to build #6 (in slot "
+                          "staging now), and build #7 goes to slot staging?")
+    button = next(b for b in box.buttons() if b.text() == "Swap back staging")
+    with qtbot.waitSignal(controller.operationFinished, timeout=TIMEOUT) as finished:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert finished.args[0].state == "succeeded", finished.args[0].message
+    assert finished.args[0].message.startswith("staging swapped back: production serves "
+                                               "build 6 (was build 7)")
+    qtbot.waitUntil(lambda: [row[2] for row in slots_shown(dashboard)] == [
+        "<b>#7</b>", "<b>#6</b>"], timeout=TIMEOUT)

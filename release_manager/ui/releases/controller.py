@@ -575,7 +575,7 @@ class ReleaseController(QObject):
         the slot's health checked, and refuses it if anything changed)."""
         def work(promoter: Releases, actor: str, log: LogWriter,
                  token: CancelToken) -> Operated:
-            actions = target_actions(promoter.workspace, promoter)
+            actions = target_actions(promoter)
             return Operated(_result(actions.swap(plan, actor, log, token)))
 
         return self._operate(f"Swap slot {plan.slot} of {plan.environment} with "
@@ -585,7 +585,7 @@ class ReleaseController(QObject):
         """Restart, stop or start `environment`'s slot (`engine.swap.ACTIONS`)."""
         def work(promoter: Releases, actor: str, log: LogWriter,
                  token: CancelToken) -> Operated:
-            actions = target_actions(promoter.workspace, promoter)
+            actions = target_actions(promoter)
             return Operated(_result(actions.act(action, environment, actor, log, token)))
 
         return self._operate(f"{action.capitalize()} {environment}", work, stage_runs=False)
@@ -596,7 +596,7 @@ class ReleaseController(QObject):
         if self.promoter is None:
             return
         promoter = self.promoter
-        self._start(lambda: target_actions(promoter.workspace, promoter).swap_plan(environment),
+        self._start(lambda: target_actions(promoter).swap_plan(environment),
                     self.swapPlanReady.emit,
                     lambda error: self.swapPlanReady.emit(user_message(error)))
 
