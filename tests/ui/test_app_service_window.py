@@ -141,7 +141,10 @@ def test_deploy_to_the_slot_see_it_swap_it_promote_and_swap_then_swap_back(
     window = open_window(slotted_demo(tmp_path))
     controller, panel = ready(qtbot, window)
     dashboard = panel.dashboard
-    assert not card(dashboard, "dev").slots_view.isVisibleTo(dashboard)
+    dev = card(dashboard, "dev")
+    qtbot.waitUntil(lambda: dev.isVisibleTo(dashboard), timeout=TIMEOUT)
+    assert not dev.slots_view.isVisibleTo(dashboard)  # no target: no slots
+    assert card(dashboard).slots_view.isVisibleTo(dashboard)
 
     sheet = promote_sheet(qtbot, dashboard, 1)
     [box] = sheet.swap_boxes
@@ -303,7 +306,7 @@ def test_a_target_that_cannot_be_read_is_said_on_its_card_alone(
     controller, panel = ready(qtbot, window)
     dashboard = panel.dashboard
     error = card(dashboard).slots_view.error_label
-    assert error.isVisibleTo(dashboard)
+    qtbot.waitUntil(lambda: error.isVisibleTo(dashboard), timeout=TIMEOUT)  # a new card
     assert error.text() == "its slots cannot be read: staging has no slot blue (its " \
         "slots: production, staging); deploy to it first"
     assert "#1" in card(dashboard, "dev").build_label.text()
