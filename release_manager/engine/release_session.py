@@ -11,6 +11,7 @@ from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.identity import identities, is_demo
 from release_manager.engine.promotion import Promoter, PromotionResult
 from release_manager.engine.release_status import WorkspaceStatus
+from release_manager.engine.swap import TargetActions
 from release_manager.engine.workspace import STATE_DIR, Workspace, has_release_state
 
 if TYPE_CHECKING:  # the Azure SDK loads only for a connected workspace
@@ -68,7 +69,8 @@ def open_workspace(pipeline_path: Path, identity: str, create: bool) -> Opened:
 
 def read_status(workspace: Workspace, promoter: Releases) -> StatusRead:
     """The status, from the store and the backend, or, on a connected workspace, from
-    Azure DevOps (`AzureSession.status`)."""
+    Azure DevOps (`AzureSession.status`) with each environment's App Service slots
+    (Azure's: `AzureSession.status`)."""
     status = promoter.status()
     pipeline = workspace.load_pipeline()
     dependencies = pipeline.dependency_map()
@@ -82,3 +84,10 @@ def summary(results: list[tuple[str, PromotionResult]]) -> PromotionResult:
     lines = [f"{label}: {result.state} — {result.message}" for label, result in results]
     worst = next((r for _, r in results if r.state != "succeeded"), results[-1][1])
     return PromotionResult(worst.state, "\n".join(lines), worst.stage_run, worst.explanation)
+
+
+def target_actions(releases: Releases) -> TargetActions:
+    """The environments' App Service targets acted on (swap, restart, stop, start): the
+    local Promoter's, audited in its store; on a workspace connected to Azure, Azure's
+    slots with no store (the service's activity log records them), as the CLI does."""
+    return releases.target_actions

@@ -169,7 +169,13 @@ class TargetActions:
         name, target = self.target(environment)
         if target is None or not target.swap_with:
             return SwapPlan(name, refused=f"{name} has no swap step")
-        _, theirs = self._pair(name, target, False)
+        # The partner alone: the slot deployed to may not exist yet (a local slot comes
+        # into being with its first deployment).
+        theirs = next((s for s in self.targets.slots(
+            name, replace(target, slot=target.swap_with, swap_with=""), health=False)
+            if s.slot == target.swap_with), None)
+        if theirs is None:
+            raise BackendError(f"{target.app or name} has no slot {target.swap_with}")
         return SwapPlan(
             name, target.app or name, target.slot, target.swap_with, theirs.build, build,
             self._rollback_sentence(name, target.swap_with, target.slot, theirs.build),

@@ -6,6 +6,7 @@ rules are the service's (Capabilities.approvals)."""
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,11 +18,16 @@ from release_manager.engine.azure.connection_check import signed_in_name
 from release_manager.engine.azure.releases import AzureReleases
 from release_manager.engine.azure.timeline import StageState, find_stage
 from release_manager.engine.backend import ApprovalRequest, CancelToken, LogWriter, StageRef
-from release_manager.engine.backend_errors import NotFound
+from release_manager.engine.backend_errors import BackendError, NotFound
 from release_manager.engine.log_follow import follow_stage
 from release_manager.engine.promotion import PendingApproval, PromotionPlan, PromotionResult
-from release_manager.engine.release_status import EnvironmentStatus, WorkspaceStatus
+from release_manager.engine.release_status import (
+    EnvironmentStatus,
+    WorkspaceStatus,
+    read_slots,
+)
 from release_manager.engine.store import ApprovalRecord, DecisionRecord, RunRecord
+from release_manager.engine.swap import SWAP_BACK, TargetActions, environment_target
 from release_manager.engine.workspace import Workspace
 
 _RESULTS = {"Succeeded": "succeeded", "SucceededWithIssues": "succeeded",
@@ -59,6 +65,8 @@ class AzureSession:
         pipeline = self.workspace.load_pipeline()
         runs = [_Run(build, self.backend.stages(build.id)) for build in self.backend.builds()]
         environments = self._environments(pipeline, {run.build.id: run.build for run in runs})
+        for env in environments:
+            self._read_slots(env)
         builds = []
         for run in runs:
             status = build_status(run.build, run.stages)
@@ -108,6 +116,29 @@ class AzureSession:
             env.behind = bool(nearest and nearest.current_build and (
                 env.current_build is None or nearest.current_build > env.current_build))
         return environments
+
+    @functools.cached_property
+    def target_actions(self) -> TargetActions:
+        """The environments' App Service slots (Azure's), with no store: Azure's activity
+        log records what is done to them."""
+        return TargetActions(self.workspace, self.workspace.targets, None)
+
+    def _read_slots(self, env: EnvironmentStatus) -> None:
+        """`env`'s slots, as `status` shows them on a connected workspace; a swapped
+        environment's rollback is a swap back, judged by what the slots serve."""
+        env.slots, env.slots_error = read_slots(self.workspace, lambda: self.target_actions,
+                                                env.name)
+        if len(env.slots) < 2:  # no swap partner: Azure DevOps' rollback
+            return
+        try:
+            plan = self.target_actions.swap_back_plan(env.name, health=False)
+        except BackendError as error:
+            env.rollback_to, env.rollback_reason = None, f"its slots cannot be read: {error}"
+            return
+        env.rollback_to = None if plan.refused else plan.next_build
+        env.rollback_reason = plan.refused or (
+            f"build {plan.next_build}, older than build {plan.live_build} live in "
+            f"{plan.with_slot}, is in slot {plan.slot}: a rollback swaps them back")
 
     def plan(self, run_id: int, stage_name: str) -> PromotionPlan:
         """What promoting does on Azure DevOps, for the confirmation sheet: the service
@@ -189,8 +220,13 @@ class AzureSession:
         return None
 
     def promote(self, run_id: int, stage: str, actor: str, *, log: LogWriter | None = None,
-                cancel: CancelToken | None = None, wait_for_lock: bool = True
-                ) -> PromotionResult:
+                cancel: CancelToken | None = None, wait_for_lock: bool = True,
+                swap: bool = False) -> PromotionResult:
+        """`swap`: refused; its plan carries no swap step (swap the slots on their own)."""
+        if swap:
+            return PromotionResult("refused", "on a workspace connected to Azure DevOps a "
+                                   "promotion carries no swap step: swap the slots once "
+                                   "the deployment is done (`release-manager swap ENV`)")
         return self._releases()[1].promote(run_id, stage)
 
     def approve(self, run_id: int, stage: str, actor: str, comment: str = "", *,
@@ -203,6 +239,17 @@ class AzureSession:
 
     def rollback(self, environment: str, actor: str, *, log: LogWriter | None = None,
                  cancel: CancelToken | None = None) -> PromotionResult:
+        """Azure DevOps' rollback; an environment whose slot swaps with another is
+        swapped back (as `rollback` does on a connected workspace)."""
+        target = environment_target(self.workspace.root, environment)[1]
+        if target is not None and target.swap_with:
+            actions = self.target_actions
+            plan = actions.swap_back_plan(environment)
+            if plan.refused:
+                return PromotionResult("refused", f"{plan.environment} cannot be rolled "
+                                       f"back: {plan.refused}")
+            done = actions.swap(plan, actor, log, cancel, action=SWAP_BACK)
+            return PromotionResult(done.state, done.message)
         return self._releases()[1].rollback(environment, log or _Nowhere(), cancel)
 
     def cancel(self, stage_run_id: int, actor: str) -> None:

@@ -27,9 +27,11 @@ from release_manager.engine.release_session import (
     StatusRead,
     open_workspace,
     summary,
+    target_actions,
 )
 from release_manager.engine.release_status import WorkspaceStatus
 from release_manager.engine.status_refresh import StatusRefresher
+from release_manager.engine.swap import ActionResult, SwapPlan
 from release_manager.engine.workspace import Workspace
 from release_manager.error_messages import user_message
 from release_manager.ui.log_view import LogPanel
@@ -65,6 +67,7 @@ class ReleaseController(QObject):
     availabilityChanged = Signal(str)
     """"" once the workspace is open; else why it cannot be used."""
     planReady = Signal(object)  # PromotionPlan, or the reason (str) it could not be made
+    swapPlanReady = Signal(object)  # SwapPlan, or the reason (str) it could not be made
     decisionsFinished = Signal(list)  # [(label, PromotionResult)]
     logShown = Signal(str)  # the title of the log now in the log panel
     problem = Signal(str)  # a status refresh failed (e.g. the pipeline on disk is broken)
@@ -112,11 +115,14 @@ class ReleaseController(QObject):
         """Workers whose function has not returned: the pool (and so this controller)
         is deleted only once there are none."""
         self._operation: Worker[Operated] | None = None
+        self._stage_runs = False
+        """The running operation deploys (a cancel is audited on its stage runs)."""
         self._writer: ProgressWriter | None = None
         self._following: Worker[int] | None = None
         self._log_panel: LogPanel | None = None
         self._refreshing = False
         self._refresh_again = False
+        self._force_again = False
         self._operations_done = 0
         self._status_after = -1  # operations done when the shown status was read
         self._disposed = False
@@ -169,6 +175,16 @@ class ReleaseController(QObject):
     def cancelling(self) -> bool:
         """The running operation was asked to stop (its token is set) and has not ended."""
         return self._operation is not None and self._operation.token.cancelled
+
+    @property
+    def cancel_reach(self) -> str:
+        """How far Cancel reaches into the running operation, in a sentence."""
+        if not self.busy:
+            return ""
+        if self._stage_runs:
+            return "Stop the running operation: its steps stop, what it did is recorded"
+        return ("Cancel: a swap only until it is sent (once sent it is followed to its "
+                "end); a restart, stop or start only while it waits for another change")
 
     @property
     def backend_enforces_approvals(self) -> bool:
@@ -256,17 +272,19 @@ class ReleaseController(QObject):
 
     # ----------------------------------------------------------------- status
 
-    def refresh(self) -> None:
-        """Read the status again in a worker if anything it shows moved;
-        `statusChanged` brings it."""
+    def refresh(self, force: bool = False) -> None:
+        """Read the status again in a worker if anything it shows moved (with `force`,
+        in any case: after an operation, whose change the markers may not show, e.g. a
+        slot swapped on Azure); `statusChanged` brings it."""
         if self.refresher is None or self.signed_out or self._disposed:
             return
         if self._refreshing:
             self._refresh_again = True
+            self._force_again = self._force_again or force
             return
         self._refreshing = True
         refresher, done = self.refresher, self._operations_done
-        self._start(lambda: (done, refresher.read()), self._status_read,
+        self._start(lambda: (done, refresher.read(force)), self._status_read,
                     self._status_failed)
 
     def resume(self) -> None:
@@ -327,8 +345,8 @@ class ReleaseController(QObject):
     def _refreshed(self) -> None:
         self._refreshing = False
         if self._refresh_again:
-            self._refresh_again = False
-            self.refresh()
+            force, self._refresh_again, self._force_again = self._force_again, False, False
+            self.refresh(force)
 
     # ----------------------------------------------------------------- log
 
@@ -432,11 +450,14 @@ class ReleaseController(QObject):
     # ----------------------------------------------------------------- operations
 
     def _operate(self, title: str,
-                 work: Callable[[Releases, str, LogWriter, CancelToken], Operated]) -> bool:
+                 work: Callable[[Releases, str, LogWriter, CancelToken], Operated],
+                 stage_runs: bool = True) -> bool:
         """Run `work` in a worker with a log writer and the worker's cancel token; False
-        when another operation runs or the workspace is not open."""
+        when another operation runs or the workspace is not open. `stage_runs`: it runs
+        stages (a cancel is audited on the stage runs it left active)."""
         if self.promoter is None or self.busy:
             return False
+        self._stage_runs = stage_runs
         promoter, actor = self.promoter, self.identity
         writer = self._writer = ProgressWriter(self._new_log(title), self.progress.emit)
         writer.write(f"##[section]{title} (as {actor})")
@@ -469,7 +490,7 @@ class ReleaseController(QObject):
                 and self._writer is not None and self._writer.sink is not None:
             self._log_panel.view.set_full_log_path(Path(record.log_path))
         self.operationFinished.emit(result)
-        self.refresh()
+        self.refresh(force=True)
 
     def run_pipeline(self, branch: str | None = None,
                      variables: dict[str, str] | None = None,
@@ -491,11 +512,13 @@ class ReleaseController(QObject):
 
         return self._operate(f"Run the pipeline on {branch or 'the current branch'}", work)
 
-    def promote(self, build: int, stage: str) -> bool:
+    def promote(self, build: int, stage: str, swap: bool = False) -> bool:
+        """`swap`: the stage's swap step too, after a healthy deployment (its consent on
+        the promote sheet, as `promote --swap`)."""
         return self._operate(
-            f"Promote build {build} to {stage}",
+            f"Promote build {build} to {stage}" + (" and swap" if swap else ""),
             lambda p, actor, log, token: Operated(p.promote(build, stage, actor, log=log,
-                                                            cancel=token)))
+                                                            cancel=token, swap=swap)))
 
     def rollback(self, environment: str) -> bool:
         return self._operate(
@@ -534,6 +557,8 @@ class ReleaseController(QObject):
         if operation is None or promoter is None or operation.token.cancelled:
             return False
         operation.token.cancel()
+        if not self._stage_runs:  # a swap, restart, stop or start: the engine says how
+            return True           # far the cancel reached (a sent swap is not undone)
 
         def audit() -> None:
             for record in promoter.store.active_stage_runs():
@@ -542,6 +567,38 @@ class ReleaseController(QObject):
         self._start(audit, lambda _: None,
                     lambda error: self.problem.emit(user_message(error)))
         return True
+
+    # ----------------------------------------------------------------- targets
+
+    def swap(self, plan: SwapPlan) -> bool:
+        """Swap as `plan` says (the engine plans it again under the environment's lock,
+        the slot's health checked, and refuses it if anything changed)."""
+        def work(promoter: Releases, actor: str, log: LogWriter,
+                 token: CancelToken) -> Operated:
+            actions = target_actions(promoter)
+            return Operated(_result(actions.swap(plan, actor, log, token)))
+
+        return self._operate(f"Swap slot {plan.slot} of {plan.environment} with "
+                             f"{plan.with_slot}", work, stage_runs=False)
+
+    def act_on_target(self, action: str, environment: str) -> bool:
+        """Restart, stop or start `environment`'s slot (`engine.swap.ACTIONS`)."""
+        def work(promoter: Releases, actor: str, log: LogWriter,
+                 token: CancelToken) -> Operated:
+            actions = target_actions(promoter)
+            return Operated(_result(actions.act(action, environment, actor, log, token)))
+
+        return self._operate(f"{action.capitalize()} {environment}", work, stage_runs=False)
+
+    def request_swap_plan(self, environment: str) -> None:
+        """Plan swapping `environment`'s slot with its partner, its health checked;
+        `swapPlanReady` brings it."""
+        if self.promoter is None:
+            return
+        promoter = self.promoter
+        self._start(lambda: target_actions(promoter).swap_plan(environment),
+                    self.swapPlanReady.emit,
+                    lambda error: self.swapPlanReady.emit(user_message(error)))
 
     # ----------------------------------------------------------------- reading
 
@@ -552,3 +609,7 @@ class ReleaseController(QObject):
         promoter = self.promoter
         self._start(lambda: promoter.plan(build, stage), self.planReady.emit,
                     lambda error: self.planReady.emit(user_message(error)))
+
+
+def _result(done: ActionResult) -> PromotionResult:
+    return PromotionResult(done.state, done.message)

@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from release_manager.engine.app_targets import RUNNING, STOPPED
 from release_manager.engine.audit_chain import AuditVerdict
 from release_manager.engine.promotion import PromotionPlan, PromotionResult
 from release_manager.engine.release_status import (
@@ -22,6 +24,7 @@ from release_manager.engine.release_status import (
     WorkspaceStatus,
 )
 from release_manager.engine.stage_order import GRAPH_STATES, next_stage
+from release_manager.engine.swap import SwapPlan
 from release_manager.ui.releases.controller import ReleaseController
 from release_manager.ui.releases.environment_strip import EnvironmentStrip
 from release_manager.ui.releases.identity_bar import IdentityBar
@@ -29,6 +32,7 @@ from release_manager.ui.releases.promote_sheet import PromoteSheet
 from release_manager.ui.releases.release_matrix import ReleaseMatrix
 from release_manager.ui.releases.result_banner import ResultBanner
 from release_manager.ui.releases.run_dialog import RunPipelineDialog
+from release_manager.ui.releases.swap_dialog import SwapDialog, build_text
 from release_manager.ui.releases.unsaved import BUILD_READS, act
 
 
@@ -40,6 +44,8 @@ class ReleasesDashboard(QWidget):
         super().__init__(parent)
         self.controller = controller
         self._wanted_plan: tuple[int, str, str] | None = None
+        self._wanted_swap: str | None = None
+        self.swap_dialog: SwapDialog | None = None
         self.sheet: PromoteSheet | None = None
 
         self.run_button = QPushButton("Run pipeline…")
@@ -56,7 +62,7 @@ class ReleasesDashboard(QWidget):
             tools.addWidget(button)
         tools.addStretch(1)
 
-        self.strip = EnvironmentStrip()
+        self.strip = EnvironmentStrip(fill_menu=self.fill_environment_menu)
         self.progress_label = QLabel()
         self.progress_label.setObjectName("progressLabel")
         self.progress_label.setWordWrap(True)
@@ -107,7 +113,7 @@ class ReleasesDashboard(QWidget):
         self.run_button.clicked.connect(self.ask_run)
         self.promote_button.clicked.connect(self.ask_promote)
         self.redeploy_button.clicked.connect(self.ask_redeploy)
-        self.rollback_button.clicked.connect(self.ask_rollback)
+        self.rollback_button.clicked.connect(lambda: self.ask_rollback())
         self.cancel_button.clicked.connect(self.cancel_operation)
         self.log_button.clicked.connect(self.show_selected_log)
         self.matrix.installEventFilter(self)
@@ -120,6 +126,7 @@ class ReleasesDashboard(QWidget):
         controller.operationFinished.connect(self._finished)
         controller.progress.connect(self._progress)
         controller.planReady.connect(self._plan_ready)
+        controller.swapPlanReady.connect(self._swap_plan_ready)
         controller.problem.connect(lambda text: self.banner.show_text(text, "failed"))
         controller.auditChecked.connect(self._show_audit)
         self._show_availability(controller.unavailable)
@@ -242,9 +249,12 @@ class ReleasesDashboard(QWidget):
             f"Roll back to build {selected.rollback_to}: {selected.rollback_reason}"
             if selected.rollback_to is not None else
             f"Nothing to roll back to: {selected.rollback_reason}")
-        self.rollback_button.setText(f"Roll back {environment}…" if environment
-                                     else "Roll back…")
+        self.rollback_button.setText(
+            "Roll back…" if selected is None else
+            f"Swap {selected.name} back…" if len(selected.slots) > 1 else  # a swap back
+            f"Roll back {selected.name}…")
         self.cancel_button.setEnabled(self.controller.busy and not self.controller.cancelling)
+        self.cancel_button.setToolTip(self.controller.cancel_reach)
         self.log_button.setEnabled(self.controller.is_open and cell is not None)
 
     def default_button(self) -> QPushButton | None:
@@ -302,26 +312,126 @@ class ReleasesDashboard(QWidget):
             plan, wanted[2], self,
             edits.unsaved([plan.stage], BUILD_READS) if edits is not None else None)
         sheet.accepted.connect(lambda: act(
-            edits, sheet.save_first, lambda: self.controller.promote(plan.run.id, plan.stage)))
+            edits, sheet.save_first, lambda: self.controller.promote(
+                plan.run.id, plan.stage, swap=sheet.swap_wanted())))
         self.sheet.finished.connect(self.sheet.deleteLater)
         self.sheet.open()
 
-    def ask_rollback(self) -> None:
-        selected = self._selected_environment_status()
+    def ask_rollback(self, selected: EnvironmentStatus | None = None) -> None:
+        """Confirm rolling back `selected` (default: the selected stage's environment);
+        an environment whose slot swaps with another is swapped back."""
+        selected = selected or self._selected_environment_status()
         if selected is None or selected.rollback_to is None:
             return
         environment = selected.name
-        box = QMessageBox(QMessageBox.Icon.Question, "Roll back",
-                          f"Roll {environment} back from build #{selected.current_build} "
-                          f"to build #{selected.rollback_to}?", parent=self)
+        if len(selected.slots) > 1:  # the target's slot, then its swap partner
+            slot, partner = selected.slots
+            box = QMessageBox(
+                QMessageBox.Icon.Question, "Swap back",
+                f"Swap {environment} back: {partner.slot} goes back to "
+                f"{build_text(selected.rollback_to)} (in slot {slot.slot} now), and "
+                f"{build_text(partner.build)} goes to slot {slot.slot}?", parent=self)
+            label = f"Swap back {environment}"
+        else:
+            box = QMessageBox(QMessageBox.Icon.Question, "Roll back",
+                              f"Roll {environment} back from build #{selected.current_build} "
+                              f"to build #{selected.rollback_to}?", parent=self)
+            label = f"Roll back {environment}"
         box.setInformativeText(f"{selected.rollback_reason}.")
         box.setObjectName("rollbackConfirmation")
-        confirm = box.addButton(f"Roll back {environment}", QMessageBox.ButtonRole.AcceptRole)
+        confirm = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)  # Enter keeps what runs now
         box.setEscapeButton(cancel)
         box.finished.connect(lambda _: box.clickedButton() is confirm
                              and self.controller.rollback(environment))
+        box.finished.connect(box.deleteLater)
+        box.open()
+
+    # ----------------------------------------------------------------- App Service
+
+    def fill_environment_menu(self, env: EnvironmentStatus, menu: QMenu) -> None:
+        """The actions on `env` (its card's menu): swap, restart, stop, start its App
+        Service slot, and roll back; each disabled, saying why, when it cannot be done."""
+        ready = self.controller.is_open and not self.controller.busy
+        busy = f"wait for {self.controller.operation} to end" if self.controller.busy else ""
+
+        def add(text: str, slot: object, enabled: bool, tip: str) -> None:
+            action = menu.addAction(text, slot)
+            action.setEnabled(enabled)
+            action.setToolTip(tip)
+
+        if env.slots:
+            mine = env.slots[0]
+            partner = env.slots[1].slot if len(env.slots) > 1 else ""
+            add(f"Swap slot {mine.slot} into {partner}…" if partner else "Swap…",
+                lambda: self.ask_swap(env.name), ready and bool(partner),
+                busy or ("Check the slot's health, then swap it with " + partner if partner
+                         else f"{env.name}'s target has no slot to swap with (swapWith)"))
+            for action, blocked in (("restart", mine.state == STOPPED and "it is stopped"),
+                                    ("stop", mine.state == STOPPED and "it is stopped"),
+                                    ("start", mine.state == RUNNING and "it is running")):
+                add(f"{action.capitalize()} slot {mine.slot}…",
+                    lambda action=action: self.ask_target_action(action, env.name),
+                    ready and not blocked,
+                    busy or (f"Nothing to {action}: {blocked}" if blocked else
+                             f"{action.capitalize()} slot {mine.slot} of {mine.app}"))
+            menu.addSeparator()
+        elif env.slots_error:
+            add("Slots cannot be read", lambda: None, False, env.slots_error)
+            menu.addSeparator()
+        swap_back = len(env.slots) > 1
+        add(f"Swap {env.name} back…" if swap_back else f"Roll back {env.name}…",
+            lambda: self.ask_rollback(env), ready and env.rollback_to is not None,
+            busy or env.rollback_reason)
+
+    def _environment(self, name: str) -> EnvironmentStatus | None:
+        status = self.controller.status
+        return next((e for e in status.environments if e.name == name), None) \
+            if status is not None else None
+
+    def ask_swap(self, environment: str) -> None:
+        """Plan the swap (the slot's health checked) in a worker, then confirm it."""
+        self._wanted_swap = environment
+        self.progress_label.setText(f"Preparing: swap {environment} (checking the slot's "
+                                    "health)…")
+        self.controller.request_swap_plan(environment)
+
+    def _swap_plan_ready(self, plan: SwapPlan | str) -> None:
+        wanted, self._wanted_swap = self._wanted_swap, None
+        self.progress_label.setText("")
+        if isinstance(plan, str):
+            self.banner.show_text(f"The swap cannot be prepared: {plan}", "refused")
+            return
+        if wanted != plan.environment:
+            return
+        dialog = self.swap_dialog = SwapDialog(plan, self)
+        dialog.accepted.connect(lambda: self.controller.swap(plan))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def ask_target_action(self, action: str, environment: str) -> None:
+        """Confirm restarting, stopping or starting `environment`'s slot."""
+        env = self._environment(environment)
+        if env is None or not env.slots:
+            return
+        slot = env.slots[0]
+        verb = action.capitalize()
+        box = QMessageBox(QMessageBox.Icon.Question, f"{verb} {environment}",
+                          f"{verb} slot {slot.slot} of {slot.app} ({environment})?",
+                          parent=self)
+        box.setInformativeText(
+            f"It is {slot.state.lower() or 'in an unknown state'} and serves "
+            f"{build_text(slot.build)} at {slot.url}."
+            + (" Stopped, it answers no requests until started." if action == "stop"
+               else ""))
+        box.setObjectName("targetActionConfirmation")
+        confirm = box.addButton(f"{verb} {slot.slot}", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.finished.connect(lambda _: box.clickedButton() is confirm
+                             and self.controller.act_on_target(action, environment))
         box.finished.connect(box.deleteLater)
         box.open()
 

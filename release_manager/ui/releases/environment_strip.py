@@ -1,22 +1,54 @@
 """A card per environment, in pipeline order: the build it runs, its commit, when and by
-whom, the last deployment's state and a badge when it is behind its upstream."""
+whom, the last deployment's state, a badge when it is behind its upstream, its App
+Service slots (slots_view.py) and its actions (a menu on the card and its ⋯ button,
+filled when it opens by whoever set `fill_menu`: the dashboard)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from release_manager.engine.release_status import EnvironmentStatus, WorkspaceStatus
 from release_manager.ui.releases.look import BEHIND, ago, colour, symbol
+from release_manager.ui.releases.slots_view import SlotsView
+
+MenuFiller = Callable[[EnvironmentStatus, QMenu], None]
 
 ACTIVE_WORDS = {"waiting": "waits for approval", "running": "deploying now",
                 "queued": "queued"}
 
 
 class EnvironmentCard(QFrame):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 fill_menu: MenuFiller | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName("environmentCard")
+        self.environment: EnvironmentStatus | None = None
+        self.menu = QMenu(self)
+        self.menu.setToolTipsVisible(True)
+        self.menu.aboutToShow.connect(self._fill_menu)
+        self._fill = fill_menu
+        self.actions_button = QToolButton()
+        self.actions_button.setText("⋯")
+        self.actions_button.setAutoRaise(True)
+        self.actions_button.setToolTip("Actions on this environment")
+        self.actions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.actions_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+        self.actions_button.setMenu(self.menu)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(
+            lambda at: self.menu.popup(self.mapToGlobal(QPoint(at))))
         self.name_label = QLabel()
         self.build_label = QLabel()
         self.detail_label = QLabel()
@@ -28,14 +60,22 @@ class EnvironmentCard(QFrame):
         top.addWidget(self.name_label)
         top.addStretch(1)
         top.addWidget(self.behind_label)
+        top.addWidget(self.actions_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
         layout.addLayout(top)
         self.active_label = QLabel()
+        self.slots_view = SlotsView()
         for label in (self.build_label, self.detail_label, self.state_label,
-                      self.active_label):
+                      self.active_label, self.slots_view):
             layout.addWidget(label)
+        layout.addStretch(1)
+
+    def _fill_menu(self) -> None:
+        self.menu.clear()
+        if self._fill is not None and self.environment is not None:
+            self._fill(self.environment, self.menu)
 
     def show_environment(self, env: EnvironmentStatus,
                          active: tuple[int, str] | None = None) -> None:
@@ -67,6 +107,7 @@ class EnvironmentCard(QFrame):
             self.active_label.setStyleSheet(f"color: {colour(active_state).name()};"
                                             " font-weight: bold;")
         self.active_label.setVisible(active is not None)
+        self.slots_view.show_slots(env.slots, env.slots_error)
         self.behind_label.setVisible(env.behind)
         self.behind_label.setText("behind")
         tip = (f"{env.name} runs an older build than its upstream "
@@ -79,8 +120,10 @@ class EnvironmentCard(QFrame):
 
 
 class EnvironmentStrip(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 fill_menu: MenuFiller | None = None) -> None:
         super().__init__(parent)
+        self.fill_menu = fill_menu
         self.cards: dict[str, EnvironmentCard] = {}
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -92,7 +135,7 @@ class EnvironmentStrip(QWidget):
             for card in self.cards.values():
                 card.setParent(None)
                 card.deleteLater()
-            self.cards = {name: EnvironmentCard(self) for name in names}
+            self.cards = {name: EnvironmentCard(self, self.fill_menu) for name in names}
             for card in self.cards.values():
                 self._layout.addWidget(card, 1)
         for env in environments:

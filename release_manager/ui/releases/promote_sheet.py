@@ -5,9 +5,11 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
     QListWidget,
     QPlainTextEdit,
@@ -17,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.engine.promotion import PromotionPlan
+from release_manager.engine.swap import SwapPlan
 from release_manager.ui.releases.look import colour
+from release_manager.ui.releases.swap_dialog import SwapFacts
 from release_manager.ui.releases.unsaved import (
     WARNING_STYLE,
     SaveFirst,
@@ -91,6 +95,9 @@ class PromoteSheet(QDialog):
             explanation.setMaximumHeight(120)
             explanation.setObjectName("conditionExplanation")
             layout.addWidget(explanation)
+        self.swap_boxes: list[QCheckBox] = []
+        for swap in plan.swaps:
+            layout.addWidget(self._swap_step(swap))
         self.blockers_label = _label("\n".join(f"Cannot {verb.lower()}: {b}"
                                                for b in plan.blockers))
         self.blockers_label.setObjectName("blockers")
@@ -110,6 +117,39 @@ class PromoteSheet(QDialog):
         layout.addWidget(buttons)
         self.save_first = None if unsaved is None or not unsaved.changes else \
             self._offer_save(buttons, verb)
+
+    def _swap_step(self, swap: SwapPlan) -> QGroupBox:
+        """The environment's swap step, with its own consent: unchecked, the promotion
+        deploys to the slot only. It cannot be checked when it could not run after this
+        promotion (an approval comes first, or the plan is refused), saying why."""
+        group = QGroupBox(f"Swap step of {swap.environment}")
+        group.setObjectName("swapStep")
+        column = QVBoxLayout(group)
+        box = QCheckBox(f"then swap {swap.slot} into {swap.with_slot}" if swap.with_slot
+                        else "then swap")
+        waits = bool(self.plan.approvals)
+        why = swap.refused or ("the deployment waits for approval first, and the swap step "
+                               "runs only right after a deployment this promotion makes; "
+                               "swap from the environment's card once it is deployed"
+                               if waits else "")
+        box.setEnabled(not why)
+        box.setToolTip(why or "After the deployment, the slot's health is checked; the "
+                       "swap is refused if it fails")
+        column.addWidget(box)
+        if swap.with_slot:
+            column.addWidget(SwapFacts(swap, step=True))
+        if why:
+            reason = _label(f"Cannot swap with this promotion: {why}")
+            reason.setObjectName("swapStepRefused")
+            reason.setStyleSheet(f"color: {colour('refused').name()};")
+            column.addWidget(reason)
+        self.swap_boxes.append(box)
+        return group
+
+    def swap_wanted(self) -> bool:
+        """The swap step was consented to (every swap step shown, checked)."""
+        return bool(self.swap_boxes) and all(box.isEnabled() and box.isChecked()
+                                             for box in self.swap_boxes)
 
     def _offer_save(self, buttons: QDialogButtonBox, verb: str) -> SaveFirst:
         """Save and <verb>, for edits of the environments' approvals or checks."""
