@@ -167,15 +167,25 @@ def on_workspace(command: WorkspaceCommand,
     return run
 
 
+def _record(result: PromotionResult) -> dict:
+    """A result as --json prints it."""
+    return {"state": result.state, "message": result.message,
+            "explanation": result.explanation,
+            "stageRun": asdict(result.stage_run) if result.stage_run else None,
+            "swapsWaiting": list(result.swaps_waiting)}
+
+
+def _lines(result: PromotionResult) -> list[str]:
+    """A result as the terminal shows it: what became of it, why, and what comes next."""
+    lines = [f"{result.state}: {result.message}"]
+    if result.explanation:
+        lines.append("why:\n" + result.explanation)
+    lines += [f"next: release-manager swap {name}" for name in result.swaps_waiting]
+    return lines
+
+
 def _report(result: PromotionResult, as_json: bool) -> int:
-    if as_json:
-        record = asdict(result.stage_run) if result.stage_run else None
-        print(json.dumps({"state": result.state, "message": result.message,
-                          "explanation": result.explanation, "stageRun": record}, indent=2))
-    else:
-        print(f"{result.state}: {result.message}")
-        if result.explanation:
-            print("why:\n" + result.explanation)
+    print(json.dumps(_record(result), indent=2) if as_json else "\n".join(_lines(result)))
     return result.exit_code
 
 
@@ -316,13 +326,10 @@ def report_all(results: list[PromotionResult], as_json: bool) -> int:
     """Several decisions' results (a JSON list), and the exit code that sums them up: a
     refusal or failure first, then waiting, else 0."""
     if as_json:
-        print(json.dumps([{"state": r.state, "message": r.message,
-                           "explanation": r.explanation,
-                           "stageRun": asdict(r.stage_run) if r.stage_run else None}
-                          for r in results], indent=2))
+        print(json.dumps([_record(r) for r in results], indent=2))
     else:
         for result in results:
-            print(f"{result.state}: {result.message}")
+            print("\n".join(_lines(result)))
     codes = [r.exit_code for r in results]
     return next((c for c in codes if c not in (0, 3)), 3 if 3 in codes else 0)
 

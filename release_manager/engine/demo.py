@@ -18,8 +18,9 @@ from release_manager.core.model import (
     AppServiceTarget,
     Environment,
 )
+from release_manager.engine.local.deploy import EnvironmentFolders
 from release_manager.engine.store import Store
-from release_manager.engine.workspace import STATE_DIR, STORE_NAME
+from release_manager.engine.workspace import ENVIRONMENTS_DIR, STATE_DIR, STORE_NAME
 
 SOURCE = Path(__file__).resolve().parent.parent / "resources" / "demo"
 PIPELINE = "azure-pipelines.yml"
@@ -73,6 +74,15 @@ def demo_environments() -> dict[str, Environment]:
     }
 
 
+def _create_slots(workspace: Path, environments: dict[str, Environment]) -> None:
+    """The slots the environments deploy to exist from the start, as slots created on
+    Azure do: the dashboard shows them empty until the first deployment."""
+    folders = EnvironmentFolders(workspace / STATE_DIR / ENVIRONMENTS_DIR)
+    for name, environment in environments.items():
+        if environment.app_service is not None:
+            folders.create_slot(name, environment.app_service.slot)
+
+
 def _git(path: Path, *args: str) -> None:
     done = subprocess.run(["git", *args], cwd=path, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -100,6 +110,7 @@ def create_demo(path: Path) -> Path:
         shutil.copytree(SOURCE, partial, ignore=shutil.ignore_patterns("__pycache__"))
         (partial / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
         save_environments(partial, demo_environments())
+        _create_slots(partial, demo_environments())
         (environments_path(partial).parent / "team.yml").write_text(TEAM, encoding="utf-8")
         Store(partial / STATE_DIR / STORE_NAME).close()  # releases are set up: it is a demo
         _git(partial, "init", "--quiet", "--initial-branch", BRANCH)

@@ -92,6 +92,8 @@ class PromotionResult:
     stage_run: StageRunRecord | None = None
     explanation: str = ""
     """For a skipped stage: the value of every part of its condition."""
+    swaps_waiting: tuple[str, ...] = ()
+    """Environments whose swap step waits for its own consent after this deployment."""
 
     @property
     def exit_code(self) -> int:
@@ -301,16 +303,15 @@ class Promoter:
                    result: PromotionResult, actor: str, swap: bool, log: LogWriter | None,
                    cancel: CancelToken | None) -> PromotionResult:
         """After a verified deployment, the swap step of each environment carrying one
-        (`swap_environments`): run with its consent, else named as the command to run."""
+        (`swap_environments`): run with its consent, else named as waiting for it."""
         swapping = swap_environments(pipeline, stage)
         if result.state != "succeeded" or not swapping:
             return result
         messages = [result.message]
+        if not swap:
+            messages += [f"the swap step of {name} needs its own consent" for name in swapping]
+            return replace(result, message="; ".join(messages), swaps_waiting=tuple(swapping))
         for name in swapping:
-            if not swap:
-                messages.append(f"the swap step needs its own consent: run "
-                                f"`release-manager swap {name}`")
-                continue
             try:
                 plan = self.target_actions.swap_plan(name, build=run.id)
                 done = self.target_actions.swap(plan, actor, log, cancel)

@@ -208,7 +208,7 @@ class TargetActions:
             return replace(plan, refused=f"{_build(previous)}, live in {partner} before the "
                            f"last swap, is no longer in slot {slot} (it holds "
                            f"{_build(plan.next_build)})")
-        return replace(plan, rollback=f"swap again (`release-manager swap {name}`) while "
+        return replace(plan, rollback=f"swap again while "
                        f"slot {slot} still holds {_build(plan.live_build)}")
 
     def _older_in_slot(self, name: str, target: AppServiceTarget | None,
@@ -222,7 +222,7 @@ class TargetActions:
             return replace(plan, refused=f"slot {plan.slot} holds {_build(plan.next_build)}, "
                            f"not a build older than {_build(plan.live_build)} live in "
                            f"{plan.with_slot}: there is nothing to swap back to")
-        return replace(plan, rollback=f"swap again (`release-manager swap {name}`) while "
+        return replace(plan, rollback=f"swap again while "
                        f"slot {plan.slot} still holds {_build(plan.live_build)}")
 
     def _pair(self, name: str, target: AppServiceTarget,
@@ -239,8 +239,8 @@ class TargetActions:
     def _rollback_sentence(name: str, partner: str, slot: str, live: int | None) -> str:
         if live is None:
             return f"none: {partner} serves no build now"
-        return (f"swap back (`release-manager rollback {name}`) while slot {slot} still "
-                f"holds {_build(live)}")
+        return (f"a rollback of {name} swaps back while slot {slot} still holds "
+                f"{_build(live)}")
 
     # ----------------------------------------------------------------- changes
 

@@ -19,7 +19,7 @@ from release_manager.core.model import AppServiceTarget
 from release_manager.engine.demo import create_demo, demo_environments
 from release_manager.engine.workspace import Workspace
 
-SWAP_COMMAND = "the swap step needs its own consent: run `release-manager swap staging`"
+SWAP_COMMAND = "next: release-manager swap staging"
 
 
 def cli(workspace: Path, *args: str) -> subprocess.CompletedProcess:
@@ -162,17 +162,34 @@ def test_status_shows_each_slot_and_a_target_error_per_environment(
 
 def test_slots_that_cannot_be_read_are_said_for_their_environment_alone(
         tmp_path: Path) -> None:
-    root = slotted_demo(tmp_path)  # nothing deployed: staging has no slot staging yet
+    root = slotted_demo(tmp_path)
+    environments = demo_environments()
+    environments["staging"] = replace(environments["staging"], app_service=AppServiceTarget(
+        slot="canary", swap_with="production"))  # a slot never made nor deployed to
+    save_environments(root, environments)
 
     status = cli(root, "status", "--json")
     assert status.returncode == 0, status.stderr
     environments = {e["name"]: e for e in json.loads(status.stdout)["environments"]}
     assert environments["staging"]["slots"] == []
     assert environments["staging"]["slots_error"].startswith(
-        "its slots cannot be read: staging has no slot staging")
+        "its slots cannot be read: staging has no slot canary")
     assert (environments["dev"]["slots"], environments["dev"]["slots_error"]) == ([], "")
     text = cli(root, "status")
-    assert "its slots cannot be read: staging has no slot staging" in text.stdout
+    assert "its slots cannot be read: staging has no slot canary" in text.stdout
+
+
+def test_the_demo_shows_its_staging_slot_empty_before_the_first_deployment(
+        tmp_path: Path) -> None:
+    root = slotted_demo(tmp_path)
+
+    status = cli(root, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    staging = next(e for e in json.loads(status.stdout)["environments"]
+                   if e["name"] == "staging")
+    assert staging["slots_error"] == ""
+    assert [(s["slot"], s["build"], s["health"]["ok"]) for s in staging["slots"]] == [
+        ("staging", None, False), ("production", None, False)]
 
 
 def test_the_demo_walks_dev_test_the_approved_staging_slot_then_the_swap(

@@ -78,7 +78,7 @@ def test_the_plan_says_what_is_live_what_will_be_and_the_rollback(mapped: Mapped
         f"Swap slot staging with production of {APP} (staging)",
         "  live now in production: build 4",
         f"  will be live: build 5 (HTTP 200 from https://{APP}-staging.example/health)",
-        "  rollback: swap back (`release-manager rollback staging`) while slot staging "
+        "  rollback: a rollback of staging swaps back while slot staging "
         "still holds build 4"]
 
 
@@ -302,13 +302,13 @@ def test_a_promotion_carries_the_swap_step_only_with_its_own_consent(
     assert step.lines() == [
         f"Swap slot staging with production of {APP} (staging)",
         "  live now in production: build 4", f"  will be live: build {build}",
-        "  rollback: swap back (`release-manager rollback staging`) while slot staging "
+        "  rollback: a rollback of staging swaps back while slot staging "
         "still holds build 4"]
 
     deployed = promoter.promote(build, "Staging", "lead")
     assert deployed.state == "succeeded"
-    assert deployed.message.endswith("; the swap step needs its own consent: run "
-                                     "`release-manager swap staging`")
+    assert deployed.message.endswith("; the swap step of staging needs its own consent")
+    assert deployed.swaps_waiting == ("staging",)
     assert targets.swaps == [] and mapped.builds() == (4, build)
 
     build = through_test(promoter, targets)
@@ -340,8 +340,8 @@ def test_an_approval_that_starts_the_deployment_names_the_swap_step(
 
     approved = mapped.promoter.approve(build, "Staging", "qa")
     assert approved.state == "succeeded", approved.message
-    assert approved.message.endswith("; the swap step needs its own consent: run "
-                                     "`release-manager swap staging`")
+    assert approved.message.endswith("; the swap step of staging needs its own consent")
+    assert approved.swaps_waiting == ("staging",)
     assert mapped.targets.swaps == []
 
 

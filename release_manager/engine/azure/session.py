@@ -225,8 +225,8 @@ class AzureSession:
         """`swap`: refused; its plan carries no swap step (swap the slots on their own)."""
         if swap:
             return PromotionResult("refused", "on a workspace connected to Azure DevOps a "
-                                   "promotion carries no swap step: swap the slots once "
-                                   "the deployment is done (`release-manager swap ENV`)")
+                                   "promotion carries no swap step: swap the slots on "
+                                   "their own once the deployment is done")
         return self._releases()[1].promote(run_id, stage)
 
     def approve(self, run_id: int, stage: str, actor: str, comment: str = "", *,

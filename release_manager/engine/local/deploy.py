@@ -184,7 +184,7 @@ class EnvironmentFolders:
                 f"({target} is missing); deploy run {run_id} again instead"
             )
         if USE_SYMLINK:
-            folder = self._make_slot(environment, slot)
+            folder = self.create_slot(environment, slot)
             temp = folder / f".current-{os.getpid()}-{run_id}"
             temp.unlink(missing_ok=True)
             os.symlink(Path("releases") / str(run_id), temp, target_is_directory=True)
@@ -205,8 +205,8 @@ class EnvironmentFolders:
             raise DeploymentError(f"neither {slot} nor {other} of {environment} serves a "
                                   "release; there is nothing to swap")
         if USE_SYMLINK:
-            first = self._make_slot(environment, slot) / "current"
-            second = self._make_slot(environment, other) / "current"
+            first = self.create_slot(environment, slot) / "current"
+            second = self.create_slot(environment, other) / "current"
             if runs[slot] is None:
                 os.rename(second, first)
             elif runs[other] is None:
@@ -237,8 +237,9 @@ class EnvironmentFolders:
             return set()
         return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
-    def _make_slot(self, environment: str, slot: str) -> Path:
-        """The slot's folder, made with its `releases` link on first use."""
+    def create_slot(self, environment: str, slot: str) -> Path:
+        """The slot's folder, made with its `releases` link on first use (a deployment
+        to the slot, or a slot made before any, as one is created on Azure)."""
         folder = self.slot_folder(environment, slot)
         folder.mkdir(parents=True, exist_ok=True)
         if slot != PRODUCTION_SLOT and not os.path.lexists(folder / "releases"):

@@ -4,8 +4,6 @@ no Swap button at all."""
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,12 +20,6 @@ from release_manager.ui.releases.look import colour
 
 def build_text(build: int | None) -> str:
     return f"build #{build}" if build is not None else "no build"
-
-
-def without_commands(text: str) -> str:
-    """The engine's sentence without the CLI command it names (`(`release-manager …`)`):
-    the window offers the action itself."""
-    return re.sub(r" \(`[^`]*`\)", "", text)
 
 
 def plain(text: str) -> QLabel:
@@ -52,7 +44,7 @@ class SwapFacts(QWidget):
                                 + (f"once deployed to slot {plan.slot} and healthy)" if step
                                    else f"now in slot {plan.slot})"))
         self.health_label = plain(plan.health)
-        self.rollback_label = plain(without_commands(plan.rollback) or "none")
+        self.rollback_label = plain(plan.rollback or "none")
         form.addRow("Live now:", self.live_label)
         form.addRow("Will be live:", self.next_label)
         if plan.health:
