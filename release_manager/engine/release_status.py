@@ -21,6 +21,8 @@ class EnvironmentStatus:
     upstream: list[str]
     """Environments of the stages this stage depends on, directly or not (nearest first)."""
     current_build: int | None = None
+    """The build the environment serves; for one carrying a swap step, the build live in
+    the slot it swaps into once one is there (its own slot holds the one swapped out)."""
     commit: str = ""
     deployed_at: str = ""
     deployed_by: str = ""
@@ -121,6 +123,13 @@ def read_slots(workspace: Workspace, actions: Callable[[], TargetActions],
         return [], f"its slots cannot be read: {error}"
 
 
+def live_build(slots: list[SlotStatus]) -> int | None:
+    """The build live in the slot an environment swaps into (the second of its slots),
+    which its swap step put there; None when it swaps with no slot or that one serves
+    nothing yet."""
+    return slots[1].build if len(slots) > 1 else None
+
+
 def slot_lines(slots: list[SlotStatus], error: str) -> list[str]:
     """Each slot in a line: state, build, address, last deployment, health."""
     lines = [error] if error else []
@@ -147,10 +156,10 @@ def workspace_status(workspace: Workspace, promoter: Promoter,
                     for env in env_of_stage.get(name, [])]
         for name in stage.environments:
             status = EnvironmentStatus(name=name, stage=stage.name, upstream=upstream)
-            status.current_build = promoter.current_build(name)
             status.rollback_to, status.rollback_reason = promoter.rollback_target(name)
             status.slots, status.slots_error = read_slots(
                 workspace, lambda: promoter.target_actions, name)
+            status.current_build = live_build(status.slots) or promoter.current_build(name)
             deployments = store.deployments(name)
             if deployments:
                 status.last_state = deployments[0].state

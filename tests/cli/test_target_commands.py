@@ -110,7 +110,10 @@ def test_deploy_to_the_slot_then_swap_verify_and_swap_back(
     assert slots(root) == {"staging": first, "production": second}
 
     status = cli(root, "status")
-    assert f"↩ rollback goes to build {first}" in status.stdout
+    [staging] = [line for line in status.stdout.splitlines() if line.startswith("  staging ")]
+    assert staging.startswith(f"  staging      build {second} (")  # live, not the slot's
+    assert "behind upstream" not in staging
+    assert f"↩ rollback goes to build {first}" in staging
     rolled_back = cli(root, "rollback", "staging", "--as", "ops")
     assert rolled_back.returncode == 0, rolled_back.stdout + rolled_back.stderr
     assert rolled_back.stdout.splitlines()[-1] == (
