@@ -76,11 +76,11 @@ class SignInDialog(WorkingDialog):
         self.method = QComboBox()
         for value, label in METHODS:
             self.method.addItem(label, value)
-        self.token = _secret_field("the token, from User settings → Personal access tokens")
+        self.token = secret_field("the token, from User settings → Personal access tokens")
         self.tenant = QLineEdit()
         self.client_id = QLineEdit()
         self.client_id.setPlaceholderText("application (client) id")
-        self.client_secret = _secret_field("client secret")
+        self.client_secret = secret_field("client secret")
         self.form = QFormLayout()
         self.form.addRow("&Organization URL:", self.organization)
         self.form.addRow("&Project:", self.project)
@@ -260,7 +260,7 @@ class SignInDialog(WorkingDialog):
         self.result.setText(f"Open {url} and enter the code {code}.")
 
 
-def _secret_field(placeholder: str) -> QLineEdit:
+def secret_field(placeholder: str) -> QLineEdit:
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
     field.setPlaceholderText(placeholder)

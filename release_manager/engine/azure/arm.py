@@ -207,13 +207,20 @@ class ArmSignedIn:
     """Said to the user when tokens are kept in memory only (see entra.py); "" else."""
 
 
+def check_arm(sign_in: ArmSignIn, *,
+              device_code_prompt: DeviceCodePrompt | None = None) -> ArmSignedIn:
+    """"Test connection": the subscriptions `sign_in` sees (the typed error of what
+    failed), nothing kept."""
+    client = ArmClient(sign_in, device_code_prompt)
+    return ArmSignedIn(client.subscriptions(), memory_only_note(client.credential))
+
+
 def check_and_keep_arm(sign_in: ArmSignIn, saved: SavedSignIns, *,
                        device_code_prompt: DeviceCodePrompt | None = None) -> ArmSignedIn:
     """Signing in to Azure Resource Manager: NoSecureStore before anything is sent when
-    it could not be kept, then the subscriptions it sees listed (the typed error of what
-    failed, and nothing kept, when that fails), then the sign-in kept."""
+    it could not be kept, then the sign-in checked (check_arm: nothing kept when that
+    fails), then kept."""
     saved.require_secure()
-    client = ArmClient(sign_in, device_code_prompt)
-    subscriptions = client.subscriptions()
+    signed_in = check_arm(sign_in, device_code_prompt=device_code_prompt)
     saved.save_arm(sign_in)
-    return ArmSignedIn(subscriptions, memory_only_note(client.credential))
+    return signed_in
