@@ -99,11 +99,10 @@ class AppServiceForm(QWidget):
         self.proposal_note.setObjectName("proposalNote")
         self.listing = note()
         self.listing.setObjectName("listingNote")
-        self.sign_in_link = QLabel(
-            '<a href="sign-in">Sign in to Azure Resource Manager to list subscriptions '
-            'and apps…</a>', self)
+        self.sign_in_link = QLabel('<a href="sign-in">Sign in to list…</a>', self)
         self.sign_in_link.setObjectName("armSignInLink")
-        self.sign_in_link.setWordWrap(True)
+        self.sign_in_link.setToolTip("Sign in to Azure Resource Manager to pick the "
+                                     "subscription, app and slot from those Azure lists")
         self.sign_in_link.setTextInteractionFlags(
             Qt.TextInteractionFlag.LinksAccessibleByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
@@ -112,6 +111,7 @@ class AppServiceForm(QWidget):
         self._listed = False  # the subscriptions were asked for (this sign-in)
         self._apps_for = ""  # the subscription whose web apps are asked for or shown
         self._apps: list[WebApp] = []
+        self._subscriptions: dict[str, str] = {}  # listed: id (lower case) → name
 
         self.fields = QWidget(self)  # shown while the box is checked
         form = form_layout()
@@ -178,6 +178,9 @@ class AppServiceForm(QWidget):
         for name in FIELDS:
             if not self.problems[name].isVisibleTo(self):
                 set_line(getattr(self, name), _field_text(shown, name))
+        for line in (self.subscription, self.app):
+            if not line.hasFocus():
+                line.home(False)  # a long id shows its start in a narrow dock
         self._follow()
 
     def show_proposal(self, proposal: Proposal) -> None:
@@ -233,7 +236,9 @@ class AppServiceForm(QWidget):
         _fill(self.subscription_picker,
               [(f"{sub.name} ({sub.id})", sub.id) for sub in subscriptions])
         self.sign_in_link.hide()
-        self._say("" if subscriptions else "This sign-in sees no subscription.")
+        self._subscriptions = {sub.id.lower(): sub.name for sub in subscriptions}
+        self._say(self._subscription_name() if subscriptions
+                  else "This sign-in sees no subscription.")
         self._follow()
 
     def _show_apps(self, listed: tuple[str, list[WebApp]]) -> None:
@@ -243,7 +248,8 @@ class AppServiceForm(QWidget):
         self._apps = apps
         _fill(self.app_picker, [(f"{app.name} ({app.resource_group})", app)
                                 for app in apps])
-        self._say("" if apps else f"Subscription {subscription} has no web app.")
+        self._say(self._subscription_name() if apps
+                  else f"Subscription {subscription} has no web app.")
         self._offer_slots()
 
     def _offer_slots(self) -> None:
@@ -262,6 +268,10 @@ class AppServiceForm(QWidget):
             self.sign_in_link.show()
         else:
             self._say(f"Could not list: {user_message(error)}", error=True)
+
+    def _subscription_name(self) -> str:
+        """The chosen subscription's name, when it is a listed one."""
+        return self._subscriptions.get(self.subscription.text().strip().lower(), "")
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.listing.setStyleSheet(ERROR_STYLE if error else NOTE_STYLE)
@@ -348,3 +358,6 @@ def _fill(picker: QComboBox, items: list[tuple[str, Any]]) -> None:
     picker.setCurrentIndex(-1)
     picker.lineEdit().setText(text)
     picker.blockSignals(False)
+    view = picker.view()  # the list may be wider than the field in a narrow dock
+    view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24
+                         if items else 0)
