@@ -226,7 +226,10 @@ class AppServiceForm(QWidget):
             self.listings.subscriptions(self._show_subscriptions, self._listing_failed)
             return
         subscription = self.subscription.text().strip()
-        if subscription and subscription.lower() != self._apps_for.lower():
+        if not subscription and self._apps_for:  # no subscription: no apps to offer
+            self._apps_for, self._apps = "", []
+            _fill(self.app_picker, [])
+        elif subscription and subscription.lower() != self._apps_for.lower():
             self._apps_for = subscription
             self._say(f"Listing the web apps of {subscription}…")
             self.listings.web_apps(subscription, self._show_apps, self._listing_failed)
@@ -248,8 +251,9 @@ class AppServiceForm(QWidget):
         self._apps = apps
         _fill(self.app_picker, [(f"{app.name} ({app.resource_group})", app)
                                 for app in apps])
-        self._say(self._subscription_name() if apps
-                  else f"Subscription {subscription} has no web app.")
+        name = self._subscription_name()
+        self._say(name if apps else f"{name or 'Subscription ' + subscription} has no web "
+                  "app.")
         self._offer_slots()
 
     def _offer_slots(self) -> None:
@@ -263,11 +267,14 @@ class AppServiceForm(QWidget):
     def _listing_failed(self, error: BaseException) -> None:
         """Not signed in: the link to sign in. Else what failed, under the fields (asked
         again when the form is shown again, or once signed in)."""
-        if isinstance(error, SignedOut):
+        if isinstance(error, SignedOut):  # (signed out meanwhile: nothing left to pick)
+            self._apps, self._subscriptions = [], {}
+            for picker in (self.subscription_picker, self.app_picker, self.slot_picker):
+                _fill(picker, [])
             self._say("")
             self.sign_in_link.show()
         else:
-            self._say(f"Could not list: {user_message(error)}", error=True)
+            self._say(user_message(error), error=True)
 
     def _subscription_name(self) -> str:
         """The chosen subscription's name, when it is a listed one."""
