@@ -197,8 +197,6 @@ class AppServiceForm(QWidget):
         for problem in self.problems.values():
             show_note(problem, "")
 
-    # ----------------------------------------------------------------- view → model
-
     # ----------------------------------------------------------------- pickers
 
     def use_listings(self, listings: ArmListings | None) -> None:
