@@ -35,6 +35,7 @@ from release_manager.engine.azure.arm_sign_in import (
 )
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
+from release_manager.engine.backend import CancelToken
 from release_manager.error_messages import user_message
 from release_manager.ui.azure_sign_in_dialog import secret_field
 from release_manager.ui.working_dialog import WorkingDialog
@@ -126,6 +127,7 @@ class ArmSignInDialog(WorkingDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(560)
         self._show_method_fields()
+        self._show_kept(saved.arm_record())
 
     # ----------------------------------------------------------------- actions
 
@@ -145,18 +147,19 @@ class ArmSignInDialog(WorkingDialog):
         self._start(check, self._tested, "Testing the connection…")
 
     def sign_in(self) -> None:
-        """Check, then keep the sign-in; close when kept."""
+        """Check, then keep the sign-in (not once cancelled); close when kept."""
         sign_in = self._chosen()
         if sign_in is None:
             return
         saved, prompt = self.saved, self._device_code_prompt
 
-        def keep() -> ArmSignedIn:
+        def keep(cancel: CancelToken) -> ArmSignedIn:
             from release_manager.engine.azure.arm import check_and_keep_arm
 
-            return check_and_keep_arm(sign_in, saved, device_code_prompt=prompt)
+            return check_and_keep_arm(sign_in, saved, device_code_prompt=prompt,
+                                      cancel=cancel)
 
-        self._start(keep, self._kept, "Signing in…")
+        self._start_cancellable(keep, self._kept, "Signing in…")
 
     def sign_out(self) -> None:
         """Forget the sign-in (the keyring is reached in a worker)."""
@@ -206,6 +209,19 @@ class ArmSignInDialog(WorkingDialog):
                                 "secret.")
             return None
         return ArmSignIn(endpoint, entra)
+
+    def _show_kept(self, record: dict[str, str] | None) -> None:
+        """The sign-in kept now, to sign in again from or sign out of (its secret stays
+        in the keyring: typed again to sign in again)."""
+        if record is None:
+            return
+        self.endpoint.setText(record["endpoint"])
+        self.method.setCurrentIndex(max(0, self.method.findData(record.get("method"))))
+        self.tenant.setText(record.get("tenant", ""))
+        self.client_id.setText(record.get("client_id", ""))
+        label = self.method.currentText()
+        who = f" {record['client_id']}" if record.get("client_id") else ""
+        self.result.setText(f"Signed in ({label}{who}).")
 
     def _forget_result(self) -> None:
         """The sentence was about what the form said before: it goes with the edit."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from release_manager.core.environments_file import environments_path, load_environments
@@ -206,6 +206,9 @@ def test_a_service_principal_tests_signs_in_into_the_keyring_only_and_signs_out(
 
     again = open_arm_sign_in(qtbot, window)  # a new dialog: the secret is not shown again
     assert again is not dialog and again.client_secret.text() == ""
+    assert [again.endpoint.text(), again.method.currentText(), again.client_id.text()] == [
+        cloud.endpoint, "Service principal", cloud.principal.client_id]
+    assert again.result.text() == f"Signed in (Service principal {cloud.principal.client_id})."
     assert click_and_wait(qtbot, again, again.sign_out_button) == (
         "Signed out of Azure Resource Manager.")
     assert secret_service.get(secret_key(cloud)) is None
@@ -251,7 +254,9 @@ def test_a_sign_in_under_way_is_cancelled_at_once_and_keeps_nothing(
     assert dialog.result.text() == "Cancelled."
     assert dialog.sign_in_button.isEnabled() and dialog.isVisible()
     timer.stop()
-    hold.release()
+    hold.release()  # Azure answers after all: the sign-in the user cancelled is not kept
+    assert QThreadPool.globalInstance().waitForDone(TIMEOUT)
+    assert cloud.calls("/subscriptions", "GET")
     assert secret_service.get(secret_key(cloud)) is None
     assert not (home / ".config").exists()
 
