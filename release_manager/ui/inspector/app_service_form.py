@@ -215,9 +215,11 @@ class AppServiceForm(QWidget):
     def _follow(self) -> None:
         """While the fields show: list the subscriptions (once), the chosen
         subscription's web apps (when it changed), and offer the chosen app's slots."""
-        if self.listings is None or not self.mapped.isChecked():
+        if self.listings is None:
             self.sign_in_link.hide()
             return
+        if not self.mapped.isChecked():
+            return  # (the link, the lists and what was said wait in the hidden fields)
         if not self._listed:
             self._listed = True
             self._say("Listing the subscriptions…")
