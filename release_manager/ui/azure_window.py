@@ -1,8 +1,8 @@
 """Azure in the main window: File → Sign in… and Connect… (Azure DevOps), File → Sign in
-to Azure Resource Manager… (App Service: its listings fill the inspector's pickers, see
-ui/arm_listings.py), the status-bar
-indicator of the open workspace's connection (click: sign in), and the bar that asks to
-sign in again when a token expired or was revoked, leaving everything on screen as it is.
+to Azure Resource Manager… (App Service: what it lists fills the inspector's pickers,
+ui/arm_listings.py), the status-bar indicator of the open workspace's connection (click:
+sign in), and the bar that asks to sign in again when a token expired or was revoked,
+leaving everything on screen as it is.
 
 One `SavedSignIns` lives as long as the window (the sign-ins kept for this session only
 live in it). Work that reaches Azure DevOps reports to `status` (ui/azure_status.py):
