@@ -36,6 +36,7 @@ from release_manager.engine.azure.organization import (
 )
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn, PatSignIn, SignIn
+from release_manager.engine.backend import CancelToken
 from release_manager.error_messages import user_message
 from release_manager.ui.working_dialog import WorkingDialog
 
@@ -76,11 +77,11 @@ class SignInDialog(WorkingDialog):
         self.method = QComboBox()
         for value, label in METHODS:
             self.method.addItem(label, value)
-        self.token = _secret_field("the token, from User settings → Personal access tokens")
+        self.token = secret_field("the token, from User settings → Personal access tokens")
         self.tenant = QLineEdit()
         self.client_id = QLineEdit()
         self.client_id.setPlaceholderText("application (client) id")
-        self.client_secret = _secret_field("client secret")
+        self.client_secret = secret_field("client secret")
         self.form = QFormLayout()
         self.form.addRow("&Organization URL:", self.organization)
         self.form.addRow("&Project:", self.project)
@@ -156,20 +157,22 @@ class SignInDialog(WorkingDialog):
         self._start(check, self._tested, "Testing the connection…")
 
     def sign_in(self) -> None:
-        """Check, then keep the sign-in (keyring, or this session only); close when kept."""
+        """Check, then keep the sign-in (keyring, or this session only; not once
+        cancelled); close when kept."""
         chosen = self._chosen()
         if chosen is None:
             return
         organization, sign_in, project = chosen
         session_only, saved, prompt = self._session_only, self.saved, self._device_code_prompt
 
-        def keep() -> SignedInAs:
+        def keep(cancel: CancelToken) -> SignedInAs:
             from release_manager.engine.azure.connection_check import check_and_keep
 
             return check_and_keep(organization, sign_in, saved, project,
-                                  this_session_only=session_only, device_code_prompt=prompt)
+                                  this_session_only=session_only, device_code_prompt=prompt,
+                                  cancel=cancel)
 
-        self._start(keep, self._kept, "Signing in…")
+        self._start_cancellable(keep, self._kept, "Signing in…")
 
     # ----------------------------------------------------------------- outcomes
 
@@ -260,7 +263,7 @@ class SignInDialog(WorkingDialog):
         self.result.setText(f"Open {url} and enter the code {code}.")
 
 
-def _secret_field(placeholder: str) -> QLineEdit:
+def secret_field(placeholder: str) -> QLineEdit:
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
     field.setPlaceholderText(placeholder)

@@ -1,6 +1,8 @@
-"""Azure DevOps in the main window: File → Sign in… and Connect…, the status-bar
-indicator of the open workspace's connection (click: sign in), and the bar that asks to
-sign in again when a token expired or was revoked, leaving everything on screen as it is.
+"""Azure in the main window: File → Sign in… and Connect… (Azure DevOps), File → Sign in
+to Azure Resource Manager… (App Service: what it lists fills the inspector's pickers,
+ui/arm_listings.py), the status-bar indicator of the open workspace's connection (click:
+sign in), and the bar that asks to sign in again when a token expired or was revoked,
+leaving everything on screen as it is.
 
 One `SavedSignIns` lives as long as the window (the sign-ins kept for this session only
 live in it). Work that reaches Azure DevOps reports to `status` (ui/azure_status.py):
@@ -20,13 +22,16 @@ from release_manager.engine.azure.binding import AzureBinding, load_binding
 from release_manager.engine.azure.organization import parse_organization
 from release_manager.engine.backend_errors import SignedOut
 from release_manager.error_messages import user_message
+from release_manager.ui.arm_listings import ArmListings
 from release_manager.ui.azure_status import AzureStatus
 from release_manager.ui.notice_bar import NoticeBar
 from release_manager.ui.workers import start_worker
 
 if TYPE_CHECKING:
+    from release_manager.engine.azure.arm import ArmSignedIn
     from release_manager.engine.azure.connection_check import SignedInAs
     from release_manager.engine.azure.saved_sign_ins import SavedSignIns
+    from release_manager.ui.arm_sign_in_dialog import ArmSignInDialog
     from release_manager.ui.azure_connect_dialog import ConnectDialog
     from release_manager.ui.azure_sign_in_dialog import SignInDialog
     from release_manager.ui.main_window import MainWindow
@@ -41,6 +46,9 @@ class AzureInWindow(QObject):
         self.binding: AzureBinding | None = None
         self.sign_in_dialog: SignInDialog | None = None
         self.connect_dialog: ConnectDialog | None = None
+        self.arm_sign_in_dialog: ArmSignInDialog | None = None
+        self.arm_listings = ArmListings(lambda: self.saved, self)
+        self.arm_listings.signInRequested.connect(self.sign_in_arm)
 
         self.status = AzureStatus(self)
         self.indicator = QToolButton()
@@ -60,8 +68,13 @@ class AzureInWindow(QObject):
         self.sign_in_action.triggered.connect(lambda: self.sign_in())
         self.connect_action = QAction("&Connect to Azure DevOps…", window)
         self.connect_action.triggered.connect(self.connect_workspace)
+        self.arm_sign_in_action = QAction("Sign in to Azure &Resource Manager…", window)
+        self.arm_sign_in_action.setToolTip("Sign in to list your subscriptions and App "
+                                           "Service apps, and reach their slots")
+        self.arm_sign_in_action.triggered.connect(lambda: self.sign_in_arm())
         window.file_menu.insertActions(window.quit_action,
-                                       [self.sign_in_action, self.connect_action])
+                                       [self.sign_in_action, self.connect_action,
+                                        self.arm_sign_in_action])
         window.file_menu.insertSeparator(window.quit_action)
 
     @property
@@ -78,6 +91,8 @@ class AzureInWindow(QObject):
     def follow_workspace(self) -> None:
         """The open pipeline changed: read its workspace's binding (in a worker)."""
         editor = self.window.editor
+        if editor is not None:
+            editor.arm_listings = self.arm_listings
         path = editor.document.path if editor is not None else None
         self.workspace = Path(path).parent if path is not None else None
         self.connect_action.setEnabled(self.workspace is not None)
@@ -147,6 +162,22 @@ class AzureInWindow(QObject):
         dialog.open()
         return dialog
 
+    def sign_in_arm(self) -> ArmSignInDialog:
+        """Open the Azure Resource Manager sign-in dialog (window-modal)."""
+        from release_manager.ui.arm_sign_in_dialog import ArmSignInDialog
+
+        shown = self.arm_sign_in_dialog
+        if shown is not None and isValid(shown) and shown.isVisible():
+            shown.raise_()
+            return shown
+        dialog = ArmSignInDialog(self.saved, parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.signedIn.connect(self._signed_in_arm)
+        dialog.signedOut.connect(self.arm_listings.sign_in_changed)
+        self.arm_sign_in_dialog = dialog
+        dialog.open()
+        return dialog
+
     def connect_workspace(self) -> ConnectDialog | None:
         """Open the Connect dialog for the open pipeline's workspace."""
         from release_manager.ui.azure_connect_dialog import ConnectDialog
@@ -170,6 +201,13 @@ class AzureInWindow(QObject):
             f"Signed in to {who.organization.url} as {who.display_name}", 6000)
         if self.status.watching == who.organization.url:
             self.status.refreshed(who)
+
+    def _signed_in_arm(self, signed_in: ArmSignedIn) -> None:
+        count = len(signed_in.subscriptions)
+        self.window.statusBar().showMessage(
+            f"Signed in to Azure Resource Manager: {count} "
+            f"subscription{'s' if count != 1 else ''}", 6000)
+        self.arm_listings.sign_in_changed()
 
     def _connected(self, binding: AzureBinding) -> None:
         self._bound(binding)

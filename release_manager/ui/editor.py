@@ -11,6 +11,7 @@ import copy
 import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -19,6 +20,9 @@ from release_manager.core.environments_file import load_environments, save_envir
 from release_manager.core.model import ModelError, Pipeline
 from release_manager.core.pipeline_yaml import DocumentState, PipelineDocument
 from release_manager.core.validation import Diagnostic, validate_edited
+
+if TYPE_CHECKING:
+    from release_manager.ui.arm_listings import ArmListings
 
 RemoteChecks = Callable[[str, Callable[[list[str]], None], Callable[[BaseException], None]],
                         None]
@@ -78,6 +82,9 @@ class PipelineEditor(QObject):
         """On a workspace connected to Azure DevOps: `remote_checks(environment, on_done,
         on_failed)` reads that environment's checks there in a worker; its lines reach
         `on_done` (set by ui/azure_environments.py)."""
+        self.arm_listings: ArmListings | None = None
+        """What the Azure Resource Manager sign-in lists for the App Service form's
+        pickers (set by ui/azure_window.py; None: the fields are typed only)."""
         if self.workspace_dir is not None:
             self.pipeline.environments = load_environments(self.workspace_dir)
         self._saved_environments = copy.deepcopy(self.pipeline.environments)

@@ -9,7 +9,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
-from release_manager.ui.workers import Worker, start_worker
+from release_manager.engine.backend import CancelToken
+from release_manager.ui.workers import Worker, start_cancellable
 
 
 class WorkingDialog(QDialog):
@@ -26,11 +27,17 @@ class WorkingDialog(QDialog):
     def _start(self, work: Callable[[], Any], on_done: Callable[[Any], None],
                busy: str) -> None:
         """Run `work` on a worker; its value goes to `on_done` on the GUI thread."""
+        self._start_cancellable(lambda _token: work(), on_done, busy)
+
+    def _start_cancellable(self, work: Callable[[CancelToken], Any],
+                           on_done: Callable[[Any], None], busy: str) -> None:
+        """`_start` for work that looks at the token Cancel sets (to keep nothing after
+        it, say)."""
         self.result.setText(busy)
         self._busy(True)
         self._then = on_done
-        self._worker = start_worker(work, self._done, self._failed,
-                                    on_cancelled=lambda: self._busy(False))
+        self._worker = start_cancellable(work, self._done, self._failed,
+                                         on_cancelled=lambda: self._busy(False))
 
     def _done(self, value: Any) -> None:
         self._busy(False)

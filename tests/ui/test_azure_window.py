@@ -21,7 +21,7 @@ from azure_emulator.auth import VIEW_PROJECT
 from azure_emulator.state import StageSpec
 from conftest import DATA
 from keyring.backends import fail
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from release_manager.credentials import CredentialKey, CredentialStore
@@ -319,6 +319,25 @@ def test_the_window_stays_responsive_while_the_test_waits_and_cancel_works(
     assert dialog.test_button.isEnabled() and not dialog.progress.isVisible()
     timer.stop()
     hold.release()
+
+
+def test_a_sign_in_cancelled_while_azure_devops_answers_is_not_kept(
+        qtbot, window, azure_devops, secret_service, home) -> None:
+    azure_devops.add_pat(TOKEN, "Jane Doe")
+    url = azure_devops.organization_url
+    hold = azure_devops.faults.hold("/_apis/connectionData")
+    dialog = open_sign_in(qtbot, window())
+    fill(qtbot, dialog, url, TOKEN)
+
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(hold.arrived.is_set, timeout=TIMEOUT)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    hold.release()  # the service answers after all
+    assert QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+    assert dialog.result.text() == "Cancelled." and dialog.isVisible()
+    assert secret_service.get(pat_key(url)) is None
+    assert not (home / ".config").exists()
 
 
 # ------------------------------------------------------------------ connecting

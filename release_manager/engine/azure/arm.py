@@ -31,6 +31,7 @@ from release_manager.engine.azure.entra import (
 )
 from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
+from release_manager.engine.backend import CancelToken
 from release_manager.engine.backend_errors import BackendError
 
 T = TypeVar("T")
@@ -207,13 +208,23 @@ class ArmSignedIn:
     """Said to the user when tokens are kept in memory only (see entra.py); "" else."""
 
 
-def check_and_keep_arm(sign_in: ArmSignIn, saved: SavedSignIns, *,
-                       device_code_prompt: DeviceCodePrompt | None = None) -> ArmSignedIn:
-    """Signing in to Azure Resource Manager: NoSecureStore before anything is sent when
-    it could not be kept, then the subscriptions it sees listed (the typed error of what
-    failed, and nothing kept, when that fails), then the sign-in kept."""
-    saved.require_secure()
+def check_arm(sign_in: ArmSignIn, *,
+              device_code_prompt: DeviceCodePrompt | None = None) -> ArmSignedIn:
+    """"Test connection": the subscriptions `sign_in` sees (the typed error of what
+    failed), nothing kept."""
     client = ArmClient(sign_in, device_code_prompt)
-    subscriptions = client.subscriptions()
-    saved.save_arm(sign_in)
-    return ArmSignedIn(subscriptions, memory_only_note(client.credential))
+    return ArmSignedIn(client.subscriptions(), memory_only_note(client.credential))
+
+
+def check_and_keep_arm(sign_in: ArmSignIn, saved: SavedSignIns, *,
+                       device_code_prompt: DeviceCodePrompt | None = None,
+                       cancel: CancelToken | None = None) -> ArmSignedIn:
+    """Signing in to Azure Resource Manager: NoSecureStore before anything is sent when
+    it could not be kept, then the sign-in checked (check_arm: nothing kept when that
+    fails), then kept, unless `cancel` was set meanwhile (the user who cancelled is
+    told nothing more: what is returned then was not kept)."""
+    saved.require_secure()
+    signed_in = check_arm(sign_in, device_code_prompt=device_code_prompt)
+    if cancel is None or not cancel.cancelled:
+        saved.save_arm(sign_in)
+    return signed_in

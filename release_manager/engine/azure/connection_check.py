@@ -16,6 +16,7 @@ from release_manager.engine.azure.failures import Lookup
 from release_manager.engine.azure.organization import Organization
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
 from release_manager.engine.azure.sign_in import SignIn
+from release_manager.engine.backend import CancelToken
 from release_manager.engine.backend_errors import SignedOut
 
 PROJECTS_VERSION = "7.1"
@@ -58,12 +59,15 @@ def signed_in_name(connection: AzureConnection) -> str:
 
 def check_and_keep(organization: Organization, sign_in: SignIn, saved: SavedSignIns,
                    project: str | None = None, *, this_session_only: bool = False,
-                   device_code_prompt: DeviceCodePrompt | None = None) -> SignedInAs:
+                   device_code_prompt: DeviceCodePrompt | None = None,
+                   cancel: CancelToken | None = None) -> SignedInAs:
     """Check the sign-in, then keep it (in the keyring, or for this session only when
     asked): NoSecureStore before anything is sent when it could not be kept, a typed
-    BackendError (and nothing kept) when the check fails."""
+    BackendError (and nothing kept) when the check fails; nothing kept either when
+    `cancel` was set meanwhile (the user who cancelled is told nothing more)."""
     if not this_session_only:
         saved.require_secure()
     who = check_connection(organization, sign_in, project, device_code_prompt)
-    saved.save(organization, sign_in, this_session_only=this_session_only)
+    if cancel is None or not cancel.cancelled:
+        saved.save(organization, sign_in, this_session_only=this_session_only)
     return who

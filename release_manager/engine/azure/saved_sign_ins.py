@@ -147,6 +147,13 @@ class SavedSignIns:
         if isinstance(previous, dict):
             self._forget_secret_unless_used(previous, document)
 
+    def arm_record(self) -> dict[str, str] | None:
+        """What the file keeps of the Azure Resource Manager sign-in (endpoint, method,
+        tenant, client id: never a secret), None when there is none; the keyring is not
+        asked (the window shows it before signing in again or out)."""
+        record = self._document().get("arm")
+        return dict(record) if isinstance(record, dict) and record.get("endpoint") else None
+
     def load_arm(self) -> ArmSignIn:
         """The Azure Resource Manager sign-in; SignedOut saying how to sign in when there
         is none (or its service principal's secret left the keyring)."""

@@ -310,6 +310,7 @@ class EnvironmentForm(QWidget):
             f"Also deployed to by {', '.join(sharing)}: these settings apply there too."
             if sharing else ""
         ))
+        self.app_service.use_listings(self.editor.arm_listings)
         self._show_policy(pipeline.environments.get(name) or Environment(name))
         self.show_azure_checks()
 
