@@ -10,22 +10,10 @@ password field and kept in the OS keyring only (no secure keyring: nothing is ke
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLineEdit, QVBoxLayout, QWidget
 
 from release_manager.engine.azure.arm_sign_in import (
     ARM_ENDPOINT,
@@ -34,11 +22,10 @@ from release_manager.engine.azure.arm_sign_in import (
     parse_arm_endpoint,
 )
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
-from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
+from release_manager.engine.azure.sign_in import EntraMethod
 from release_manager.engine.backend import CancelToken
 from release_manager.error_messages import user_message
-from release_manager.ui.azure_sign_in_dialog import secret_field
-from release_manager.ui.working_dialog import WorkingDialog
+from release_manager.ui.service_sign_in import ServiceSignInDialog
 
 if TYPE_CHECKING:  # the SDK loads in the worker that first needs it, not on this thread
     from release_manager.engine.azure.arm import ArmSignedIn
@@ -49,14 +36,12 @@ METHODS = (
     (EntraMethod.DEVICE_CODE, "Device code"),
     (EntraMethod.SERVICE_PRINCIPAL, "Service principal"),
 )
-WITH_TENANT = (EntraMethod.BROWSER, EntraMethod.DEVICE_CODE, EntraMethod.SERVICE_PRINCIPAL)
 
 
-class ArmSignInDialog(WorkingDialog):
+class ArmSignInDialog(ServiceSignInDialog):
     signedIn = Signal(object)
     """ArmSignedIn, once the sign-in is kept."""
     signedOut = Signal()
-    _deviceCode = Signal(str, str)  # from the worker: where to go, the code to enter
 
     def __init__(self, saved: SavedSignIns, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,36 +56,10 @@ class ArmSignInDialog(WorkingDialog):
         self.method = QComboBox()
         for method, label in METHODS:
             self.method.addItem(label, method.value)
-        self.tenant = QLineEdit()
-        self.client_id = QLineEdit()
-        self.client_id.setPlaceholderText("application (client) id")
-        self.client_secret = secret_field("client secret (kept in the OS keyring)")
-        self.form = QFormLayout()
         self.form.addRow("&Endpoint:", self.endpoint)
         self.form.addRow("&Sign in with:", self.method)
-        self.form.addRow("T&enant:", self.tenant)
-        self.form.addRow("&Client id:", self.client_id)
-        self.form.addRow("Client s&ecret:", self.client_secret)
-
-        self.test_button = QPushButton("&Test connection")
-        self.test_button.setAutoDefault(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.hide()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumWidth(120)
-        self.progress.hide()
-        self.result = QLabel()
-        self.result.setObjectName("armSignInResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
-        test_row.addWidget(self.progress)
-        test_row.addWidget(self.cancel_button)
-        test_row.addWidget(self.result, 1)
+        self._add_entra_rows("client secret (kept in the OS keyring)")
+        test_row = self._test_row("armSignInResult")
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.sign_out_button = self.buttons.addButton(
@@ -115,9 +74,7 @@ class ArmSignInDialog(WorkingDialog):
         self.sign_in_button.clicked.connect(self.sign_in)
         self.sign_out_button.clicked.connect(self.sign_out)
         self.test_button.clicked.connect(self.test_connection)
-        self.cancel_button.clicked.connect(self.cancel_work)
         self.method.currentIndexChanged.connect(self._show_method_fields)
-        self._deviceCode.connect(self._show_device_code)
         for field in (self.endpoint, self.tenant, self.client_id, self.client_secret):
             field.textEdited.connect(self._forget_result)
 
@@ -199,14 +156,8 @@ class ArmSignInDialog(WorkingDialog):
         except BadArmEndpoint as problem:
             self.result.setText(f"{problem}.")
             return None
-        try:
-            entra = EntraSignIn(EntraMethod(self.method.currentData()),
-                                self.tenant.text().strip() or None,
-                                self.client_id.text().strip() or None,
-                                self.client_secret.text().strip() or None)
-        except ValueError:
-            self.result.setText("A service principal needs a tenant, a client id and its "
-                                "secret.")
+        entra = self._entra_sign_in(EntraMethod(self.method.currentData()))
+        if entra is None:
             return None
         return ArmSignIn(endpoint, entra)
 
@@ -223,31 +174,8 @@ class ArmSignInDialog(WorkingDialog):
         who = f" {record['client_id']}" if record.get("client_id") else ""
         self.result.setText(f"Signed in ({label}{who}).")
 
-    def _forget_result(self) -> None:
-        """The sentence was about what the form said before: it goes with the edit."""
-        if not self.progress.isVisible():
-            self.result.clear()
-
     def _show_method_fields(self) -> None:
-        method = EntraMethod(self.method.currentData())
-        self._forget_result()
-        self.tenant.setPlaceholderText("tenant id or domain"
-                                       if method is EntraMethod.SERVICE_PRINCIPAL
-                                       else "optional: tenant id or domain")
-        self.form.setRowVisible(self.tenant, method in WITH_TENANT)
-        self.form.setRowVisible(self.client_id, method in WITH_TENANT)
-        self.form.setRowVisible(self.client_secret, method is EntraMethod.SERVICE_PRINCIPAL)
-        self.adjustSize()
-
-    def _device_code_prompt(self, url: str, code: str, expires_on: datetime) -> None:
-        """On the worker's thread: the signal brings it to the dialog (if still open)."""
-        try:
-            self._deviceCode.emit(url, f"{code} (before {expires_on:%H:%M})")
-        except RuntimeError:  # the dialog was closed meanwhile: nobody to tell
-            pass
-
-    def _show_device_code(self, url: str, code: str) -> None:
-        self.result.setText(f"Open {url} and enter the code {code}.")
+        self._show_entra_fields(EntraMethod(self.method.currentData()))
 
 
 def _sees_text(signed_in: ArmSignedIn) -> str:

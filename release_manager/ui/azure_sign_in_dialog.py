@@ -11,22 +11,10 @@ not a log line, not a message."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from release_manager.credentials import NoSecureStore
 from release_manager.engine.azure.organization import (
@@ -35,10 +23,10 @@ from release_manager.engine.azure.organization import (
     parse_organization,
 )
 from release_manager.engine.azure.saved_sign_ins import SavedSignIns
-from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn, PatSignIn, SignIn
+from release_manager.engine.azure.sign_in import EntraMethod, PatSignIn, SignIn
 from release_manager.engine.backend import CancelToken
 from release_manager.error_messages import user_message
-from release_manager.ui.working_dialog import WorkingDialog
+from release_manager.ui.service_sign_in import ServiceSignInDialog, secret_field
 
 if TYPE_CHECKING:  # the SDK loads in the worker that first needs it, not on this thread
     from release_manager.engine.azure.connection_check import SignedInAs
@@ -57,10 +45,9 @@ NO_SECURE_KEYRING = (
 SESSION_ONLY = "Keep for this session only"
 
 
-class SignInDialog(WorkingDialog):
+class SignInDialog(ServiceSignInDialog):
     signedIn = Signal(object)
     """SignedInAs, once the sign-in is kept."""
-    _deviceCode = Signal(str, str)  # from the worker: where to go, the code to enter
 
     def __init__(self, saved: SavedSignIns, organization: str = "", project: str = "",
                  parent: QWidget | None = None) -> None:
@@ -78,43 +65,18 @@ class SignInDialog(WorkingDialog):
         for value, label in METHODS:
             self.method.addItem(label, value)
         self.token = secret_field("the token, from User settings → Personal access tokens")
-        self.tenant = QLineEdit()
-        self.client_id = QLineEdit()
-        self.client_id.setPlaceholderText("application (client) id")
-        self.client_secret = secret_field("client secret")
-        self.form = QFormLayout()
         self.form.addRow("&Organization URL:", self.organization)
         self.form.addRow("&Project:", self.project)
         self.form.addRow("&Sign in with:", self.method)
         self.form.addRow("&Token:", self.token)
-        self.form.addRow("T&enant:", self.tenant)
-        self.form.addRow("&Client id:", self.client_id)
-        self.form.addRow("Client s&ecret:", self.client_secret)
+        self._add_entra_rows("client secret")
 
         self.keyring_notice = QLabel(NO_SECURE_KEYRING)
         self.keyring_notice.setObjectName("keyringNotice")
         self.keyring_notice.setWordWrap(True)
         self.keyring_notice.setVisible(self._session_only)
 
-        self.test_button = QPushButton("&Test connection")
-        self.test_button.setAutoDefault(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.hide()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumWidth(120)
-        self.progress.hide()
-        self.result = QLabel()
-        self.result.setObjectName("signInResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
-        test_row.addWidget(self.progress)
-        test_row.addWidget(self.cancel_button)
-        test_row.addWidget(self.result, 1)
+        test_row = self._test_row("signInResult")
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.sign_in_button = self.buttons.addButton(
@@ -124,9 +86,7 @@ class SignInDialog(WorkingDialog):
         self.buttons.rejected.connect(self.reject)
         self.sign_in_button.clicked.connect(self.sign_in)
         self.test_button.clicked.connect(self.test_connection)
-        self.cancel_button.clicked.connect(self.cancel_work)
         self.method.currentIndexChanged.connect(self._show_method_fields)
-        self._deviceCode.connect(self._show_device_code)
         for field in (self.organization, self.project, self.token, self.tenant,
                       self.client_id, self.client_secret):
             field.textEdited.connect(self._forget_result)
@@ -218,56 +178,17 @@ class SignInDialog(WorkingDialog):
                 return None
             sign_in: SignIn = PatSignIn(token)
         else:
-            try:
-                sign_in = EntraSignIn(EntraMethod(method), self.tenant.text().strip() or None,
-                                      self.client_id.text().strip() or None,
-                                      self.client_secret.text().strip() or None)
-            except ValueError:
-                self.result.setText("A service principal needs a tenant, a client id and "
-                                    "its secret.")
+            entra = self._entra_sign_in(EntraMethod(method))
+            if entra is None:
                 return None
+            sign_in = entra
         project = self.project.text().strip() or organization.project
         return organization, sign_in, project
 
-    def _forget_result(self) -> None:
-        """The sentence was about what the form said before: it goes with the edit."""
-        if not self.progress.isVisible():
-            self.result.clear()
-
     def _show_method_fields(self) -> None:
         method = self.method.currentData()
-        self._forget_result()
-        self.tenant.setPlaceholderText(
-            "tenant id or domain" if method == EntraMethod.SERVICE_PRINCIPAL.value
-            else "optional: tenant id or domain")
-        shown = {self.token: method == PAT,
-                 self.tenant: method in (EntraMethod.BROWSER.value,
-                                         EntraMethod.DEVICE_CODE.value,
-                                         EntraMethod.SERVICE_PRINCIPAL.value),
-                 self.client_id: method in (EntraMethod.BROWSER.value,
-                                            EntraMethod.DEVICE_CODE.value,
-                                            EntraMethod.SERVICE_PRINCIPAL.value),
-                 self.client_secret: method == EntraMethod.SERVICE_PRINCIPAL.value}
-        for field, visible in shown.items():
-            self.form.setRowVisible(field, visible)
-        self.adjustSize()
-
-    def _device_code_prompt(self, url: str, code: str, expires_on: datetime) -> None:
-        """On the worker's thread: the signal brings it to the dialog (if still open)."""
-        try:
-            self._deviceCode.emit(url, f"{code} (before {expires_on:%H:%M})")
-        except RuntimeError:  # the dialog was closed meanwhile: nobody to tell
-            pass
-
-    def _show_device_code(self, url: str, code: str) -> None:
-        self.result.setText(f"Open {url} and enter the code {code}.")
-
-
-def secret_field(placeholder: str) -> QLineEdit:
-    field = QLineEdit()
-    field.setEchoMode(QLineEdit.EchoMode.Password)
-    field.setPlaceholderText(placeholder)
-    return field
+        self.form.setRowVisible(self.token, method == PAT)
+        self._show_entra_fields(None if method == PAT else EntraMethod(method))
 
 
 def _signed_in_text(who: SignedInAs) -> str:
