@@ -111,6 +111,30 @@ def _forget_sign_ins(organization_url: str) -> None:
 
 
 @pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's folders (config: the sign-in records) in the test's own folder."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    for name, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state"),
+                      ("XDG_CACHE_HOME", ".cache")):
+        monkeypatch.setenv(name, str(folder / sub))
+    return folder
+
+
+@pytest.fixture
+def secret_service():
+    """The machine's keyring: the real Secret Service of the test session."""
+    from release_manager.credentials import CredentialStore
+
+    store = CredentialStore()
+    assert store.is_secure(), (
+        "these tests need a Secret Service: run them under dbus-run-session with "
+        "gnome-keyring (python dev.py test does)")
+    return store
+
+
+@pytest.fixture
 def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The user's data folder (the demo, recovery copies) in a temporary folder."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from release_manager.core.model import AppServiceTarget
-from release_manager.credentials import CredentialKey, CredentialStore
+from release_manager.credentials import CredentialKey
 from release_manager.engine.azure.app_service import ArmTargets
 from release_manager.engine.azure.binding import AzureBinding, save_binding
 from release_manager.engine.azure.entra import MEMORY_ONLY_NOTE
@@ -40,15 +40,6 @@ class User:
 
     def files(self) -> list[Path]:
         return [path for path in self.home.rglob("*") if path.is_file()]
-
-
-@pytest.fixture
-def secret_service() -> CredentialStore:
-    store = CredentialStore()
-    assert store.is_secure(), (
-        "these tests need a Secret Service: run them under dbus-run-session with "
-        "gnome-keyring (python dev.py test does)")
-    return store
 
 
 @pytest.fixture

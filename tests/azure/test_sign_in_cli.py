@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from azure_emulator.auth import VIEW_PROJECT
 
-from release_manager.credentials import CredentialKey, CredentialStore
+from release_manager.credentials import CredentialKey
 
 TOKEN = "pat-7f3c9a1e5b2d4c6e8a0f1b3d5c7e9a2b"
 OTHER_TOKEN = "pat-0000aaaa1111bbbb2222cccc3333dddd"
@@ -38,16 +38,6 @@ class User:
 
     def files(self) -> list[Path]:
         return [path for path in self.home.rglob("*") if path.is_file()]
-
-
-@pytest.fixture
-def secret_service() -> CredentialStore:
-    """The machine's keyring: the real Secret Service of the test session."""
-    store = CredentialStore()
-    assert store.is_secure(), (
-        "these tests need a Secret Service: run them under dbus-run-session with "
-        "gnome-keyring (python dev.py test does)")
-    return store
 
 
 @pytest.fixture

@@ -24,15 +24,6 @@ TOKEN = "pat-9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"
 
 
 @pytest.fixture
-def secret_service() -> CredentialStore:
-    store = CredentialStore()
-    assert store.is_secure(), (
-        "these tests need a Secret Service: run them under dbus-run-session with "
-        "gnome-keyring (python dev.py test does)")
-    return store
-
-
-@pytest.fixture
 def organization():
     return parse_organization(f"https://dev.azure.com/test-{uuid.uuid4().hex[:12]}")
 

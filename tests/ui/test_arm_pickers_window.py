@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QComboBox
 
 from release_manager.core.environments_file import environments_path, load_environments
 from release_manager.core.model import AppServiceTarget
-from release_manager.credentials import CredentialKey, CredentialStore
+from release_manager.credentials import CredentialKey
 from release_manager.engine.azure.arm_sign_in import ARM_ENDPOINT
 from release_manager.ui.arm_sign_in_dialog import ArmSignInDialog
 from release_manager.ui.inspector.app_service_form import AppServiceForm
@@ -29,27 +29,6 @@ TIMEOUT = 30_000
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 CONTOSO = "11111111-1111-1111-1111-111111111111"
 TAILSPIN = "22222222-2222-2222-2222-222222222222"
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The user's folders (config: the sign-in records) in the test's own folder."""
-    folder = tmp_path / "home"
-    folder.mkdir()
-    monkeypatch.setenv("HOME", str(folder))
-    for name, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state"),
-                      ("XDG_CACHE_HOME", ".cache")):
-        monkeypatch.setenv(name, str(folder / sub))
-    return folder
-
-
-@pytest.fixture
-def secret_service() -> CredentialStore:
-    store = CredentialStore()
-    assert store.is_secure(), (
-        "these tests need a Secret Service: run them under dbus-run-session with "
-        "gnome-keyring (python dev.py test does)")
-    return store
 
 
 @pytest.fixture

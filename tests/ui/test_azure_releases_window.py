@@ -37,24 +37,10 @@ STAGES = [StageSpec("Build"), StageSpec("Dev", environment="dev"),
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    monkeypatch.setenv("HOME", str(folder))
-    for name, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state"),
-                      ("XDG_CACHE_HOME", ".cache")):
-        monkeypatch.setenv(name, str(folder / sub))
+def home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's folders, and who acts: jane."""
     monkeypatch.setenv("RELEASE_MANAGER_USER", "jane")
-    return folder
-
-
-@pytest.fixture
-def secret_service() -> CredentialStore:
-    store = CredentialStore()
-    assert store.is_secure(), (
-        "these tests need a Secret Service: run them under dbus-run-session with "
-        "gnome-keyring (python dev.py test does)")
-    return store
+    return home
 
 
 @pytest.fixture

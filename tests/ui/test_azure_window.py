@@ -39,27 +39,6 @@ STAGES = [StageSpec("Build"), StageSpec("Deploy", environment="production")]
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The user's folders (config: the sign-in records) in the test's own folder."""
-    folder = tmp_path / "home"
-    folder.mkdir()
-    monkeypatch.setenv("HOME", str(folder))
-    for name, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state"),
-                      ("XDG_CACHE_HOME", ".cache")):
-        monkeypatch.setenv(name, str(folder / sub))
-    return folder
-
-
-@pytest.fixture
-def secret_service() -> CredentialStore:
-    store = CredentialStore()
-    assert store.is_secure(), (
-        "these tests need a Secret Service: run them under dbus-run-session with "
-        "gnome-keyring (python dev.py test does)")
-    return store
-
-
-@pytest.fixture
 def no_secure_keyring():
     """A machine without a secure keyring: keyring's failing backend."""
     previous = keyring.get_keyring()
