@@ -286,22 +286,29 @@ def test_the_pickers_list_subscriptions_and_apps_a_pick_fills_the_target_and_und
     pick(qtbot, form.slot_picker, "staging")
     assert staging_target(window).slot == "staging"
     assert stack.count() == commands + 3
+    assert items(form.swap_with_picker) == ["production", "canary", "staging"]
+    pick(qtbot, form.swap_with_picker, "production")
+    assert staging_target(window).swap_with == "production"
+    assert stack.count() == commands + 4
 
+    stack.undo()  # swap with
     stack.undo()  # the slot
     stack.undo()  # the app pick, resource group with it
     assert staging_target(window) == AppServiceTarget(SUBSCRIPTION)
     assert [form.app.text(), form.resource_group.text(), form.slot.text()] == ["", "", ""]
     stack.redo()
     stack.redo()
+    stack.redo()
 
     assert window.save()
     assert load_environments(workspace)["staging"].app_service == AppServiceTarget(
-        SUBSCRIPTION, "rg-spacegame", "spacegame-web", "staging")
+        SUBSCRIPTION, "rg-spacegame", "spacegame-web", "staging", "production")
     assert ("    appService:\n"
             f"      subscription: {SUBSCRIPTION}\n"
             "      resourceGroup: rg-spacegame\n"
             "      app: spacegame-web\n"
-            "      slot: staging\n") in environments_path(workspace).read_text()
+            "      slot: staging\n"
+            "      swapWith: production\n") in environments_path(workspace).read_text()
 
 
 def test_a_listing_that_fails_is_said_and_the_fields_keep_what_they_hold(

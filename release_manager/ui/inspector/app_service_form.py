@@ -84,8 +84,10 @@ class AppServiceForm(QWidget):
         self.slot_picker = self._picker(PRODUCTION_SLOT, "The slot deployments go to; "
                                         "empty: production, the app itself.")
         self.slot = self.slot_picker.lineEdit()
-        self.swap_with = self._line("none", "After a healthy deployment, swap the slot "
-                                    "with this one (usually production); empty: no swap.")
+        self.swap_with_picker = self._picker("none", "After a healthy deployment, swap the "
+                                             "slot with this one (usually production); "
+                                             "empty: no swap.")
+        self.swap_with = self.swap_with_picker.lineEdit()
         self.health_path = self._line("the app's own, else /",
                                       "The path the health check asks, e.g. /health.")
         self.problems = {name: note(error=True) for name in FIELDS}
@@ -120,7 +122,7 @@ class AppServiceForm(QWidget):
                 ("Subscription", "subscription", self.subscription_picker),
                 ("Resource group", "resource_group", self.resource_group),
                 ("App", "app", self.app_picker), ("Slot", "slot", self.slot_picker),
-                ("Swap with", "swap_with", self.swap_with),
+                ("Swap with", "swap_with", self.swap_with_picker),
                 ("Health path", "health_path", self.health_path)):
             column = QVBoxLayout()
             column.setSpacing(2)
@@ -150,6 +152,7 @@ class AppServiceForm(QWidget):
         self.subscription_picker.activated.connect(self._subscription_picked)
         self.app_picker.activated.connect(self._app_picked)
         self.slot_picker.activated.connect(self._finished)
+        self.swap_with_picker.activated.connect(self._finished)
         self.sign_in_link.linkActivated.connect(self._ask_to_sign_in)
 
     def _line(self, placeholder: str, tip: str) -> QLineEdit:
@@ -257,19 +260,21 @@ class AppServiceForm(QWidget):
         self._offer_slots()
 
     def _offer_slots(self) -> None:
-        """The chosen app's slots and production, to pick from."""
+        """The chosen app's slots and production, to pick from (for both slots)."""
         name, group = self.app.text().strip().lower(), self.resource_group.text().strip()
         app = next((app for app in self._apps if app.name.lower() == name
                     and (not group or app.resource_group.lower() == group.lower())), None)
         slots = [PRODUCTION_SLOT, *app.slots] if app is not None else []
-        _fill(self.slot_picker, [(slot, slot) for slot in slots])
+        for picker in (self.slot_picker, self.swap_with_picker):
+            _fill(picker, [(slot, slot) for slot in slots])
 
     def _listing_failed(self, error: BaseException) -> None:
         """Not signed in: the link to sign in. Else what failed, under the fields (asked
         again when the form is shown again, or once signed in)."""
         if isinstance(error, SignedOut):  # (signed out meanwhile: nothing left to pick)
             self._apps, self._subscriptions = [], {}
-            for picker in (self.subscription_picker, self.app_picker, self.slot_picker):
+            for picker in (self.subscription_picker, self.app_picker, self.slot_picker,
+                           self.swap_with_picker):
                 _fill(picker, [])
             self._say("")
             self.sign_in_link.show()
