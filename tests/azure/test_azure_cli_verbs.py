@@ -23,7 +23,6 @@ from test_sign_in_cli import TOKEN, assert_token_nowhere, release_manager
 from release_manager.engine.release_status import BuildStatus, EnvironmentStatus
 
 user = test_sign_in_cli.user
-secret_service = test_sign_in_cli.secret_service
 STAGES = [StageSpec("Build"), StageSpec("QA", environment="qa"),
           StageSpec("Prod", environment="production")]
 YAML = """\

@@ -17,7 +17,6 @@ from release_manager.engine.azure.binding import AzureBinding, binding_path, loa
 
 PROJECT = "Fabrikam-Fiber"
 user = test_sign_in_cli.user  # the fixtures: a user's folders, the machine's keyring
-secret_service = test_sign_in_cli.secret_service
 STAGES = [StageSpec("Build"), StageSpec("Deploy", environment="production")]
 
 

@@ -17,7 +17,6 @@ from release_manager.core.environments_file import save_environments
 from release_manager.core.model import AppServiceTarget, Environment
 
 user = test_sign_in_cli.user
-secret_service = test_sign_in_cli.secret_service
 connected = test_azure_cli_verbs.connected
 APP, GROUP = "spacegame-web", "rg-spacegame"
 

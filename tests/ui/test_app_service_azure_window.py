@@ -26,7 +26,7 @@ from release_manager.engine.azure.arm_sign_in import ArmSignIn
 from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
 from release_manager.ui.releases.swap_dialog import SwapDialog
 
-home, secret_service, jane = azure_window.home, azure_window.secret_service, azure_window.jane
+home, jane = azure_window.home, azure_window.jane
 workspace, window = azure_window.workspace, azure_window.window
 APP, GROUP = "spacegame-web", "rg-spacegame"
 
