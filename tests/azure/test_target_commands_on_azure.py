@@ -8,38 +8,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from azure_emulator.arm.emulator import DEFAULT_SUBSCRIPTION
+from azure_emulator.arm_workspace import APP, staging_on_azure
 
 from release_manager.cli import main
-from release_manager.core.environments_file import save_environments
-from release_manager.core.model import AppServiceTarget, Environment
-from release_manager.engine.azure.app_service import ArmTargets
-from release_manager.engine.azure.arm import ArmClient
-from release_manager.engine.azure.arm_sign_in import ArmSignIn
 from release_manager.engine.azure.binding import AzureBinding, save_binding
-from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
 from release_manager.engine.demo import create_demo
-
-APP, GROUP = "spacegame-web", "rg-spacegame"
 
 
 @pytest.fixture
 def connected(app_service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The demo connected to Azure, its staging the staging slot of spacegame-web
     (build 7) swapped with production (build 6)."""
-    app_service.add_app(APP, resource_group=GROUP, slots=("staging",))
-    app_service.deploy(APP, "production", 6, author="Mona")
-    app_service.deploy(APP, "staging", 7, author="Mona")
     root = create_demo(tmp_path / "space-game").parent
     save_binding(root, AzureBinding("https://dev.azure.com/fabrikam", "Fabrikam", 1, "web"))
-    save_environments(root, {"staging": Environment("staging", app_service=AppServiceTarget(
-        DEFAULT_SUBSCRIPTION, GROUP, APP, "staging", "production"))})
-    principal = app_service.principal
-    sign_in = ArmSignIn(app_service.endpoint, EntraSignIn(
-        EntraMethod.SERVICE_PRINCIPAL, app_service.tenant, principal.client_id,
-        principal.secret))
-    monkeypatch.setattr("release_manager.engine.azure.app_service.arm_targets",
-                        lambda _root: ArmTargets(ArmClient(sign_in)))
+    staging_on_azure(app_service, root, monkeypatch)
     return root
 
 

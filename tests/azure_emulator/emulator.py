@@ -12,7 +12,7 @@ from .api import approvals, bootstrap, builds, checks, environments, pipelines
 from .auth import AuthError, Identity, Tokens, require
 from .entra import Entra, ServicePrincipal
 from .errors import ServiceError, no_api_version, project_not_found
-from .faults import Faults
+from .lifecycle import HttpsEmulator
 from .router import Call, Route, match
 from .runs import Run
 from .state import (
@@ -24,7 +24,7 @@ from .state import (
     Project,
     StageSpec,
 )
-from .transport import Certificates, DropConnection, HttpsServer, Request, Response
+from .transport import DropConnection, Request, Response
 
 _API_VERSION = re.compile(r"api-version=([\w.\-]+)")
 
@@ -37,7 +37,7 @@ class LoggedRequest:
     accept: str
 
 
-class AzureDevOpsEmulator:
+class AzureDevOpsEmulator(HttpsEmulator):
     """Start with start() (or as a context manager); `organization_url` is what a client
     connects to, `ca_bundle` the certificate authority it must trust.
 
@@ -53,13 +53,11 @@ class AzureDevOpsEmulator:
     - What it received: requests, calls(fragment, method), clear_log()."""
 
     def __init__(self, folder: Path, organization: str = "fabrikam") -> None:
+        super().__init__(folder, self.handle)
         self.org = Organization(organization)
         self.tokens = Tokens()
-        self.faults = Faults()
         self.requests: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
-        self._certificates = Certificates(folder)
-        self._server = HttpsServer(self.handle, self._certificates)
         self.entra = Entra(lambda: self.base_url, lambda token, principal, _scope: self.tokens.add(
             token, principal.identity, "Bearer", principal.denied))
         lock = self.org.lock
@@ -67,36 +65,10 @@ class AzureDevOpsEmulator:
             *bootstrap.routes(self.org), *pipelines.routes(lock), *builds.routes(lock),
             *approvals.routes(lock), *checks.routes(lock), *environments.routes(lock)]
 
-    # --- lifecycle -------------------------------------------------------------------
-    @property
-    def ca_bundle(self) -> Path:
-        return self._certificates.ca_bundle
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
-    def base_url(self) -> str:
-        return f"https://localhost:{self.port}"
-
+    # --- addresses -------------------------------------------------------------------
     @property
     def organization_url(self) -> str:
         return f"{self.base_url}/{self.org.name}"
-
-    def start(self) -> AzureDevOpsEmulator:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self.faults.clear()  # releases held requests so their threads end
-        self._server.stop()
-
-    def __enter__(self) -> AzureDevOpsEmulator:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- test set-up -----------------------------------------------------------------
     def add_project(self, name: str) -> Project:

@@ -12,23 +12,16 @@ from pathlib import Path
 
 import pytest
 import test_azure_releases_window as azure_window
-from azure_emulator.arm.emulator import DEFAULT_SUBSCRIPTION
+from azure_emulator.arm_workspace import APP, staging_on_azure
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from test_app_service_window import card, choose, slots_shown
 from test_azure_releases_window import TIMEOUT, modal, ready
 
-from release_manager.core.environments_file import save_environments
-from release_manager.core.model import AppServiceTarget, Environment
-from release_manager.engine.azure.app_service import ArmTargets
-from release_manager.engine.azure.arm import ArmClient
-from release_manager.engine.azure.arm_sign_in import ArmSignIn
-from release_manager.engine.azure.sign_in import EntraMethod, EntraSignIn
 from release_manager.ui.releases.swap_dialog import SwapDialog
 
 home, jane = azure_window.home, azure_window.jane
 workspace, window = azure_window.workspace, azure_window.window
-APP, GROUP = "spacegame-web", "rg-spacegame"
 
 
 @pytest.fixture
@@ -36,17 +29,7 @@ def on_azure(workspace: Path, app_service, monkeypatch: pytest.MonkeyPatch) -> P
     """The connected clone, its staging the staging slot of spacegame-web on Azure
     (build 7) swapped with production (build 6)."""
     folder = workspace
-    app_service.add_app(APP, resource_group=GROUP, slots=("staging",))
-    app_service.deploy(APP, "production", 6, author="Mona")
-    app_service.deploy(APP, "staging", 7, author="Mona")
-    save_environments(folder, {"staging": Environment("staging", app_service=AppServiceTarget(
-        DEFAULT_SUBSCRIPTION, GROUP, APP, "staging", "production"))})
-    principal = app_service.principal
-    sign_in = ArmSignIn(app_service.endpoint, EntraSignIn(
-        EntraMethod.SERVICE_PRINCIPAL, app_service.tenant, principal.client_id,
-        principal.secret))
-    monkeypatch.setattr("release_manager.engine.azure.app_service.arm_targets",
-                        lambda _root: ArmTargets(ArmClient(sign_in)))
+    staging_on_azure(app_service, folder, monkeypatch)
     return folder
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 from ..auth import AuthError, Grant, Identity, Tokens
 from ..emulator import AzureDevOpsEmulator
 from ..entra import Entra, ServicePrincipal
-from ..faults import Fault, Faults
+from ..faults import Fault
+from ..lifecycle import HttpsEmulator
 from ..router import Route, match
 from ..state import now
-from ..transport import Certificates, DropConnection, HttpsServer, Request, Response
+from ..transport import DropConnection, Request, Response
 from . import changes, reads, sites, swap
 from .call import ArmCall, scope
 from .errors import (
@@ -58,7 +59,7 @@ class ArmRequest:
     query: dict[str, str]
 
 
-class AppServiceEmulator:
+class AppServiceEmulator(HttpsEmulator):
     """Start with start() (or as a context manager). A client passes `endpoint` as
     WebSiteManagementClient's base_url and signs in at `authority` (its Entra ID),
     trusting `ca_bundle`.
@@ -79,10 +80,10 @@ class AppServiceEmulator:
     - What it received: requests, calls(fragment, method), arm_calls(), clear_log()."""
 
     def __init__(self, folder: Path, tenant: str = DEFAULT_TENANT) -> None:
+        super().__init__(folder, self.handle)
         self.tenant = tenant
         self.cloud = Cloud()
         self.tokens = Tokens()
-        self.faults = Faults()
         self.requests: list[ArmRequest] = []
         self.principal: ServicePrincipal | None = None
         """The first service principal added (the fixture's)."""
@@ -90,24 +91,10 @@ class AppServiceEmulator:
         self._audiences: dict[str, str] = {}  # token → the resource it was issued for
         self._expired: dict[str, str] = {}  # token → when it expired
         self._relying_parties: list[Tokens] = []  # other services that accept its tokens
-        self._certificates = Certificates(folder)
-        self._server = HttpsServer(self.handle, self._certificates)
         self.entra = Entra(lambda: self.base_url, self._issued)
         self.routes: list[Route] = [*reads.routes(), *changes.routes(), *swap.routes()]
 
-    # --- lifecycle -------------------------------------------------------------------
-    @property
-    def ca_bundle(self) -> Path:
-        return self._certificates.ca_bundle
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
-    def base_url(self) -> str:
-        return f"https://localhost:{self.port}"
-
+    # --- addresses -------------------------------------------------------------------
     @property
     def endpoint(self) -> str:
         """Resource Manager's base URL (https://management.azure.com on Azure)."""
@@ -126,20 +113,6 @@ class AppServiceEmulator:
     @property
     def options(self) -> Options:
         return self.cloud.options
-
-    def start(self) -> AppServiceEmulator:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self.faults.clear()  # releases held requests so their threads end
-        self._server.stop()
-
-    def __enter__(self) -> AppServiceEmulator:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- who calls -------------------------------------------------------------------
     def add_service_principal(self, client_id: str, secret: str,
