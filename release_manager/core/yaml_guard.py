@@ -1,14 +1,16 @@
-"""Reading an azure-pipelines.yml safely: bytes → text → ruamel round-trip tree.
+"""Reading an azure-pipelines.yml safely: bytes → text → the YAML tree with positions.
 
 Every way a file can be unusable becomes a `Problem` with its position, collected in one
 `PipelineLoadError`: too big, empty, binary, not UTF-8, not YAML, tabs for indentation,
 nesting too deep, anchors/aliases (Azure rejects them, and expanding them is how
 "billion laughs" files exhaust memory), duplicate keys, a top that is not a mapping.
 
-The parser is ruamel.yaml's round-trip parser with two changes: every scalar resolves to a
-string (Azure's parser works on strings: `false`, `1.0` and `~` stay as written), and a
-composer that checks depth, anchors and duplicate keys while it builds the node tree and
-records where each node ends (ruamel keeps only where nodes start).
+The reader is libyaml's, through `yaml_tree` (C speed); where its reading could differ
+from a YAML 1.2 reader's, or it refuses the text, ruamel.yaml's round-trip reader reads it
+instead, into the same tree. Both keep every scalar a string (Azure's parser works on
+strings: `false`, `1.0` and `~` stay as written), check depth, anchors, tags and duplicate
+keys while they build the tree, and record where each node ends. Settings files beside a
+pipeline (small, their scalars typed) are read by ruamel alone (`parse_settings`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from release_manager.core.regular_file import FileTooBig, NotARegularFile, read_regular
+from release_manager.core.yaml_tree import (
+    Ends,
+    Refused,
+    Unsupported,
+    block_scalar_end,
+    compose,
+    duplicate_key,
+    refused_anchor,
+    refused_depth,
+    refused_tag,
+)
 
 MAX_BYTES = 2 * 1024 * 1024
 """Refuse bigger files: real pipelines are tens of KB (the largest we know is 45 KB), and
@@ -73,7 +86,7 @@ class ParsedYaml:
     """The round-trip tree and where every node ends, keyed by where it starts."""
 
     root: Any
-    ends: dict[tuple[int, int, str], tuple[int, int]] = field(default_factory=dict)
+    ends: Ends = field(default_factory=dict)
     """(line, column, kind) of a node's start (0-based, kind "scalar"/"seq"/"map") →
     (line, column) just after its last character (trailing blank lines and comments of
     block collections excluded)."""
@@ -86,12 +99,6 @@ LINE_BREAK = re.compile("\r\n|[\r\n]")
 def split_lines(text: str) -> list[str]:
     """The lines of `text` as the parser numbers them, without their line breaks."""
     return LINE_BREAK.split(text)
-
-
-class _Fatal(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
 
 
 def read_file(path: Path) -> tuple[str, Encoding]:
@@ -148,15 +155,37 @@ def parse(text: str, path: Path | str | None = None) -> ParsedYaml:
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
         raise PipelineLoadError([Problem("the file is empty", 1, 1)], path)
+    try:
+        root, ends, duplicates = compose(text, MAX_DEPTH, MAX_PROBLEMS)
+    except Refused as refused:
+        raise PipelineLoadError([problem_at(refused)], path) from None
+    except Unsupported:
+        root, ends, duplicates = _round_trip(text, path)
+    if duplicates:
+        raise PipelineLoadError([problem_at(d) for d in duplicates], path)
+    if root is None or root == "":  # an empty document (every scalar is a string here)
+        raise PipelineLoadError([Problem("the file is empty", 1, 1)], path)
+    if not hasattr(root, "items"):
+        what = "a list" if isinstance(root, list) else "a single value"
+        raise PipelineLoadError(
+            [Problem(f"the top of an azure-pipelines.yml must be a mapping (keys like "
+                     f"trigger:, stages:), not {what}", 1, 1)], path)
+    return ParsedYaml(root, ends)
+
+
+def _round_trip(text: str, path: Path | str | None) -> tuple[Any, Ends, list[Refused]]:
+    """The text read by ruamel.yaml's (YAML 1.2) round-trip reader, where libyaml's
+    reading could differ or fails (`yaml_tree.Unsupported`): the same tree interface,
+    with the message users always had for a file that is not YAML."""
     yaml = YAML(typ="rt")
     yaml.Resolver = StringResolver
     yaml.Composer = _GuardedComposer
     yaml.preserve_quotes = True
-    yaml.allow_duplicate_keys = True  # reported below, every one with both lines
+    yaml.allow_duplicate_keys = True  # reported by the caller, every one with both lines
     try:
         root = yaml.load(text)
-    except _Fatal as fatal:
-        raise PipelineLoadError([fatal.problem], path) from None
+    except Refused as refused:
+        raise PipelineLoadError([problem_at(refused)], path) from None
     except MarkedYAMLError as error:
         raise PipelineLoadError([_syntax_problem(error)], path) from None
     except (YAMLError, RecursionError) as error:
@@ -167,17 +196,7 @@ def parse(text: str, path: Path | str | None = None) -> ParsedYaml:
         raise PipelineLoadError(
             [Problem(f"not valid YAML here ({type(error).__name__}: {error})", line, column)],
             path) from None
-    composer: _GuardedComposer = yaml.composer
-    if composer.duplicates:
-        raise PipelineLoadError(composer.duplicates[:MAX_PROBLEMS], path)
-    if root is None or root == "":  # an empty document (every scalar is a string here)
-        raise PipelineLoadError([Problem("the file is empty", 1, 1)], path)
-    if not hasattr(root, "items"):
-        what = "a list" if isinstance(root, list) else "a single value"
-        raise PipelineLoadError(
-            [Problem(f"the top of an azure-pipelines.yml must be a mapping (keys like "
-                     f"trigger:, stages:), not {what}", 1, 1)], path)
-    return ParsedYaml(root, composer.ends)
+    return root, yaml.composer.ends, yaml.composer.duplicates
 
 
 def parse_settings(text: str, path: Path | str | None = None) -> Any:
@@ -194,8 +213,8 @@ def parse_settings_with_ends(text: str, path: Path | str | None = None) -> Parse
     yaml.Composer = _GuardedComposer
     try:
         root = yaml.load(text)
-    except _Fatal as fatal:
-        raise PipelineLoadError([fatal.problem], path) from None
+    except Refused as refused:
+        raise PipelineLoadError([problem_at(refused)], path) from None
     except RecursionError as error:
         raise PipelineLoadError([Problem(f"not valid YAML: {error}", 1, 1)], path) from None
     return ParsedYaml(root, yaml.composer.ends)
@@ -211,35 +230,28 @@ class StringResolver(VersionedResolver):
 
 
 class _GuardedComposer(Composer):
+    """ruamel's composer under `yaml_tree`'s guards, recording where each node ends."""
+
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
         self.depth = 0
         self.last_mark: Any = None
-        self.duplicates: list[Problem] = []
-        self.ends: dict[tuple[int, int, str], tuple[int, int]] = {}
+        self.duplicates: list[Refused] = []
+        self.ends: Ends = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
-        self.last_mark = event.start_mark
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
-            what = "alias *" if isinstance(event, AliasEvent) else "anchor &"
-            mark = event.start_mark
-            raise _Fatal(Problem(
-                f"YAML {what}{event.anchor} is not supported: Azure Pipelines rejects "
-                "anchors and aliases", mark.line + 1, mark.column + 1))
-        tag = getattr(event, "tag", None)
-        if tag:
-            mark = event.start_mark
-            raise _Fatal(Problem(
-                f"YAML tag {tag} is not supported: Azure Pipelines reads every value as "
-                "plain text", mark.line + 1, mark.column + 1))
+        mark = self.last_mark = event.start_mark
+        if isinstance(event, AliasEvent):
+            raise refused_anchor("alias *", event.anchor, mark.line, mark.column)
+        if getattr(event, "anchor", None) is not None:
+            raise refused_anchor("anchor &", event.anchor, mark.line, mark.column)
+        if getattr(event, "tag", None):
+            raise refused_tag(event.tag, mark.line, mark.column)
         if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise _Fatal(Problem(
-                    f"the nesting is deeper than {MAX_DEPTH} levels", mark.line + 1,
-                    mark.column + 1))
+                raise refused_depth(MAX_DEPTH, mark.line, mark.column)
         node = super().compose_node(parent, index)
         if isinstance(node, (MappingNode, SequenceNode)):
             self.depth -= 1
@@ -251,32 +263,16 @@ class _GuardedComposer(Composer):
     def _record_end(self, node: Any) -> None:
         kind = _KINDS[type(node)]
         start = node.start_mark
-        if isinstance(node, ScalarNode) or node.flow_style or not node.value:
+        if isinstance(node, ScalarNode) and node.style in ("|", ">") \
+                and node.end_mark.buffer is not None:
+            end = block_scalar_end(node.end_mark.buffer, start.pointer, start.column,
+                                   node.end_mark.pointer, node.end_mark.line)
+        elif isinstance(node, ScalarNode) or node.flow_style or not node.value:
             end = (node.end_mark.line, node.end_mark.column)
-            if isinstance(node, ScalarNode) and node.style in ("|", ">"):
-                end = self._block_scalar_end(node)
         else:
             last = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
             end = self.ends[(last.start_mark.line, last.start_mark.column, _KINDS[type(last)])]
         self.ends[(start.line, start.column, kind)] = end
-
-    def _block_scalar_end(self, node: Any) -> tuple[int, int]:
-        """The end of a block scalar's last non-blank line (ruamel's end mark lies past
-        the trailing blank lines)."""
-        buffer = node.end_mark.buffer
-        if buffer is None:
-            return node.end_mark.line, node.end_mark.column
-        pointer, line = node.end_mark.pointer, node.end_mark.line
-        while pointer > node.start_mark.pointer and buffer[pointer - 1] in _BLANK:
-            pointer -= 1
-            if buffer[pointer] in _BREAKS and not (
-                    buffer[pointer] == "\r" and buffer[pointer + 1:pointer + 2] == "\n"):
-                line -= 1
-        start = node.start_mark.pointer
-        breaks = max(buffer.rfind(ch, start, pointer) for ch in _BREAKS)
-        if breaks < 0:  # still on the line of the `|` indicator
-            return line, node.start_mark.column + pointer - start
-        return line, pointer - breaks - 1
 
     def _check_duplicates(self, node: MappingNode) -> None:
         seen: dict[str, Any] = {}
@@ -285,15 +281,17 @@ class _GuardedComposer(Composer):
                 continue
             first = seen.setdefault(key.value, key)
             if first is not key and len(self.duplicates) < MAX_PROBLEMS:
-                self.duplicates.append(Problem(
-                    f"duplicate key {key.value!r}: first on line {first.start_mark.line + 1}, "
-                    f"again on line {key.start_mark.line + 1}",
-                    key.start_mark.line + 1, key.start_mark.column + 1))
+                self.duplicates.append(duplicate_key(
+                    key.value, first.start_mark.line, key.start_mark.line,
+                    key.start_mark.column))
 
 
-_BREAKS = "\r\n"
-_BLANK = " \t" + _BREAKS
 _KINDS = {ScalarNode: "scalar", SequenceNode: "seq", MappingNode: "map"}
+
+
+def problem_at(refused: Refused) -> Problem:
+    """A guard's refusal as a problem (1-based)."""
+    return Problem(refused.message, refused.line + 1, refused.column + 1)
 
 
 def _syntax_problem(error: MarkedYAMLError) -> Problem:
