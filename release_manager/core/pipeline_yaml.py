@@ -73,6 +73,12 @@ class TextBase:
     original: Pipeline
     writer: SpliceWriter
 
+    def document(self, path: Path | None, encoding: Encoding) -> PipelineDocument:
+        """A new document of this text, its model read again from the tree (nothing is
+        parsed): what the full validation reads on a worker while the window edits its
+        own. A base is never changed, so any thread may call this."""
+        return PipelineDocument(self.text, path, encoding, base=self)
+
 
 @dataclass(frozen=True)
 class DocumentState:
@@ -88,19 +94,25 @@ class PipelineDocument:
     """A pipeline with the text it came from. Edit `pipeline` with the model's operations;
     `dumps()` is what `save()` writes."""
 
-    def __init__(self, text: str, path: Path | None, encoding: Encoding | None = None) -> None:
+    def __init__(self, text: str, path: Path | None, encoding: Encoding | None = None,
+                 base: TextBase | None = None) -> None:
         self.path = path
         self.encoding = encoding or Encoding()
-        parsed = parse(text, path)
+        parsed = parse(text, path) if base is None else base.parsed
         self.pipeline: Pipeline = self._read(parsed, text)
         # What edits are spliced into, and the file as last read or saved: the two differ
         # after an undo past a save.
-        self._base = self._saved = self._new_base(parsed, text)
+        self._base = self._saved = base or self._new_base(parsed, text)
 
     @property
     def text(self) -> str:
         """The text the model was read from, or last saved."""
         return self._base.text
+
+    @property
+    def base(self) -> TextBase:
+        """The text edits are spliced into, with its tree and the model read from it."""
+        return self._base
 
     @property
     def root(self) -> object:

@@ -36,9 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from release_manager.core.disk_changes import read_files
-from release_manager.core.drawable import check_drawable
-from release_manager.core.pipeline_yaml import PipelineLoadError, load
+from release_manager.core.opening import OpenedPipeline, open_pipeline
+from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
 from release_manager.ui.azure_window import AzureInWindow
@@ -48,10 +47,12 @@ from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
 from release_manager.ui.load_error_view import LoadErrorView
 from release_manager.ui.log_view import LogPanel
+from release_manager.ui.opening_view import OpeningView
 from release_manager.ui.problems_panel import ProblemsPanel
 from release_manager.ui.recent_files import RecentFiles
 from release_manager.ui.recovery_offer import RecoveryOffer, recovered_editor
 from release_manager.ui.welcome_view import WelcomeView
+from release_manager.ui.workers import Worker, start_worker
 from release_manager.ui.yaml_pane import YamlPane
 
 APP_TITLE = "Release Manager"
@@ -109,11 +110,15 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomeView()
         self.error_view = LoadErrorView()
+        self.opening_view = OpeningView()
+        self.opening_view.cancelRequested.connect(self.cancel_opening)
+        self._opening: Worker[OpenedPipeline] | None = None
+        self._shown_before_opening: QWidget = self.welcome
         self.graph_page = QWidget()
         self.graph_page.setObjectName("graphPage")
         QVBoxLayout(self.graph_page).setContentsMargins(0, 0, 0, 0)
         self.central = QStackedWidget()
-        for page in (self.welcome, self.error_view, self.graph_page):
+        for page in (self.welcome, self.error_view, self.opening_view, self.graph_page):
             self.central.addWidget(page)
         self.disk = DiskSync(self)
         self.undo_group.cleanChanged.connect(self.disk.check)  # Reload would drop edits
@@ -325,21 +330,70 @@ class MainWindow(QMainWindow):
         return self.open_path(Path(name)) if name else False
 
     def open_path(self, path: Path) -> bool:
-        """Open `path` in place of the current pipeline, asking first about unsaved edits.
-        False when the user cancelled or the file did not load (its report is shown)."""
+        """Open `path` in place of the current pipeline, asking first about unsaved edits,
+        and read it on a worker (`open_in_background`). False when the user cancelled."""
         if not self.confirm_discard():
             return False
-        return self.load(Path(path))
+        self.open_in_background(Path(path))
+        return True
+
+    def open_in_background(self, path: Path) -> None:
+        """Read `path` on a worker while the window shows that it is opening, with Cancel;
+        the pipeline (or its error report) replaces what is shown once it is read. An open
+        still under way is dropped for this one."""
+        path = Path(path).resolve()
+        if self._opening is None or not self._opening.running:
+            self._shown_before_opening = self.central.currentWidget()
+        self.cancel_opening()
+        self.opening_view.show_path(path)
+        self.central.setCurrentWidget(self.opening_view)
+        self._opening = start_worker(
+            lambda: open_pipeline(path), self._opened,
+            lambda error: self._open_failed(path, error))
+
+    def is_opening(self) -> bool:
+        """A pipeline is being read on a worker (not cancelled)."""
+        return self.central.currentWidget() is self.opening_view
+
+    def is_reading(self) -> bool:
+        """A worker is still reading a pipeline, its open cancelled or not."""
+        return self._opening is not None and self._opening.running
+
+    def cancel_opening(self) -> None:
+        """Stop waiting for the pipeline being read: what was shown before comes back."""
+        if self._opening is not None and self._opening.cancel():
+            self.central.setCurrentWidget(self._shown_before_opening)
+            self.statusBar().showMessage("Opening cancelled", 4000)
 
     def load(self, path: Path) -> bool:
-        """Load `path` without asking: the graph, or the error report when it fails."""
+        """Load `path` now, on this thread (the first window, before it is shown): the
+        graph, or the error report when it fails."""
         path = Path(path).resolve()
-        read = read_files(path)  # before loading: a change made meanwhile is not missed
         try:
-            check_drawable(path, read.get(path))
-            document = load(path)
-            editor = PipelineEditor(document, self)  # reads the environments' file too
+            opened = open_pipeline(path)
+        except (PipelineLoadError, OSError) as error:
+            return self._open_failed(path, error)
+        return self._opened(opened)
+
+    def _opened(self, opened: OpenedPipeline) -> bool:
+        path = opened.path
+        try:
+            editor = PipelineEditor(opened.document, self)  # reads the environments' file
         except PipelineLoadError as error:
+            return self._open_failed(path, error)
+        self.path = path
+        self.recent.add(path)
+        self._set_editor(editor)
+        self.disk.opened(opened.read)
+        self.recovery.opened(path)
+        self.central.setCurrentWidget(self.graph_page)
+        self.graph.keep_framed()  # while the docks settle around it
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        return True
+
+    def _open_failed(self, path: Path, error: BaseException) -> bool:
+        """Show why `path` did not open: its problems, or what the system said."""
+        if isinstance(error, PipelineLoadError):
             self._set_editor(None)
             self.path = path
             self.recent.add(path)
@@ -349,18 +403,12 @@ class MainWindow(QMainWindow):
             self.central.setCurrentWidget(self.error_view)
             self._update_title()
             return False
-        except OSError as error:
-            QMessageBox.critical(self, APP_TITLE, f"{path} could not be read: {error.strerror}")
-            return False
-        self.path = path
-        self.recent.add(path)
-        self._set_editor(editor)
-        self.disk.opened(read)
-        self.recovery.opened(path)
-        self.central.setCurrentWidget(self.graph_page)
-        self.graph.keep_framed()  # while the docks settle around it
-        self.statusBar().showMessage(f"Opened {path}", 4000)
-        return True
+        if self.is_opening():
+            self.central.setCurrentWidget(self._shown_before_opening)
+        if isinstance(error, OSError):
+            QMessageBox.critical(self, APP_TITLE,
+                                 f"{path} could not be read: {error.strerror or error}")
+        return False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """On the graph: a .yml dropped on it opens (the canvas would take the drop)."""
@@ -375,7 +423,11 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def reload(self) -> bool:
-        return self.load(self.path) if self.path else False
+        """Read the shown file again (on a worker)."""
+        if self.path is None:
+            return False
+        self.open_in_background(self.path)
+        return True
 
     def discard_edits(self) -> None:
         """The user chose to drop the unsaved edits: their recovery copy goes too."""
@@ -507,7 +559,8 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Discard:
                 return False
             self.discard_edits()
-        return self.load(self.path)
+        self.open_in_background(self.path)
+        return True
 
     def confirm_discard(self) -> bool:
         """True when there is nothing unsaved, or the user saved or discarded it."""

@@ -208,12 +208,16 @@ class ProblemsPanel(QTableView):
         generation = self._generation
         document = self._editor.document
         text, path = document.dumps(), document.path
+        base = document.base if text == document.text else None
+        encoding = document.encoding
+
+        def work() -> tuple[int, list[Diagnostic]]:
+            if base is not None:  # as read or saved: its tree is read, not parsed again
+                return generation, validate(base.document(path, encoding))
+            return generation, validate_text(text, str(path) if path else None)
+
         # Bound methods, not lambdas: Qt drops the delivery if this panel is gone by then.
-        start_worker(
-            lambda: (generation, validate_text(text, str(path) if path else None)),
-            self._on_full,
-            self._on_full_failed,
-        )
+        start_worker(work, self._on_full, self._on_full_failed)
 
     def _schedule_full_validation(self) -> None:
         self._timer.start()

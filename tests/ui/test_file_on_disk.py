@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
+from window_helpers import wait_opened
 
 from release_manager.core.environments_file import environments_path, load_environments
 from release_manager.core.model import ApprovalPolicy
@@ -86,6 +87,7 @@ def wait_for_bar(qtbot, window: MainWindow, words: str) -> None:
 
 def click_bar(qtbot, window: MainWindow, button: str) -> None:
     qtbot.mouseClick(window.disk.bar.buttons[button], Qt.MouseButton.LeftButton)
+    wait_opened(qtbot, window)  # Reload reads the file on a worker
 
 
 def answer_diff_dialog(qtbot, choice: str) -> list[str]:
@@ -181,6 +183,7 @@ def test_reload_theirs_drops_mine_and_shows_theirs(qtbot, window, pipeline) -> N
     pipeline.write_text(THEIRS)
     answer_diff_dialog(qtbot, "Reload Theirs")
     assert not window.save()
+    wait_opened(qtbot, window)
     assert pipeline.read_text() == THEIRS
     assert display_name(window) == "Build it, theirs" and not window.isWindowModified()
 

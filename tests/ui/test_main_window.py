@@ -11,6 +11,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QU
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
 from scale_pipeline import CAP_STAGES, scale_pipeline
+from window_helpers import wait_opened
 
 from release_manager.cli import build_gui_parser
 from release_manager.core.drawable import MAX_DRAWN_STAGES
@@ -270,6 +271,7 @@ def test_opening_another_file_with_unsaved_changes_asks_first(
 
     click_when_shown(qtbot, QMessageBox.StandardButton.Discard)
     assert window.open_path(other)
+    wait_opened(qtbot, window)
     assert window.windowTitle().startswith("other.yml")
     assert not window.isWindowModified()
     assert "Development" not in spacegame.read_text(encoding="utf-8")
@@ -281,6 +283,7 @@ def test_revert_reloads_the_file_from_disk(qtbot, window_on, spacegame):
 
     click_when_shown(qtbot, QMessageBox.StandardButton.Discard)
     window.revert_action.trigger()
+    wait_opened(qtbot, window)
 
     assert not window.isWindowModified()
     assert window.editor.pipeline.stage("Dev").display_name != "Development"
@@ -306,14 +309,17 @@ def test_save_as_writes_a_new_file_and_retitles(qtbot, window_on, spacegame, mon
 # --------------------------------------------------------------------- recent files, drop
 
 
-def test_recent_files_menu_lists_opened_files_newest_first(window_on, spacegame, tmp_path):
+def test_recent_files_menu_lists_opened_files_newest_first(qtbot, window_on, spacegame,
+                                                          tmp_path):
     other = tmp_path / "other.yml"
     other.write_text("stages:\n- stage: Only\n  jobs: []\n", encoding="utf-8")
     gone = tmp_path / "gone.yml"
     gone.write_text("stages:\n- stage: Gone\n  jobs: []\n", encoding="utf-8")
     window = window_on(gone)
     window.open_path(spacegame)
+    wait_opened(qtbot, window)
     window.open_path(other)
+    wait_opened(qtbot, window)
     gone.unlink()
 
     window.recent_menu.aboutToShow.emit()
@@ -322,6 +328,7 @@ def test_recent_files_menu_lists_opened_files_newest_first(window_on, spacegame,
     assert listed == [str(other.resolve()), str(spacegame.resolve())]
     recent_action = window.recent_menu.actions()[1]
     recent_action.trigger()
+    wait_opened(qtbot, window)
     assert window.path == spacegame.resolve()
 
 
@@ -345,6 +352,7 @@ def test_dropping_a_yaml_file_on_the_welcome_opens_it(qtbot, window_on, spacegam
     window = window_on("--workspace", tmp_path)
 
     assert drag_and_drop(window.welcome, spacegame) == (True, True)
+    wait_opened(qtbot, window)
 
     assert window.path == spacegame.resolve()
     assert window.central.currentWidget() is window.graph_page
@@ -357,6 +365,7 @@ def test_dropping_a_yaml_file_on_the_graph_opens_it(qtbot, window_on, spacegame,
     window = window_on(spacegame)
 
     assert drag_and_drop(window.graph.viewport(), other) == (True, True)
+    wait_opened(qtbot, window)
 
     assert window.path == other.resolve()
     qtbot.waitUntil(lambda: stage_item_names(window) == ["Only"])
@@ -457,6 +466,7 @@ def test_reload_after_fixing_the_file_opens_the_graph(qtbot, launch, tmp_path):
 
     bad.write_text("stages:\n- stage: Build\n  jobs: []\n", encoding="utf-8")
     qtbot.mouseClick(window.error_view.reload_button, Qt.MouseButton.LeftButton)
+    wait_opened(qtbot, window)
 
     assert window.central.currentWidget() is window.graph_page
     assert window.editor.pipeline.stage_names == ["Build"]
@@ -470,6 +480,7 @@ def test_open_another_file_button_opens_the_file_dialog(qtbot, launch, monkeypat
     window, _ = launch(str(INVALID))
 
     qtbot.mouseClick(window.error_view.open_button, Qt.MouseButton.LeftButton)
+    wait_opened(qtbot, window)
 
     assert window.path == spacegame.resolve()
     assert window.central.currentWidget() is window.graph_page
@@ -622,3 +633,106 @@ def test_default_size_fits_the_screen(qtbot, launch):
     width, height = window.default_size()
 
     assert width <= min(1400, available.width()) and height <= min(900, available.height())
+
+
+# --------------------------------------------------------------------- opening on a worker
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Path:
+    """The largest pipeline the window draws."""
+    path = tmp_path / "big.yml"
+    path.write_text(scale_pipeline(MAX_DRAWN_STAGES), encoding="utf-8")
+    return path
+
+
+def test_a_large_pipeline_opens_behind_a_cancellable_page(qtbot, window_on, spacegame, big):
+    window = window_on(spacegame)
+
+    assert window.open_path(big)
+
+    assert window.is_opening()  # back from the click before the file is read
+    assert window.central.currentWidget() is window.opening_view
+    assert window.opening_view.label.text().startswith("Opening big.yml…")
+    assert window.opening_view.cancel_button.isVisible()
+    wait_opened(qtbot, window)
+    assert window.path == big.resolve()
+    assert len(stage_item_names(window)) == MAX_DRAWN_STAGES
+
+
+@pytest.mark.parametrize("how", ["button", "escape"])
+def test_cancel_goes_back_to_the_pipeline_shown_and_keeps_it(qtbot, window_on, spacegame,
+                                                             big, how):
+    window = window_on(spacegame)
+    window.editor.apply("Rename", lambda p: p.set_display_name("Dev", "Development"))
+    window.editor.undo_stack.setClean()  # as if saved: nothing asks before the open
+
+    window.open_path(big)
+    if how == "button":
+        qtbot.mouseClick(window.opening_view.cancel_button, Qt.MouseButton.LeftButton)
+    else:
+        qtbot.keyClick(window.opening_view.cancel_button, Qt.Key.Key_Escape)
+
+    assert window.central.currentWidget() is window.graph_page
+    assert "Opening cancelled" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not window.is_reading(), timeout=20000)  # the read ended…
+    assert window.path == spacegame.resolve()  # …and was dropped
+    assert window.editor.pipeline.stage("Dev").display_name == "Development"
+    assert sorted(stage_item_names(window)) == ["Build", "Dev", "Staging", "Test"]
+
+
+def test_a_second_open_replaces_the_first_still_being_read(qtbot, window_on, spacegame,
+                                                          big, tmp_path):
+    other = tmp_path / "other.yml"
+    other.write_text("stages:\n- stage: Only\n  jobs: []\n", encoding="utf-8")
+    window = window_on(spacegame)
+
+    window.open_path(big)
+    window.open_path(other)
+
+    wait_opened(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_reading(), timeout=20000)
+    assert window.path == other.resolve()
+    assert stage_item_names(window) == ["Only"]
+    cancel = window.opening_view.cancel_button
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)  # nothing left to cancel
+    assert window.central.currentWidget() is window.graph_page
+
+
+def test_a_file_that_does_not_load_shows_its_report_once_read(qtbot, window_on, spacegame,
+                                                               tmp_path):
+    bad = tmp_path / "tabbed.yml"
+    bad.write_text("stages:\n- stage: Build\n\tjobs: []\n", encoding="utf-8")
+    window = window_on(spacegame)
+
+    window.open_path(bad)
+    wait_opened(qtbot, window)
+
+    assert window.central.currentWidget() is window.error_view
+    assert window.path == bad.resolve()
+    assert [(d.line, d.message) for d in window.problems.diagnostics()] == [
+        (3, "a tab is used for indentation; YAML allows only spaces")]
+
+
+def test_an_open_a_save_and_their_full_validations_read_the_yaml_once_each(
+        qtbot, window_on, spacegame, monkeypatch):
+    from release_manager.core import pipeline_yaml
+
+    parsed: list[str] = []
+    real = pipeline_yaml.parse
+
+    def counted(text: str, path=None):
+        parsed.append(text)
+        return real(text, path)
+
+    monkeypatch.setattr(pipeline_yaml, "parse", counted)
+    window = window_on(spacegame)
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+    assert parsed == [spacegame.read_text(encoding="utf-8-sig")]
+
+    rename_display(window, "Dev", "Development")
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+    assert len(parsed) == 2  # the edited text, validated in full on a worker
+    window.save_action.trigger()
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+    assert parsed[2:] == [spacegame.read_text(encoding="utf-8-sig")]  # the saved text, once

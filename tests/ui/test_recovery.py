@@ -16,6 +16,7 @@ from conftest import REPO
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from test_file_on_disk import PIPELINE, THEIRS
+from window_helpers import wait_opened
 
 from release_manager.cli import build_gui_parser
 from release_manager.core.recovery import copy_path, read_copy
@@ -70,6 +71,7 @@ def edit_and_wait_for_the_copy(qtbot, window: MainWindow, text: str) -> None:
 
 def click_bar(qtbot, window: MainWindow, button: str) -> None:
     qtbot.mouseClick(window.recovery.bar.buttons[button], Qt.MouseButton.LeftButton)
+    wait_opened(qtbot, window)  # Open It reads the file on a worker
 
 
 def test_an_edit_is_kept_in_the_data_folder_and_a_save_removes_it(
