@@ -102,7 +102,8 @@ class PipelineDocument:
         self.pipeline: Pipeline = self._read(parsed, text)
         # What edits are spliced into, and the file as last read or saved: the two differ
         # after an undo past a save.
-        self._base = self._saved = base or self._new_base(parsed, text)
+        self._base = base or self._new_base(parsed, text)
+        self._saved = _Saved(text, self._base.original)
 
     @property
     def text(self) -> str:
@@ -142,7 +143,7 @@ class PipelineDocument:
     def saved(self) -> Pipeline:
         """The pipeline as the text last read or saved holds it (stages, dependencies,
         jobs, schedules, triggers; not the environments' policies, kept in their own file)."""
-        return self._saved.original
+        return self._saved.pipeline
 
     def dumps(self) -> str:
         """The original text with every edit of the model spliced in."""
@@ -155,7 +156,8 @@ class PipelineDocument:
         return EditedText(writer.source, writer.pieces(self._base.original, self.pipeline))
 
     def is_modified(self) -> bool:
-        return self.dumps() != self.text
+        """Whether `dumps()` differs from the text last read or written."""
+        return self.dumps() != self._saved.text
 
     def changed_lines(self) -> set[int]:
         """1-based numbers of the lines of `dumps()` that differ from the original."""
@@ -177,14 +179,23 @@ class PipelineDocument:
     def save(self, path: Path | str | None = None) -> Path:
         """Write `dumps()` atomically, in the file's encoding, BOM and newlines; the saved
         text becomes the new original."""
+        target, text = self.write(path)
+        self.adopt(self.read_saved(text))
+        return target
+
+    def write(self, path: Path | str | None = None) -> tuple[Path, str]:
+        """Write `dumps()` atomically and take it as the saved text, without reading it
+        again: edits go on being spliced into the text they were made on until `adopt`
+        makes the written text their base (`save` does both; the window reads the text
+        on a worker in between). Returns where it was written and the text."""
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("this pipeline has no file yet: give a path to save it to")
         text = self.dumps()
         write_bytes_atomic(target, self._encode(text))
-        self._rebase(text)
         self.path = target
-        return target
+        self._saved = _Saved(text, _baseline(self.pipeline))
+        return target, text
 
     def data(self) -> bytes:
         """The bytes `save()` writes now: `dumps()` in the file's encoding and BOM."""
@@ -193,12 +204,20 @@ class PipelineDocument:
     def _encode(self, text: str) -> bytes:
         return self.encoding.bom + text.encode(self.encoding.codec)
 
-    def _rebase(self, text: str) -> None:
-        """Make `text` (just saved) the original, keeping the model objects (and their
-        uids, which undo snapshots refer to) and taking the new positions."""
+    def read_saved(self, text: str) -> SavedReading:
+        """`text` (just written) read as a new base: the heavy half of a rebase, which
+        touches nothing of this document, so it may run on a worker."""
         parsed = parse(text, self.path)
-        fresh = self._read(parsed, text)
-        current = self.pipeline
+        return SavedReading(text, parsed, self._read(parsed, text), self.path)
+
+    def adopt(self, reading: SavedReading) -> bool:
+        """Make the written text the base edits are spliced into, keeping the model objects
+        (and their uids, which undo snapshots refer to) and taking their new positions.
+        False, and nothing changes, when the document was edited since it was written
+        (its edits stay spliced into the text they were made on, which stays right)."""
+        if reading.text != self._saved.text or self.dumps() != reading.text:
+            return False
+        fresh, current = reading.pipeline, self.pipeline
         if len(fresh.stages) == len(current.stages):
             for stage, new in zip(current.stages, fresh.stages, strict=True):
                 stage.pos, stage.key_pos, stage.source = new.pos, new.key_pos, new.source
@@ -210,7 +229,27 @@ class PipelineDocument:
             environments = current.environments
             current.restore(fresh)
             current.environments = environments
-        self._base = self._saved = self._new_base(parsed, text)
+        self._base = self._new_base(reading.parsed, reading.text)
+        self._saved = _Saved(reading.text, self._base.original)
+        return True
+
+
+@dataclass(frozen=True)
+class SavedReading:
+    """A written text read again: its tree and the model read from it (`read_saved`)."""
+
+    text: str
+    parsed: ParsedYaml
+    pipeline: Pipeline
+    path: Path | None
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """The text last read or written, and the model as it holds it."""
+
+    text: str
+    pipeline: Pipeline
 
 
 def _baseline(pipeline: Pipeline) -> Pipeline:

@@ -18,8 +18,9 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from release_manager.core.environments_file import load_environments, save_environments
 from release_manager.core.model import ModelError, Pipeline
-from release_manager.core.pipeline_yaml import DocumentState, PipelineDocument
+from release_manager.core.pipeline_yaml import DocumentState, PipelineDocument, SavedReading
 from release_manager.core.validation import Diagnostic, validate_edited
+from release_manager.ui.workers import start_worker
 
 if TYPE_CHECKING:
     from release_manager.ui.arm_listings import ArmListings
@@ -69,6 +70,10 @@ class PipelineEditor(QObject):
     selectionChanged = Signal(list)
     editRefused = Signal(str)
     diagnosticsChanged = Signal(list)
+    saveSettled = Signal()
+    """A saved text has been read again on a worker: it is the base of edits now, unless
+    they went on meanwhile (its full validation may run; the YAML pane's changed lines
+    are those since the save)."""
 
     def __init__(self, document: PipelineDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +81,7 @@ class PipelineEditor(QObject):
         self.undo_stack = QUndoStack(self)
         self._selected: list[str] = []
         self._diagnostics: list[Diagnostic] = []
+        self._settling = 0
         self.focus_field = ""
         """The inspector field to focus with the selection ("condition", …)."""
         self.remote_checks: RemoteChecks | None = None
@@ -164,12 +170,34 @@ class PipelineEditor(QObject):
         )
 
     def save(self, path: Path | None = None) -> None:
-        """Write the YAML (only the edited parts change) and the environments' policies."""
-        self.document.save(path)
+        """Write the YAML (only the edited parts change) and the environments' policies.
+        The written text is read again on a worker and becomes the base of later edits
+        once it is back (`rebased`); until then they are spliced into the text before."""
+        _, text = self.document.write(path)
         if self.workspace_dir is not None:
             save_environments(self.workspace_dir, self.pipeline.environments)
         self._saved_environments = copy.deepcopy(self.pipeline.environments)
         self.undo_stack.setClean()
+        document = self.document
+        self._settling += 1
+        start_worker(lambda: document.read_saved(text), self._adopt, self._not_adopted)
+
+    def is_settling(self) -> bool:
+        """A saved text is still being read again (`saveSettled` is to come)."""
+        return self._settling > 0
+
+    def _adopt(self, reading: SavedReading) -> None:
+        self.document.adopt(reading)
+        self._settled()
+
+    def _not_adopted(self, _error: BaseException) -> None:
+        """The saved text did not read back (the full validation will say why); edits go
+        on being spliced into the text before it, which stays right."""
+        self._settled()
+
+    def _settled(self) -> None:
+        self._settling -= 1
+        self.saveSettled.emit()
 
     def saved_pipeline(self) -> Pipeline:
         """The pipeline as its files hold it since it was opened or saved: what the release

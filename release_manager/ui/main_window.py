@@ -542,7 +542,6 @@ class MainWindow(QMainWindow):
         if kept_for is not None:
             self.recovery.keeper.discard(kept_for)
         self.statusBar().showMessage(f"Saved {self.path}", 4000)
-        self.problems.run_full_validation()
         self._update_title()
         return True
 

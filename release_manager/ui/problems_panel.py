@@ -170,6 +170,7 @@ class ProblemsPanel(QTableView):
         if self._editor is not None:
             self._editor.diagnosticsChanged.disconnect(self._on_live)
             self._editor.changed.disconnect(self._schedule_full_validation)
+            self._editor.saveSettled.disconnect(self.run_full_validation)
         self._editor = editor
         self._full = []
         self._live = editor.diagnostics() if editor is not None else []
@@ -178,6 +179,7 @@ class ProblemsPanel(QTableView):
         if editor is not None:
             editor.diagnosticsChanged.connect(self._on_live)
             editor.changed.connect(self._schedule_full_validation)
+            editor.saveSettled.connect(self.run_full_validation)
             self.run_full_validation()
         else:
             self._generation += 1
@@ -196,8 +198,9 @@ class ProblemsPanel(QTableView):
         return self._model.diagnostics()
 
     def is_validating(self) -> bool:
-        """True while a full validation is due or running."""
-        return self._timer.isActive() or self._done_generation != self._generation
+        """True while a full validation is due or running (after a save, it is due)."""
+        settling = self._editor is not None and self._editor.is_settling()
+        return settling or self._timer.isActive() or self._done_generation != self._generation
 
     def run_full_validation(self) -> None:
         """Validate the text a save would write, on a pool thread; stale results are dropped."""

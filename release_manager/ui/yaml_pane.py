@@ -55,9 +55,11 @@ class YamlPane(QPlainTextEdit):
     def set_editor(self, editor: PipelineEditor | None) -> None:
         if self._editor is not None:
             self._editor.changed.disconnect(self._schedule_refresh)
+            self._editor.saveSettled.disconnect(self._schedule_refresh)
         self._editor = editor
         if editor is not None:
             editor.changed.connect(self._schedule_refresh)
+            editor.saveSettled.connect(self._schedule_refresh)
         self.refresh()
 
     def _schedule_refresh(self) -> None:

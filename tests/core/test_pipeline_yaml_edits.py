@@ -568,3 +568,44 @@ def test_the_implicit_stage_of_a_jobs_only_file_refuses_what_its_yaml_cannot_hol
         with pytest.raises(ModelError, match="no stages: list"):
             edit()
     assert document.dumps() == text
+
+
+# --------------------------------------------------------------------- written, then read
+
+
+def _positions(document: PipelineDocument) -> list:
+    return [(stage.name, stage.pos, dict(stage.key_pos), [job.pos for job in stage.jobs])
+            for stage in document.pipeline.stages]
+
+
+def test_a_written_text_read_back_takes_the_positions_a_fresh_load_gives(tmp_path):
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(FIXTURE, encoding="utf-8")
+    document = load(path)
+    document.pipeline.add_stage("Extra", index=0)
+    _, text = document.write()
+    assert not document.is_modified()
+    assert document.adopt(document.read_saved(text))
+
+    assert document.text == text == path.read_text(encoding="utf-8")
+    assert _positions(document) == _positions(load(path))
+    document.pipeline.rename_stage("Extra", "First")
+    assert document.dumps() == text.replace("stage: Extra", "stage: First")
+
+
+def test_an_edit_made_before_the_written_text_is_read_back_is_kept(tmp_path):
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(FIXTURE, encoding="utf-8")
+    document = load(path)
+    document.pipeline.add_stage("Extra")
+    _, written = document.write()
+    reading = document.read_saved(written)  # as on a worker, while the user goes on
+    document.pipeline.set_display_name("Extra", "Added later")
+
+    assert not document.adopt(reading)
+    assert document.is_modified()
+    assert [s.name for s in document.saved.stages][-1] == "Extra"
+    document.save()
+    assert path.read_text(encoding="utf-8") == document.dumps()
+    assert "displayName: Added later" in document.dumps()
+    assert load(path).pipeline.stage("Extra").display_name == "Added later"

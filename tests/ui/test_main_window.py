@@ -736,3 +736,25 @@ def test_an_open_a_save_and_their_full_validations_read_the_yaml_once_each(
     window.save_action.trigger()
     qtbot.waitUntil(lambda: not window.problems.is_validating())
     assert parsed[2:] == [spacegame.read_text(encoding="utf-8-sig")]  # the saved text, once
+
+
+def test_edits_made_while_a_save_is_read_back_are_saved_and_undo_brings_back_the_file(
+        qtbot, window_on, spacegame):
+    window = window_on(spacegame)
+    original = spacegame.read_bytes()
+    rename_display(window, "Dev", "Development")
+    window.save_action.trigger()
+    rename_display(window, "Test", "Testing")  # before the saved text is read back
+    assert window.editor.is_settling() and window.isWindowModified()
+    qtbot.waitUntil(lambda: not window.editor.is_settling())
+
+    window.save_action.trigger()
+    qtbot.waitUntil(lambda: not window.editor.is_settling())
+    saved = spacegame.read_text(encoding="utf-8-sig")
+    assert "displayName: 'Development'" in saved and "displayName: 'Testing'" in saved
+    window.undo_group.undo()
+    window.undo_group.undo()
+    window.save_action.trigger()
+    qtbot.waitUntil(lambda: not window.problems.is_validating())
+    assert spacegame.read_bytes() == original
+    assert window.yaml_pane.changed_lines() == set()
