@@ -125,9 +125,7 @@ class PipelineDocument:
         return read_pipeline(parsed.root, split_lines(text), base_dir)
 
     def _new_base(self, parsed: ParsedYaml, text: str) -> TextBase:
-        style = detect_style(parsed.root, SourceText(text).lines, _newline(text))
-        writer = SpliceWriter(text, parsed.root, parsed.ends, style)
-        return TextBase(text, parsed, _baseline(self.pipeline), writer)
+        return TextBase(text, parsed, _baseline(self.pipeline), _writer(parsed, text))
 
     def state(self) -> DocumentState:
         """A copy of the document as it is now, for undo."""
@@ -208,7 +206,7 @@ class PipelineDocument:
         """`text` (just written) read as a new base: the heavy half of a rebase, which
         touches nothing of this document, so it may run on a worker."""
         parsed = parse(text, self.path)
-        return SavedReading(text, parsed, self._read(parsed, text), self.path)
+        return SavedReading(text, parsed, self._read(parsed, text), _writer(parsed, text))
 
     def adopt(self, reading: SavedReading) -> bool:
         """Make the written text the base edits are spliced into, keeping the model objects
@@ -229,19 +227,20 @@ class PipelineDocument:
             environments = current.environments
             current.restore(fresh)
             current.environments = environments
-        self._base = self._new_base(reading.parsed, reading.text)
+        self._base = TextBase(reading.text, reading.parsed, _baseline(current), reading.writer)
         self._saved = _Saved(reading.text, self._base.original)
         return True
 
 
 @dataclass(frozen=True)
 class SavedReading:
-    """A written text read again: its tree and the model read from it (`read_saved`)."""
+    """A written text read again: its tree, the model read from it and the writer that
+    splices edits into it (`read_saved`)."""
 
     text: str
     parsed: ParsedYaml
     pipeline: Pipeline
-    path: Path | None
+    writer: SpliceWriter
 
 
 @dataclass(frozen=True)
@@ -250,6 +249,12 @@ class _Saved:
 
     text: str
     pipeline: Pipeline
+
+
+def _writer(parsed: ParsedYaml, text: str) -> SpliceWriter:
+    """The writer over a text, in the text's own style."""
+    style = detect_style(parsed.root, SourceText(text).lines, _newline(text))
+    return SpliceWriter(text, parsed.root, parsed.ends, style)
 
 
 def _baseline(pipeline: Pipeline) -> Pipeline:
