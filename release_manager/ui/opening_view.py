@@ -16,6 +16,7 @@ class OpeningView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("openingView")
+        self.setAutoFillBackground(True)  # what lies under the central area stays hidden
         self.label = QLabel()
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setWordWrap(True)
