@@ -41,9 +41,11 @@ from release_manager.core.drawable import check_drawable
 from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
+from release_manager.engine.workspace import has_release_state
 from release_manager.ui.azure_window import AzureInWindow
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.first_paint import once_on_screen
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
 from release_manager.ui.load_error_view import LoadErrorView
@@ -95,6 +97,8 @@ class MainWindow(QMainWindow):
         self.inspector: InspectorPanel | None = None
         self.path: Path | None = None
         """The file shown: the open pipeline, or the one whose load failed."""
+        self._releases_due = False
+        """The Releases dock waits for the window's first paint to be filled."""
         self._sizes_settled = False
         """True once the dock sizes are the user's (restored from the settings) or the
         Releases dock's default size was given: later showings keep what is there."""
@@ -446,7 +450,20 @@ class MainWindow(QMainWindow):
         install_azure_environments(self)
 
     def _install_releases(self) -> None:
-        """The Releases dock for the open pipeline's workspace (ui/releases owns it)."""
+        """The Releases dock for the open pipeline's workspace (ui/releases owns it). In
+        a window still being built, the dock is shown now (the first paint frames the
+        graph in the room it leaves) and filled after that paint: its engine and its
+        worker do not delay it."""
+        self._releases_due = True
+        path = self.editor.document.path if self.editor is not None else None
+        if path is not None and has_release_state(Path(path).parent):
+            self.show_releases()
+        once_on_screen(self, self._fill_releases)
+
+    def _fill_releases(self) -> None:
+        if not self._releases_due:  # asked for twice before the first paint
+            return
+        self._releases_due = False
         from release_manager.ui.releases.window_releases import install_releases
 
         install_releases(self)
@@ -574,7 +591,7 @@ class MainWindow(QMainWindow):
             return True
         has_items = self.graph is not None and self.graph.graph_scene.stage_count() > 0
         controller = getattr(self, "release_controller", None)
-        releases_shown = controller is None or controller.settled
+        releases_shown = not self._releases_due and (controller is None or controller.settled)
         return ((has_items or not self.editor.pipeline.stages)
                 and not self.problems.is_validating() and releases_shown)
 
