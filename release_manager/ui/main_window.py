@@ -8,6 +8,7 @@ stack's clean state is the window's "modified" state.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import (
@@ -48,13 +49,15 @@ from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.first_paint import once_on_screen
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
-from release_manager.ui.load_error_view import LoadErrorView
 from release_manager.ui.log_view import LogPanel
 from release_manager.ui.problems_panel import ProblemsPanel
 from release_manager.ui.recent_files import RecentFiles
 from release_manager.ui.recovery_offer import RecoveryOffer, recovered_editor
 from release_manager.ui.welcome_view import WelcomeView
 from release_manager.ui.yaml_pane import YamlPane
+
+if TYPE_CHECKING:
+    from release_manager.ui.load_error_view import LoadErrorView
 
 APP_TITLE = "Release Manager"
 DEFAULT_SIZE = (1400, 900)
@@ -112,12 +115,12 @@ class MainWindow(QMainWindow):
         )
 
         self.welcome = WelcomeView()
-        self.error_view = LoadErrorView()
         self.graph_page = QWidget()
         self.graph_page.setObjectName("graphPage")
         QVBoxLayout(self.graph_page).setContentsMargins(0, 0, 0, 0)
         self.central = QStackedWidget()
-        for page in (self.welcome, self.error_view, self.graph_page):
+        self._error_view: LoadErrorView | None = None
+        for page in (self.welcome, self.graph_page):
             self.central.addWidget(page)
         self.disk = DiskSync(self)
         self.undo_group.cleanChanged.connect(self.disk.check)  # Reload would drop edits
@@ -146,8 +149,6 @@ class MainWindow(QMainWindow):
 
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.recentRequested.connect(self.open_path)
-        self.error_view.openAnotherRequested.connect(self.open_dialog)
-        self.error_view.reloadRequested.connect(self.reload)
         self.problems.lineRequested.connect(self.yaml_pane.show_line)
         self.problems.problemsChanged.connect(self._show_problem_counts)
 
@@ -183,6 +184,18 @@ class MainWindow(QMainWindow):
         self.problems_dock.raise_()
         self.resizeDocks([self.inspector_dock], [INSPECTOR_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.problems_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+
+    @property
+    def error_view(self) -> LoadErrorView:
+        """The page that reports a file that did not load (made when first needed)."""
+        if self._error_view is None:
+            from release_manager.ui.load_error_view import LoadErrorView
+
+            self._error_view = LoadErrorView()
+            self._error_view.openAnotherRequested.connect(self.open_dialog)
+            self._error_view.reloadRequested.connect(self.reload)
+            self.central.addWidget(self._error_view)
+        return self._error_view
 
     def show_releases(self) -> None:
         """Show the Releases dock; the first time, unless the user's own layout was
