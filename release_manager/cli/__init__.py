@@ -20,6 +20,16 @@ from release_manager.about import versions
 COMMAND_MODULES = ("pipeline_commands", "release_commands", "target_commands",
                    "azure_commands", "environment_commands")
 """Imported when the parser is built: `--version` and the window do without them."""
+VERBS = frozenset({
+    "validate", "graph", "eval",
+    "demo", "run", "status", "promote", "approvals", "approve", "reject", "cancel",
+    "rollback", "logs", "audit",
+    "swap", "restart", "stop", "start",
+    "login", "logout", "connect", "disconnect",
+    "environments",
+})
+"""The verbs those modules register (a test holds the two together): any other first
+argument opens the window, which so starts without importing the verbs' modules."""
 INTERRUPTED_EXIT = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C."""
 
@@ -83,17 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args_list: list[str]) -> int:
-    parser, verbs = build_parser()
     first = args_list[0] if args_list else ""
     if first == "--check-keyring":
         from release_manager.cli.diagnostics import check_keyring
 
         return check_keyring()
-    if first not in verbs and first not in ("-h", "--help", "--version"):
+    if first not in VERBS and first not in ("-h", "--help", "--version"):
         gc.disable()  # until the window's first paint (ui.app.freeze_startup_objects)
         from release_manager.ui.app import run_gui
 
         return run_gui(build_gui_parser().parse_args(args_list))
+    parser, _ = build_parser()
     args = parser.parse_args(args_list)
     try:
         return int(args.func(args))

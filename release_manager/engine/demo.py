@@ -11,16 +11,12 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from release_manager.core.environments_file import environments_path, save_environments
 from release_manager.core.model import (
     PRODUCTION_SLOT,
     ApprovalPolicy,
     AppServiceTarget,
     Environment,
 )
-from release_manager.engine.local.deploy import EnvironmentFolders
-from release_manager.engine.store import Store
-from release_manager.engine.workspace import ENVIRONMENTS_DIR, STATE_DIR, STORE_NAME
 
 SOURCE = Path(__file__).resolve().parent.parent / "resources" / "demo"
 PIPELINE = "azure-pipelines.yml"
@@ -77,6 +73,9 @@ def demo_environments() -> dict[str, Environment]:
 def _create_slots(workspace: Path, environments: dict[str, Environment]) -> None:
     """The slots the environments deploy to exist from the start, as slots created on
     Azure do: the dashboard shows them empty until the first deployment."""
+    from release_manager.engine.local.deploy import EnvironmentFolders
+    from release_manager.engine.workspace import ENVIRONMENTS_DIR, STATE_DIR
+
     folders = EnvironmentFolders(workspace / STATE_DIR / ENVIRONMENTS_DIR)
     for name, environment in environments.items():
         if environment.app_service is not None:
@@ -107,17 +106,7 @@ def create_demo(path: Path) -> Path:
     partial = path.parent / f".{path.name}.creating"
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        shutil.copytree(SOURCE, partial, ignore=shutil.ignore_patterns("__pycache__"))
-        (partial / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
-        save_environments(partial, demo_environments())
-        _create_slots(partial, demo_environments())
-        (environments_path(partial).parent / "team.yml").write_text(TEAM, encoding="utf-8")
-        Store(partial / STATE_DIR / STORE_NAME).close()  # releases are set up: it is a demo
-        _git(partial, "init", "--quiet", "--initial-branch", BRANCH)
-        _git(partial, "config", "user.name", "Space Game Team")
-        _git(partial, "config", "user.email", "team@spacegame.invalid")
-        _git(partial, "add", "--all")
-        _git(partial, "commit", "--quiet", "--message", "Space Game: site, tests and pipeline")
+        _fill(partial)
         if path.exists():
             path.rmdir()
         partial.replace(path)
@@ -125,3 +114,24 @@ def create_demo(path: Path) -> Path:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return pipeline
+
+
+def _fill(workspace: Path) -> None:
+    """Write the demo into the empty folder `workspace`. The store and the environments'
+    writer are imported here: the window asks for the demo at every start (it is
+    usually there already) and does not wait for them."""
+    from release_manager.core.environments_file import environments_path, save_environments
+    from release_manager.engine.store import Store
+    from release_manager.engine.workspace import STATE_DIR, STORE_NAME
+
+    shutil.copytree(SOURCE, workspace, ignore=shutil.ignore_patterns("__pycache__"))
+    (workspace / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    save_environments(workspace, demo_environments())
+    _create_slots(workspace, demo_environments())
+    (environments_path(workspace).parent / "team.yml").write_text(TEAM, encoding="utf-8")
+    Store(workspace / STATE_DIR / STORE_NAME).close()  # releases are set up: it is a demo
+    _git(workspace, "init", "--quiet", "--initial-branch", BRANCH)
+    _git(workspace, "config", "user.name", "Space Game Team")
+    _git(workspace, "config", "user.email", "team@spacegame.invalid")
+    _git(workspace, "add", "--all")
+    _git(workspace, "commit", "--quiet", "--message", "Space Game: site, tests and pipeline")

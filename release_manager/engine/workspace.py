@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release_manager.core.environments_file import load_environments
 from release_manager.core.model import Pipeline
 from release_manager.core.pipeline_yaml import load, loads
 from release_manager.core.regular_file import describe
-from release_manager.engine.app_targets import AppTargets
-from release_manager.engine.backend import Backend
-from release_manager.engine.store import Store
+
+if TYPE_CHECKING:  # imported where used: the window asks `has_release_state` at its start
+    from release_manager.engine.app_targets import AppTargets
+    from release_manager.engine.backend import Backend
+    from release_manager.engine.store import Store
 
 PIPELINE_NAMES = ("azure-pipelines.yml", "azure-pipelines.yaml", ".azure-pipelines.yml")
 STATE_DIR = ".release-manager"
@@ -86,6 +89,8 @@ class Workspace:
     def store(self) -> Store:
         """The store, opened (StoreUnusable when it is damaged); StoreLost rather than a
         new store when it is missing or holds no build while releases are installed."""
+        from release_manager.engine.store import Store
+
         path = self.state_dir / STORE_NAME
         releases = release_folders(self.state_dir)
         if releases and (not os.path.lexists(path) or _empty_file(path)):

@@ -20,7 +20,6 @@ from shiboken6 import Shiboken, isValid
 from release_manager.engine.azure.binding import binding_path
 from release_manager.engine.backend import CancelToken
 from release_manager.error_messages import user_message
-from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.workers import Worker, start_cancellable, start_worker
 
 if TYPE_CHECKING:
@@ -265,6 +264,8 @@ class AzureEnvironments(QObject):
         box.deleteLater()
 
     def _ask(self, title: str, message: str, diff: str, choices: list[str]) -> int:
+        from release_manager.ui.diff_dialog import DiffDialog  # made when asked
+
         dialog = DiffDialog(title, message, diff, choices, self.window, default=1)
         dialog.setObjectName("environmentSyncDialog")
         answer = dialog.exec()

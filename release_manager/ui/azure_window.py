@@ -24,6 +24,7 @@ from release_manager.engine.backend_errors import SignedOut
 from release_manager.error_messages import user_message
 from release_manager.ui.arm_listings import ArmListings
 from release_manager.ui.azure_status import AzureStatus
+from release_manager.ui.first_paint import once_on_screen
 from release_manager.ui.notice_bar import NoticeBar
 from release_manager.ui.workers import start_worker
 
@@ -107,7 +108,9 @@ class AzureInWindow(QObject):
             keyring.get_keyring()  # found here once, so signing in does not wait for it
             return workspace, load_binding(workspace)
 
-        start_worker(read, self._read_binding, self._binding_unreadable)
+        # After the first paint in a window being built: finding the keyring takes a while.
+        once_on_screen(self.window, lambda: start_worker(read, self._read_binding,
+                                                         self._binding_unreadable))
 
     def _read_binding(self, read: tuple[Path, AzureBinding | None]) -> None:
         workspace, binding = read

@@ -27,7 +27,6 @@ from release_manager.core.environments_file import (
     loads,
     merge_environments,
 )
-from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.file_watch import FileWatch
 from release_manager.ui.notice_bar import NoticeBar
 
@@ -164,6 +163,8 @@ class DiskSync(QObject):
         return [other for other in changes if other is not change]
 
     def _ask(self, changes: list[DiskChange], editor: PipelineEditor) -> Conflict:
+        from release_manager.ui.diff_dialog import DiffDialog  # made when asked
+
         dialog = DiffDialog(
             "Changed on Disk",
             f"{_names(changes)} since you opened or saved it. Below, what is on disk (−) and "

@@ -35,3 +35,14 @@ def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
     """Call `callback` once, after `widget` (a window: its children paint in the same
     pass) has been painted for the first time."""
     _FirstPaint(widget, callback)
+
+
+def once_on_screen(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Call `callback` now when `widget`'s window is shown; in a window still being
+    built (the app's start loads the pipeline before showing the window), after the
+    window's first paint, so that work the first paint does not need does not delay it."""
+    window = widget.window()
+    if window.isVisible():
+        callback()
+    else:
+        after_first_paint(window, callback)

@@ -8,6 +8,7 @@ stack's clean state is the window's "modified" state.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import (
@@ -40,12 +41,13 @@ from release_manager.core.opening import OpenedPipeline, open_pipeline
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
+from release_manager.engine.workspace import has_release_state
 from release_manager.ui.azure_window import AzureInWindow
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.first_paint import once_on_screen
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
-from release_manager.ui.load_error_view import LoadErrorView
 from release_manager.ui.log_view import LogPanel
 from release_manager.ui.opening_view import OpeningView
 from release_manager.ui.problems_panel import ProblemsPanel
@@ -54,6 +56,9 @@ from release_manager.ui.recovery_offer import RecoveryOffer, recovered_editor
 from release_manager.ui.welcome_view import WelcomeView
 from release_manager.ui.workers import Worker, start_worker
 from release_manager.ui.yaml_pane import YamlPane
+
+if TYPE_CHECKING:
+    from release_manager.ui.load_error_view import LoadErrorView
 
 APP_TITLE = "Release Manager"
 DEFAULT_SIZE = (1400, 900)
@@ -96,6 +101,8 @@ class MainWindow(QMainWindow):
         self.inspector: InspectorPanel | None = None
         self.path: Path | None = None
         """The file shown: the open pipeline, or the one whose load failed."""
+        self._releases_due = False
+        """The Releases dock waits for the window's first paint to be filled."""
         self._sizes_settled = False
         """True once the dock sizes are the user's (restored from the settings) or the
         Releases dock's default size was given: later showings keep what is there."""
@@ -109,7 +116,6 @@ class MainWindow(QMainWindow):
         )
 
         self.welcome = WelcomeView()
-        self.error_view = LoadErrorView()
         self.opening_view = OpeningView()
         self.opening_view.cancelRequested.connect(self.cancel_opening)
         self._opening: Worker[OpenedPipeline] | None = None
@@ -118,7 +124,8 @@ class MainWindow(QMainWindow):
         self.graph_page.setObjectName("graphPage")
         QVBoxLayout(self.graph_page).setContentsMargins(0, 0, 0, 0)
         self.central = QStackedWidget()
-        for page in (self.welcome, self.error_view, self.opening_view, self.graph_page):
+        self._error_view: LoadErrorView | None = None
+        for page in (self.welcome, self.opening_view, self.graph_page):
             self.central.addWidget(page)
         self.disk = DiskSync(self)
         self.undo_group.cleanChanged.connect(self.disk.check)  # Reload would drop edits
@@ -147,8 +154,6 @@ class MainWindow(QMainWindow):
 
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.recentRequested.connect(self.open_path)
-        self.error_view.openAnotherRequested.connect(self.open_dialog)
-        self.error_view.reloadRequested.connect(self.reload)
         self.problems.lineRequested.connect(self.yaml_pane.show_line)
         self.problems.problemsChanged.connect(self._show_problem_counts)
 
@@ -184,6 +189,18 @@ class MainWindow(QMainWindow):
         self.problems_dock.raise_()
         self.resizeDocks([self.inspector_dock], [INSPECTOR_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.problems_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+
+    @property
+    def error_view(self) -> LoadErrorView:
+        """The page that reports a file that did not load (made when first needed)."""
+        if self._error_view is None:
+            from release_manager.ui.load_error_view import LoadErrorView
+
+            self._error_view = LoadErrorView()
+            self._error_view.openAnotherRequested.connect(self.open_dialog)
+            self._error_view.reloadRequested.connect(self.reload)
+            self.central.addWidget(self._error_view)
+        return self._error_view
 
     def show_releases(self) -> None:
         """Show the Releases dock; the first time, unless the user's own layout was
@@ -498,7 +515,20 @@ class MainWindow(QMainWindow):
         install_azure_environments(self)
 
     def _install_releases(self) -> None:
-        """The Releases dock for the open pipeline's workspace (ui/releases owns it)."""
+        """The Releases dock for the open pipeline's workspace (ui/releases owns it). In
+        a window still being built, the dock is shown now (the first paint frames the
+        graph in the room it leaves) and filled after that paint: its engine and its
+        worker do not delay it."""
+        self._releases_due = True
+        path = self.editor.document.path if self.editor is not None else None
+        if path is not None and has_release_state(Path(path).parent):
+            self.show_releases()
+        once_on_screen(self, self._fill_releases)
+
+    def _fill_releases(self) -> None:
+        if not self._releases_due:  # asked for twice before the first paint
+            return
+        self._releases_due = False
         from release_manager.ui.releases.window_releases import install_releases
 
         install_releases(self)
@@ -626,7 +656,7 @@ class MainWindow(QMainWindow):
             return True
         has_items = self.graph is not None and self.graph.graph_scene.stage_count() > 0
         controller = getattr(self, "release_controller", None)
-        releases_shown = controller is None or controller.settled
+        releases_shown = not self._releases_due and (controller is None or controller.settled)
         return ((has_items or not self.editor.pipeline.stages)
                 and not self.problems.is_validating() and releases_shown)
 

@@ -36,6 +36,7 @@ from release_manager.core.pipeline_yaml import PipelineLoadError, loads
 from release_manager.core.validation import Diagnostic, validate
 from release_manager.error_messages import user_message
 from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.first_paint import once_on_screen
 from release_manager.ui.workers import start_worker
 
 FULL_VALIDATION_DELAY_MS = 400
@@ -180,7 +181,9 @@ class ProblemsPanel(QTableView):
             editor.diagnosticsChanged.connect(self._on_live)
             editor.changed.connect(self._schedule_full_validation)
             editor.saveSettled.connect(self.run_full_validation)
-            self.run_full_validation()
+            self._generation += 1  # due from now: is_validating() until its result is back
+            due = self._generation
+            once_on_screen(self, lambda: self._validate_if_current(due))
         else:
             self._generation += 1
             self._done_generation = self._generation
@@ -221,6 +224,12 @@ class ProblemsPanel(QTableView):
 
         # Bound methods, not lambdas: Qt drops the delivery if this panel is gone by then.
         start_worker(work, self._on_full, self._on_full_failed)
+
+    def _validate_if_current(self, generation: int) -> None:
+        """The full validation of an editor just followed (its worker loads the schema),
+        unless an edit or another editor came since."""
+        if generation == self._generation:
+            self.run_full_validation()
 
     def _schedule_full_validation(self) -> None:
         self._timer.start()

@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject
 from release_manager.core.environments_file import environments_path, loads
 from release_manager.core.pipeline_yaml import load_data
 from release_manager.core.recovery import RecoveryCopy, all_copies
-from release_manager.ui.diff_dialog import DiffDialog
 from release_manager.ui.disk_sync import our_data
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.notice_bar import NoticeBar
@@ -107,6 +106,8 @@ class RecoveryOffer(QObject):
         copy = self.copy
         if copy is None:
             return
+        from release_manager.ui.diff_dialog import DiffDialog  # made when asked
+
         dialog = DiffDialog(
             "Recovered Changes",
             f"Unsaved changes to {Path(copy.pipeline).name} from {copy.local_time()}: what "

@@ -10,6 +10,7 @@ model, leaving fields whose value did not change (and their cursors) alone.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,13 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.ui.editor import PipelineEditor
-from release_manager.ui.inspector.condition_editor import ConditionEditor
-from release_manager.ui.inspector.environment_form import EnvironmentForm
-from release_manager.ui.inspector.playground import Playground
 from release_manager.ui.inspector.schedule_form import SchedulesForm
-from release_manager.ui.inspector.stage_form import StageForm, is_read_only
 from release_manager.ui.inspector.triggers_form import TriggersForm
 from release_manager.ui.inspector.widgets import CollapsibleSection, UndoPassThrough, note
+
+if TYPE_CHECKING:  # a stage's forms are imported when a stage is first selected
+    from release_manager.ui.inspector.condition_editor import ConditionEditor
+    from release_manager.ui.inspector.environment_form import EnvironmentForm
+    from release_manager.ui.inspector.playground import Playground
+    from release_manager.ui.inspector.stage_form import StageForm
 
 PROBLEM_COLOURS = {"error": "#d13438", "warning": "#c27c0e", "info": "#6b8fb3"}
 
@@ -155,6 +158,11 @@ class InspectorPanel(QScrollArea):
         self._section(layout, "schedules", "Schedules", self.schedules)
 
     def _build_stage(self, layout: QVBoxLayout, name: str) -> None:
+        from release_manager.ui.inspector.condition_editor import ConditionEditor
+        from release_manager.ui.inspector.environment_form import EnvironmentForm
+        from release_manager.ui.inspector.playground import Playground
+        from release_manager.ui.inspector.stage_form import StageForm, is_read_only
+
         stage = self.editor.pipeline.stage(name)
         self.title.setText(stage.label if stage.label == name else f"{stage.label}  ({name})")
         self.stage_form = StageForm(self.editor, name)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from release_manager.core import cron
 from release_manager.core.model import Filter, Schedule
 from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.first_paint import once_on_screen
 from release_manager.ui.inspector.widgets import (
     fit_rows,
     form_layout,
@@ -142,7 +143,6 @@ class SchedulesForm(QWidget):
         text = self.cron_edit.text()
         try:
             reading = cron.describe(text)
-            runs = cron.next_runs(text, 5, after=self.clock())
         except cron.CronError as error:
             show_note(self.cron_error, f"Column {error.column}: {error.message}")
             self.reading.setText("")
@@ -150,6 +150,15 @@ class SchedulesForm(QWidget):
             return
         show_note(self.cron_error, "")
         self.reading.setText(reading)
+        # The run times need croniter (tens of ms to import, with dateutil): in a window
+        # still being built, after its first paint.
+        once_on_screen(self, self._show_next_runs)
+
+    def _show_next_runs(self) -> None:
+        try:
+            runs = cron.next_runs(self.cron_edit.text(), 5, after=self.clock())
+        except cron.CronError:  # typed since it was asked for: _check_cron says why
+            runs = []
         self.next_runs.setText("\n".join(run.strftime("%a %Y-%m-%d %H:%M UTC") for run in runs))
 
     # ----------------------------------------------------------------- view → model
