@@ -39,10 +39,12 @@ from PySide6.QtWidgets import (
 from release_manager.core.opening import OpenedPipeline, open_pipeline
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.core.recovery import RecoveryCopy
+from release_manager.core.stage_graph import StageGraph
 from release_manager.core.validation import Diagnostic
 from release_manager.ui.azure_window import AzureInWindow
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
+from release_manager.ui.graph.style import SPACING
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
 from release_manager.ui.load_error_view import LoadErrorView
@@ -348,7 +350,7 @@ class MainWindow(QMainWindow):
         self.opening_view.show_path(path)
         self.central.setCurrentWidget(self.opening_view)
         self._opening = start_worker(
-            lambda: open_pipeline(path), self._opened,
+            lambda: open_pipeline(path, SPACING), self._opened,
             lambda error: self._open_failed(path, error))
 
     def is_opening(self) -> bool:
@@ -370,26 +372,26 @@ class MainWindow(QMainWindow):
         graph, or the error report when it fails."""
         path = Path(path).resolve()
         try:
-            opened = open_pipeline(path)
+            opened = open_pipeline(path, SPACING)
         except (PipelineLoadError, OSError) as error:
             return self._open_failed(path, error)
-        return self._opened(opened)
+        self._opened(opened)
+        assert self.graph is not None
+        self.graph.graph_scene.draw_now()
+        return True
 
-    def _opened(self, opened: OpenedPipeline) -> bool:
+    def _opened(self, opened: OpenedPipeline) -> None:
+        """Show the pipeline read: its graph is drawn in slices (`is_drawing`)."""
         path = opened.path
-        try:
-            editor = PipelineEditor(opened.document, self)  # reads the environments' file
-        except PipelineLoadError as error:
-            return self._open_failed(path, error)
+        editor = PipelineEditor(opened.document, self, diagnostics=opened.diagnostics)
         self.path = path
         self.recent.add(path)
-        self._set_editor(editor)
+        self._set_editor(editor, opened.graph)
         self.disk.opened(opened.read)
         self.recovery.opened(path)
         self.central.setCurrentWidget(self.graph_page)
         self.graph.keep_framed()  # while the docks settle around it
         self.statusBar().showMessage(f"Opened {path}", 4000)
-        return True
 
     def _open_failed(self, path: Path, error: BaseException) -> bool:
         """Show why `path` did not open: its problems, or what the system said."""
@@ -455,9 +457,14 @@ class MainWindow(QMainWindow):
         self.welcome.set_recent(self.recent.paths())
         self.central.setCurrentWidget(self.welcome)
 
-    def _set_editor(self, editor: PipelineEditor | None) -> None:
+    def _set_editor(self, editor: PipelineEditor | None,
+                    prepared: StageGraph | None = None) -> None:
+        """Show `editor` (None: nothing open); `prepared`: its graph as an open worked it
+        out, drawn in slices."""
         old = self.editor
         self.editor = editor
+        if self.graph is not None:
+            self.graph.graph_scene.stop_drawing()
         for view in (self.graph, self.inspector):
             if view is not None:
                 view.setParent(None)
@@ -468,7 +475,7 @@ class MainWindow(QMainWindow):
             self.undo_group.setActiveStack(editor.undo_stack)
             editor.editRefused.connect(lambda message: self.statusBar().showMessage(message, 6000))
             editor.changed.connect(self._show_stage_count)
-            self.graph = GraphView(editor)
+            self.graph = GraphView(editor, prepared=prepared)
             self.graph.viewport().installEventFilter(self)
             self.graph_page.layout().addWidget(self.graph)
             self.inspector = InspectorPanel(editor)
@@ -620,16 +627,20 @@ class MainWindow(QMainWindow):
             return self.graph.viewport()
         return current
 
+    def is_drawing(self) -> bool:
+        """The graph of the pipeline opened is still being drawn (its items come in
+        slices, the window answering between them)."""
+        return self.graph is not None and self.graph.graph_scene.is_drawing()
+
     def is_drawn(self) -> bool:
         """The graph holds an item per stage, the full validation is back and the
         Releases dock has its workspace's status (or knows why there is none)."""
         if self.editor is None:
             return True
-        has_items = self.graph is not None and self.graph.graph_scene.stage_count() > 0
         controller = getattr(self, "release_controller", None)
         releases_shown = controller is None or controller.settled
-        return ((has_items or not self.editor.pipeline.stages)
-                and not self.problems.is_validating() and releases_shown)
+        return (not self.is_drawing() and not self.problems.is_validating()
+                and releases_shown)
 
     # ----------------------------------------------------------------- window
 

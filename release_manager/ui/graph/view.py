@@ -50,6 +50,7 @@ from release_manager.core.stage_clipboard import (
     stages_to_json,
     unique_name,
 )
+from release_manager.core.stage_graph import StageGraph
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.positions import PositionStore
 from release_manager.ui.graph.scene import GraphScene
@@ -76,10 +77,13 @@ class GraphView(QGraphicsView):
         editor: PipelineEditor,
         positions: PositionStore | None = None,
         parent: QWidget | None = None,
+        prepared: StageGraph | None = None,
     ) -> None:
+        """`prepared`: an open's cards and layout; the graph is then drawn in slices."""
         super().__init__(parent)
         self.editor = editor
-        self.graph_scene = GraphScene(editor, positions, self)
+        self.graph_scene = GraphScene(editor, positions, self, prepared)
+        self.graph_scene.drawn.connect(self._on_drawn)
         self.setScene(self.graph_scene)
         self.graph_scene.sceneRectChanged.connect(lambda _rect: self._update_scene_rect())
         self.setRenderHints(
@@ -394,6 +398,12 @@ class GraphView(QGraphicsView):
         self._framed_size = QSize()
         self._frame_timer.start()
 
+    def _on_drawn(self) -> None:
+        """Framing waits while the graph is drawn (`frame`): now it is all there."""
+        if self._keep_framed:
+            self._framed_size = QSize()
+            self._frame_timer.start()
+
     def _stop_framing(self) -> None:
         self._keep_framed = False
         self._frame_timer.stop()
@@ -409,6 +419,8 @@ class GraphView(QGraphicsView):
     def frame(self) -> None:
         """The whole graph, never magnified above 100%; a graph too big to read that way
         starts at its left end at the smallest readable zoom."""
+        if self.graph_scene.is_drawing():  # framed once drawn (`_on_drawn`)
+            return
         self._framed_size = self.size()
         self._fit_whole()
         items = self.graph_scene.itemsBoundingRect()
