@@ -53,6 +53,7 @@ from release_manager.ui.opening_view import OpeningView
 from release_manager.ui.problems_panel import ProblemsPanel
 from release_manager.ui.recent_files import RecentFiles
 from release_manager.ui.recovery_offer import RecoveryOffer, recovered_editor
+from release_manager.ui.turns import Turns
 from release_manager.ui.welcome_view import WelcomeView
 from release_manager.ui.workers import Worker, start_worker
 from release_manager.ui.yaml_pane import YamlPane
@@ -115,6 +116,8 @@ class MainWindow(QMainWindow):
         self.opening_view = OpeningView()
         self.opening_view.cancelRequested.connect(self.cancel_opening)
         self._opening: Worker[OpenedPipeline] | None = None
+        self._turns = Turns(self)
+        """What an open leaves to later event-loop turns (`_set_editor`)."""
         self._shown_before_opening: QWidget = self.welcome
         self.graph_page = QWidget()
         self.graph_page.setObjectName("graphPage")
@@ -376,6 +379,7 @@ class MainWindow(QMainWindow):
         except (PipelineLoadError, OSError) as error:
             return self._open_failed(path, error)
         self._opened(opened)
+        self._turns.finish()
         assert self.graph is not None
         self.graph.graph_scene.draw_now()
         return True
@@ -459,8 +463,10 @@ class MainWindow(QMainWindow):
 
     def _set_editor(self, editor: PipelineEditor | None,
                     prepared: StageGraph | None = None) -> None:
-        """Show `editor` (None: nothing open); `prepared`: its graph as an open worked it
-        out, drawn in slices."""
+        """Show `editor` (None: nothing open). `prepared`: its graph as an open worked it
+        out; the graph is then drawn in slices, and the inspector and the Releases dock
+        follow on later event-loop turns (`is_drawing` until all is there)."""
+        self._turns.finish()  # what an open before this one left to do
         old = self.editor
         self.editor = editor
         if self.graph is not None:
@@ -478,23 +484,35 @@ class MainWindow(QMainWindow):
             self.graph = GraphView(editor, prepared=prepared)
             self.graph.viewport().installEventFilter(self)
             self.graph_page.layout().addWidget(self.graph)
-            self.inspector = InspectorPanel(editor)
-            self.inspector_dock.setWidget(self.inspector)
         else:
-            self.inspector_dock.setWidget(_placeholder("Open a pipeline to see its stages."))
             self.disk.closed()
             self.recovery.closed()
+        self.inspector_dock.setWidget(  # an editor's, on a later turn
+            _placeholder("" if editor is not None else "Open a pipeline to see its stages."))
         if old is not None:
             self.undo_group.removeStack(old.undo_stack)
-            old.deleteLater()
         self.problems.set_editor(editor)
         self.yaml_pane.set_editor(editor)
         for action in (self.save_action, self.save_as_action, self.revert_action):
             action.setEnabled(editor is not None)
         self._place_graph_actions()
-        self._install_azure_environments()
         self._show_stage_count()
         self._update_title()
+        later = [self._show_inspector, self._follow_workspace]
+        if old is not None:  # once nothing refers to it (the releases did, until now)
+            later.append(old.deleteLater)
+        self._turns.start(later)
+        if prepared is None:
+            self._turns.finish()
+
+    def _show_inspector(self) -> None:
+        if self.editor is not None:
+            self.inspector = InspectorPanel(self.editor)
+            self.inspector_dock.setWidget(self.inspector)
+
+    def _follow_workspace(self) -> None:
+        """The docks and menus of the open pipeline's workspace."""
+        self._install_azure_environments()
         self._install_releases()
         self.azure.follow_workspace()
 
@@ -628,9 +646,11 @@ class MainWindow(QMainWindow):
         return current
 
     def is_drawing(self) -> bool:
-        """The graph of the pipeline opened is still being drawn (its items come in
-        slices, the window answering between them)."""
-        return self.graph is not None and self.graph.graph_scene.is_drawing()
+        """The pipeline opened is still being put on screen: its graph's items come in
+        slices, the inspector and the Releases dock on later turns; the window answers
+        between them."""
+        return self._turns.pending() or (
+            self.graph is not None and self.graph.graph_scene.is_drawing())
 
     def is_drawn(self) -> bool:
         """The graph holds an item per stage, the full validation is back and the

@@ -150,10 +150,13 @@ class GraphScene(QGraphicsScene):
         While the graph is being drawn the work goes on in slices, else it is done now."""
         prepared, self._prepared = self._prepared, None
         self._steps = self._sync_steps(prepared)
-        self._next_slice()
+        if self._drawing:
+            self._slice_timer.start()
+        else:
+            self._run(math.inf)
 
     def _next_slice(self) -> None:
-        self._run(SLICE_SECONDS if self._drawing else math.inf)
+        self._run(SLICE_SECONDS)
 
     def _run(self, seconds: float) -> None:
         """Go on with the work of the last `sync` for `seconds` at most."""
@@ -307,13 +310,13 @@ class GraphScene(QGraphicsScene):
                 item.setPos(target)
                 item.edges_follow = True
                 moved.add(id(item))
-                yield
+            yield
         for edge in self._edges.values():
             bends = self._laid_out_bends(*edge.names)
             if (bends != edge.bends or id(edge.upstream) in moved
                     or id(edge.downstream) in moved):
                 edge.set_bends(bends)
-                yield
+            yield
         self.update_scene_rect()
 
     def update_scene_rect(self) -> None:
