@@ -498,7 +498,8 @@ class MainWindow(QMainWindow):
         self._place_graph_actions()
         self._show_stage_count()
         self._update_title()
-        later = [self._show_inspector, self._follow_workspace]
+        later = [self._show_inspector, self._install_azure_environments,
+                 self._install_releases, self.azure.follow_workspace]
         if old is not None:  # once nothing refers to it (the releases did, until now)
             later.append(old.deleteLater)
         self._turns.start(later)
@@ -509,12 +510,6 @@ class MainWindow(QMainWindow):
         if self.editor is not None:
             self.inspector = InspectorPanel(self.editor)
             self.inspector_dock.setWidget(self.inspector)
-
-    def _follow_workspace(self) -> None:
-        """The docks and menus of the open pipeline's workspace."""
-        self._install_azure_environments()
-        self._install_releases()
-        self.azure.follow_workspace()
 
     def _install_azure_environments(self) -> None:
         """Environments ▸ Pull / Push on a connected workspace (ui/azure_environments)."""
