@@ -35,7 +35,7 @@ from release_manager.ui.graph.commands import (
 from release_manager.ui.graph.edge_item import ConnectionArrow, EdgeItem
 from release_manager.ui.graph.overlays import NameEditor, NoticeItem
 from release_manager.ui.graph.positions import PositionStore
-from release_manager.ui.graph.stage_item import StageItem
+from release_manager.ui.graph.stage_item import BOUNDS, StageItem
 from release_manager.ui.graph.style import (
     CARD_HEIGHT,
     CARD_WIDTH,
@@ -80,6 +80,7 @@ class GraphScene(QGraphicsScene):
         self._fresh: dict[str, QPointF] = {}
         """The automatic layout of the graph as it is now: what "Auto Layout" applies."""
         self._bends: dict[tuple[str, str], list[QPointF]] = {}
+        self._graph_rect = QRectF()
         self._structure: tuple = ()
         self._syncing_selection = False
         self._arrow: ConnectionArrow | None = None
@@ -207,6 +208,7 @@ class GraphScene(QGraphicsScene):
             yield from self._relayout(pipeline.stage_names, list(edges),
                                       [card.name for _, card in new],
                                       prepared.layout if prepared is not None else None)
+            self.update_scene_rect([self._position(card.name) for _, card in new])
         for uid, card in new:
             item = StageItem(card, self.graph_style)
             item.setPos(self._position(card.name))
@@ -319,12 +321,20 @@ class GraphScene(QGraphicsScene):
             yield
         self.update_scene_rect()
 
-    def update_scene_rect(self) -> None:
-        """The stages with a little room around them."""
+    def update_scene_rect(self, coming: list[QPointF] | None = None) -> None:
+        """The stages with a little room around them, those `coming` (the places of
+        cards still to be made) too: a graph being drawn is framed as it will be."""
         rect = QRectF()
         for item in self._items.values():
             rect = rect.united(item.sceneBoundingRect())
+        for point in coming or []:
+            rect = rect.united(BOUNDS.translated(point))
+        self._graph_rect = rect
         self.setSceneRect(rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
+
+    def graph_rect(self) -> QRectF:
+        """Where the stage cards are (or will be, while the graph is drawn)."""
+        return QRectF(self._graph_rect)
 
     def set_graph_style(self, graph_style: GraphStyle) -> None:
         """Redraw everything in new colours (the palette changed: light ⇄ dark)."""

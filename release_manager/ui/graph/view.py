@@ -83,7 +83,6 @@ class GraphView(QGraphicsView):
         super().__init__(parent)
         self.editor = editor
         self.graph_scene = GraphScene(editor, positions, self, prepared)
-        self.graph_scene.drawn.connect(self._on_drawn)
         self.setScene(self.graph_scene)
         self.graph_scene.sceneRectChanged.connect(lambda _rect: self._update_scene_rect())
         self.setRenderHints(
@@ -398,12 +397,6 @@ class GraphView(QGraphicsView):
         self._framed_size = QSize()
         self._frame_timer.start()
 
-    def _on_drawn(self) -> None:
-        """Framing waits while the graph is drawn (`frame`): now it is all there."""
-        if self._keep_framed:
-            self._framed_size = QSize()
-            self._frame_timer.start()
-
     def _stop_framing(self) -> None:
         self._keep_framed = False
         self._frame_timer.stop()
@@ -419,11 +412,9 @@ class GraphView(QGraphicsView):
     def frame(self) -> None:
         """The whole graph, never magnified above 100%; a graph too big to read that way
         starts at its left end at the smallest readable zoom."""
-        if self.graph_scene.is_drawing():  # framed once drawn (`_on_drawn`)
-            return
         self._framed_size = self.size()
         self._fit_whole()
-        items = self.graph_scene.itemsBoundingRect()
+        items = self.graph_scene.graph_rect()  # with the cards of a graph being drawn
         if items.isEmpty() or self.zoom_factor() >= MIN_READABLE_ZOOM:
             return
         self.set_zoom(MIN_READABLE_ZOOM)
@@ -440,7 +431,7 @@ class GraphView(QGraphicsView):
         self._fit_once()
 
     def _fit_once(self) -> None:
-        rect = self.graph_scene.itemsBoundingRect()
+        rect = self.graph_scene.graph_rect()
         if rect.isEmpty():
             return
         self.setSceneRect(self.graph_scene.sceneRect())
