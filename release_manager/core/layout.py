@@ -29,6 +29,15 @@ one per layer it skips, so a few edges across thousands of layers would need mil
 past the budget the longest edges get none and are drawn straight, without bends."""
 
 
+@dataclass(frozen=True)
+class Spacing:
+    """Distances of a layout: between layers (left to right) and between the nodes of
+    a layer."""
+
+    layer: float
+    node: float
+
+
 @dataclass
 class Layout:
     """Node positions (centre of each node) and, for edges spanning several layers, the

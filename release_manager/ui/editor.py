@@ -75,7 +75,10 @@ class PipelineEditor(QObject):
     they went on meanwhile (its full validation may run; the YAML pane's changed lines
     are those since the save)."""
 
-    def __init__(self, document: PipelineDocument, parent: QObject | None = None) -> None:
+    def __init__(self, document: PipelineDocument, parent: QObject | None = None, *,
+                 diagnostics: list[Diagnostic] | None = None) -> None:
+        """`diagnostics`: the document came from an open's worker (core/opening.py), its
+        environments already read into it and these its `validate_edited` findings."""
         super().__init__(parent)
         self.document = document
         self.undo_stack = QUndoStack(self)
@@ -91,10 +94,13 @@ class PipelineEditor(QObject):
         self.arm_listings: ArmListings | None = None
         """What the Azure Resource Manager sign-in lists for the App Service form's
         pickers (set by ui/azure_window.py; None: the fields are typed only)."""
-        if self.workspace_dir is not None:
+        if diagnostics is None and self.workspace_dir is not None:
             self.pipeline.environments = load_environments(self.workspace_dir)
         self._saved_environments = copy.deepcopy(self.pipeline.environments)
-        self._revalidate()
+        if diagnostics is None:
+            self._revalidate()
+        else:
+            self._diagnostics = list(diagnostics)
 
     @property
     def pipeline(self) -> Pipeline:

@@ -40,12 +40,14 @@ from PySide6.QtWidgets import (
 from release_manager.core.opening import OpenedPipeline, open_pipeline
 from release_manager.core.pipeline_yaml import PipelineLoadError
 from release_manager.core.recovery import RecoveryCopy
+from release_manager.core.stage_graph import StageGraph
 from release_manager.core.validation import Diagnostic
 from release_manager.engine.workspace import has_release_state
 from release_manager.ui.azure_window import AzureInWindow
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.first_paint import once_on_screen
+from release_manager.ui.graph.style import SPACING
 from release_manager.ui.graph.view import GraphView
 from release_manager.ui.inspector.panel import InspectorPanel
 from release_manager.ui.log_view import LogPanel
@@ -53,6 +55,7 @@ from release_manager.ui.opening_view import OpeningView
 from release_manager.ui.problems_panel import ProblemsPanel
 from release_manager.ui.recent_files import RecentFiles
 from release_manager.ui.recovery_offer import RecoveryOffer, recovered_editor
+from release_manager.ui.turns import Turns
 from release_manager.ui.welcome_view import WelcomeView
 from release_manager.ui.workers import Worker, start_worker
 from release_manager.ui.yaml_pane import YamlPane
@@ -119,6 +122,8 @@ class MainWindow(QMainWindow):
         self.opening_view = OpeningView()
         self.opening_view.cancelRequested.connect(self.cancel_opening)
         self._opening: Worker[OpenedPipeline] | None = None
+        self._turns = Turns(self)
+        """What an open leaves to later event-loop turns (`_set_editor`)."""
         self._shown_before_opening: QWidget = self.welcome
         self.graph_page = QWidget()
         self.graph_page.setObjectName("graphPage")
@@ -365,7 +370,7 @@ class MainWindow(QMainWindow):
         self.opening_view.show_path(path)
         self.central.setCurrentWidget(self.opening_view)
         self._opening = start_worker(
-            lambda: open_pipeline(path), self._opened,
+            lambda: open_pipeline(path, SPACING), self._opened,
             lambda error: self._open_failed(path, error))
 
     def is_opening(self) -> bool:
@@ -387,26 +392,27 @@ class MainWindow(QMainWindow):
         graph, or the error report when it fails."""
         path = Path(path).resolve()
         try:
-            opened = open_pipeline(path)
+            opened = open_pipeline(path, SPACING)
         except (PipelineLoadError, OSError) as error:
             return self._open_failed(path, error)
-        return self._opened(opened)
+        self._opened(opened)
+        self._turns.finish()
+        assert self.graph is not None
+        self.graph.graph_scene.draw_now()
+        return True
 
-    def _opened(self, opened: OpenedPipeline) -> bool:
+    def _opened(self, opened: OpenedPipeline) -> None:
+        """Show the pipeline read: its graph is drawn in slices (`is_drawing`)."""
         path = opened.path
-        try:
-            editor = PipelineEditor(opened.document, self)  # reads the environments' file
-        except PipelineLoadError as error:
-            return self._open_failed(path, error)
+        editor = PipelineEditor(opened.document, self, diagnostics=opened.diagnostics)
         self.path = path
         self.recent.add(path)
-        self._set_editor(editor)
+        self._set_editor(editor, opened.graph)
         self.disk.opened(opened.read)
         self.recovery.opened(path)
         self.central.setCurrentWidget(self.graph_page)
         self.graph.keep_framed()  # while the docks settle around it
         self.statusBar().showMessage(f"Opened {path}", 4000)
-        return True
 
     def _open_failed(self, path: Path, error: BaseException) -> bool:
         """Show why `path` did not open: its problems, or what the system said."""
@@ -472,9 +478,16 @@ class MainWindow(QMainWindow):
         self.welcome.set_recent(self.recent.paths())
         self.central.setCurrentWidget(self.welcome)
 
-    def _set_editor(self, editor: PipelineEditor | None) -> None:
+    def _set_editor(self, editor: PipelineEditor | None,
+                    prepared: StageGraph | None = None) -> None:
+        """Show `editor` (None: nothing open). `prepared`: its graph as an open worked it
+        out; the graph is then drawn in slices, and the inspector and the Releases dock
+        follow on later event-loop turns (`is_drawing` until all is there)."""
+        self._turns.finish()  # what an open before this one left to do
         old = self.editor
         self.editor = editor
+        if self.graph is not None:
+            self.graph.graph_scene.stop_drawing()
         for view in (self.graph, self.inspector):
             if view is not None:
                 view.setParent(None)
@@ -485,28 +498,35 @@ class MainWindow(QMainWindow):
             self.undo_group.setActiveStack(editor.undo_stack)
             editor.editRefused.connect(lambda message: self.statusBar().showMessage(message, 6000))
             editor.changed.connect(self._show_stage_count)
-            self.graph = GraphView(editor)
+            self.graph = GraphView(editor, prepared=prepared)
             self.graph.viewport().installEventFilter(self)
             self.graph_page.layout().addWidget(self.graph)
-            self.inspector = InspectorPanel(editor)
-            self.inspector_dock.setWidget(self.inspector)
         else:
-            self.inspector_dock.setWidget(_placeholder("Open a pipeline to see its stages."))
             self.disk.closed()
             self.recovery.closed()
+        self.inspector_dock.setWidget(  # an editor's, on a later turn
+            _placeholder("" if editor is not None else "Open a pipeline to see its stages."))
         if old is not None:
             self.undo_group.removeStack(old.undo_stack)
-            old.deleteLater()
         self.problems.set_editor(editor)
         self.yaml_pane.set_editor(editor)
         for action in (self.save_action, self.save_as_action, self.revert_action):
             action.setEnabled(editor is not None)
         self._place_graph_actions()
-        self._install_azure_environments()
         self._show_stage_count()
         self._update_title()
-        self._install_releases()
-        self.azure.follow_workspace()
+        later = [self._show_inspector, self._install_azure_environments,
+                 self._install_releases, self.azure.follow_workspace]
+        if old is not None:  # once nothing refers to it (the releases did, until now)
+            later.append(old.deleteLater)
+        self._turns.start(later)
+        if prepared is None:
+            self._turns.finish()
+
+    def _show_inspector(self) -> None:
+        if self.editor is not None:
+            self.inspector = InspectorPanel(self.editor)
+            self.inspector_dock.setWidget(self.inspector)
 
     def _install_azure_environments(self) -> None:
         """Environments ▸ Pull / Push on a connected workspace (ui/azure_environments)."""
@@ -649,16 +669,22 @@ class MainWindow(QMainWindow):
             return self.graph.viewport()
         return current
 
+    def is_drawing(self) -> bool:
+        """The pipeline opened is still being put on screen: its graph's items come in
+        slices, the inspector and the Releases dock on later turns; the window answers
+        between them."""
+        return self._turns.pending() or (
+            self.graph is not None and self.graph.graph_scene.is_drawing())
+
     def is_drawn(self) -> bool:
         """The graph holds an item per stage, the full validation is back and the
         Releases dock has its workspace's status (or knows why there is none)."""
         if self.editor is None:
             return True
-        has_items = self.graph is not None and self.graph.graph_scene.stage_count() > 0
         controller = getattr(self, "release_controller", None)
         releases_shown = not self._releases_due and (controller is None or controller.settled)
-        return ((has_items or not self.editor.pipeline.stages)
-                and not self.problems.is_validating() and releases_shown)
+        return (not self.is_drawing() and not self.problems.is_validating()
+                and releases_shown)
 
     # ----------------------------------------------------------------- window
 

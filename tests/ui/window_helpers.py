@@ -1,5 +1,5 @@
 """Waiting for the window as a person would: a file opened from the window is read on a
-worker, and the window shows it once it is read."""
+worker, and the window shows it once it is read, its graph drawn a slice at a time."""
 
 from __future__ import annotations
 
@@ -7,5 +7,6 @@ from release_manager.ui.main_window import MainWindow
 
 
 def wait_opened(qtbot, window: MainWindow) -> None:
-    """Until the file being opened is shown (its graph, or its error report)."""
-    qtbot.waitUntil(lambda: not window.is_opening(), timeout=20000)
+    """Until the file being opened is shown (its whole graph, or its error report)."""
+    qtbot.waitUntil(lambda: not window.is_opening() and not window.is_drawing(),
+                    timeout=20000)

@@ -35,12 +35,13 @@ def arrowhead(tip: QPointF, angle: float) -> QPolygonF:
 class EdgeItem(QGraphicsPathItem):
     """`downstream` depends on `upstream`. Selectable: Delete removes the dependency."""
 
-    def __init__(self, upstream: StageItem, downstream: StageItem, style: GraphStyle) -> None:
+    def __init__(self, upstream: StageItem, downstream: StageItem, style: GraphStyle,
+                 bends: list[QPointF] | None = None) -> None:
         super().__init__()
         self.upstream = upstream
         self.downstream = downstream
         self.graph_style = style
-        self.bends: list[QPointF] = []
+        self.bends: list[QPointF] = bends or []
         """Points to route through (long edges of the automatic layout), in scene
         coordinates relative to the layout; dropped as soon as an end moves by hand."""
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)

@@ -1,12 +1,18 @@
 """The stage graph scene: mirrors `editor.pipeline` and turns mouse gestures (connect by
-dragging from a port, move, double-click to add) into editor operations."""
+dragging from a port, move, double-click to add) into editor operations.
+
+A graph given its cards and layout ready (an open's, worked out on its worker) is drawn
+in slices: its items are made a few milliseconds at a time, and the window answers the
+user between two slices. Edits meanwhile are followed as ever; `drawn` says when every
+item is there."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import (
     QGraphicsScene,
@@ -14,10 +20,11 @@ from PySide6.QtWidgets import (
     QToolTip,
 )
 
-from release_manager.core.layout import compute_layout
+from release_manager.core.layout import Edge, Layout, compute_layout
 from release_manager.core.model import Pipeline
-from release_manager.core.stage_card import describe_stage
+from release_manager.core.stage_card import StageCard
 from release_manager.core.stage_clipboard import unique_name
+from release_manager.core.stage_graph import StageGraph, cards_and_edges
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.commands import (
     AutoLayoutCommand,
@@ -28,27 +35,35 @@ from release_manager.ui.graph.commands import (
 from release_manager.ui.graph.edge_item import ConnectionArrow, EdgeItem
 from release_manager.ui.graph.overlays import NameEditor, NoticeItem
 from release_manager.ui.graph.positions import PositionStore
-from release_manager.ui.graph.stage_item import StageItem
+from release_manager.ui.graph.stage_item import BOUNDS, StageItem
 from release_manager.ui.graph.style import (
     CARD_HEIGHT,
     CARD_WIDTH,
     FOOTER_HEIGHT,
-    LAYER_SPACING,
     NODE_SPACING,
+    SPACING,
     GraphStyle,
 )
 
 SCENE_MARGIN = 40.0
 NOTICE_MILLISECONDS = 4000
+SLICE_SECONDS = 0.012
+"""A graph drawn in slices is worked on this long at a time on the GUI thread."""
 
 
 class GraphScene(QGraphicsScene):
+    drawn = Signal()
+    """A graph drawn in slices has every item now (`is_drawing()` turned False)."""
+
     def __init__(
         self,
         editor: PipelineEditor,
         positions: PositionStore | None = None,
         parent=None,
+        prepared: StageGraph | None = None,
     ) -> None:
+        """`prepared`: the pipeline's cards and layout as an open worked them out; given,
+        the items are made in slices (`draw_now` makes the rest at once)."""
         super().__init__(parent)
         self.editor = editor
         self.graph_style = GraphStyle.from_palette()
@@ -65,6 +80,7 @@ class GraphScene(QGraphicsScene):
         self._fresh: dict[str, QPointF] = {}
         """The automatic layout of the graph as it is now: what "Auto Layout" applies."""
         self._bends: dict[tuple[str, str], list[QPointF]] = {}
+        self._graph_rect = QRectF()
         self._structure: tuple = ()
         self._syncing_selection = False
         self._arrow: ConnectionArrow | None = None
@@ -76,6 +92,12 @@ class GraphScene(QGraphicsScene):
         self._notice_timer.setSingleShot(True)
         self._notice_timer.setInterval(NOTICE_MILLISECONDS)
         self._notice_timer.timeout.connect(self._remove_notice)
+        self._prepared = prepared
+        self._drawing = prepared is not None
+        self._steps: Iterator[None] | None = None
+        """The work of the last `sync` not done yet (a graph being drawn in slices)."""
+        self._slice_timer = QTimer(self, singleShot=True, interval=0)
+        self._slice_timer.timeout.connect(self._next_slice)
         editor.changed.connect(self.sync)
         editor.undo_stack.cleanChanged.connect(self._follow_path)
         editor.selectionChanged.connect(self._select_from_editor)
@@ -109,55 +131,102 @@ class GraphScene(QGraphicsScene):
 
     # ----------------------------------------------------------------- mirroring
 
+    def is_drawing(self) -> bool:
+        """A graph drawn in slices does not have all its items yet."""
+        return self._drawing
+
+    def draw_now(self) -> None:
+        """Make the items still to come at once (a window not on screen yet)."""
+        self._slice_timer.stop()
+        self._run(math.inf)
+
+    def stop_drawing(self) -> None:
+        """Drop the work still to come (the scene is being replaced)."""
+        self._slice_timer.stop()
+        self._steps = None
+
     def sync(self) -> None:
         """Bring the items in line with the pipeline: new, changed and removed stages and
-        dependencies. Only new stages get a place; every other card stays where it is."""
+        dependencies. Only new stages get a place; every other card stays where it is.
+        While the graph is being drawn the work goes on in slices, else it is done now."""
+        prepared, self._prepared = self._prepared, None
+        self._steps = self._sync_steps(prepared)
+        if self._drawing:
+            self._slice_timer.start()
+        else:
+            self._run(math.inf)
+
+    def _next_slice(self) -> None:
+        self._run(SLICE_SECONDS)
+
+    def _run(self, seconds: float) -> None:
+        """Go on with the work of the last `sync` for `seconds` at most."""
+        if self._steps is None:
+            return
+        deadline = time.perf_counter() + seconds
+        for _ in self._steps:
+            if time.perf_counter() >= deadline:
+                self._slice_timer.start()
+                return
+        self._steps = None
+        if self._drawing:
+            self._drawing = False
+            self.drawn.emit()
+
+    def _sync_steps(self, prepared: StageGraph | None) -> Iterator[None]:
+        """`sync`'s work, pausing (yield) after each piece; at each pause the items,
+        edges and places recorded are true of the scene, so a later `sync` may take
+        over from any of them."""
         pipeline = self.editor.pipeline
-        about: dict[str, list[tuple[str, str]]] = {}
-        for diagnostic in self.editor.diagnostics():
-            if diagnostic.stage:
-                about.setdefault(diagnostic.stage, []).append(
-                    (diagnostic.severity, diagnostic.message)
-                )
-        dependencies = pipeline.dependency_map()
-        known = set(dependencies)
-        edges = [
-            (upstream, stage.name)
-            for stage in pipeline.stages
-            for upstream in dependencies[stage.name]
-            if upstream in known
-        ]
-        items: dict[int, StageItem] = {}
-        new: list[str] = []
-        for stage in pipeline.stages:
-            card = describe_stage(
-                pipeline, stage, about.get(stage.name, []), dependencies[stage.name]
-            )
-            item = self._items.get(stage.uid)
+        if prepared is not None:
+            cards, edges = prepared.cards, prepared.edges
+        else:
+            cards, edges = cards_and_edges(pipeline, self.editor.diagnostics())
+        wanted = {stage.uid: card for stage, card in zip(pipeline.stages, cards, strict=True)}
+        for uid, item in list(self._items.items()):
+            if uid not in wanted:
+                for edge in list(item.edges):
+                    self._remove_edge(edge)
+                self.removeItem(item)
+                del self._items[uid]
+        new: list[tuple[int, StageCard]] = []
+        for uid, card in wanted.items():
+            item = self._items.get(uid)
             if item is None:
-                item = StageItem(card, self.graph_style)
-                self.addItem(item)
-                new.append(card.name)
+                new.append((uid, card))
             elif item.card != card:
                 if item.name != card.name:
                     self._follow_rename(item.name, card.name)
                 item.set_card(card)
-            items[stage.uid] = item
-        for uid, item in self._items.items():
-            if uid not in items:
-                for edge in list(item.edges):
-                    self._remove_edge(edge)
-                self.removeItem(item)
-        self._items = items
-        self._named = {}
-        for item in items.values():
-            self._named.setdefault(item.name, item)
-        self._sync_edges(pipeline, edges)
+                yield
+        self._items = {uid: self._items[uid] for uid in wanted if uid in self._items}
+        self._name_items()
         structure = (tuple(pipeline.stage_names), tuple(edges))
-        if structure != self._structure or new:
+        relaid = structure != self._structure or bool(new)
+        if relaid:
             self._structure = structure
-            self._relayout(pipeline.stage_names, edges, new)
+            yield from self._relayout(pipeline.stage_names, list(edges),
+                                      [card.name for _, card in new],
+                                      prepared.layout if prepared is not None else None)
+            self.update_scene_rect([self._position(card.name) for _, card in new])
+        for uid, card in new:
+            item = StageItem(card, self.graph_style)
+            item.setPos(self._position(card.name))
+            self.addItem(item)
+            self._items[uid] = item
+            self._named.setdefault(card.name, item)
+            yield
+        self._items = {uid: self._items[uid] for uid in wanted}  # in the pipeline's order
+        self._name_items()
+        yield from self._sync_edges(pipeline, edges)
+        if relaid:
+            yield from self._place_steps()
         self._select_from_editor(self.editor.selected())
+
+    def _name_items(self) -> None:
+        self._named = {}
+        for item in self._items.values():
+            self._named.setdefault(item.name, item)
 
     def _follow_rename(self, old: str, new: str) -> None:
         """A renamed stage keeps its place."""
@@ -167,7 +236,7 @@ class GraphScene(QGraphicsScene):
             self.manual[new] = self.manual.pop(old)
             self._store.save(self._path, self.manual)
 
-    def _sync_edges(self, pipeline: Pipeline, edges: list[tuple[str, str]]) -> None:
+    def _sync_edges(self, pipeline: Pipeline, edges: tuple[Edge, ...]) -> Iterator[None]:
         by_name: dict[str, StageItem] = {}
         for stage in pipeline.stages:
             by_name.setdefault(stage.name, self._items[stage.uid])
@@ -180,9 +249,11 @@ class GraphScene(QGraphicsScene):
                 self._remove_edge(edge)
         for key, (up, down) in wanted.items():
             if key not in self._edges:
-                edge = EdgeItem(up, down, self.graph_style)
+                bends = self._laid_out_bends(up.name, down.name)
+                edge = EdgeItem(up, down, self.graph_style, bends)
                 self._edges[key] = edge
                 self.addItem(edge)
+                yield
 
     def _remove_edge(self, edge: EdgeItem) -> None:
         edge.detach()
@@ -190,16 +261,15 @@ class GraphScene(QGraphicsScene):
         if edge.scene() is self:
             self.removeItem(edge)
 
-    def _relayout(self, names: list[str], edges: list[tuple[str, str]], new: list[str]) -> None:
-        """Lay the graph out afresh, but move no card: only the `new` stages are placed,
-        where the fresh layout puts them, or where they were before a removal that is
-        being undone, and lower down while that spot is taken."""
-        layout = compute_layout(
-            names,
-            edges,
-            layer_spacing=LAYER_SPACING,
-            node_spacing=NODE_SPACING,
-        )
+    def _relayout(self, names: list[str], edges: list[Edge], new: list[str],
+                  layout: Layout | None) -> Iterator[None]:
+        """Lay the graph out afresh (or take `layout`, made for these names and edges),
+        but move no card: only the `new` stages are placed, where the fresh layout puts
+        them, or where they were before a removal that is being undone, and lower down
+        while that spot is taken."""
+        if layout is None:
+            layout = compute_layout(names, edges, layer_spacing=SPACING.layer,
+                                    node_spacing=SPACING.node)
         self._fresh = {name: QPointF(x, y) for name, (x, y) in layout.positions.items()}
         port_y = CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2
         self._bends = {
@@ -215,32 +285,56 @@ class GraphScene(QGraphicsScene):
             if name not in self.manual:
                 self._auto[name] = taken.free_spot(self._auto.get(name, self._fresh[name]))
             taken.add(self._position(name))
-        self._place()
+            yield
 
     def _position(self, name: str) -> QPointF:
         return self.manual.get(name, self._auto.get(name, QPointF()))
 
+    def _laid_out_bends(self, upstream: str, downstream: str) -> list[QPointF]:
+        """The bends of the layout for an edge whose two ends are where it put them."""
+        as_laid_out = all(
+            name not in self.manual and self._auto.get(name) == self._fresh.get(name)
+            for name in (upstream, downstream)
+        )
+        return self._bends.get((upstream, downstream), []) if as_laid_out else []
+
     def _place(self) -> None:
+        for _ in self._place_steps():
+            pass
+
+    def _place_steps(self) -> Iterator[None]:
+        """Every card where it belongs; the arrows of those moved or rerouted redrawn."""
+        moved: set[int] = set()
         for item in self._items.values():
             target = self._position(item.name)
             if item.pos() != target:
                 item.edges_follow = False  # the arrows are redrawn once, below
                 item.setPos(target)
                 item.edges_follow = True
+                moved.add(id(item))
+            yield
         for edge in self._edges.values():
-            as_laid_out = all(
-                name not in self.manual and self._auto.get(name) == self._fresh.get(name)
-                for name in edge.names
-            )
-            edge.set_bends(self._bends.get(edge.names, []) if as_laid_out else [])
+            bends = self._laid_out_bends(*edge.names)
+            if (bends != edge.bends or id(edge.upstream) in moved
+                    or id(edge.downstream) in moved):
+                edge.set_bends(bends)
+            yield
         self.update_scene_rect()
 
-    def update_scene_rect(self) -> None:
-        """The stages with a little room around them."""
+    def update_scene_rect(self, coming: list[QPointF] | None = None) -> None:
+        """The stages with a little room around them, those `coming` (the places of
+        cards still to be made) too: a graph being drawn is framed as it will be."""
         rect = QRectF()
         for item in self._items.values():
             rect = rect.united(item.sceneBoundingRect())
+        for point in coming or []:
+            rect = rect.united(BOUNDS.translated(point))
+        self._graph_rect = rect
         self.setSceneRect(rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
+
+    def graph_rect(self) -> QRectF:
+        """Where the stage cards are (or will be, while the graph is drawn)."""
+        return QRectF(self._graph_rect)
 
     def set_graph_style(self, graph_style: GraphStyle) -> None:
         """Redraw everything in new colours (the palette changed: light ⇄ dark)."""

@@ -36,6 +36,9 @@ PORT_Y = CARD_HEIGHT / 2 - FOOTER_HEIGHT / 2
 """Both ports sit at this height, halfway down the card above its footer."""
 PORT_HIT_RADIUS = PORT_RADIUS + 3
 """A little more than the drawn port, so it is easy to grab."""
+BOUNDS = QRectF(-PORT_HIT_RADIUS - 1, -2, CARD_WIDTH + 2 * PORT_HIT_RADIUS + 2,
+               CARD_HEIGHT + 5)
+"""A card's bounding rectangle, its ports included, at its position."""
 
 
 def _paint_badge(painter: QPainter, rect: QRectF, badge: Badge, style: GraphStyle) -> None:
@@ -145,8 +148,7 @@ class StageItem(QGraphicsItem):
     # ----------------------------------------------------------------- geometry
 
     def boundingRect(self) -> QRectF:
-        margin = PORT_HIT_RADIUS + 1
-        return QRectF(-margin, -2, CARD_WIDTH + 2 * margin, CARD_HEIGHT + 5)
+        return QRectF(BOUNDS)
 
     def shape(self) -> QPainterPath:
         return self._shape

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from release_manager.core.layout import Spacing
+
 CARD_WIDTH = 290.0
 """Wide enough for a display name of about 28 characters on one line."""
 CARD_HEIGHT = 104.0
@@ -17,6 +19,8 @@ FOOTER_HEIGHT = 24.0
 PORT_RADIUS = 6.0
 LAYER_SPACING = CARD_WIDTH + 60.0
 NODE_SPACING = CARD_HEIGHT + 36.0
+SPACING = Spacing(layer=LAYER_SPACING, node=NODE_SPACING)
+"""The layout's, for the open's worker (core/stage_graph.py) and the scene alike."""
 
 STATE_COLOURS = {
     "succeeded": "#2e9e44",

@@ -50,6 +50,7 @@ from release_manager.core.stage_clipboard import (
     stages_to_json,
     unique_name,
 )
+from release_manager.core.stage_graph import StageGraph
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.positions import PositionStore
 from release_manager.ui.graph.scene import GraphScene
@@ -76,10 +77,12 @@ class GraphView(QGraphicsView):
         editor: PipelineEditor,
         positions: PositionStore | None = None,
         parent: QWidget | None = None,
+        prepared: StageGraph | None = None,
     ) -> None:
+        """`prepared`: an open's cards and layout; the graph is then drawn in slices."""
         super().__init__(parent)
         self.editor = editor
-        self.graph_scene = GraphScene(editor, positions, self)
+        self.graph_scene = GraphScene(editor, positions, self, prepared)
         self.setScene(self.graph_scene)
         self.graph_scene.sceneRectChanged.connect(lambda _rect: self._update_scene_rect())
         self.setRenderHints(
@@ -411,7 +414,7 @@ class GraphView(QGraphicsView):
         starts at its left end at the smallest readable zoom."""
         self._framed_size = self.size()
         self._fit_whole()
-        items = self.graph_scene.itemsBoundingRect()
+        items = self.graph_scene.graph_rect()  # with the cards of a graph being drawn
         if items.isEmpty() or self.zoom_factor() >= MIN_READABLE_ZOOM:
             return
         self.set_zoom(MIN_READABLE_ZOOM)
@@ -428,7 +431,7 @@ class GraphView(QGraphicsView):
         self._fit_once()
 
     def _fit_once(self) -> None:
-        rect = self.graph_scene.itemsBoundingRect()
+        rect = self.graph_scene.graph_rect()
         if rect.isEmpty():
             return
         self.setSceneRect(self.graph_scene.sceneRect())
