@@ -51,14 +51,17 @@ from release_manager.engine.log_lines import (
 )
 
 DRAIN_INTERVAL_MS = 30
-# Ingest from a sink does one thing per event-loop pass: a paint of half the rows, or a
-# drain that takes lines in steps of DRAIN_STEP and starts no step after DRAIN_BUDGET_S.
-# The rest waits for the next pass, so input gets its turn between passes however fast
-# the lines arrive.
-DRAIN_STEP = 2048
-DRAIN_BUDGET_S = 0.003
-# While lines stream in, repaint at most this often: a paint costs more than a drain.
+# Ingest from a sink does one thing per event-loop pass: paint a strip of the frame
+# being drawn, or drain: take lines in steps of DRAIN_STEP into the ring, starting no
+# step after DRAIN_BUDGET_S, then fit the scroll bars once. The rest waits for the next
+# pass, so input gets its turn between passes however fast the lines arrive.
+DRAIN_STEP = 4096
+DRAIN_BUDGET_S = 0.001
+# While lines stream in, start a frame at most this often: a paint costs more than a
+# drain. A frame is painted PAINT_STRIP_ROWS rows per pass, all of it showing the lines
+# in sight when it started, however many arrive meanwhile.
 PAINT_INTERVAL_S = 0.033
+PAINT_STRIP_ROWS = 12
 MARGIN = 4.0
 
 # ANSI colours 0–15 (normal, then bright), tuned for a dark and for a light background.
@@ -120,6 +123,16 @@ class _Colors:
         )
 
 
+@dataclass
+class _Frame:
+    """One picture of the view: the first line it shows (after the note about dropped
+    lines when ``note_shown``) and how many of its rows are painted so far."""
+
+    first_seq: int
+    note_shown: bool
+    painted_rows: int = 0
+
+
 class LogView(QAbstractScrollArea):
     """A read-only log of the newest ``capacity`` lines, painted row by row.
 
@@ -162,7 +175,8 @@ class LogView(QAbstractScrollArea):
         self._drain_more.timeout.connect(self._drain_sink)
         self._last_paint = 0.0
         self._stale = False  # lines drained from the sink are not painted yet
-        self._lower_half_due = False  # an ingest step painted the upper half only
+        self._frame: _Frame | None = None  # a frame being painted strip by strip
+        self._strip: _Frame | None = None  # the frame of the strip painting now
         self._paint_timer = QTimer(self)
         self._paint_timer.setSingleShot(True)
         self._paint_timer.timeout.connect(self.viewport().update)
@@ -174,6 +188,7 @@ class LogView(QAbstractScrollArea):
         self._update_metrics()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.setAccessibleName("Deployment log")
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
@@ -231,8 +246,8 @@ class LogView(QAbstractScrollArea):
         if self._sink is not None and sink is not self._sink:
             drained = self._sink.drain()
             self._append(drained.lines, drained.skipped, unbroken=True)
-        if self._stale or self._lower_half_due:
-            self._lower_half_due = False
+        if self._stale or self._frame is not None:
+            self._frame = None
             self._schedule_paint()
         self._sink = sink
         if sink is None:
@@ -245,34 +260,62 @@ class LogView(QAbstractScrollArea):
             self._drain_sink()
 
     def _drain_sink(self) -> None:
-        """One step of ingest: paint what came in (at most every PAINT_INTERVAL_S; the
-        upper half of the rows, then the lower half on the next step) or drain for
-        DRAIN_BUDGET_S. One thing per step; further steps follow on later passes."""
+        """One step of ingest: paint the next strip of a frame (a new frame at most every
+        PAINT_INTERVAL_S) or drain for DRAIN_BUDGET_S. One thing per step; further steps
+        follow on later passes."""
         if self._sink is None:
             return
         now = time.monotonic()
-        rows = self._page_rows() // 2 + 1
-        if self._lower_half_due:
-            self._lower_half_due = False
-            self.viewport().repaint(0, rows * self._row_height, self._viewport_width,
-                                    self._viewport_height)
-        elif self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
-            self._stale = False
+        if self._frame is None and self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
+            self._frame = self._start_frame()
             self._last_paint = now
-            self._lower_half_due = True
-            self.viewport().repaint(0, 0, self._viewport_width, rows * self._row_height)
+        if self._frame is not None:
+            self._paint_strip(self._frame)
         else:
-            deadline = time.perf_counter() + DRAIN_BUDGET_S
-            while True:
-                drained = self._sink.drain(DRAIN_STEP)
-                self._append(drained.lines, drained.skipped, unbroken=True, paint=False)
-                if not self._sink.pending or time.perf_counter() >= deadline:
-                    break
-        if self._sink.pending or self._lower_half_due:
+            self._drain_for_budget(self._sink)
+        if self._sink.pending or self._frame is not None:
             self._drain_more.start(0)  # the rest after the events waiting now
         elif self._stale:
             wait = self._last_paint + PAINT_INTERVAL_S - time.monotonic()
             self._drain_more.start(max(0, math.ceil(wait * 1000)))
+
+    def _start_frame(self) -> _Frame:
+        self._stale = False
+        return self._frame_in_sight()
+
+    def _frame_in_sight(self) -> _Frame:
+        """What a frame painted now shows: the lines where the scroll bar is."""
+        return _Frame(
+            self.visible_lines().start, self.verticalScrollBar().value() < self._note_rows()
+        )
+
+    def _paint_strip(self, frame: _Frame) -> None:
+        """Paint the next PAINT_STRIP_ROWS rows of ``frame``; the last strip ends it."""
+        top = frame.painted_rows * self._row_height
+        frame.painted_rows += PAINT_STRIP_ROWS
+        bottom = min(frame.painted_rows * self._row_height, self._viewport_height)
+        if bottom >= self._viewport_height:
+            self._frame = None
+        self._strip = frame
+        try:
+            self.viewport().repaint(0, top, self._viewport_width, bottom - top)
+        finally:
+            self._strip = None
+
+    def _drain_for_budget(self, sink: LogSink) -> None:
+        """Move lines from the sink into the ring for DRAIN_BUDGET_S, then fit the view
+        to them once (the Qt calls cost more than the lines)."""
+        position = self._reading_position()
+        total = self._ring.total
+        dropped = 0
+        deadline = time.perf_counter() + DRAIN_BUDGET_S
+        while True:
+            drained = sink.drain(DRAIN_STEP)
+            dropped += self._ring.extend(drained.lines, drained.skipped, unbroken=True)
+            if not sink.pending or time.perf_counter() >= deadline:
+                break
+        if self._ring.total != total:
+            self._grown(position, dropped, paint=False)
 
     def append_lines(self, lines: list[str], skipped: int = 0) -> None:
         """Add a batch of lines (already masked) at the bottom.
@@ -288,9 +331,17 @@ class LogView(QAbstractScrollArea):
         """Add lines; ``paint=False`` leaves the repaint to the next ingest step."""
         if not lines and not skipped:
             return
-        top_seq = self._row_to_seq(self.verticalScrollBar().value())
-        had_note = self._note_rows()
+        position = self._reading_position()
         dropped = self._ring.extend(lines, skipped, unbroken=unbroken)
+        self._grown(position, dropped, paint=paint)
+
+    def _reading_position(self) -> tuple[int, int]:
+        """The line at the top of the view and the rows of the note above the lines."""
+        return self._row_to_seq(self.verticalScrollBar().value()), self._note_rows()
+
+    def _grown(self, position: tuple[int, int], dropped: int, *, paint: bool) -> None:
+        """Fit the view to lines just added, ``position`` being where it was before."""
+        top_seq, had_note = position
         if dropped:
             self._forget_dropped()
         self._update_scroll_bars()
@@ -540,10 +591,13 @@ class LogView(QAbstractScrollArea):
         self._row_height = max(1, math.ceil(metrics.lineSpacing()))
         self._ascent = metrics.ascent() + (self._row_height - metrics.height()) / 2
         self._char_width = metrics.horizontalAdvance("M")
-        self._plain_font = QFont(self.font())
-        self._bold_font = QFont(self.font())
+        # Text that needs no shaping (most of a log) skips it: a sixth of drawText.
+        plain = QFont(self.font())
+        plain.setStyleStrategy(plain.styleStrategy() | QFont.StyleStrategy.PreferNoShaping)
+        self._plain_font = plain
+        self._bold_font = QFont(plain)
         self._bold_font.setBold(True)
-        self._note_font = QFont(self.font())
+        self._note_font = QFont(plain)
         self._note_font.setItalic(True)
 
     def _note_rows(self) -> int:
@@ -608,12 +662,21 @@ class LogView(QAbstractScrollArea):
             self.viewport().update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """The rows stay where they are (static contents: Qt paints only what a resize
+        uncovers) unless the view follows the tail, whose rows move with the bottom:
+        then the whole view is painted again, in strips while lines stream in (a scroll
+        bar appears as the first lines arrive, and a whole paint then stalls the GUI)."""
         super().resizeEvent(event)
+        moved = event.size().height() != self._viewport_height
         self._viewport_width = event.size().width()
         self._viewport_height = event.size().height()
         self._update_scroll_bars()
         if self._following:
             self._scroll_to(self.verticalScrollBar().maximum())
+            if moved and self._sink is not None:
+                self._stale = True
+            elif moved:
+                self.viewport().update()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().changeEvent(event)
@@ -679,11 +742,17 @@ class LogView(QAbstractScrollArea):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._last_paint = time.monotonic()
-        if event.rect().contains(self.viewport().rect()):
-            self._stale = False
+        frame = self._strip
+        if frame is None:
+            frame = self._frame_in_sight()
+            if event.rect().contains(self.viewport().rect()):
+                self._stale = False
+                self._frame = None  # this paint shows newer lines than that frame
         colors = self._palette_colors()
-        shown = self.visible_lines()
-        note_shown = self.verticalScrollBar().value() < self._note_rows()
+        note_shown = frame.note_shown
+        first = max(frame.first_seq, self._ring.first_seq)
+        in_sight = math.ceil(self._viewport_height / self._row_height) - note_shown
+        shown = range(first, max(first, min(self._ring.total, first + in_sight)))
         top_row = event.rect().top() // self._row_height  # rows in the rect to paint
         end_row = event.rect().bottom() // self._row_height + 1
         lines_from = shown.start + max(0, top_row - note_shown)
