@@ -58,8 +58,8 @@ DRAIN_INTERVAL_MS = 30
 DRAIN_STEP = 4096
 DRAIN_BUDGET_S = 0.001
 # While lines stream in, start a frame at most this often: a paint costs more than a
-# drain. A frame is painted PAINT_STRIP_ROWS rows per pass, all of it showing the lines
-# in sight when it started, however many arrive meanwhile.
+# drain. A frame is painted PAINT_STRIP_ROWS rows per pass (about 1 ms each; a whole
+# paint is 3–4 ms), with no drain in between, so its strips show one picture.
 PAINT_INTERVAL_S = 0.033
 PAINT_STRIP_ROWS = 12
 MARGIN = 4.0
@@ -123,16 +123,6 @@ class _Colors:
         )
 
 
-@dataclass
-class _Frame:
-    """One picture of the view: the first line it shows (after the note about dropped
-    lines when ``note_shown``) and how many of its rows are painted so far."""
-
-    first_seq: int
-    note_shown: bool
-    painted_rows: int = 0
-
-
 class LogView(QAbstractScrollArea):
     """A read-only log of the newest ``capacity`` lines, painted row by row.
 
@@ -175,8 +165,7 @@ class LogView(QAbstractScrollArea):
         self._drain_more.timeout.connect(self._drain_sink)
         self._last_paint = 0.0
         self._stale = False  # lines drained from the sink are not painted yet
-        self._frame: _Frame | None = None  # a frame being painted strip by strip
-        self._strip: _Frame | None = None  # the frame of the strip painting now
+        self._next_strip: int | None = None  # the row a frame painted in strips is at
         self._paint_timer = QTimer(self)
         self._paint_timer.setSingleShot(True)
         self._paint_timer.timeout.connect(self.viewport().update)
@@ -246,8 +235,8 @@ class LogView(QAbstractScrollArea):
         if self._sink is not None and sink is not self._sink:
             drained = self._sink.drain()
             self._append(drained.lines, drained.skipped, unbroken=True)
-        if self._stale or self._frame is not None:
-            self._frame = None
+        if self._stale or self._next_strip is not None:
+            self._next_strip = None
             self._schedule_paint()
         self._sink = sink
         if sink is None:
@@ -266,41 +255,27 @@ class LogView(QAbstractScrollArea):
         if self._sink is None:
             return
         now = time.monotonic()
-        if self._frame is None and self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
-            self._frame = self._start_frame()
+        if self._next_strip is None and self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
+            self._stale = False
             self._last_paint = now
-        if self._frame is not None:
-            self._paint_strip(self._frame)
+            self._next_strip = 0
+        if self._next_strip is not None:
+            self._paint_strip(self._next_strip)
         else:
             self._drain_for_budget(self._sink)
-        if self._sink.pending or self._frame is not None:
+        if self._sink.pending or self._next_strip is not None:
             self._drain_more.start(0)  # the rest after the events waiting now
         elif self._stale:
             wait = self._last_paint + PAINT_INTERVAL_S - time.monotonic()
             self._drain_more.start(max(0, math.ceil(wait * 1000)))
 
-    def _start_frame(self) -> _Frame:
-        self._stale = False
-        return self._frame_in_sight()
-
-    def _frame_in_sight(self) -> _Frame:
-        """What a frame painted now shows: the lines where the scroll bar is."""
-        return _Frame(
-            self.visible_lines().start, self.verticalScrollBar().value() < self._note_rows()
-        )
-
-    def _paint_strip(self, frame: _Frame) -> None:
-        """Paint the next PAINT_STRIP_ROWS rows of ``frame``; the last strip ends it."""
-        top = frame.painted_rows * self._row_height
-        frame.painted_rows += PAINT_STRIP_ROWS
-        bottom = min(frame.painted_rows * self._row_height, self._viewport_height)
-        if bottom >= self._viewport_height:
-            self._frame = None
-        self._strip = frame
-        try:
-            self.viewport().repaint(0, top, self._viewport_width, bottom - top)
-        finally:
-            self._strip = None
+    def _paint_strip(self, row: int) -> None:
+        """Paint PAINT_STRIP_ROWS rows of the frame from ``row`` on; the last ends it.
+        No lines come in between two strips, so together they show one picture."""
+        top = row * self._row_height
+        bottom = min((row + PAINT_STRIP_ROWS) * self._row_height, self._viewport_height)
+        self._next_strip = row + PAINT_STRIP_ROWS if bottom < self._viewport_height else None
+        self.viewport().repaint(0, top, self._viewport_width, bottom - top)
 
     def _drain_for_budget(self, sink: LogSink) -> None:
         """Move lines from the sink into the ring for DRAIN_BUDGET_S, then fit the view
@@ -742,17 +717,12 @@ class LogView(QAbstractScrollArea):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._last_paint = time.monotonic()
-        frame = self._strip
-        if frame is None:
-            frame = self._frame_in_sight()
-            if event.rect().contains(self.viewport().rect()):
-                self._stale = False
-                self._frame = None  # this paint shows newer lines than that frame
+        if event.rect().contains(self.viewport().rect()):
+            self._stale = False
+            self._next_strip = None  # this paint is the whole frame
         colors = self._palette_colors()
-        note_shown = frame.note_shown
-        first = max(frame.first_seq, self._ring.first_seq)
-        in_sight = math.ceil(self._viewport_height / self._row_height) - note_shown
-        shown = range(first, max(first, min(self._ring.total, first + in_sight)))
+        shown = self.visible_lines()
+        note_shown = self.verticalScrollBar().value() < self._note_rows()
         top_row = event.rect().top() // self._row_height  # rows in the rect to paint
         end_row = event.rect().bottom() // self._row_height + 1
         lines_from = shown.start + max(0, top_row - note_shown)
