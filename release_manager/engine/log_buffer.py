@@ -137,7 +137,8 @@ class LineRing:
             self._forget_all()
             self._total += skipped
         for start in range(0, len(lines), self.CHUNK):
-            chunk = lines[start : start + self.CHUNK]
+            # A batch that fits one chunk (a drain step) is joined without a copy.
+            chunk = lines if len(lines) <= self.CHUNK else lines[start : start + self.CHUNK]
             text = "\n".join(chunk)
             self._add_chunk(text, len(chunk) if unbroken else text.count("\n") + 1)
         excess = self._len - self._capacity

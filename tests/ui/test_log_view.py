@@ -210,9 +210,7 @@ def test_a_streamed_frame_is_painted_in_strips_each_on_a_pass_of_its_own(
     assert len(painted.paints) >= rows / 4  # the frame covers the whole view
 
 
-def test_a_burst_through_a_full_ring_keeps_the_newest_lines_in_order(
-    qtbot, monkeypatch
-) -> None:
+def test_a_burst_through_a_full_ring_keeps_the_newest_lines_in_order(qtbot, monkeypatch) -> None:
     monkeypatch.setattr(log_view, "DRAIN_STEP", 64)  # many steps in each pass
     view = LogView(capacity=5000, full_log_path=FULL_LOG)
     qtbot.addWidget(view)
