@@ -286,8 +286,7 @@ class LogView(QAbstractScrollArea):
         dropped = 0
         deadline = time.perf_counter() + DRAIN_BUDGET_S
         while True:
-            drained = sink.drain(DRAIN_STEP)
-            dropped += self._ring.extend(drained.lines, drained.skipped, unbroken=True)
+            dropped += self._ring.extend_drained(sink.drain(DRAIN_STEP))
             if not sink.pending or time.perf_counter() >= deadline:
                 break
         if self._ring.total != total:

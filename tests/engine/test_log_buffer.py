@@ -139,6 +139,39 @@ def test_sink_splits_lines_that_hold_line_breaks() -> None:
     assert sink.drain().lines == ["one", "two", "three", "four", "five"]
 
 
+@given(
+    ring_type=rings,
+    capacity=st.integers(min_value=1, max_value=9),
+    writes=st.lists(st.text(alphabet="ab\n", max_size=4), max_size=30),
+    steps=st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=10),
+)
+def test_drains_stored_as_drained_keep_every_line_in_order(
+    ring_type: type[LineRing], capacity: int, writes: list[str], steps: list[int]
+) -> None:
+    sink = LogSink(max_pending=100)
+    ring = ring_type(capacity)
+    for line in writes:
+        sink.write(line)
+    step = 0
+    while sink.pending:
+        ring.extend_drained(sink.drain(steps[step % len(steps)]))
+        step += 1
+
+    everything = [part for line in writes for part in line.split("\n")]
+    assert ring.total == len(everything)
+    assert ring.slice(0, ring.total) == everything[-capacity:]
+
+
+def test_a_drain_with_skipped_writes_drops_the_older_lines_from_the_ring() -> None:
+    sink = LogSink(max_pending=3)
+    ring = LineRing(10)
+    ring.extend(["old"])
+    sink.write_lines(["1", "2", "3\n3b", "4", "5"])
+    ring.extend_drained(sink.drain())
+    assert ring.slice(0, ring.total) == ["3", "3b", "4", "5"]
+    assert ring.first_seq == 3  # "old", "1" and "2" are gone
+
+
 def test_sink_keeps_only_the_newest_lines_between_drains() -> None:
     sink = LogSink(max_pending=3)
     sink.write_lines(["1", "2", "3", "4", "5"])
