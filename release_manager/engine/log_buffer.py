@@ -44,11 +44,15 @@ class LogSink:
         if max_pending < 1:
             raise ValueError(f"max_pending must be at least 1, not {max_pending}")
         self._max_pending = max_pending
-        self._pending: list[str] = []
+        self._pending: list[str] = []  # written, not yet taken: writers append here
         # write(line): queue one line (without its line break; one that holds breaks
         # is split when drained).
         self.write: Callable[[str], None] = self._pending.append
         self._extend = self._pending.extend
+        # Taken from _pending, not yet drained (the reader's alone): a drain of a few
+        # lines from a long backlog then moves no memory along.
+        self._taken: list[str] = []
+        self._taken_at = 0
 
     def write_lines(self, lines: Iterable[str]) -> None:
         """Queue several lines at once."""
@@ -59,12 +63,23 @@ class LogSink:
 
         Call from one thread only. Lines left behind wait for the next drain.
         """
-        pending = self._pending
+        pending, taken = self._pending, self._taken
         count = len(pending)
-        skipped = max(0, count - self._max_pending)
-        end = count if max_lines is None else min(count, skipped + max_lines)
-        lines = pending[skipped:end]
-        del pending[:end]  # lines written since len() was taken stay queued
+        if count:
+            taken += pending[:count]
+            del pending[:count]  # lines written since len() was taken stay queued
+        start = self._taken_at
+        skipped = max(0, len(taken) - start - self._max_pending)
+        start += skipped
+        end = len(taken) if max_lines is None else min(len(taken), start + max_lines)
+        lines = taken[start:end]
+        if end == len(taken):
+            self._taken, self._taken_at = [], 0
+        elif end > len(taken) // 2:
+            del taken[:end]  # now and then, so each line moves once at most
+            self._taken_at = 0
+        else:
+            self._taken_at = end
         text = "\n".join(lines)
         if lines and text.count("\n") >= len(lines):  # a write held line breaks
             lines = text.split("\n")
@@ -73,7 +88,7 @@ class LogSink:
     @property
     def pending(self) -> int:
         """Writes not yet drained."""
-        return len(self._pending)
+        return len(self._taken) - self._taken_at + len(self._pending)
 
 
 class LineRing:
