@@ -7,8 +7,8 @@ before a line reaches any sink); nothing in this module reads or reveals anythin
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 DEFAULT_CAPACITY = 200_000
 
@@ -17,27 +17,25 @@ DEFAULT_CAPACITY = 200_000
 class Drained:
     """What a reader takes from a sink: the pending lines, oldest first.
 
-    ``skipped`` counts older writes that were left out of this drain, because more
-    than ``max_pending`` were waiting. ``text`` is ``lines`` joined with line breaks
-    (the drain joins them anyway to find breaks; a LineRing stores them so).
+    ``skipped`` counts older lines that were written but left out of this drain,
+    because more than ``max_pending`` lines were waiting.
     """
 
     lines: list[str]
     skipped: int
-    text: str = field(default="", compare=False)
 
 
 class LogSink:
     """Collects lines from any thread; a reader drains them in batches.
 
     Workers call :meth:`write` once per line; the GUI drains on a short timer, so lines
-    travel in batches and never as one signal per line. A write is the pending list's
-    own ``append`` (no Python call in between: it was half of a busy writer's time per
-    line) and the one reader only removes the first lines it has copied; each of those
-    list operations is atomic in CPython, so nobody waits on a lock. A line that holds
-    line breaks is split when drained, so drained lines never hold one. A drain keeps
-    at most ``max_pending`` writes (the newest) and counts the rest as skipped, as the
-    view it feeds keeps no more lines than that anyway.
+    travel in batches and never as one signal per line. Writers only append to a list
+    and the one reader takes all its lines at once into a list of its own, which it
+    hands out in drains of any size; each of those list operations is atomic in
+    CPython, so nobody waits on a lock, and a long backlog is never moved along. A
+    drain keeps at most ``max_pending`` lines (the newest) and counts the rest as
+    skipped, as the view it feeds keeps no more than that anyway. Drained lines never
+    hold a line break.
     """
 
     def __init__(self, max_pending: int = DEFAULT_CAPACITY) -> None:
@@ -45,21 +43,26 @@ class LogSink:
             raise ValueError(f"max_pending must be at least 1, not {max_pending}")
         self._max_pending = max_pending
         self._pending: list[str] = []  # written, not yet taken: writers append here
-        # write(line): queue one line (without its line break; one that holds breaks
-        # is split when drained).
-        self.write: Callable[[str], None] = self._pending.append
+        self._append = self._pending.append
         self._extend = self._pending.extend
         # Taken from _pending, not yet drained (the reader's alone): a drain of a few
         # lines from a long backlog then moves no memory along.
         self._taken: list[str] = []
         self._taken_at = 0
 
+    def write(self, line: str) -> None:
+        """Queue one line (without its line break; one that holds breaks is split)."""
+        if "\n" in line:
+            self._extend(line.split("\n"))
+        else:
+            self._append(line)
+
     def write_lines(self, lines: Iterable[str]) -> None:
         """Queue several lines at once."""
-        self._extend(list(lines))
+        self._extend([part for line in lines for part in line.split("\n")])
 
     def drain(self, max_lines: int | None = None) -> Drained:
-        """Take the lines written so far, oldest first, from at most ``max_lines`` writes.
+        """Take the lines written so far, oldest first, at most ``max_lines`` of them.
 
         Call from one thread only. Lines left behind wait for the next drain.
         """
@@ -80,14 +83,11 @@ class LogSink:
             self._taken_at = 0
         else:
             self._taken_at = end
-        text = "\n".join(lines)
-        if lines and text.count("\n") >= len(lines):  # a write held line breaks
-            lines = text.split("\n")
-        return Drained(lines, skipped, text)
+        return Drained(lines, skipped)
 
     @property
     def pending(self) -> int:
-        """Writes not yet drained."""
+        """Lines written and not yet drained."""
         return len(self._taken) - self._taken_at + len(self._pending)
 
 
@@ -154,26 +154,10 @@ class LineRing:
             self._forget_all()
             self._total += skipped
         for start in range(0, len(lines), self.CHUNK):
-            chunk = lines[start : start + self.CHUNK]
+            # A batch that fits one chunk (a drain step) is joined without a copy.
+            chunk = lines if len(lines) <= self.CHUNK else lines[start : start + self.CHUNK]
             text = "\n".join(chunk)
             self._add_chunk(text, len(chunk) if unbroken else text.count("\n") + 1)
-        return self._drop_excess(before)
-
-    def extend_drained(self, drained: Drained) -> int:
-        """Append what a sink drained, as :meth:`extend` does, storing the drain's
-        joined text as it is when it fits one chunk (no second join)."""
-        if len(drained.lines) > self.CHUNK:
-            return self.extend(drained.lines, drained.skipped, unbroken=True)
-        before = self.first_seq
-        if drained.skipped:
-            self._forget_all()
-            self._total += drained.skipped
-        if drained.lines:
-            self._add_chunk(drained.text, len(drained.lines))
-        return self._drop_excess(before)
-
-    def _drop_excess(self, first_before: int) -> int:
-        """Forget the lines beyond capacity; how many lines left since ``first_before``."""
         excess = self._len - self._capacity
         if excess > 0:
             self._len -= excess
@@ -181,7 +165,7 @@ class LineRing:
             while len(self._starts) > 1 and self._starts[1] <= first:
                 self._split.pop(self._starts[0], None)
                 del self._chunks[0], self._starts[0]
-        return self.first_seq - first_before
+        return self.first_seq - before
 
     def _add_chunk(self, text: str, count: int) -> None:
         if count > self._capacity:  # keep only the newest lines of a huge chunk

@@ -286,7 +286,8 @@ class LogView(QAbstractScrollArea):
         dropped = 0
         deadline = time.perf_counter() + DRAIN_BUDGET_S
         while True:
-            dropped += self._ring.extend_drained(sink.drain(DRAIN_STEP))
+            drained = sink.drain(DRAIN_STEP)
+            dropped += self._ring.extend(drained.lines, drained.skipped, unbroken=True)
             if not sink.pending or time.perf_counter() >= deadline:
                 break
         if self._ring.total != total:
