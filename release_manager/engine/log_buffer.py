@@ -30,13 +30,16 @@ class LogSink:
 
     Workers call :meth:`write` once per line; the GUI drains on a short timer, so lines
     travel in batches and never as one signal per line. Writers only append to a list
-    and the one reader takes all its lines at once into a list of its own, which it
-    hands out in drains of any size; each of those list operations is atomic in
-    CPython, so nobody waits on a lock, and a long backlog is never moved along. A
+    and the one reader takes lines off its front in blocks into a list of its own,
+    which it hands out in drains of any size; each of those list operations is atomic
+    in CPython, so nobody waits on a lock, and a long backlog is not moved along for
+    each small drain. A
     drain keeps at most ``max_pending`` lines (the newest) and counts the rest as
     skipped, as the view it feeds keeps no more than that anyway. Drained lines never
     hold a line break.
     """
+
+    TAKE = 32_768  # lines a bounded drain takes off the writers' list at most at once
 
     def __init__(self, max_pending: int = DEFAULT_CAPACITY) -> None:
         if max_pending < 1:
@@ -45,8 +48,7 @@ class LogSink:
         self._pending: list[str] = []  # written, not yet taken: writers append here
         self._append = self._pending.append
         self._extend = self._pending.extend
-        # Taken from _pending, not yet drained (the reader's alone): a drain of a few
-        # lines from a long backlog then moves no memory along.
+        # Taken off _pending, not yet drained (the reader's alone).
         self._taken: list[str] = []
         self._taken_at = 0
 
@@ -67,14 +69,23 @@ class LogSink:
         Call from one thread only. Lines left behind wait for the next drain.
         """
         pending, taken = self._pending, self._taken
-        count = len(pending)
-        if count:
+        waiting = len(taken) - self._taken_at + len(pending)
+        skipped = max(0, waiting - self._max_pending)
+        if skipped:  # the oldest go: first those taken, then those still written
+            from_taken = min(skipped, len(taken) - self._taken_at)
+            self._taken_at += from_taken
+            del pending[: skipped - from_taken]
+        wanted = waiting - skipped if max_lines is None else min(waiting - skipped, max_lines)
+        if len(taken) - self._taken_at < wanted:
+            # Take a block: copying a line costs a touch of it, so a long backlog is
+            # taken over several drains, each one moving the rest along once.
+            count = len(pending)  # lines written from here on stay queued
+            if max_lines is not None:
+                count = min(count, max(self.TAKE, wanted))
             taken += pending[:count]
-            del pending[:count]  # lines written since len() was taken stay queued
+            del pending[:count]
         start = self._taken_at
-        skipped = max(0, len(taken) - start - self._max_pending)
-        start += skipped
-        end = len(taken) if max_lines is None else min(len(taken), start + max_lines)
+        end = min(len(taken), start + wanted)
         lines = taken[start:end]
         if end == len(taken):
             self._taken, self._taken_at = [], 0
