@@ -33,10 +33,9 @@ class LogSink:
     and the one reader takes lines off its front in blocks into a list of its own,
     which it hands out in drains of any size; each of those list operations is atomic
     in CPython, so nobody waits on a lock, and a long backlog is not moved along for
-    each small drain. A
-    drain keeps at most ``max_pending`` lines (the newest) and counts the rest as
-    skipped, as the view it feeds keeps no more than that anyway. Drained lines never
-    hold a line break.
+    each small drain. A drain keeps at most ``max_pending`` lines (the newest) and
+    counts the rest as skipped, as the view it feeds keeps no more than that anyway.
+    Drained lines never hold a line break.
     """
 
     TAKE = 32_768  # lines a bounded drain takes off the writers' list at most at once
