@@ -40,7 +40,7 @@ from release_manager.engine.local.process import _read_lines  # noqa: E402
 from release_manager.engine.log_buffer import LogSink  # noqa: E402
 from release_manager.engine.run_log import RunLog  # noqa: E402
 from release_manager.ui.app import create_application, freeze_startup_objects  # noqa: E402
-from release_manager.ui.log_view import LogView  # noqa: E402
+from release_manager.ui.log_view import DRAIN_INTERVAL_MS, LogView  # noqa: E402
 
 LINES = 1_000_000
 BOUNDED_LINES = 200_000
@@ -192,6 +192,27 @@ def _log_view(app: QApplication, writer: Writer) -> Result:
     return result
 
 
+def _writer_alone(app: QApplication, writer: Writer) -> Result:
+    """The writer with no widget: the main thread only empties the sink every 30 ms and
+    drops the lines. Its rate is the full rate a widget can at best keep up with."""
+    freeze_startup_objects()
+    sink = LogSink(max_pending=LINES)
+    folder = Path(tempfile.mkdtemp(prefix="log_ingest_"))
+    _prepare(writer, LINES, folder)
+    gc.collect()
+    rss_before = _rss_bytes()
+    producer = threading.Thread(target=writer, args=(sink, LINES, folder))
+    began = time.perf_counter()
+    producer.start()
+    while producer.is_alive():
+        producer.join(DRAIN_INTERVAL_MS / 1000)
+        sink.drain()
+    elapsed = time.perf_counter() - began
+    peak = _rss_bytes()
+    shutil.rmtree(folder)
+    return Result(LINES / elapsed, 0.0, 0.0, (peak - rss_before) / 2**20)
+
+
 def _plain_text_edit(app: QApplication, writer: Writer, count: int, max_blocks: int) -> Result:
     editor = QPlainTextEdit()
     editor.setReadOnly(True)
@@ -232,6 +253,7 @@ def _plain_text_edit(app: QApplication, writer: Writer, count: int, max_blocks: 
 WRITERS: dict[str, Writer] = {"busy": _write_busy, "piped": _write_piped}
 SCENARIOS: dict[str, Callable[[QApplication, Writer], Result]] = {
     "log_view": _log_view,
+    "writer_alone": _writer_alone,
     "plain_text_edit": lambda app, writer: _plain_text_edit(app, writer, LINES, 0),
     "plain_text_edit_bounded": lambda app, writer: _plain_text_edit(
         app, writer, BOUNDED_LINES, 50_000
@@ -257,7 +279,15 @@ def run() -> list[Figure]:
     bounded = _measure("plain_text_edit_bounded", "busy")
     ours_piped = _measure("log_view", "piped")
     plain_piped = _measure("plain_text_edit", "piped")
-    figures = []
+    alone = _measure("writer_alone", "busy")
+    figures = [
+        Figure(
+            "log_ingest.lines_per_s_vs_writer_alone",
+            ours.lines_per_s,
+            "lines/s",
+            alone.lines_per_s,
+        )
+    ]
     for suffix, mine, baseline in (
         ("", ours, plain),
         ("_vs_bounded", ours, bounded),

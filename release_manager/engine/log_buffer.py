@@ -30,19 +30,26 @@ class LogSink:
 
     Workers call :meth:`write` once per line; the GUI drains on a short timer, so lines
     travel in batches and never as one signal per line. Writers only append to a list
-    and the one reader only removes the first lines it has copied; each of those list
-    operations is atomic in CPython, so nobody waits on a lock. A drain keeps at most
-    ``max_pending`` lines (the newest) and counts the rest as skipped, as the view it
-    feeds keeps no more than that anyway. Drained lines never hold a line break.
+    and the one reader takes lines off its front in blocks into a list of its own,
+    which it hands out in drains of any size; each of those list operations is atomic
+    in CPython, so nobody waits on a lock, and a long backlog is not moved along for
+    each small drain. A drain keeps at most ``max_pending`` lines (the newest) and
+    counts the rest as skipped, as the view it feeds keeps no more than that anyway.
+    Drained lines never hold a line break.
     """
+
+    TAKE = 32_768  # lines a bounded drain takes off the writers' list at most at once
 
     def __init__(self, max_pending: int = DEFAULT_CAPACITY) -> None:
         if max_pending < 1:
             raise ValueError(f"max_pending must be at least 1, not {max_pending}")
         self._max_pending = max_pending
-        self._pending: list[str] = []
+        self._pending: list[str] = []  # written, not yet taken: writers append here
         self._append = self._pending.append
         self._extend = self._pending.extend
+        # Taken off _pending, not yet drained (the reader's alone).
+        self._taken: list[str] = []
+        self._taken_at = 0
 
     def write(self, line: str) -> None:
         """Queue one line (without its line break; one that holds breaks is split)."""
@@ -60,18 +67,38 @@ class LogSink:
 
         Call from one thread only. Lines left behind wait for the next drain.
         """
-        pending = self._pending
-        count = len(pending)
-        skipped = max(0, count - self._max_pending)
-        end = count if max_lines is None else min(count, skipped + max_lines)
-        lines = pending[skipped:end]
-        del pending[:end]  # lines written since len() was taken stay queued
+        pending, taken = self._pending, self._taken
+        waiting = len(taken) - self._taken_at + len(pending)
+        skipped = max(0, waiting - self._max_pending)
+        if skipped:  # the oldest go: first those taken, then those still written
+            from_taken = min(skipped, len(taken) - self._taken_at)
+            self._taken_at += from_taken
+            del pending[: skipped - from_taken]
+        wanted = waiting - skipped if max_lines is None else min(waiting - skipped, max_lines)
+        if len(taken) - self._taken_at < wanted:
+            # Take a block: copying a line costs a touch of it, so a long backlog is
+            # taken over several drains, each one moving the rest along once.
+            count = len(pending)  # lines written from here on stay queued
+            if max_lines is not None:
+                count = min(count, max(self.TAKE, wanted))
+            taken += pending[:count]
+            del pending[:count]
+        start = self._taken_at
+        end = min(len(taken), start + wanted)
+        lines = taken[start:end]
+        if end == len(taken):
+            self._taken, self._taken_at = [], 0
+        elif end > len(taken) // 2:
+            del taken[:end]  # now and then, so each line moves once at most
+            self._taken_at = 0
+        else:
+            self._taken_at = end
         return Drained(lines, skipped)
 
     @property
     def pending(self) -> int:
         """Lines written and not yet drained."""
-        return len(self._pending)
+        return len(self._taken) - self._taken_at + len(self._pending)
 
 
 class LineRing:
@@ -137,7 +164,8 @@ class LineRing:
             self._forget_all()
             self._total += skipped
         for start in range(0, len(lines), self.CHUNK):
-            chunk = lines[start : start + self.CHUNK]
+            # A batch that fits one chunk (a drain step) is joined without a copy.
+            chunk = lines if len(lines) <= self.CHUNK else lines[start : start + self.CHUNK]
             text = "\n".join(chunk)
             self._add_chunk(text, len(chunk) if unbroken else text.count("\n") + 1)
         excess = self._len - self._capacity

@@ -51,14 +51,17 @@ from release_manager.engine.log_lines import (
 )
 
 DRAIN_INTERVAL_MS = 30
-# Ingest from a sink does one thing per event-loop pass: a paint of half the rows, or a
-# drain that takes lines in steps of DRAIN_STEP and starts no step after DRAIN_BUDGET_S.
-# The rest waits for the next pass, so input gets its turn between passes however fast
-# the lines arrive.
-DRAIN_STEP = 2048
-DRAIN_BUDGET_S = 0.003
-# While lines stream in, repaint at most this often: a paint costs more than a drain.
+# Ingest from a sink does one thing per event-loop pass: paint a strip of the frame
+# being drawn, or drain: take lines in steps of DRAIN_STEP into the ring, starting no
+# step after DRAIN_BUDGET_S, then fit the scroll bars once. The rest waits for the next
+# pass, so input gets its turn between passes however fast the lines arrive.
+DRAIN_STEP = 4096
+DRAIN_BUDGET_S = 0.001
+# While lines stream in, start a frame at most this often: a paint costs more than a
+# drain. A frame is painted PAINT_STRIP_ROWS rows per pass (about 1 ms each; a whole
+# paint is 3–4 ms), with no drain in between, so its strips show one picture.
 PAINT_INTERVAL_S = 0.033
+PAINT_STRIP_ROWS = 12
 MARGIN = 4.0
 
 # ANSI colours 0–15 (normal, then bright), tuned for a dark and for a light background.
@@ -162,7 +165,7 @@ class LogView(QAbstractScrollArea):
         self._drain_more.timeout.connect(self._drain_sink)
         self._last_paint = 0.0
         self._stale = False  # lines drained from the sink are not painted yet
-        self._lower_half_due = False  # an ingest step painted the upper half only
+        self._next_strip: int | None = None  # the row a frame painted in strips is at
         self._paint_timer = QTimer(self)
         self._paint_timer.setSingleShot(True)
         self._paint_timer.timeout.connect(self.viewport().update)
@@ -174,6 +177,8 @@ class LogView(QAbstractScrollArea):
         self._update_metrics()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # fills itself
         self.setAccessibleName("Deployment log")
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.horizontalScrollBar().valueChanged.connect(self.viewport().update)
@@ -231,8 +236,8 @@ class LogView(QAbstractScrollArea):
         if self._sink is not None and sink is not self._sink:
             drained = self._sink.drain()
             self._append(drained.lines, drained.skipped, unbroken=True)
-        if self._stale or self._lower_half_due:
-            self._lower_half_due = False
+        if self._stale or self._next_strip is not None:
+            self._next_strip = None
             self._schedule_paint()
         self._sink = sink
         if sink is None:
@@ -245,34 +250,48 @@ class LogView(QAbstractScrollArea):
             self._drain_sink()
 
     def _drain_sink(self) -> None:
-        """One step of ingest: paint what came in (at most every PAINT_INTERVAL_S; the
-        upper half of the rows, then the lower half on the next step) or drain for
-        DRAIN_BUDGET_S. One thing per step; further steps follow on later passes."""
+        """One step of ingest: paint the next strip of a frame (a new frame at most every
+        PAINT_INTERVAL_S) or drain for DRAIN_BUDGET_S. One thing per step; further steps
+        follow on later passes."""
         if self._sink is None:
             return
         now = time.monotonic()
-        rows = self._page_rows() // 2 + 1
-        if self._lower_half_due:
-            self._lower_half_due = False
-            self.viewport().repaint(0, rows * self._row_height, self._viewport_width,
-                                    self._viewport_height)
-        elif self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
+        if self._next_strip is None and self._stale and now - self._last_paint >= PAINT_INTERVAL_S:
             self._stale = False
             self._last_paint = now
-            self._lower_half_due = True
-            self.viewport().repaint(0, 0, self._viewport_width, rows * self._row_height)
+            self._next_strip = 0
+        if self._next_strip is not None:
+            self._paint_strip(self._next_strip)
         else:
-            deadline = time.perf_counter() + DRAIN_BUDGET_S
-            while True:
-                drained = self._sink.drain(DRAIN_STEP)
-                self._append(drained.lines, drained.skipped, unbroken=True, paint=False)
-                if not self._sink.pending or time.perf_counter() >= deadline:
-                    break
-        if self._sink.pending or self._lower_half_due:
+            self._drain_for_budget(self._sink)
+        if self._sink.pending or self._next_strip is not None:
             self._drain_more.start(0)  # the rest after the events waiting now
         elif self._stale:
             wait = self._last_paint + PAINT_INTERVAL_S - time.monotonic()
             self._drain_more.start(max(0, math.ceil(wait * 1000)))
+
+    def _paint_strip(self, row: int) -> None:
+        """Paint PAINT_STRIP_ROWS rows of the frame from ``row`` on; the last ends it.
+        No lines come in between two strips, so together they show one picture."""
+        top = row * self._row_height
+        bottom = min((row + PAINT_STRIP_ROWS) * self._row_height, self._viewport_height)
+        self._next_strip = row + PAINT_STRIP_ROWS if bottom < self._viewport_height else None
+        self.viewport().repaint(0, top, self._viewport_width, bottom - top)
+
+    def _drain_for_budget(self, sink: LogSink) -> None:
+        """Move lines from the sink into the ring for DRAIN_BUDGET_S, then fit the view
+        to them once (the Qt calls cost more than the lines)."""
+        position = self._reading_position()
+        total = self._ring.total
+        dropped = 0
+        deadline = time.perf_counter() + DRAIN_BUDGET_S
+        while True:
+            drained = sink.drain(DRAIN_STEP)
+            dropped += self._ring.extend(drained.lines, drained.skipped, unbroken=True)
+            if not sink.pending or time.perf_counter() >= deadline:
+                break
+        if self._ring.total != total:
+            self._grown(position, dropped, paint=False)
 
     def append_lines(self, lines: list[str], skipped: int = 0) -> None:
         """Add a batch of lines (already masked) at the bottom.
@@ -288,9 +307,17 @@ class LogView(QAbstractScrollArea):
         """Add lines; ``paint=False`` leaves the repaint to the next ingest step."""
         if not lines and not skipped:
             return
-        top_seq = self._row_to_seq(self.verticalScrollBar().value())
-        had_note = self._note_rows()
+        position = self._reading_position()
         dropped = self._ring.extend(lines, skipped, unbroken=unbroken)
+        self._grown(position, dropped, paint=paint)
+
+    def _reading_position(self) -> tuple[int, int]:
+        """The line at the top of the view and the rows of the note above the lines."""
+        return self._row_to_seq(self.verticalScrollBar().value()), self._note_rows()
+
+    def _grown(self, position: tuple[int, int], dropped: int, *, paint: bool) -> None:
+        """Fit the view to lines just added, ``position`` being where it was before."""
+        top_seq, had_note = position
         if dropped:
             self._forget_dropped()
         self._update_scroll_bars()
@@ -540,10 +567,13 @@ class LogView(QAbstractScrollArea):
         self._row_height = max(1, math.ceil(metrics.lineSpacing()))
         self._ascent = metrics.ascent() + (self._row_height - metrics.height()) / 2
         self._char_width = metrics.horizontalAdvance("M")
-        self._plain_font = QFont(self.font())
-        self._bold_font = QFont(self.font())
+        # Text that needs no shaping (most of a log) skips it: a sixth of drawText.
+        plain = QFont(self.font())
+        plain.setStyleStrategy(plain.styleStrategy() | QFont.StyleStrategy.PreferNoShaping)
+        self._plain_font = plain
+        self._bold_font = QFont(plain)
         self._bold_font.setBold(True)
-        self._note_font = QFont(self.font())
+        self._note_font = QFont(plain)
         self._note_font.setItalic(True)
 
     def _note_rows(self) -> int:
@@ -608,12 +638,21 @@ class LogView(QAbstractScrollArea):
             self.viewport().update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """The rows stay where they are (static contents: Qt paints only what a resize
+        uncovers) unless the view follows the tail, whose rows move with the bottom:
+        then the whole view is painted again, in strips while lines stream in (a scroll
+        bar appears as the first lines arrive, and a whole paint then stalls the GUI)."""
         super().resizeEvent(event)
+        moved = event.size().height() != self._viewport_height
         self._viewport_width = event.size().width()
         self._viewport_height = event.size().height()
         self._update_scroll_bars()
         if self._following:
             self._scroll_to(self.verticalScrollBar().maximum())
+            if moved and self._sink is not None:
+                self._stale = True
+            elif moved:
+                self.viewport().update()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().changeEvent(event)
@@ -681,6 +720,7 @@ class LogView(QAbstractScrollArea):
         self._last_paint = time.monotonic()
         if event.rect().contains(self.viewport().rect()):
             self._stale = False
+            self._next_strip = None  # this paint is the whole frame
         colors = self._palette_colors()
         shown = self.visible_lines()
         note_shown = self.verticalScrollBar().value() < self._note_rows()

@@ -139,6 +139,45 @@ def test_sink_splits_lines_that_hold_line_breaks() -> None:
     assert sink.drain().lines == ["one", "two", "three", "four", "five"]
 
 
+class SmallTakeSink(LogSink):
+    """Takes lines off the writers' list two at a time, to exercise taking blocks."""
+
+    TAKE = 2
+
+
+@given(
+    sink_type=st.sampled_from([LogSink, SmallTakeSink]),
+    max_pending=st.integers(min_value=1, max_value=12),
+    writes=st.lists(st.text(alphabet="ab\n", max_size=4), max_size=40),
+    steps=st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=10),
+    more=st.integers(min_value=0, max_value=9),
+)
+def test_drains_of_any_size_give_the_lines_in_order_and_count_what_they_skip(
+    sink_type: type[LogSink], max_pending: int, writes: list[str], steps: list[int], more: int
+) -> None:
+    sink = sink_type(max_pending=max_pending)
+    model: list[str] = []  # what waits, as the sink's contract says
+
+    def drain_both(step: int | None) -> None:
+        skipped = max(0, len(model) - max_pending)
+        del model[:skipped]
+        taken = model[: len(model) if step is None else step]
+        del model[: len(taken)]
+        assert sink.drain(step) == Drained(taken, skipped)
+        assert sink.pending == len(model)
+
+    for line in writes:
+        sink.write(line)
+        model += line.split("\n")
+    for step in steps:
+        drain_both(step)
+        late = [f"late {i}" for i in range(more)]  # written between drains
+        sink.write_lines(late)
+        model += late
+    drain_both(None)
+    assert sink.pending == 0
+
+
 def test_sink_keeps_only_the_newest_lines_between_drains() -> None:
     sink = LogSink(max_pending=3)
     sink.write_lines(["1", "2", "3", "4", "5"])

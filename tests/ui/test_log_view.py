@@ -160,6 +160,105 @@ def test_streamed_lines_are_painted_top_to_bottom_once_the_sink_runs_dry(
     qtbot.waitUntil(lambda: red_pixels_in(view, top) > 0 and red_pixels_in(view, bottom) > 0)
 
 
+def red_pixels_on_screen(view: LogView, seq: int) -> int:
+    """Red pixels of line ``seq`` as the window shows it now (its backing store), not
+    as a fresh paint would draw it."""
+    window = view.window()
+    image = view.screen().grabWindow(window.winId()).toImage()
+    rect = view.line_rect(seq).toRect().intersected(view.viewport().rect())
+    rect.translate(view.viewport().mapTo(window, QPoint(0, 0)))
+    return sum(
+        is_red(image.pixelColor(x, y))
+        for y in range(rect.top(), rect.bottom() + 1)
+        for x in range(rect.left(), rect.right() + 1)
+    )
+
+
+class PaintedRects(QObject):
+    """Notes the rectangle of each paint of a widget and the event-loop pass it came on."""
+
+    def __init__(self, widget: QWidget, passes: CountingPasses) -> None:
+        super().__init__(widget)
+        self.paints: list[tuple[int, QRect]] = []
+        self._passes = passes
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint:
+            self.paints.append((self._passes.passes, event.rect()))
+        return False
+
+
+def test_a_streamed_frame_is_painted_in_strips_each_on_a_pass_of_its_own(
+    qtbot, panel: LogPanel, monkeypatch
+) -> None:
+    monkeypatch.setattr(log_view, "PAINT_STRIP_ROWS", 4)
+    view = panel.view
+    sink = LogSink()
+    passes = CountingPasses(sink, panel)
+    painted = PaintedRects(view.viewport(), passes)
+    view.attach_sink(sink)
+    sink.write_lines(["plain"] * 500 + ["\x1b[31mlast\x1b[0m"])
+
+    qtbot.waitUntil(lambda: view.line_count == 501)
+    qtbot.waitUntil(lambda: red_pixels_on_screen(view, 500) > 0)  # the newest line, shown
+    strip = 4 * view.line_rect(0).height()
+    assert painted.paints and all(rect.height() <= strip for _, rect in painted.paints)
+    on_passes = [seen for seen, _ in painted.paints]
+    assert len(set(on_passes)) == len(on_passes)
+    rows = view.viewport().height() / view.line_rect(0).height()
+    assert len(painted.paints) >= rows / 4  # the frame covers the whole view
+
+
+def test_a_burst_through_a_full_ring_keeps_the_newest_lines_in_order(qtbot, monkeypatch) -> None:
+    monkeypatch.setattr(log_view, "DRAIN_STEP", 64)  # many steps in each pass
+    view = LogView(capacity=5000, full_log_path=FULL_LOG)
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.show()
+    sink = LogSink()
+    view.attach_sink(sink)
+    worker = threading.Thread(target=lambda: [sink.write(line) for line in numbered(60_000)])
+    worker.start()
+    qtbot.waitUntil(lambda: view.total_lines == 60_000)
+    worker.join()
+
+    assert view.lines() == numbered(5000, start=55_000)
+    assert view.note_text() == (
+        "… 55 000 earlier lines are in the full log file /var/logs/release-42.log"
+    )
+    assert view.is_following() and 59_999 in view.visible_lines()
+
+
+def test_the_tail_stays_in_sight_through_a_resize_while_lines_stream_in(
+    qtbot, panel: LogPanel
+) -> None:
+    view = panel.view
+    sink = LogSink()
+    view.attach_sink(sink)
+    sink.write_lines(["plain"] * 300 + ["\x1b[31mlast\x1b[0m"])
+    qtbot.waitUntil(lambda: red_pixels_on_screen(view, 300) > 0)
+
+    panel.resize(panel.width(), panel.height() - 3 * view.line_rect(0).height() - 5)
+    qtbot.waitUntil(lambda: red_pixels_on_screen(view, 300) > 0)
+    assert view.is_following() and 300 in view.visible_lines()
+    panel.resize(panel.width(), panel.height() + 8 * view.line_rect(0).height())
+    qtbot.waitUntil(lambda: red_pixels_on_screen(view, 300) > 0)
+    assert view.line_rect(300).bottom() <= view.viewport().height()
+
+
+def test_growing_the_window_shows_the_lines_it_uncovers(qtbot, panel: LogPanel) -> None:
+    view = panel.view
+    view.append_lines(["plain"] * 30 + ["\x1b[31mred\x1b[0m"] + ["plain"] * 200)
+    view.verticalScrollBar().setValue(0)  # reading the top: not following
+    row = view.line_rect(30)
+    panel.resize(panel.width(), int(row.bottom()) + 5 * int(row.height()))
+    qtbot.waitUntil(lambda: red_pixels_on_screen(view, 30) == 0)  # out of sight
+    panel.resize(panel.width(), int(row.bottom()) + 20 * int(row.height()))
+    qtbot.waitUntil(lambda: red_pixels_on_screen(view, 30) > 0)
+    assert view.visible_lines().start == 0
+
+
 def test_painting_part_of_the_view_draws_the_lines_in_that_part(qtbot, panel: LogPanel) -> None:
     view = panel.view
     view.append_lines(["plain"] * 100 + ["\x1b[31mred\x1b[0m"] + ["plain"] * 100)
