@@ -111,7 +111,7 @@ class PipelineEditor(QObject):
             self.document.restore(before)
             self.editRefused.emit(str(refusal))
             return False
-        if self.pipeline == before.pipeline:
+        if self.document.state() == before:
             return False
         self.undo_stack.push(SnapshotCommand(self, text, before))
         self._after_change()
