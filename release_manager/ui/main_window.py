@@ -42,6 +42,7 @@ from release_manager.core.pipeline_yaml import PipelineLoadError, load
 from release_manager.core.recovery import RecoveryCopy
 from release_manager.core.validation import Diagnostic
 from release_manager.ui.azure_window import AzureInWindow
+from release_manager.ui.collector import freeze_long_lived
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.view import GraphView
@@ -438,6 +439,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._install_releases()
         self.azure.follow_workspace()
+        if editor is not None and self.isVisible():  # (at start-up: after the first paint)
+            QTimer.singleShot(0, self, freeze_long_lived)  # the document and its views
 
     def _install_azure_environments(self) -> None:
         """Environments ▸ Pull / Push on a connected workspace (ui/azure_environments)."""

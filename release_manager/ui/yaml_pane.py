@@ -20,6 +20,13 @@ _LINE_BREAK = re.compile("\r\n|[\n\r\u2029]")
 """Where Qt's text cursor starts a new block."""
 
 
+def _blocks(text: str) -> list[str]:
+    """The lines of `text` as the pane's blocks hold them."""
+    if "\r" in text or "\u2029" in text:
+        return _LINE_BREAK.split(text)
+    return text.split("\n")  # the usual case, some 30 times faster
+
+
 class _Gutter(QWidget):
     """Line numbers, with a coloured bar beside each edited line."""
 
@@ -74,9 +81,9 @@ class YamlPane(QPlainTextEdit):
         """Show `document.dumps()` now, keeping the scroll position."""
         self._timer.stop()
         document = self._editor.document if self._editor is not None else None
-        text = document.dumps() if document is not None else ""
-        self._changed = document.changed_lines() if document is not None else set()
-        lines = _LINE_BREAK.split(text)
+        edited = document.edited() if document is not None else None
+        self._changed = edited.changed_lines() if edited is not None else set()
+        lines = _blocks(edited.text if edited is not None else "")
         if lines != self._lines:  # (a save, an edit of the environments only: none)
             scroll = self.verticalScrollBar().value()
             self._replace_lines(lines)

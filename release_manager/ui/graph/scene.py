@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from release_manager.core.layout import compute_layout
-from release_manager.core.model import Pipeline
-from release_manager.core.stage_card import describe_stage
+from release_manager.core.model import Pipeline, Stage
+from release_manager.core.stage_card import StageCard, describe_stage
 from release_manager.core.stage_clipboard import unique_name
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.graph.commands import (
@@ -66,6 +66,9 @@ class GraphScene(QGraphicsScene):
         """The automatic layout of the graph as it is now: what "Auto Layout" applies."""
         self._bends: dict[tuple[str, str], list[QPointF]] = {}
         self._structure: tuple = ()
+        self._made: dict[int, tuple[Stage, tuple, StageCard]] = {}
+        """Each stage's card by uid, with the stage's copy and what else it was made of."""
+        self._card_context: tuple = ()
         self._syncing_selection = False
         self._arrow: ConnectionArrow | None = None
         self._drop_target: StageItem | None = None
@@ -129,10 +132,9 @@ class GraphScene(QGraphicsScene):
         ]
         items: dict[int, StageItem] = {}
         new: list[str] = []
+        cards = self._cards()
         for stage in pipeline.stages:
-            card = describe_stage(
-                pipeline, stage, about.get(stage.name, []), dependencies[stage.name]
-            )
+            card = cards(stage, about.get(stage.name, []), dependencies[stage.name])
             item = self._items.get(stage.uid)
             if item is None:
                 item = StageItem(card, self.graph_style)
@@ -158,6 +160,34 @@ class GraphScene(QGraphicsScene):
             self._structure = structure
             self._relayout(pipeline.stage_names, edges, new)
         self._select_from_editor(self.editor.selected())
+
+    def _cards(self) -> Callable[[Stage, list[tuple[str, str]], list[str]], StageCard]:
+        """What describes each stage's card now: `describe_stage`, or the card made last
+        time when nothing it shows has changed since. A stage's copy in the document's
+        state is shared by the states until the stage changes (`Pipeline.snapshot`), so
+        the same copy means the same stage; the schedules and the environments' approvals
+        the cards show are compared whole (a change of either makes every card again)."""
+        pipeline, snapshot = self.editor.pipeline, self.editor.document.state().pipeline
+        context = (snapshot.schedules, snapshot.environments)
+        if context != self._card_context:
+            self._card_context = context
+            self._made = {}
+        made, self._made = self._made, {}
+        records = {record.uid: record for record in snapshot.stages}
+
+        def card(stage: Stage, about: list[tuple[str, str]], dependencies: list[str]
+                 ) -> StageCard:
+            record = records[stage.uid]
+            key = (tuple(about), tuple(dependencies))
+            known = made.get(stage.uid)
+            if known is not None and known[0] is record and known[1] == key:
+                found = known[2]
+            else:
+                found = describe_stage(pipeline, stage, about, dependencies)
+            self._made[stage.uid] = (record, key, found)
+            return found
+
+        return card
 
     def _follow_rename(self, old: str, new: str) -> None:
         """A renamed stage keeps its place."""
@@ -298,8 +328,9 @@ class GraphScene(QGraphicsScene):
         self._syncing_selection = True
         try:
             wanted = set(names)
-            for item in self._items.values():
-                if item.isSelected() != (item.name in wanted):
+            selected = {item for item in self.selectedItems() if isinstance(item, StageItem)}
+            for item in self._items.values():  # only those to change: Qt calls are slow
+                if (item in selected) != (item.name in wanted):
                     item.setSelected(item.name in wanted)
         finally:
             self._syncing_selection = False
