@@ -526,6 +526,9 @@ class _Rules:
     def all_visible(self, index: int, referenced: frozenset[str]) -> bool:
         if not referenced:
             return True
+        direct = {name.lower() for name in self.direct(index)}
+        if all(name.lower() in direct for name in referenced):
+            return True  # the usual case, and the rule runs on every stage after each edit
         visible = self.visible(index)
         return all(name.lower() in visible or _is_template(name) for name in referenced)
 
