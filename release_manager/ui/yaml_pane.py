@@ -91,6 +91,10 @@ class YamlPane(QPlainTextEdit):
         self._mark_changed_lines()
         self._gutter.update()
 
+    def setPlainText(self, text: str) -> None:
+        super().setPlainText(text)
+        self._lines = _blocks(text)
+
     def _replace_lines(self, lines: list[str]) -> None:
         """Show `lines`, replacing only the blocks between the first and the last line that
         differ (an edit changes a few lines: setting the whole text again would lay out

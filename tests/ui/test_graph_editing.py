@@ -415,3 +415,34 @@ def test_copying_a_template_reference_says_it_is_not_copied(qtbot, tmp_path) -> 
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert "template references are not copied" in view.graph_scene.notice.text()
     assert QGuiApplication.clipboard().text() == "before"
+
+
+SKIP_EDGE = """\
+stages:
+- stage: Build
+  jobs: [job: A]
+- stage: Dev
+  jobs: [job: A]
+- stage: Test
+  jobs: [job: A]
+- stage: Prod
+  dependsOn: [Test, Build]
+  jobs: [job: A]
+"""
+
+
+def test_a_rename_keeps_the_graph_as_laid_out(qtbot, tmp_path) -> None:
+    """A rename changes no card's place nor an arrow's route, and Auto Layout after it
+    has nothing to do (the graph is not laid out again for a rename)."""
+    view = open_view(qtbot, tmp_path, SKIP_EDGE)
+    scene = view.graph_scene
+    bends = list(scene.edge_item("Build", "Prod").bends)
+    places = [item.pos() for item in scene.stage_items()]
+    assert bends  # the long arrow goes round Dev and Test
+
+    assert view.editor.apply("Rename", lambda p: p.rename_stage("Build", "Compile"))
+    scene.auto_layout()
+
+    assert scene.edge_item("Compile", "Prod").bends == bends
+    assert [item.pos() for item in scene.stage_items()] == places
+    assert view.editor.undo_stack.count() == 1  # Auto Layout found nothing to move

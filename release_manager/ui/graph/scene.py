@@ -155,8 +155,12 @@ class GraphScene(QGraphicsScene):
         for item in items.values():
             self._named.setdefault(item.name, item)
         self._sync_edges(pipeline, edges)
-        structure = (tuple(pipeline.stage_names), tuple(edges))
-        if structure != self._structure or new:
+        uids: dict[str, int] = {}
+        for stage in pipeline.stages:
+            uids.setdefault(stage.name, stage.uid)
+        structure = (tuple(stage.uid for stage in pipeline.stages),
+                     tuple((uids[up], uids[down]) for up, down in edges))
+        if structure != self._structure or new:  # (by uid: a rename lays nothing out)
             self._structure = structure
             self._relayout(pipeline.stage_names, edges, new)
         self._select_from_editor(self.editor.selected())
@@ -190,9 +194,14 @@ class GraphScene(QGraphicsScene):
         return card
 
     def _follow_rename(self, old: str, new: str) -> None:
-        """A renamed stage keeps its place."""
+        """A renamed stage keeps its place, and its place in the fresh layout (a rename
+        does not change the graph: it is not laid out again)."""
         if old in self._auto:
             self._auto[new] = self._auto.pop(old)
+        if old in self._fresh:
+            self._fresh[new] = self._fresh.pop(old)
+        self._bends = {(new if up == old else up, new if down == old else down): points
+                       for (up, down), points in self._bends.items()}
         if old in self.manual:
             self.manual[new] = self.manual.pop(old)
             self._store.save(self._path, self.manual)
