@@ -260,18 +260,22 @@ class GraphScene(QGraphicsScene):
         return self.manual.get(name, self._auto.get(name, QPointF()))
 
     def _place(self) -> None:
+        moved: set[StageItem] = set()
         for item in self._items.values():
             target = self._position(item.name)
             if item.pos() != target:
                 item.edges_follow = False  # the arrows are redrawn once, below
                 item.setPos(target)
                 item.edges_follow = True
+                moved.add(item)
         for edge in self._edges.values():
             as_laid_out = all(
                 name not in self.manual and self._auto.get(name) == self._fresh.get(name)
                 for name in edge.names
             )
-            edge.set_bends(self._bends.get(edge.names, []) if as_laid_out else [])
+            bends = self._bends.get(edge.names, []) if as_laid_out else []
+            if bends != edge.bends or edge.upstream in moved or edge.downstream in moved:
+                edge.set_bends(bends)  # (only those: each is a path made again)
         self.update_scene_rect()
 
     def update_scene_rect(self) -> None:
