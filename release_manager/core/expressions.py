@@ -1703,6 +1703,8 @@ def rename_stage_references(text: str, old: str, new: str) -> str:
     parse is returned unchanged."""
     if old == new:
         return text
+    if "'" not in old and _fold(old) not in _fold(text):
+        return text  # names it nowhere (a quote in the name would be doubled in the text)
     try:
         expression = parse(text)
     except ExpressionError:

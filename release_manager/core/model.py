@@ -207,6 +207,14 @@ class Job:
     parameters: dict[str, Any] = field(default_factory=dict)
     pos: Pos | None = None
 
+    def snapshot(self) -> Job:
+        """A copy for a pipeline snapshot: its own fields and dependency list; what edits
+        replace but never change in place (steps, strategy, pool, variables, parameters)
+        is shared."""
+        copied = copy.copy(self)
+        copied.depends_on = None if self.depends_on is None else list(self.depends_on)
+        return copied
+
     def all_steps(self) -> list[Step]:
         """The steps of a job, or every hook's steps of a deployment, in run order."""
         if self.strategy is None:
@@ -248,6 +256,23 @@ class Stage:
     @property
     def label(self) -> str:
         return self.display_name or self.name
+
+    def snapshot(self) -> Stage:
+        """A copy for a pipeline snapshot, as `Job.snapshot`: the stage's fields, its
+        dependency list, its key positions and its jobs are its own; what edits replace
+        but never change in place (steps, pools, variables, parameters, a resolved
+        template) is shared. The uid, source and origin stay: it is the same stage."""
+        copied = copy.copy(self)
+        copied.depends_on = None if self.depends_on is None else list(self.depends_on)
+        copied.key_pos = dict(self.key_pos)
+        copied.jobs = [job.snapshot() for job in self.jobs]
+        return copied
+
+    def same_as(self, other: Stage) -> bool:
+        """The same stage (uid, source, origin) holding the same values. Every field
+        compared at once, positions and shared parts by identity first: a stage and its
+        snapshot compare in a few microseconds."""
+        return self.__dict__ == other.__dict__
 
     @property
     def environments(self) -> list[str]:
@@ -408,14 +433,47 @@ class Pipeline:
             self.environments[name] = Environment(name)
         return self.environments[name]
 
-    def snapshot(self) -> Pipeline:
-        """A deep copy that shares the source nodes: cheap enough for undo and diffing."""
-        return copy.deepcopy(self)
+    def snapshot(self, previous: Pipeline | None = None) -> Pipeline:
+        """A copy for undo and diffing, never to be edited. Cheap enough for every edit:
+        each stage is copied as `Stage.snapshot` does, and a stage still the same as its
+        copy in `previous` (an earlier snapshot of this pipeline) shares that copy, so an
+        edit copies only the stages it changed. The rest of the pipeline (triggers,
+        schedules, environments: small) is copied whole."""
+        kept = {} if previous is None else {stage.uid: stage for stage in previous.stages}
+        stages = []
+        for stage in self.stages:
+            record = kept.get(stage.uid)
+            stages.append(record if record is not None and record.same_as(stage)
+                          else stage.snapshot())
+        return self._copy_with(stages)
 
     def restore(self, snapshot: Pipeline) -> None:
         """Make this pipeline equal to `snapshot` in place (undo), keeping its identity so
-        that the document and the views holding it see the change."""
-        self.__dict__.update(copy.deepcopy(snapshot).__dict__)
+        that the document and the views holding it see the change. A stage equal to its
+        copy in `snapshot` stays as it is; the others are copied from it (the snapshot
+        stays unshared, ready for the next undo or redo)."""
+        live = {stage.uid: stage for stage in self.stages}
+        stages = []
+        for record in snapshot.stages:
+            stage = live.pop(record.uid, None)
+            stages.append(stage if stage is not None and stage.same_as(record)
+                          else record.snapshot())
+        self.__dict__.update(snapshot._copy_with(stages).__dict__)
+
+    def _copy_with(self, stages: list[Stage]) -> Pipeline:
+        """This pipeline with `stages`, every other field copied deeply."""
+        return Pipeline(
+            name=self.name,
+            trigger=copy.deepcopy(self.trigger),
+            pr=copy.deepcopy(self.pr),
+            schedules=copy.deepcopy(self.schedules),
+            variables=copy.deepcopy(self.variables),
+            parameters=copy.deepcopy(self.parameters),
+            resources=copy.deepcopy(self.resources),
+            stages=stages,
+            implicit_stage=self.implicit_stage,
+            environments=copy.deepcopy(self.environments),
+        )
 
     # ----------------------------------------------------------------- editing
 

@@ -104,6 +104,8 @@ class PipelineDocument:
         # after an undo past a save.
         self._base = base or self._new_base(parsed, text)
         self._saved = _Saved(text, self._base.original)
+        self._last: Pipeline | None = None
+        """The last snapshot taken or restored, which the next one shares stages with."""
 
     @property
     def text(self) -> str:
@@ -128,14 +130,17 @@ class PipelineDocument:
         return TextBase(text, parsed, _baseline(self.pipeline), _writer(parsed, text))
 
     def state(self) -> DocumentState:
-        """A copy of the document as it is now, for undo."""
-        return DocumentState(self._base, self.pipeline.snapshot())
+        """A copy of the document as it is now, for undo. It shares with the state taken
+        before it every stage that has not changed since (`Pipeline.snapshot`)."""
+        self._last = self.pipeline.snapshot(self._last)
+        return DocumentState(self._base, self._last)
 
     def restore(self, state: DocumentState) -> None:
         """Go back to `state`: its text base and its model (the pipeline object stays the
         same one, so the views holding it see the change)."""
         self._base = state.base
         self.pipeline.restore(state.pipeline)
+        self._last = state.pipeline
 
     @property
     def saved(self) -> Pipeline:

@@ -4,10 +4,11 @@ it out on its worker (core/opening.py), so the GUI thread only makes the items."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from release_manager.core.layout import Edge, Layout, Spacing, compute_layout
-from release_manager.core.model import Pipeline
+from release_manager.core.model import Pipeline, Stage
 from release_manager.core.stage_card import StageCard, describe_stage
 from release_manager.core.validation import Diagnostic
 
@@ -21,7 +22,12 @@ class StageGraph:
     layout: Layout
 
 
-def cards_and_edges(pipeline: Pipeline, diagnostics: list[Diagnostic]
+Describe = Callable[[Pipeline, Stage, list[tuple[str, str]], list[str]], StageCard]
+"""What makes a stage's card: `describe_stage`, or a cache of the cards made before."""
+
+
+def cards_and_edges(pipeline: Pipeline, diagnostics: list[Diagnostic],
+                    describe: Describe = describe_stage
                     ) -> tuple[tuple[StageCard, ...], tuple[Edge, ...]]:
     """Each stage's card, in order, with the findings about it; and the arrows:
     (upstream, downstream) for each dependency on a stage of the pipeline."""
@@ -32,7 +38,7 @@ def cards_and_edges(pipeline: Pipeline, diagnostics: list[Diagnostic]
                 (diagnostic.severity, diagnostic.message))
     dependencies = pipeline.dependency_map()
     cards = tuple(
-        describe_stage(pipeline, stage, about.get(stage.name, []), dependencies[stage.name])
+        describe(pipeline, stage, about.get(stage.name, []), dependencies[stage.name])
         for stage in pipeline.stages
     )
     edges = tuple(

@@ -171,8 +171,13 @@ class Source:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        lengths = (len(line) + 1 for line in text.split("\n"))
-        self.starts = [0, *itertools.accumulate(lengths)][:-1]
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        """Where each line begins: worked out only when a finding needs an exact column
+        (the model's rules run after every edit, mostly finding nothing)."""
+        lengths = (len(line) + 1 for line in self.text.split("\n"))
+        return [0, *itertools.accumulate(lengths)][:-1]
 
     def offset(self, line0: int, column0: int) -> int:
         return self.starts[line0] + column0
@@ -521,6 +526,9 @@ class _Rules:
     def all_visible(self, index: int, referenced: frozenset[str]) -> bool:
         if not referenced:
             return True
+        direct = {name.lower() for name in self.direct(index)}
+        if all(name.lower() in direct for name in referenced):
+            return True  # the usual case, and the rule runs on every stage after each edit
         visible = self.visible(index)
         return all(name.lower() in visible or _is_template(name) for name in referenced)
 

@@ -63,6 +63,7 @@ class EditedText:
 
     def __init__(self, original: SourceText, pieces: list[Piece]) -> None:
         self.text = join(pieces)
+        self._pieces = pieces
         self._original_starts = original.starts
         self._starts: list[int] | None = None
         copies: list[tuple[int, int, int]] = []  # (origin, length, offset in `text`)
@@ -74,6 +75,10 @@ class EditedText:
         copies.sort()
         self._copies = copies
         self._origins = [origin for origin, _, _ in copies]
+
+    def changed_lines(self) -> set[int]:
+        """1-based numbers of the lines of `text` an edit changed (`changed_lines`)."""
+        return changed_lines(self._pieces)
 
     def place(self, line: int, column: int) -> tuple[int, int] | None:
         """The 1-based (line, column) in `text` of the original's (`line`, `column`);

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from release_manager import __version__
 from release_manager.engine.demo import DemoError, create_demo, default_demo_dir
 from release_manager.ui import resources_rc  # noqa: F401  (registers the :/icons resource)
+from release_manager.ui.collector import freeze_long_lived
 from release_manager.ui.crash_dialog import install_crash_handler
 from release_manager.ui.first_paint import after_first_paint
 from release_manager.ui.main_window import DEFAULT_SIZE, MainWindow
@@ -68,8 +69,7 @@ def freeze_startup_objects() -> None:
     walks them all pauses the GUI thread for 10 ms or more while a log streams in. The
     collector is on from here (`cli` turns it off while the window starts: some 150
     collections, 40–50 ms, of objects that all live on)."""
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived()
     gc.enable()
 
 

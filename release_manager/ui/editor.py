@@ -32,7 +32,8 @@ RemoteChecks = Callable[[str, Callable[[list[str]], None], Callable[[BaseExcepti
 class SnapshotCommand(QUndoCommand):
     """An edit recorded as the document before and after it: undo and redo restore one of
     the two. Simple and always right, whatever the operation did. The state after is
-    taken at the first undo (it is the current state then), so an edit costs one copy.
+    taken at the first undo (it is the current state then); a state shares with the one
+    before it every stage the edit did not change, so an edit costs what it changed.
     A state holds the text the model was read from as well as the model, so undoing past
     a save brings back the text as it was, not what the model holds of it.
 
@@ -123,7 +124,7 @@ class PipelineEditor(QObject):
             self.document.restore(before)
             self.editRefused.emit(str(refusal))
             return False
-        if self.pipeline == before.pipeline:
+        if self.document.state() == before:
             return False
         self.undo_stack.push(SnapshotCommand(self, text, before))
         self._after_change()

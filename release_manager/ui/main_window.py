@@ -44,6 +44,7 @@ from release_manager.core.stage_graph import StageGraph
 from release_manager.core.validation import Diagnostic
 from release_manager.engine.workspace import has_release_state
 from release_manager.ui.azure_window import AzureInWindow
+from release_manager.ui.collector import freeze_long_lived
 from release_manager.ui.disk_sync import DiskSync
 from release_manager.ui.editor import PipelineEditor
 from release_manager.ui.first_paint import once_on_screen
@@ -519,6 +520,9 @@ class MainWindow(QMainWindow):
                  self._install_releases, self.azure.follow_workspace]
         if old is not None:  # once nothing refers to it (the releases did, until now)
             later.append(old.deleteLater)
+        if editor is not None and self.isVisible():  # (at start-up: after the first paint)
+            # the document and its views, once the old ones are deleted
+            later.append(lambda: QTimer.singleShot(0, self, freeze_long_lived))
         self._turns.start(later)
         if prepared is None:
             self._turns.finish()

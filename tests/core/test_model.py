@@ -301,6 +301,32 @@ def test_snapshot_and_restore_give_undo_without_copying_identity() -> None:
     assert before.stage_names == ["Build", "Dev"]  # the snapshot is not shared
 
 
+def test_a_snapshot_copies_only_the_stages_changed_since_the_one_before_it() -> None:
+    """Undo on a large pipeline costs what an edit changed, not the pipeline's size: a
+    stage unchanged since the previous snapshot is that snapshot's copy; whatever is
+    later changed in place on the pipeline never reaches either snapshot."""
+    pipeline = chain("Build", "Dev", "Test", "Prod")
+    first = pipeline.snapshot()
+    pipeline.set_environment("Dev", "dev")  # adds a job
+    pipeline.stage("Test").lock_behavior = "sequential"  # as the inspector sets it
+    second = pipeline.snapshot(first)
+
+    shared = [a is b for a, b in zip(first.stages, second.stages, strict=True)]
+    assert shared == [True, False, False, True]
+    pipeline.stage("Dev").jobs[0].environment = "prod"  # in place, as set_environment does
+    pipeline.stage("Test").lock_behavior = "runLatest"
+    pipeline.remove_stage("Build")
+
+    pipeline.restore(first)
+    assert pipeline == first
+    assert pipeline.stage("Dev").jobs == [] and pipeline.stage("Test").lock_behavior == ""
+    pipeline.restore(second)
+    assert pipeline == second
+    assert pipeline.stage("Dev").environments == ["dev"]
+    assert pipeline.stage("Test").lock_behavior == "sequential"
+    assert pipeline.stage_names == ["Build", "Dev", "Test", "Prod"]
+
+
 def test_the_graph_of_the_largest_pipeline_under_the_input_cap_is_read_whole() -> None:
     """21 795 stages (what 2 MB of YAML holds), each after one or two earlier ones, some
     written in another case: every lookup by name is one step, not a scan of the stages

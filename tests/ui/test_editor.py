@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from release_manager.core.pipeline_yaml import loads
+from release_manager.core.model import Pipeline
+from release_manager.core.pipeline_yaml import load, loads
 from release_manager.ui.editor import PipelineEditor
 
 TEXT = """\
@@ -99,3 +100,82 @@ def test_modified_until_saved_and_again_after_undoing_past_the_save(tmp_path) ->
     assert editor.is_modified()
     editor.undo_stack.redo()
     assert not editor.is_modified()
+
+
+DEPLOYING = """\
+stages:
+- stage: Build
+  jobs:
+  - job: Compile
+    steps:
+    - script: make
+- stage: Dev
+  jobs:
+  - deployment: Deploy
+    environment: dev
+    strategy:
+      runOnce:
+        deploy:
+          steps:
+          - script: ./deploy.sh
+- stage: Prod
+  jobs:
+  - job: Smoke
+    steps:
+    - script: ./smoke.sh
+"""
+
+
+def _values(pipeline: Pipeline) -> list:
+    """What the edits below change, without the positions (a save moves those)."""
+    return [(stage.name, stage.depends_on, stage.condition, stage.lock_behavior,
+             stage.is_skippable, [(job.name, job.kind, job.environment) for job in stage.jobs])
+            for stage in pipeline.stages] + [sorted(pipeline.environments)]
+
+
+def test_undo_and_redo_give_back_exactly_each_state_of_edits_made_in_place(tmp_path) -> None:
+    """Edits as the inspector makes them, some changing a stage or a deployment job in
+    place (an undo state shares the stages an edit did not change with the states
+    before it: a change in place must never reach them), with a save in between."""
+    path = tmp_path / "azure-pipelines.yml"
+    path.write_text(DEPLOYING, encoding="utf-8")
+    editor = PipelineEditor(load(path))
+    pipeline = editor.pipeline
+
+    def lock(p: Pipeline) -> None:
+        p.stage("Dev").lock_behavior = "sequential"
+
+    def not_skippable(p: Pipeline) -> None:
+        p.stage("Prod").is_skippable = False
+
+    edits = [
+        lambda p: p.set_environment("Dev", "staging"),  # the deployment job, in place
+        lock,
+        lambda p: p.set_environment("Prod", "prod"),  # a deployment job added
+        "save",
+        not_skippable,
+        lambda p: p.rename_stage("Dev", "Staging"),
+        lambda p: p.connect("Build", "Prod"),
+        lambda p: p.set_condition("Prod", "eq(variables['go'], 'yes')"),
+        lambda p: p.remove_stage("Build"),
+    ]
+    states = [(_values(pipeline), editor.document.dumps())]
+    for step in edits:
+        if step == "save":
+            editor.save()
+            continue
+        assert editor.apply("Edit", step)
+        states.append((_values(pipeline), editor.document.dumps()))
+
+    stack = editor.undo_stack
+    for expected, text in reversed(states[:-1]):
+        stack.undo()
+        assert _values(pipeline) == expected and editor.document.dumps() == text
+    assert path.read_text(encoding="utf-8") != DEPLOYING  # saved midway
+    editor.save()
+    assert path.read_text(encoding="utf-8") == DEPLOYING
+    for expected, text in states[1:]:
+        stack.redo()
+        assert _values(pipeline) == expected and editor.document.dumps() == text
+    assert pipeline.stage("Staging").jobs[0].environment == "staging"
+    assert pipeline.stage("Staging").lock_behavior == "sequential"

@@ -415,3 +415,53 @@ def test_copying_a_template_reference_says_it_is_not_copied(qtbot, tmp_path) -> 
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert "template references are not copied" in view.graph_scene.notice.text()
     assert QGuiApplication.clipboard().text() == "before"
+
+
+SKIP_EDGE = """\
+stages:
+- stage: Build
+  jobs: [job: A]
+- stage: Dev
+  jobs: [job: A]
+- stage: Test
+  jobs: [job: A]
+- stage: Prod
+  dependsOn: [Test, Build]
+  jobs: [job: A]
+"""
+
+
+def test_a_rename_keeps_the_graph_as_laid_out(qtbot, tmp_path) -> None:
+    """A rename changes no card's place nor an arrow's route, and Auto Layout after it
+    has nothing to do (the graph is not laid out again for a rename)."""
+    view = open_view(qtbot, tmp_path, SKIP_EDGE)
+    scene = view.graph_scene
+    bends = list(scene.edge_item("Build", "Prod").bends)
+    places = [item.pos() for item in scene.stage_items()]
+    assert bends  # the long arrow goes round Dev and Test
+
+    assert view.editor.apply("Rename", lambda p: p.rename_stage("Build", "Compile"))
+    scene.auto_layout()
+
+    assert scene.edge_item("Compile", "Prod").bends == bends
+    assert [item.pos() for item in scene.stage_items()] == places
+    assert view.editor.undo_stack.count() == 1  # Auto Layout found nothing to move
+
+
+def test_auto_layout_right_after_a_new_dependency_lays_it_out(qtbot, tmp_path) -> None:
+    """The layout for an edit that adds no card is made on a worker (no card moves);
+    Auto Layout at once after the edit still lays out the graph as it now is: the new
+    arrow routed round the stages between its ends, each card where a fresh layout of
+    the edited pipeline puts it."""
+    view = open_view(qtbot, tmp_path, SKIP_EDGE.replace("dependsOn: [Test, Build]", ""))
+    scene = view.graph_scene
+    assert scene.edge_item("Build", "Prod") is None
+
+    assert view.editor.apply("Connect", lambda p: p.connect("Build", "Prod"))
+    scene.auto_layout()
+
+    assert scene.edge_item("Build", "Prod").bends
+    (tmp_path / "fresh").mkdir()
+    fresh = open_view(qtbot, tmp_path / "fresh", view.editor.document.dumps()).graph_scene
+    assert ({item.name: item.pos() for item in scene.stage_items()}
+            == {item.name: item.pos() for item in fresh.stage_items()})

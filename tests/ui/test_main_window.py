@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -758,3 +760,31 @@ def test_edits_made_while_a_save_is_read_back_are_saved_and_undo_brings_back_the
     qtbot.waitUntil(lambda: not window.problems.is_validating())
     assert spacegame.read_bytes() == original
     assert window.yaml_pane.changed_lines() == set()
+
+
+# --------------------------------------------------------------------- the collector
+
+
+def _tracked(thing: object) -> bool:
+    """Whether the cyclic garbage collector walks `thing` (frozen objects it does not)."""
+    return any(tracked is thing for tracked in gc.get_objects())
+
+
+def test_an_opened_pipeline_is_out_of_the_collectors_way_until_another_replaces_it(
+        qtbot, window_on, spacegame, tmp_path):
+    """A full collection walking a large pipeline's objects stops the window for 40–180 ms,
+    and the validation after each edit set some off: the window freezes what it opened.
+    A pipeline replaced by another is collected all the same (its views hold it in
+    reference cycles)."""
+    window = window_on(spacegame)
+    other = tmp_path / "other" / "azure-pipelines.yml"
+    other.parent.mkdir()
+    shutil.copyfile(DATA / "pipelines" / "fan-in-condition.yml", other)
+
+    assert window.open_path(other)
+    stage = weakref.ref(window.editor.pipeline.stages[0])
+    document = weakref.ref(window.editor.document)
+    qtbot.waitUntil(lambda: not _tracked(stage()))
+
+    assert window.open_path(spacegame)
+    qtbot.waitUntil(lambda: document() is None and stage() is None)

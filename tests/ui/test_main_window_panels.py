@@ -48,7 +48,9 @@ def test_yaml_colours_keys_strings_and_comments(qtbot):
     qtbot.addWidget(pane)
     pane.setPalette(QApplication.style().standardPalette())
     pane.setPlainText("- stage: 'Build'  # first\n  condition: eq(1, 1)\n")
+    pane.show()  # the lines are coloured as they come on screen
 
+    qtbot.waitUntil(lambda: 2 in colours_at(pane, 1))
     first = colours_at(pane, 1)
     assert first[2] == QColor(LIGHT_COLORS["key"])  # "stage"
     assert first[9] == QColor(LIGHT_COLORS["string"])  # "'Build'"
