@@ -223,7 +223,9 @@ class PipelineDocument:
         fresh, current = reading.pipeline, self.pipeline
         if len(fresh.stages) == len(current.stages):
             for stage, new in zip(current.stages, fresh.stages, strict=True):
-                stage.pos, stage.key_pos, stage.source = new.pos, new.key_pos, new.source
+                stage.pos, stage.key_pos = new.pos, new.key_pos
+                if stage.source != new.source:  # kept when equal: snapshots share by it
+                    stage.source = new.source
                 for job, new_job in zip(stage.jobs, new.jobs, strict=False):
                     job.pos = new_job.pos
             for schedule, new_schedule in zip(current.schedules, fresh.schedules, strict=False):
