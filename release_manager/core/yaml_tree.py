@@ -17,7 +17,6 @@ bad file's message is the one users always had).
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 from yaml import (
@@ -31,6 +30,8 @@ from yaml import (
     YAMLError,
 )
 from yaml._yaml import CParser
+
+from release_manager.core.collector_pause import collector_paused
 
 Ends = dict[tuple[int, int, str], tuple[int, int]]
 
@@ -103,18 +104,11 @@ def compose(text: str, max_depth: int, max_problems: int) -> tuple[Any, Ends, li
     nesting deeper than `max_depth`, `Unsupported` where the YAML 1.2 reader must read."""
     if any(mark in text for mark in YAML_1_1_BREAKS):
         raise Unsupported("a YAML 1.1 line break")
-    # The tree is tens of thousands of containers that all live on: the cyclic collector,
-    # run every few hundred of them while they are made, would only walk them again and
-    # again (a fifth of the time at 500 stages).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        return _Composer(text, max_depth, max_problems).run()
+        with collector_paused():  # a fifth of the time at 500 stages
+            return _Composer(text, max_depth, max_problems).run()
     except (YAMLError, UnicodeEncodeError) as error:
         raise Unsupported(str(error)) from None
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class _Composer:
