@@ -14,15 +14,14 @@ several repetitions.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 from figure import Figure
 from ruamel.yaml import YAML
+from timing import median_ms
 
 from release_manager.core.atomic_file import write_bytes_atomic
 from release_manager.core.pipeline_yaml import load, loads
@@ -35,12 +34,7 @@ REPEAT = 5
 
 
 def _median_ms(action: Callable[[], object], repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return median_ms(action, repeat)
 
 
 def _plain_load(text: str) -> object:

@@ -30,6 +30,7 @@ import yaml  # noqa: E402
 from figure import Figure  # noqa: E402
 from load_validate import generated  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 SIZES = (50, 200, 500, 1000)
 ROUNDS = 5
@@ -88,12 +89,7 @@ def _idle_gap(window, milliseconds: float, meter: GapMeter) -> int:
 
 
 def _bare_load_ms(text: str) -> float:
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        yaml.load(text, Loader=yaml.CSafeLoader)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda: yaml.load(text, Loader=yaml.CSafeLoader), ROUNDS)
 
 
 def run() -> list[Figure]:

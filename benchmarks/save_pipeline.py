@@ -31,6 +31,7 @@ from figure import Figure  # noqa: E402
 from load_validate import generated  # noqa: E402
 from open_pipeline import GapMeter, _idle_gap, _wait  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 SIZES = (50, 200, 500, 1000)
 ROUNDS = 5
@@ -53,12 +54,7 @@ def _write_ms(path: Path) -> float:
     from release_manager.core.atomic_file import write_bytes_atomic
 
     data = path.read_bytes()
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        write_bytes_atomic(path, data)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda: write_bytes_atomic(path, data), ROUNDS)
 
 
 def run() -> list[Figure]:

@@ -21,10 +21,8 @@ same run. Each figure's "per stage" value (µs) is printed too: flat means linea
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import yaml  # noqa: E402
 from figure import Figure  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -42,13 +41,8 @@ ACTIONS = ("load", "validate", "layout", "draw", "save")
 ROUNDS = 3
 
 
-def _median_ms(action: Callable[[], object], rounds: int = ROUNDS) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def _median_ms(action: Callable[[], object]) -> float:
+    return median_ms(action, ROUNDS)
 
 
 def _draw_ms(path: Path, folder: Path) -> float:
