@@ -88,23 +88,31 @@ def _idle_gap(window, milliseconds: float, meter: GapMeter) -> int:
     return meter.stop()
 
 
+def shown_window(app, settings: QSettings, argv: list[str]):
+    """The app's window for `argv`, shown at 1400×900 and painted once."""
+    from release_manager.cli import build_gui_parser
+    from release_manager.ui.app import create_window
+
+    window, _ = create_window(build_gui_parser().parse_args(argv), settings)
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+    return window
+
+
 def _bare_load_ms(text: str) -> float:
     return median_ms(lambda: yaml.load(text, Loader=yaml.CSafeLoader), ROUNDS)
 
 
 def run() -> list[Figure]:
-    from release_manager.cli import build_gui_parser
-    from release_manager.ui.app import create_application, create_window
+    from release_manager.ui.app import create_application
 
     app = create_application()
     figures = []
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
-        window, _ = create_window(build_gui_parser().parse_args([]), settings)
-        window.resize(1400, 900)
-        window.show()
-        app.processEvents()
+        window = shown_window(app, settings, [])
         meter = GapMeter()
         for size in SIZES:
             text = generated(size)

@@ -29,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from figure import Figure  # noqa: E402
 from load_validate import generated  # noqa: E402
-from open_pipeline import GapMeter, _idle_gap, _wait  # noqa: E402
+from open_pipeline import GapMeter, _idle_gap, _wait, shown_window  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from timing import median_ms  # noqa: E402
 
@@ -58,8 +58,7 @@ def _write_ms(path: Path) -> float:
 
 
 def run() -> list[Figure]:
-    from release_manager.cli import build_gui_parser
-    from release_manager.ui.app import create_application, create_window
+    from release_manager.ui.app import create_application
 
     app = create_application()
     figures = []
@@ -71,10 +70,7 @@ def run() -> list[Figure]:
             path = folder / f"stages-{size}" / "azure-pipelines.yml"
             path.parent.mkdir()
             path.write_text(generated(size), encoding="utf-8")
-            window, _ = create_window(build_gui_parser().parse_args([str(path)]), settings)
-            window.resize(1400, 900)
-            window.show()
-            app.processEvents()
+            window = shown_window(app, settings, [str(path)])
             rounds = [_save_once(window, index, meter) for index in range(ROUNDS)]
             written = statistics.median(r[0] for r in rounds)
             settled = statistics.median(r[1] for r in rounds)
