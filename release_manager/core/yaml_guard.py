@@ -190,7 +190,7 @@ def _round_trip(text: str, path: Path | str | None) -> tuple[Any, Ends, list[Ref
         raise PipelineLoadError([_syntax_problem(error)], path) from None
     except (YAMLError, RecursionError) as error:
         raise PipelineLoadError([Problem(f"not valid YAML: {error}")], path) from None
-    except Exception as error:  # noqa: BLE001 - ruamel fails oddly on some tags (`!!set`)
+    except Exception as error:  # ruamel fails oddly on some tags (`!!set`)
         mark = getattr(yaml.composer, "last_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         raise PipelineLoadError(

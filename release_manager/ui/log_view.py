@@ -221,7 +221,7 @@ class LogView(QAbstractScrollArea):
         menu.aboutToHide.connect(lambda: self.copy_action.setEnabled(True))
         return menu
 
-    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def contextMenuEvent(self, event) -> None:
         menu = self.context_menu()
         menu.exec(event.globalPos())
         menu.deleteLater()
@@ -626,7 +626,7 @@ class LogView(QAbstractScrollArea):
         finally:
             self._adjusting = False
 
-    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt override)
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
         """Qt repaints the whole viewport on every scroll; while following a stream the
         view scrolls on every drain, and paints are rate-limited instead."""
         if not self._adjusting:
@@ -637,7 +637,7 @@ class LogView(QAbstractScrollArea):
             self._set_following(value >= self.verticalScrollBar().maximum())
             self.viewport().update()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event) -> None:
         """The rows stay where they are (static contents: Qt paints only what a resize
         uncovers) unless the view follows the tail, whose rows move with the bottom:
         then the whole view is painted again, in strips while lines stream in (a scroll
@@ -654,7 +654,7 @@ class LogView(QAbstractScrollArea):
             elif moved:
                 self.viewport().update()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self._update_metrics()
@@ -670,7 +670,7 @@ class LogView(QAbstractScrollArea):
         row = min(max(row, self._note_rows()), self._row_count() - 1)
         return self._row_to_seq(row)
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             seq = self._seq_at(event.position().y())
             shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
@@ -682,7 +682,7 @@ class LogView(QAbstractScrollArea):
             self.viewport().update()
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def mouseMoveEvent(self, event) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton and self._anchor is not None:
             y = event.position().y()
             vbar = self.verticalScrollBar()
@@ -694,7 +694,7 @@ class LogView(QAbstractScrollArea):
             self.viewport().update()
         super().mouseMoveEvent(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def keyPressEvent(self, event) -> None:
         vbar = self.verticalScrollBar()
         key = event.key()
         if key == Qt.Key.Key_End:
@@ -716,7 +716,7 @@ class LogView(QAbstractScrollArea):
             self._colors_key = key
         return self._colors
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def paintEvent(self, event) -> None:
         self._last_paint = time.monotonic()
         if event.rect().contains(self.viewport().rect()):
             self._stale = False
@@ -802,7 +802,7 @@ class _SearchField(QLineEdit):
     previousRequested = Signal()
     escapePressed = Signal()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 self.previousRequested.emit()

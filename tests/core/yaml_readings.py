@@ -51,8 +51,7 @@ def round_trip(text: str) -> Reading:
 def assert_same_reading(text: str, new: Reading, old: Reading) -> None:
     if old.problems is not None or new.problems is not None:
         assert new.problems is not None and old.problems is not None
-        key = lambda p: (p.line, p.column, p.message)  # noqa: E731
-        assert sorted(new.problems, key=key) == sorted(old.problems, key=key)
+        assert sorted(new.problems, key=_where) == sorted(old.problems, key=_where)
         return
     gaps = _Gaps(text)
     _same_node(old.root, new.root, "$", gaps)
@@ -60,6 +59,10 @@ def assert_same_reading(text: str, new: Reading, old: Reading) -> None:
     for key, end in new.ends.items():
         if key in old.ends:
             assert gaps.near(old.ends[key], end), (key, old.ends[key], end)
+
+
+def _where(problem: Any) -> tuple:
+    return problem.line, problem.column, problem.message
 
 
 def _moved_empty_scalars(new: Reading, old: Reading) -> set:

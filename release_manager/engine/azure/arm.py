@@ -137,7 +137,7 @@ class ArmClient:
             return action()
         except BackendError:
             raise
-        except Exception as error:  # noqa: BLE001 - typed below, or re-raised
+        except Exception as error:  # typed below, or re-raised
             failure = from_azure_error(error, self.endpoint, doing, lookup)
             if failure is None:
                 raise

@@ -167,7 +167,7 @@ class AzureConnection:
             self._last.response = None
             try:
                 return action()
-            except Exception as error:  # noqa: BLE001 - typed below, or re-raised
+            except Exception as error:  # typed below, or re-raised
                 response = getattr(self._last, "response", None)
                 failure = self._failure(error, response, lookup)
             throttled = response is not None and response.status_code == 429

@@ -261,7 +261,7 @@ class ReleasesDashboard(QWidget):
         """The button Enter presses (None: Enter does nothing now)."""
         return self.promote_button if self.promote_button.isDefault() else None
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Enter on the builds presses the default button; from another widget (the
         identity field, a focused button) it does not."""
         if watched is self.matrix and event.type() == QEvent.Type.KeyPress \
